@@ -1,0 +1,6 @@
+import { defineProject } from "vitest/config";
+
+// CLI tests run the built binary (dist/cli.js), as a user would.
+export default defineProject({
+  test: { name: "cli", include: ["test/**/*.test.ts"], testTimeout: 30_000 },
+});

@@ -1,0 +1,5 @@
+/**
+ * @mmsim/reclaim: not built yet (see the open issues). The package exists so the layer graph is
+ * visible and enforced from day one.
+ */
+export const LAYER = "reclaim";
