@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
 // The CLI is one file for Node: workspace layers are bundled in (from their built dist),
 // npm dependencies stay external.
@@ -11,4 +14,5 @@ export default defineConfig({
   dts: false,
   sourcemap: true,
   noExternal: [/^@mmsim\//],
+  define: { __MMSIM_VERSION__: JSON.stringify(version) },
 });

@@ -74,8 +74,6 @@ export function pfnToPhys(pfn: number): number {
   return pfn * PAGE_SIZE;
 }
 
-
-
 /** Lower-case hex without prefix, zero-padded to `width` digits. */
 export function hex(v: number, width = 0): string {
   return v.toString(16).padStart(width, "0");
@@ -100,7 +98,8 @@ export function formatVa(va: number, vaBits = 48): string {
 /**
  * Parses a virtual address as typed by a user: hex with or without 0x, possibly sign-extended
  * to 64 bits ("ffff888000000000"); returns its canonical `vaBits`-bit tail, or null when the
- * text is not hex or the address is not canonical for `vaBits`.
+ * text is not hex, the address is not canonical for `vaBits`, or the tail is not exact in a
+ * JS number (above 2^53 only multiples of 2^(bits-53) are: 57-bit byte addresses are not).
  */
 export function parseVa(text: string, vaBits = 48): number | null {
   const s = text.trim().toLowerCase().replace(/^0x/, "").replace(/_/g, "");
@@ -111,5 +110,6 @@ export function parseVa(text: string, vaBits = 48): number | null {
   const head = v >> BigInt(vaBits - 1);
   const allOnes = (1n << BigInt(64 - vaBits + 1)) - 1n;
   if (head !== 0n && head !== allOnes) return null;
-  return Number(tail);
+  const n = Number(tail);
+  return BigInt(n) === tail ? n : null;
 }

@@ -2,9 +2,13 @@
 //
 // Algorithm: xoshiro128** 1.1 (Blackman & Vigna, 2018; https://prng.di.unimi.it/), 128 bits of
 // state, period 2^128 - 1. The state is filled from the seed by splitmix32 so that nearby seeds
-// give unrelated streams. Every step is 32-bit integer arithmetic (Math.imul, >>>, ^), which
-// ECMAScript defines exactly, so the same seed gives the same stream on every engine.
-// Seeds are unsigned 32-bit integers; a larger number is reduced modulo 2^32.
+// give unrelated streams: x = seed; four times { x += 0x9e3779b9 (mod 2^32); s[i] =
+// fmix32(x) } where fmix32 is MurmurHash3's finalizer (z ^= z >>> 16; z *= 0x85ebca6b;
+// z ^= z >>> 13; z *= 0xc2b2ae35; z ^= z >>> 16, all mod 2^32), filling s0, s1, s2, s3 in
+// order (an all-zero state, never seen, would become s0 = 1).
+// Every step is 32-bit integer arithmetic (Math.imul, >>>, ^), which ECMAScript defines
+// exactly, so the same seed gives the same stream on every engine. Seeds are unsigned 32-bit
+// integers; any other number is reduced modulo 2^32 (ToUint32).
 
 export class Rng {
   private s0: number;

@@ -62,13 +62,18 @@ export function collect(bus: TraceBus): { events: TraceEvent[]; stop: () => void
 }
 
 /**
- * One event in the trace_pipe text format:
- *   "          mmsim-1     [000] .....    12.345678: mm_page_alloc: pfn=4096 order=0"
+ * One event in the trace_pipe text format of Linux 6.x (kernel/trace/trace_output.c,
+ * trace_print_context: "%16s-%-7d ", "[%03d] ", five latency flags, " %5lu.%06lu: "):
+ *   "           mmsim-1       [000] .....    12.345678: mm_page_alloc: pfn=4096 order=0"
+ * `task` is "comm-pid" as Linux shows it; time is truncated to microseconds, as ns2usecs does.
  */
 export function formatTraceLine(e: TraceEvent, task = "mmsim-1"): string {
-  const secs = (e.ns / 1e9).toFixed(6);
+  const m = /^(.*)-(\d+)$/.exec(task);
+  const who = m ? `${m[1]!.padStart(16)}-${m[2]!.padEnd(7)}` : task.padStart(24);
+  const usecs = Math.floor(e.ns / 1000);
+  const secs = `${Math.floor(usecs / 1e6)}.${String(usecs % 1e6).padStart(6, "0")}`;
   const fields = Object.entries(e.fields)
     .map(([k, v]) => `${k}=${v}`)
     .join(" ");
-  return `${task.padStart(16)} [${String(e.cpu).padStart(3, "0")}] ..... ${secs.padStart(12)}: ${e.name}: ${fields}`;
+  return `${who} [${String(e.cpu).padStart(3, "0")}] ..... ${secs.padStart(12)}: ${e.name}: ${fields}`;
 }

@@ -1,0 +1,32 @@
+// mmsim demo: the guided tour. Each layer adds an act.
+import type { Command } from "commander";
+import { InputError } from "@mmsim/base";
+import { banner, type Act } from "../demo/act";
+import { machineAct } from "../demo/act-machine";
+import { walkAct } from "../demo/act-walk";
+
+export const ACTS: Act[] = [machineAct, walkAct];
+
+export function registerDemo(program: Command): void {
+  program
+    .command("demo")
+    .description("a guided tour of Linux memory management in mmsim, one act per layer")
+    .option("--act <n>", "run only act n")
+    .option("--list", "list the acts")
+    .action((opts: { act?: string; list?: boolean }) => {
+      if (opts.list) {
+        process.stdout.write(ACTS.map((a, i) => `${i + 1}. ${a.title}\n`).join(""));
+        return;
+      }
+      let chosen = ACTS.map((a, i) => [i + 1, a] as const);
+      if (opts.act !== undefined) {
+        const n = Number(opts.act);
+        if (!Number.isInteger(n) || n < 1 || n > ACTS.length) throw new InputError(`invalid --act "${opts.act}": expected a number from 1 to ${ACTS.length}`);
+        chosen = [[n, ACTS[n - 1]!]];
+      }
+      process.stdout.write("mmsim demo: Linux memory management, simulated layer by layer (Linux 6.18, x86-64)\n\n");
+      for (const [n, act] of chosen) {
+        process.stdout.write(banner(n, act.title) + act.run() + `\n  Try next: ${act.tryNext.join("   ")}\n\n`);
+      }
+    });
+}

@@ -1,0 +1,110 @@
+// VitePress configuration of the mmsim docs: two locales with the same page set, English at `/`
+// and Chinese at `/zh/` (the seed articles the project grew from are Chinese).
+// @mmsim/* packages are resolved to their TypeScript sources through the `mmsim-source` export
+// condition, as tests and typecheck do, so the live pages never run a stale dist.
+import { defineConfig } from "vitepress";
+import type { DefaultTheme } from "vitepress";
+
+const PAGES = ["architecture", "getting-started", "page-walk", "buddy", "zones", "slub"] as const;
+
+const TITLES: Record<"en" | "zh", Record<(typeof PAGES)[number], string>> = {
+  en: {
+    architecture: "Architecture",
+    "getting-started": "Getting started",
+    "page-walk": "x86-64 page walk",
+    buddy: "Buddy allocator",
+    zones: "Zones and NUMA",
+    slub: "SLUB and kmalloc",
+  },
+  zh: {
+    architecture: "架构",
+    "getting-started": "快速开始",
+    "page-walk": "x86-64 页表遍历",
+    buddy: "伙伴系统",
+    zones: "内存区域与 NUMA",
+    slub: "SLUB 与 kmalloc",
+  },
+};
+
+function sidebar(locale: "en" | "zh"): DefaultTheme.SidebarItem[] {
+  const base = locale === "en" ? "/" : "/zh/";
+  const t = TITLES[locale];
+  const link = (p: (typeof PAGES)[number]) => ({ text: t[p], link: base + p });
+  return [
+    {
+      text: locale === "en" ? "The project" : "项目",
+      items: [link("architecture"), link("getting-started")],
+    },
+    {
+      text: locale === "en" ? "Hardware" : "硬件",
+      items: [link("page-walk")],
+    },
+    {
+      text: locale === "en" ? "Physical memory" : "物理内存",
+      items: [link("zones"), link("buddy")],
+    },
+    {
+      text: locale === "en" ? "Kernel allocators" : "内核分配器",
+      items: [link("slub")],
+    },
+  ];
+}
+
+function nav(locale: "en" | "zh"): DefaultTheme.NavItem[] {
+  const base = locale === "en" ? "/" : "/zh/";
+  const t = TITLES[locale];
+  return [
+    { text: t["getting-started"], link: base + "getting-started" },
+    { text: t.architecture, link: base + "architecture" },
+    { text: locale === "en" ? "Live pages" : "在线演示", items: [
+      { text: t["page-walk"], link: base + "page-walk" },
+      { text: t.buddy, link: base + "buddy" },
+      { text: t.slub, link: base + "slub" },
+    ] },
+  ];
+}
+
+export default defineConfig({
+  title: "mmsim",
+  description: "A faithful, fast simulator of Linux memory management, in TypeScript.",
+  cleanUrls: false,
+  head: [["link", { rel: "icon", type: "image/svg+xml", href: "/favicon.svg" }]],
+  lastUpdated: false,
+  locales: {
+    root: {
+      label: "English",
+      lang: "en-US",
+      themeConfig: {
+        nav: nav("en"),
+        sidebar: sidebar("en"),
+        outline: { level: [2, 3] },
+      },
+    },
+    zh: {
+      label: "简体中文",
+      lang: "zh-CN",
+      link: "/zh/",
+      title: "mmsim",
+      description: "一个忠实、快速的 Linux 内存管理模拟器（TypeScript 实现）。",
+      themeConfig: {
+        nav: nav("zh"),
+        sidebar: sidebar("zh"),
+        outline: { level: [2, 3], label: "本页目录" },
+        docFooter: { prev: "上一页", next: "下一页" },
+        langMenuLabel: "语言",
+        returnToTopLabel: "回到顶部",
+        sidebarMenuLabel: "菜单",
+        darkModeSwitchLabel: "外观",
+      },
+    },
+  },
+  themeConfig: {
+    search: { provider: "local" },
+  },
+  vite: {
+    resolve: { conditions: ["mmsim-source"] },
+    ssr: { resolve: { conditions: ["mmsim-source"] } },
+    server: { host: "127.0.0.1" },
+    preview: { host: "127.0.0.1" },
+  },
+});

@@ -1,0 +1,16 @@
+import { PhysicalMemory, GFP_KERNEL, GFP_HIGHUSER_MOVABLE, MIGRATETYPE_NAMES } from "@mmsim/physical";
+const MiB = 1 << 20;
+const pm = PhysicalMemory.boot({ memory: [{ base: 0, size: 32 * MiB, nid: 0 }], nrCpus: 1, kernelImage: null });
+for (const z of pm.zones()) console.log(z.name, z.zoneStartPfn, z.spannedPages, z.presentPages, z.managedPages, z.nrFreeByOrder().join(" "), Array.from(z.watermark).join("/"), z.pageblockTypes().join(""));
+console.log(pm.bootLog().join("\n"));
+const a = pm.allocPages(GFP_KERNEL, 0);
+console.log("alloc0", a);
+for (const z of pm.zones()) if (z.populated) console.log(z.name, z.nrFreeByOrder().join(" "), "pcp", z.pcpCount);
+const b = pm.allocPages(GFP_HIGHUSER_MOVABLE, 3);
+console.log("alloc3", b);
+for (const z of pm.zones()) if (z.populated) console.log(z.name, z.nrFreeByOrder().join(" "), "pcp", z.pcpCount, z.pageblockTypes().join(""));
+pm.freePages(a, 0); pm.freePages(b, 3);
+for (const z of pm.zones()) if (z.populated) console.log(z.name, z.nrFreeByOrder().join(" "), "pcp", z.pcpCount);
+pm.drainAllPages();
+for (const z of pm.zones()) if (z.populated) console.log(z.name, z.nrFreeByOrder().join(" "), "pcp", z.pcpCount);
+pm.verify();

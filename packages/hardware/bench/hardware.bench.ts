@@ -1,0 +1,128 @@
+// Benchmarks for @mmsim/hardware's hot paths and boot (targets from the hardware brief).
+import type { BenchCase } from "../../../scripts/run-bench";
+import { GiB, MiB } from "@mmsim/base";
+import {
+  ACCESS_READ, ACCESS_USER, CostModel, Cpu, Mmu, PAGE_SHARED, Ram, WalkResult, createHardware, mapRange, walkPageTable,
+} from "@mmsim/hardware";
+
+const BATCH = 10_000;
+
+/** A user address space with `pages` 4 KiB pages mapped from 0x7f0000000000, spread over PTE tables. */
+function addressSpace(pages: number) {
+  const ram = new Ram({ bytes: 256 * MiB });
+  let next = 0x100;
+  const alloc = () => next++;
+  const root = alloc() * 4096;
+  mapRange(ram, root, 0x7f0000000000, 64 * MiB, pages * 4096, 4096, PAGE_SHARED, 4, alloc);
+  return { ram, root };
+}
+
+// 1. TLB-hit translation: 64 pages, all resident in the TLB.
+const hit = (() => {
+  const { ram, root } = addressSpace(64);
+  const mmu = new Mmu(ram, 4, new CostModel());
+  const cpu = new Cpu(0);
+  cpu.writeCr3(root, 1);
+  cpu.mode = "user";
+  const out = new WalkResult();
+  for (let p = 0; p < 64; p++) mmu.translate(cpu, 0x7f0000000000 + p * 4096, ACCESS_READ, out);
+  return { mmu, cpu, out };
+})();
+
+// 2. Page walk on a miss: 4096 pages (8 PTE tables); a 1-entry TLB makes every access miss.
+const miss = (() => {
+  const { ram, root } = addressSpace(4096);
+  const mmu = new Mmu(ram, 4, new CostModel());
+  const cpu = new Cpu(0, { tlb: { sets4k: 1, ways4k: 1, sets2m: 1, ways2m: 1, sets1g: 1, ways1g: 1 } });
+  cpu.writeCr3(root, 1);
+  cpu.mode = "user";
+  return { ram, root, mmu, cpu, out: new WalkResult() };
+})();
+
+// 3. RAM u64 accesses over 1 MiB of backed memory.
+const ram = new Ram({ bytes: 64 * MiB });
+ram.fill(0, 1 * MiB, 1);
+
+let sink = 0;
+
+export const cases: BenchCase[] = [
+  {
+    name: "Mmu.translate, TLB hit",
+    ops: BATCH,
+    minOpsPerSec: 50e6,
+    fn: () => {
+      const { mmu, cpu, out } = hit;
+      for (let i = 0; i < BATCH; i++) {
+        mmu.translate(cpu, 0x7f0000000000 + (i & 63) * 4096 + 8, ACCESS_READ, out);
+        sink += out.pa;
+      }
+    },
+  },
+  {
+    name: "walkPageTable, 4-level walk to a 4 KiB leaf",
+    ops: BATCH,
+    minOpsPerSec: 5e6,
+    fn: () => {
+      const { ram: r, root, out } = miss;
+      for (let i = 0; i < BATCH; i++) {
+        walkPageTable(r, root, 0x7f0000000000 + (i & 4095) * 4096, ACCESS_READ | ACCESS_USER, 4, out);
+        sink += out.pa;
+      }
+    },
+  },
+  {
+    name: "Mmu.translate, TLB miss (walk + fill)",
+    ops: BATCH,
+    minOpsPerSec: 5e6,
+    fn: () => {
+      const { mmu, cpu, out } = miss;
+      for (let i = 0; i < BATCH; i++) {
+        mmu.translate(cpu, 0x7f0000000000 + ((i * 7) & 4095) * 4096, ACCESS_READ, out);
+        sink += out.pa;
+      }
+    },
+  },
+  {
+    name: "Ram.readU64",
+    ops: BATCH,
+    minOpsPerSec: 100e6,
+    fn: () => {
+      for (let i = 0; i < BATCH; i++) sink += ram.readU64((i & 131071) * 8);
+    },
+  },
+  {
+    name: "Ram.writeU64",
+    ops: BATCH,
+    minOpsPerSec: 100e6,
+    fn: () => {
+      for (let i = 0; i < BATCH; i++) ram.writeU64((i & 131071) * 8, i + 1);
+    },
+  },
+  {
+    name: "createHardware, 64 GiB / 4 CPUs / 2 nodes",
+    ops: 1,
+    maxMsPerCall: 100,
+    fn: () => {
+      const hw = createHardware({ ramBytes: 64 * GiB, cpus: 4, nodes: 2, swap: [8 * GiB] });
+      sink += hw.ram.maxPfn;
+    },
+    extra: () => {
+      globalThis.gc?.();
+      const before = process.memoryUsage();
+      const hw = createHardware({ ramBytes: 64 * GiB, cpus: 4, nodes: 2, swap: [8 * GiB] });
+      const after = process.memoryUsage();
+      const res = {
+        ramHostBytes: hw.ram.hostBytes,
+        heapDeltaBytes: after.heapUsed - before.heapUsed,
+        arrayBuffersDeltaBytes: after.arrayBuffers - before.arrayBuffers,
+        frames: hw.ram.maxPfn,
+      };
+      sink += hw.ram.maxPfn;
+      return res;
+    },
+  },
+];
+
+export function _sink(): number {
+  return sink;
+}

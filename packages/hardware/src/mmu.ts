@@ -1,0 +1,85 @@
+// Address translation as a CPU performs it: TLB lookup, page walk on a miss, TLB fill, page
+// fault on failure (Intel SDM vol. 3A §4.10). Charges the cost model and counts per-CPU
+// events. Does not run the fault handler: a failed translation returns false with the error
+// code, and the kernel layers decide what happens next.
+//
+//   translate(cpu, va, access)
+//     ├─ TLB hit and rights allow it (and a write finds D already set) ── pa  [tlbHit cycles]
+//     ├─ otherwise walk from CR3 ── ok ── fill TLB ── pa                      [walk cycles]
+//     └─ walk fails ── drop the page's TLB entries, CR2 = va, error code     [+ fault entry/exit]
+//
+// A hit whose cached rights deny the access is not a fault by itself: like x86, which
+// re-walks before raising #PF, the MMU walks again, so a rights upgrade in RAM needs no flush
+// (Linux relies on this: flush_tlb_fix_spurious_fault() is a no-op on x86). A write that hits a
+// clean entry also walks, to set D, as Intel CPUs do.
+import type { Clock } from "@mmsim/base";
+import type { Ram } from "./ram";
+import type { PagingLevels } from "./pgtable";
+import type { CostModel } from "./cost";
+import type { Cpu } from "./cpu";
+import type { Access, WalkResult } from "./walk";
+import { CR4_SMAP, CR4_SMEP, CR0_WP, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE, walkPageTable } from "./walk";
+
+export class Mmu {
+  constructor(
+    readonly ram: Ram,
+    readonly levels: PagingLevels,
+    readonly cost: CostModel,
+    /** when given, translations advance it by the cycles they cost */
+    readonly clock: Clock | null = null,
+  ) {}
+
+  /**
+   * Translates `va` for `access` (ACCESS_READ / ACCESS_WRITE / ACCESS_EXEC; the USER bit is
+   * added when cpu.mode is "user") into out.pa. Returns true on success; false on a page fault,
+   * with out.errorCode set (and cpu.cr2 / cpu.lastFaultCode). Never allocates unless
+   * out.record is set.
+   */
+  translate(cpu: Cpu, va: number, access: Access, out: WalkResult): boolean {
+    const acc = cpu.mode === "user" ? access | X86_PF_USER : access;
+    const fetch = (acc & X86_PF_INSTR) !== 0;
+    const tlb = cpu.tlb;
+    if (tlb.lookup(va, out)) {
+      if (rightsAllow(out, acc, cpu.pagingFlags)) {
+        if (fetch) cpu.itlbHits++;
+        else cpu.dtlbHits++;
+        this.charge(cpu, this.cost.tlbHit);
+        return true;
+      }
+      tlb.hits--;
+      tlb.misses++;
+    }
+    if (fetch) cpu.itlbMisses++;
+    else cpu.dtlbMisses++;
+    cpu.pageWalks++;
+    const ok = walkPageTable(this.ram, cpu.cr3, va, acc, this.levels, out, cpu.pagingFlags);
+    let cycles = out.entriesRead * this.cost.walkLevel;
+    if (ok) tlb.fill(va, out);
+    else {
+      tlb.dropPage(va);
+      cpu.pageFaults++;
+      cpu.cr2 = va;
+      cpu.lastFaultCode = out.errorCode;
+      cycles += this.cost.faultEntryExit;
+    }
+    this.charge(cpu, cycles);
+    return ok;
+  }
+
+  private charge(cpu: Cpu, cycles: number): void {
+    cpu.cycles += cycles;
+    if (this.clock !== null) this.clock.advanceCycles(cycles);
+  }
+}
+
+/** Whether cached rights allow `acc` (same rules as the walk; a write also needs D set). */
+function rightsAllow(e: WalkResult, acc: number, flags: number): boolean {
+  const write = (acc & X86_PF_WRITE) !== 0;
+  const fetch = (acc & X86_PF_INSTR) !== 0;
+  if (write && !e.dirty) return false;
+  if ((acc & X86_PF_USER) !== 0) return e.user && (!write || e.writable) && (!fetch || !e.nx);
+  if (write && !e.writable && (flags & CR0_WP) !== 0) return false;
+  if (fetch && e.nx) return false;
+  if (e.user && ((fetch && (flags & CR4_SMEP) !== 0) || (!fetch && (flags & CR4_SMAP) !== 0))) return false;
+  return true;
+}

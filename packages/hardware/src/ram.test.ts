@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { Bug, GiB, MiB } from "@mmsim/base";
+import { Ram } from "./ram";
+
+describe("Ram", () => {
+  it("reads zeros from never-written memory and holds no frames", () => {
+    const ram = new Ram({ bytes: 16 * MiB });
+    expect(ram.maxPfn).toBe(4096);
+    expect(ram.readU64(0x1000)).toBe(0);
+    expect(ram.readU8(16 * MiB - 1)).toBe(0);
+    expect(ram.backedFrames).toBe(0);
+    expect(ram.isBacked(1)).toBe(false);
+  });
+
+  it("backs a frame on its first non-zero write and only that frame", () => {
+    const ram = new Ram({ bytes: 16 * MiB });
+    ram.writeU32(0x5004, 0xdeadbeef);
+    expect(ram.backedFrames).toBe(1);
+    expect(ram.isBacked(5)).toBe(true);
+    expect(ram.isBacked(4)).toBe(false);
+    expect(ram.readU32(0x5004)).toBe(0xdeadbeef);
+    expect(ram.readU16(0x5004)).toBe(0xbeef);
+    expect(ram.readU8(0x5007)).toBe(0xde);
+    ram.writeU64(0x6000, 0); // writing zero to an unbacked frame backs nothing
+    expect(ram.backedFrames).toBe(1);
+    ram.verify();
+  });
+
+  it("zeroFrame drops the backing and the frame reads as zeros; a reused slot starts clean", () => {
+    const ram = new Ram({ bytes: 16 * MiB });
+    ram.fill(0x3000, 4096, 0xaa);
+    ram.zeroFrame(3);
+    expect(ram.backedFrames).toBe(0);
+    expect(ram.readU8(0x3010)).toBe(0);
+    ram.writeU8(0x9000, 1); // reuses the freed slot
+    expect(ram.read(0x9000, 4)).toEqual(new Uint8Array([1, 0, 0, 0]));
+    ram.verify();
+  });
+
+  it("round-trips u64 values at and above 2^32, and exact bigints up to 2^64-1", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    for (const v of [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, 0x123456789abcd, Number.MAX_SAFE_INTEGER]) {
+      ram.writeU64(0x100, v);
+      expect(ram.readU64(0x100)).toBe(v);
+    }
+    ram.writeU64(0x100, 0x0000_0001_0000_0002);
+    expect(ram.readU32(0x100)).toBe(2);
+    expect(ram.readU32(0x104)).toBe(1);
+    ram.writeU64Big(0x200, 0xffffffffffffffffn);
+    expect(ram.readU64Big(0x200)).toBe(0xffffffffffffffffn);
+    expect(ram.readU32(0x204)).toBe(0xffffffff);
+  });
+
+  it("is little-endian", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    ram.writeU32(0, 0x04030201);
+    expect(Array.from(ram.read(0, 4))).toEqual([1, 2, 3, 4]);
+  });
+
+  it("copies, writes and fills across frame boundaries and counts CPU copy bytes", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    const src = new Uint8Array(6000).map((_, i) => (i * 7 + 1) & 0xff);
+    ram.write(0x0ffa, src); // spans frames 0, 1, 2
+    expect(ram.backedFrames).toBe(3);
+    expect(ram.read(0x0ffa, 6000)).toEqual(src);
+    ram.copy(0x20ffe, 0x0ffa, 6000);
+    expect(ram.read(0x20ffe, 6000)).toEqual(src);
+    expect(ram.cpuCopyBytes).toBe(6000);
+    ram.fill(0x0ffe, 4, 0x55);
+    expect(Array.from(ram.read(0x0ffc, 8))).toEqual([src[2], src[3], 0x55, 0x55, 0x55, 0x55, src[8], src[9]]);
+    ram.verify();
+  });
+
+  it("copy of a whole never-written frame zeroes the target without backing it", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    ram.fill(0x5000, 4096, 9);
+    ram.copy(0x5000, 0x7000, 4096);
+    expect(ram.isBacked(5)).toBe(false);
+    expect(ram.readU8(0x5123)).toBe(0);
+  });
+
+  it("throws a Bug for misaligned scalar accesses and out-of-range addresses", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    expect(() => ram.readU32(2)).toThrow(Bug);
+    expect(() => ram.writeU64(4, 1)).toThrow(/Ram.writeU64: physical address 0x4 not 8-byte aligned/);
+    expect(() => ram.readU8(1 * MiB)).toThrow(/outside RAM/);
+    expect(() => ram.read(1 * MiB - 2, 4)).toThrow(Bug);
+    expect(() => ram.writeU64(0, -1)).toThrow(Bug);
+  });
+
+  it("constructs a 64 GiB RAM without backing anything and addresses its top frame", () => {
+    const ram = new Ram({ bytes: 64 * GiB });
+    expect(ram.maxPfn).toBe(16 * 1024 * 1024);
+    expect(ram.backedFrames).toBe(0);
+    ram.writeU64(64 * GiB - 8, 2 ** 40 + 3);
+    expect(ram.readU64(64 * GiB - 8)).toBe(2 ** 40 + 3);
+    expect(ram.isBacked(ram.maxPfn - 1)).toBe(true);
+    expect(ram.backedFrames).toBe(1);
+  });
+});
+
+describe("Ram frame cache", () => {
+  it("never serves misaligned or unbacked addresses from the cache, and forgets a zeroed frame", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    expect(() => ram.readU32(3)).toThrow(Bug); // no frame cached yet
+    ram.writeU32(0x2000, 5);
+    expect(() => ram.readU32(0x2002)).toThrow(Bug);
+    expect(() => ram.readU64(0x2004)).toThrow(Bug);
+    ram.zeroFrame(2);
+    expect(ram.readU32(0x2000)).toBe(0);
+    ram.writeU32(0x2000, 0); // zero to an unbacked frame stays unbacked
+    expect(ram.backedFrames).toBe(0);
+    ram.writeU32(0x7000, 9); // reuses the slot frame 2 had
+    expect(ram.readU32(0x2000)).toBe(0);
+    expect(ram.readU32(0x7000)).toBe(9);
+    ram.verify();
+  });
+});

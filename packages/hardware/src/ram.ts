@@ -1,0 +1,391 @@
+// Simulated physical memory with real, sparse contents (ARCHITECTURE §2). Models the bytes
+// of RAM as the CPU and DMA see them, little-endian like x86. Does not model caches, memory
+// ordering, ECC or MMIO: an address in a firmware hole simply reads as zeros.
+//
+//   pa ──► pfn = pa / 4096 ──► dir[pfn >>> 9] ──► slots (Int32Array(512)) ──► slot s
+//                                 (lazily)          -1 = never written
+//   slot s ──► pool[s >>> 6] (one ArrayBuffer of 64 frames) at byte ((s & 63) << 12)
+//
+// A frame costs host memory only once something non-zero is written to it; zeroFrame() hands
+// its slot back to a free list (re-zeroed when reused). Constructing a 64 GiB Ram allocates
+// only the directory: 32768 references.
+//
+// Invariants (checked by verify()):
+//   - every slot is either owned by exactly one frame or on the free list, never both;
+//   - backedFrames equals the number of frames that own a slot;
+//   - a free slot's bytes are never read (they are zeroed when handed out again).
+import { BUG, PAGE_SIZE } from "@mmsim/base";
+
+const FRAMES_PER_DIR = 512;
+const DIR_SHIFT = 9;
+const FRAMES_PER_POOL = 64;
+const POOL_SHIFT = 6;
+const POOL_BYTES = FRAMES_PER_POOL * PAGE_SIZE;
+const TWO_32 = 4294967296;
+/** "no cached frame": so far below 0 that `pa - cPa` never passes the fast-path check */
+const NO_FRAME = -(2 ** 60);
+/** Ram sizes are limited so that a pfn fits in an unsigned 32-bit integer (16 TiB). */
+const MAX_RAM_BYTES = TWO_32 * PAGE_SIZE;
+
+export interface RamOptions {
+  /** size of the physical address space in bytes (a multiple of 4096, holes included) */
+  bytes: number;
+}
+
+export class Ram {
+  /** size of the physical address space in bytes */
+  readonly bytes: number;
+  /** number of page frames: valid pfns are 0 .. maxPfn - 1 */
+  readonly maxPfn: number;
+  /** bytes moved by ram.copy() (CPU copies; DMA is counted by the DmaEngine) */
+  cpuCopyBytes = 0;
+
+  private readonly dir: (Int32Array | undefined)[];
+  private readonly pool8: Uint8Array[] = [];
+  private readonly pool16: Uint16Array[] = [];
+  private readonly pool32: Uint32Array[] = [];
+  private freeSlots: Int32Array = new Int32Array(16);
+  private nrFreeSlots = 0;
+  private nrBacked = 0;
+  // One-entry cache of the last backed frame touched by a u32/u64 access: physical base and
+  // its words. Accesses that stay in a frame (the common case) skip the directory lookup.
+  private cPa = NO_FRAME;
+  private cW: Uint32Array = new Uint32Array(0);
+  private cIdx = 0;
+
+  constructor(opts: RamOptions) {
+    const bytes = opts.bytes;
+    if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % PAGE_SIZE !== 0 || bytes > MAX_RAM_BYTES) {
+      BUG("Ram", `size ${bytes} is not a positive multiple of 4096 up to 16 TiB`);
+    }
+    this.bytes = bytes;
+    this.maxPfn = bytes / PAGE_SIZE;
+    this.dir = new Array<Int32Array | undefined>(Math.ceil(this.maxPfn / FRAMES_PER_DIR)).fill(undefined);
+  }
+
+  /** Number of frames that currently hold host memory. */
+  get backedFrames(): number {
+    return this.nrBacked;
+  }
+
+  /** Host bytes held for frame contents (pools, including free slots), for benchmarks. */
+  get hostBytes(): number {
+    return this.pool8.length * POOL_BYTES + this.dir.length * 8;
+  }
+
+  /** True when frame `pfn` holds host memory (was written with non-zero data since its last zeroing). */
+  isBacked(pfn: number): boolean {
+    this.checkPfn(pfn, "Ram.isBacked");
+    return this.slotOf(pfn) >= 0;
+  }
+
+  /** Makes frame `pfn` read as zeros and drops its host memory. */
+  zeroFrame(pfn: number): void {
+    this.checkPfn(pfn, "Ram.zeroFrame");
+    const d = this.dir[pfn >>> DIR_SHIFT];
+    if (d === undefined) return;
+    const i = pfn & (FRAMES_PER_DIR - 1);
+    const slot = d[i];
+    if (slot < 0) return;
+    d[i] = -1;
+    this.nrBacked--;
+    if (this.cPa === pfn * PAGE_SIZE) this.cPa = NO_FRAME;
+    if (this.nrFreeSlots === this.freeSlots.length) {
+      const grown = new Int32Array(this.freeSlots.length * 2);
+      grown.set(this.freeSlots);
+      this.freeSlots = grown;
+    }
+    this.freeSlots[this.nrFreeSlots++] = slot;
+  }
+
+  // ---- naturally aligned scalar accesses (the hot path) -----------------------------------
+
+  readU8(pa: number): number {
+    const off = this.offsetOf(pa, 1, "Ram.readU8");
+    const slot = this.slotOf((pa - off) / PAGE_SIZE);
+    return slot < 0 ? 0 : this.pool8[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 12) + off];
+  }
+
+  readU16(pa: number): number {
+    const off = this.offsetOf(pa, 2, "Ram.readU16");
+    const slot = this.slotOf((pa - off) / PAGE_SIZE);
+    return slot < 0 ? 0 : this.pool16[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 11) + (off >>> 1)];
+  }
+
+  readU32(pa: number): number {
+    const d = pa - this.cPa;
+    if ((d & 0xffc) === d) return this.cW[this.cIdx + (d >>> 2)];
+    return this.readU32Slow(pa);
+  }
+
+  private readU32Slow(pa: number): number {
+    const off = this.offsetOf(pa, 4, "Ram.readU32");
+    const slot = this.slotOf((pa - off) / PAGE_SIZE);
+    if (slot < 0) return 0;
+    this.cache(pa - off, slot);
+    return this.cW[this.cIdx + (off >>> 2)];
+  }
+
+  /** Makes frame at physical base `base` (owning `slot`) the cached one. */
+  private cache(base: number, slot: number): void {
+    this.cPa = base;
+    this.cW = this.pool32[slot >>> POOL_SHIFT];
+    this.cIdx = (slot & (FRAMES_PER_POOL - 1)) << 10;
+  }
+
+  /**
+   * Reads 8 bytes as a number: exact when the stored value is below 2^53 (addresses, counters,
+   * PTEs without NX or software bits 57–62). Use readU64Big or two readU32 for full 64 bits.
+   */
+  readU64(pa: number): number {
+    const d = pa - this.cPa;
+    if ((d & 0xff8) === d) {
+      const i = this.cIdx + (d >>> 2);
+      return this.cW[i + 1] * TWO_32 + this.cW[i];
+    }
+    const off = this.offsetOf(pa, 8, "Ram.readU64");
+    const slot = this.slotOf((pa - off) / PAGE_SIZE);
+    if (slot < 0) return 0;
+    this.cache(pa - off, slot);
+    const i = this.cIdx + (off >>> 2);
+    return this.cW[i + 1] * TWO_32 + this.cW[i];
+  }
+
+  /** Reads 8 bytes as an exact unsigned bigint (display and tests). */
+  readU64Big(pa: number): bigint {
+    const lo = this.readU32(this.checkAligned(pa, 8, "Ram.readU64Big"));
+    const hi = this.readU32(pa + 4);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  writeU8(pa: number, v: number): void {
+    const off = this.offsetOf(pa, 1, "Ram.writeU8");
+    const slot = this.slotForWrite((pa - off) / PAGE_SIZE, v & 0xff);
+    if (slot >= 0) this.pool8[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 12) + off] = v;
+  }
+
+  writeU16(pa: number, v: number): void {
+    const off = this.offsetOf(pa, 2, "Ram.writeU16");
+    const slot = this.slotForWrite((pa - off) / PAGE_SIZE, v & 0xffff);
+    if (slot >= 0) this.pool16[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 11) + (off >>> 1)] = v;
+  }
+
+  writeU32(pa: number, v: number): void {
+    const d = pa - this.cPa;
+    if ((d & 0xffc) === d) {
+      this.cW[this.cIdx + (d >>> 2)] = v;
+      return;
+    }
+    const off = this.offsetOf(pa, 4, "Ram.writeU32");
+    const slot = this.slotForWrite((pa - off) / PAGE_SIZE, v >>> 0);
+    if (slot < 0) return;
+    this.cache(pa - off, slot);
+    this.cW[this.cIdx + (off >>> 2)] = v;
+  }
+
+  /**
+   * Writes a number as 8 little-endian bytes: exact for integers 0 <= v < 2^53. A value that
+   * is not such an integer is a Bug (use writeU64Big, or two writeU32 for PTEs with NX).
+   */
+  writeU64(pa: number, v: number): void {
+    if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER)) BUG("Ram.writeU64", `value ${v} is not an integer in [0, 2^53)`);
+    const lo = v >>> 0;
+    const hi = (v - lo) / TWO_32;
+    const d = pa - this.cPa;
+    if ((d & 0xff8) === d) {
+      const i = this.cIdx + (d >>> 2);
+      this.cW[i] = lo;
+      this.cW[i + 1] = hi;
+      return;
+    }
+    const off = this.offsetOf(pa, 8, "Ram.writeU64");
+    const slot = this.slotForWrite((pa - off) / PAGE_SIZE, lo | hi);
+    if (slot < 0) return;
+    this.cache(pa - off, slot);
+    const i = this.cIdx + (off >>> 2);
+    this.cW[i] = lo;
+    this.cW[i + 1] = hi;
+  }
+
+  /** Writes an unsigned 64-bit bigint (0 <= v < 2^64) as 8 little-endian bytes. */
+  writeU64Big(pa: number, v: bigint): void {
+    this.checkAligned(pa, 8, "Ram.writeU64Big");
+    if (v < 0n || v >= 1n << 64n) BUG("Ram.writeU64Big", `value ${v} out of range`);
+    this.writeU32(pa, Number(v & 0xffffffffn));
+    this.writeU32(pa + 4, Number(v >> 32n));
+  }
+
+  // ---- byte ranges (may cross frames) -------------------------------------------------------
+
+  /** A copy of `len` bytes at `pa`. */
+  read(pa: number, len: number): Uint8Array {
+    this.checkRange(pa, len, "Ram.read");
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const cur = pa + done;
+      const off = (cur >>> 0) & (PAGE_SIZE - 1);
+      const n = Math.min(PAGE_SIZE - off, len - done);
+      const slot = this.slotOf((cur - off) / PAGE_SIZE);
+      if (slot >= 0) out.set(this.frameBytes(slot).subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Stores `bytes` at `pa`. */
+  write(pa: number, bytes: Uint8Array): void {
+    this.checkRange(pa, bytes.length, "Ram.write");
+    let done = 0;
+    while (done < bytes.length) {
+      const cur = pa + done;
+      const off = (cur >>> 0) & (PAGE_SIZE - 1);
+      const n = Math.min(PAGE_SIZE - off, bytes.length - done);
+      const src = bytes.subarray(done, done + n);
+      const slot = this.slotForWrite((cur - off) / PAGE_SIZE, anyNonZero(src));
+      if (slot >= 0) this.frameBytes(slot).set(src, off);
+      done += n;
+    }
+  }
+
+  /** Sets `len` bytes at `pa` to `byte`. Filling whole frames with 0 drops their backing. */
+  fill(pa: number, len: number, byte: number): void {
+    this.checkRange(pa, len, "Ram.fill");
+    byte &= 0xff;
+    let done = 0;
+    while (done < len) {
+      const cur = pa + done;
+      const off = (cur >>> 0) & (PAGE_SIZE - 1);
+      const n = Math.min(PAGE_SIZE - off, len - done);
+      const pfn = (cur - off) / PAGE_SIZE;
+      if (byte === 0 && n === PAGE_SIZE) this.zeroFrame(pfn);
+      else {
+        const slot = this.slotForWrite(pfn, byte);
+        if (slot >= 0) this.frameBytes(slot).fill(byte, off, off + n);
+      }
+      done += n;
+    }
+  }
+
+  /** CPU copy of `len` bytes from `srcPa` to `dstPa` (overlap-safe); counted in cpuCopyBytes. */
+  copy(dstPa: number, srcPa: number, len: number): void {
+    this.checkRange(srcPa, len, "Ram.copy");
+    this.checkRange(dstPa, len, "Ram.copy");
+    this.cpuCopyBytes += len;
+    if (len === 0 || dstPa === srcPa) return;
+    // Whole-frame fast path: copying a frame that was never written just zeroes the target.
+    if (len === PAGE_SIZE && srcPa % PAGE_SIZE === 0 && dstPa % PAGE_SIZE === 0) {
+      const s = this.slotOf(srcPa / PAGE_SIZE);
+      if (s < 0) this.zeroFrame(dstPa / PAGE_SIZE);
+      else {
+        const d = this.slotForWrite(dstPa / PAGE_SIZE, 1);
+        this.frameBytes(d).set(this.frameBytes(s));
+      }
+      return;
+    }
+    this.write(dstPa, this.read(srcPa, len));
+  }
+
+  /** Checks the invariants listed at the top of this file; throws Bug on the first broken one. */
+  verify(): void {
+    const owner = new Int32Array(this.pool8.length * FRAMES_PER_POOL).fill(-1);
+    let backed = 0;
+    for (let di = 0; di < this.dir.length; di++) {
+      const d = this.dir[di];
+      if (d === undefined) continue;
+      for (let i = 0; i < FRAMES_PER_DIR; i++) {
+        const s = d[i];
+        if (s < 0) continue;
+        if (s >= owner.length) BUG("Ram.verify", `frame ${di * FRAMES_PER_DIR + i} owns slot ${s} beyond the pools`);
+        if (owner[s] !== -1) BUG("Ram.verify", `slot ${s} owned by frames ${owner[s]} and ${di * FRAMES_PER_DIR + i}`);
+        owner[s] = di * FRAMES_PER_DIR + i;
+        backed++;
+      }
+    }
+    if (backed !== this.nrBacked) BUG("Ram.verify", `backedFrames ${this.nrBacked} but ${backed} frames own slots`);
+    for (let k = 0; k < this.nrFreeSlots; k++) {
+      const s = this.freeSlots[k];
+      if (owner[s] !== -1) BUG("Ram.verify", `free slot ${s} is owned by frame ${owner[s]}`);
+      owner[s] = -2;
+    }
+    for (let s = 0; s < owner.length; s++) if (owner[s] === -1) BUG("Ram.verify", `slot ${s} is neither owned nor free`);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private slotOf(pfn: number): number {
+    const d = this.dir[pfn >>> DIR_SHIFT];
+    return d === undefined ? -1 : d[pfn & (FRAMES_PER_DIR - 1)];
+  }
+
+  /** The slot of `pfn` for a write; allocates one unless the frame is unbacked and `nonZero` is 0. */
+  private slotForWrite(pfn: number, nonZero: number): number {
+    let d = this.dir[pfn >>> DIR_SHIFT];
+    if (d === undefined) {
+      if (nonZero === 0) return -1;
+      d = this.dir[pfn >>> DIR_SHIFT] = new Int32Array(FRAMES_PER_DIR).fill(-1);
+    }
+    const i = pfn & (FRAMES_PER_DIR - 1);
+    let slot = d[i];
+    if (slot >= 0 || nonZero === 0) return slot;
+    if (this.nrFreeSlots > 0) {
+      slot = this.freeSlots[--this.nrFreeSlots];
+      this.frameBytes(slot).fill(0);
+    } else {
+      slot = this.growPools();
+    }
+    d[i] = slot;
+    this.nrBacked++;
+    return slot;
+  }
+
+  /** Adds one pool of fresh (zeroed) frames; returns its first slot, the rest go on the free list. */
+  private growPools(): number {
+    const buf = new ArrayBuffer(POOL_BYTES);
+    const first = this.pool8.length * FRAMES_PER_POOL;
+    this.pool8.push(new Uint8Array(buf));
+    this.pool16.push(new Uint16Array(buf));
+    this.pool32.push(new Uint32Array(buf));
+    if (this.freeSlots.length < this.nrFreeSlots + FRAMES_PER_POOL) {
+      const grown = new Int32Array(Math.max(this.freeSlots.length * 2, this.nrFreeSlots + FRAMES_PER_POOL));
+      grown.set(this.freeSlots.subarray(0, this.nrFreeSlots));
+      this.freeSlots = grown;
+    }
+    // Push in reverse so slots are handed out in ascending order (deterministic layout).
+    for (let s = first + FRAMES_PER_POOL - 1; s > first; s--) this.freeSlots[this.nrFreeSlots++] = s;
+    return first;
+  }
+
+  private frameBytes(slot: number): Uint8Array {
+    const start = (slot & (FRAMES_PER_POOL - 1)) * PAGE_SIZE;
+    return this.pool8[slot >>> POOL_SHIFT].subarray(start, start + PAGE_SIZE);
+  }
+
+  /** Offset of `pa` in its frame after checking range and natural alignment. */
+  private offsetOf(pa: number, size: number, fn: string): number {
+    if (!(pa >= 0 && pa + size <= this.bytes)) BUG(fn, `physical address ${pa} outside RAM (${this.bytes} bytes)`);
+    const off = (pa >>> 0) & (PAGE_SIZE - 1);
+    if ((off & (size - 1)) !== 0 || pa !== Math.floor(pa)) BUG(fn, `physical address 0x${pa.toString(16)} not ${size}-byte aligned`);
+    return off;
+  }
+
+  private checkAligned(pa: number, size: number, fn: string): number {
+    this.offsetOf(pa, size, fn);
+    return pa;
+  }
+
+  private checkRange(pa: number, len: number, fn: string): void {
+    if (!(Number.isSafeInteger(pa) && Number.isSafeInteger(len) && pa >= 0 && len >= 0 && pa + len <= this.bytes)) {
+      BUG(fn, `range [${pa}, +${len}) outside RAM (${this.bytes} bytes)`);
+    }
+  }
+
+  private checkPfn(pfn: number, fn: string): void {
+    if (!(Number.isInteger(pfn) && pfn >= 0 && pfn < this.maxPfn)) BUG(fn, `pfn ${pfn} outside RAM (maxPfn ${this.maxPfn})`);
+  }
+}
+
+function anyNonZero(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return 1;
+  return 0;
+}

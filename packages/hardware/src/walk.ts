@@ -1,0 +1,212 @@
+// The MMU's page walk (Intel SDM vol. 3A §4.5 "4-level and 5-level paging", §4.6 access
+// rights, §4.7 page-fault exceptions, §4.8 accessed and dirty flags). Models P/RW/US/NX checks,
+// reserved-bit faults, CR0.WP, optional SMEP/SMAP, and A/D updates. Does not model protection
+// keys, shadow stacks, paging-structure caches (the TLB is tlb.ts) or EPT.
+//
+//   CR3 ──► PGD[VA 47:39] ──► PUD[VA 38:30] ──► PMD[VA 29:21] ──► PTE[VA 20:12] ──► frame + VA 11:0
+//   (LA57 adds PGD[VA 56:48] ──► P4D[VA 47:39] on top)
+//                              └─ PS: 1 GiB leaf  └─ PS: 2 MiB leaf
+//
+// At every level: P clear → fault (error code without PROT); reserved bits set (PS in the
+// top one or two levels, address bits 52–56, misaligned huge-page address bits) → fault with
+// PROT|RSVD. Rights combine across levels: writable only if RW is set at every level, user
+// only if US is set at every level, executable only if NX is clear at every level. Then:
+//   user access      needs US; a write needs RW; a fetch needs !NX
+//   supervisor access a write needs RW when CR0.WP is set (Linux always sets it, so kernel
+//                    writes to read-only pages fault, which is how COW of user pages touched
+//                    by copy_to_user works); a fetch needs !NX; with SMEP a fetch from a user
+//                    page faults, with SMAP a data access to a user page faults
+// Only a walk that succeeds sets Accessed on every entry it used (and Dirty on the leaf for a
+// write) — a choice within what the SDM allows (it permits A to be set on a faulting walk), made
+// so that a fault leaves RAM unchanged and results are easy to pin in tests.
+import type { Ram } from "./ram";
+import type { PagingLevels } from "./pgtable";
+import {
+  _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_GLOBAL, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_USER,
+  PTE_ADDR_MASK_HI, PTE_ADDR_MASK_LO, PTE_RSVD_MASK_HI, levelName, levelShift, vaBits,
+} from "./pgtable";
+import { BUG, TWO_32 } from "@mmsim/base";
+
+// Page-fault error code bits (arch/x86/include/asm/trap_pf.h, enum x86_pf_error_code).
+export const X86_PF_PROT = 1 << 0;
+export const X86_PF_WRITE = 1 << 1;
+export const X86_PF_USER = 1 << 2;
+export const X86_PF_RSVD = 1 << 3;
+export const X86_PF_INSTR = 1 << 4;
+export const X86_PF_PK = 1 << 5;
+
+/**
+ * Kind of access, as a bitmask whose bits are the page-fault error-code bits they produce:
+ * ACCESS_READ (0), ACCESS_WRITE (X86_PF_WRITE), ACCESS_EXEC (X86_PF_INSTR), each optionally
+ * | ACCESS_USER (X86_PF_USER) for CPL 3.
+ */
+export type Access = number;
+export const ACCESS_READ = 0;
+export const ACCESS_WRITE = X86_PF_WRITE;
+export const ACCESS_USER = X86_PF_USER;
+export const ACCESS_EXEC = X86_PF_INSTR;
+
+// Precomputed: `2 ** n` with a variable exponent is a slow runtime call on the hot path.
+const VA_LIMIT_4 = 2 ** 48;
+const VA_LIMIT_5 = 2 ** 57;
+const LEVEL_PAGE_SIZE = [0, 4096, 2097152, 1073741824];
+
+/** Paging-control bits of the CPU the walk runs for. */
+export const CR0_WP = 1;
+export const CR4_SMEP = 2;
+export const CR4_SMAP = 4;
+
+/** One level of a recorded walk (for `mmsim walk` and the docs page). */
+export interface WalkStep {
+  level: number;
+  /** Linux's name of the table: PGD, P4D, PUD, PMD, PTE */
+  name: string;
+  /** the VA bits that index this table, e.g. [47, 39] */
+  vaHi: number;
+  vaLo: number;
+  index: number;
+  /** physical address of the entry */
+  entryPa: number;
+  /** the entry as read (before A/D updates) */
+  lo: number;
+  hi: number;
+}
+
+/** Reusable result of a walk or translation: fill once, read fields, reuse (no allocation). */
+export class WalkResult {
+  ok = false;
+  /** the physical address (valid when ok) */
+  pa = 0;
+  /** bytes mapped by the leaf: 4096, 2 MiB or 1 GiB (valid when ok) */
+  pageSize = 0;
+  /** level where the walk ended: the leaf's level, or the level of the faulting entry */
+  level = 0;
+  /** x86 page-fault error code (valid when !ok) */
+  errorCode = 0;
+  /** effective rights of the translation (valid when ok) */
+  writable = false;
+  user = false;
+  nx = false;
+  global = false;
+  dirty = false;
+  /** the leaf entry after A/D updates (valid when ok) */
+  leafLo = 0;
+  leafHi = 0;
+  /** number of page-table entries read (memory accesses of the walk) */
+  entriesRead = 0;
+  /** true when the translation came from the TLB (set by Mmu.translate) */
+  tlbHit = false;
+  /** set to record `steps` (allocates; leave off on hot paths) */
+  record = false;
+  steps: WalkStep[] = [];
+  /** entry addresses used by the walk, top level first (internal scratch) */
+  readonly entryPas = new Float64Array(5);
+}
+
+/**
+ * Walks the page tables rooted at physical address `cr3` for `va` (a canonical tail) and
+ * `access`, filling `out`. Returns true when the access is allowed (out.pa, out.pageSize and
+ * rights are set; A/D bits updated in RAM); false on a page fault (out.errorCode holds the x86
+ * error code, out.level the level of the offending entry; RAM untouched). A va that is not a
+ * canonical tail, or a table outside RAM, is a Bug (real hardware raises #GP / reads garbage).
+ */
+export function walkPageTable(
+  ram: Ram, cr3: number, va: number, access: Access, levels: PagingLevels, out: WalkResult, cpuFlags = CR0_WP,
+): boolean {
+  if (!(va >= 0 && va < (levels === 5 ? VA_LIMIT_5 : VA_LIMIT_4)) || va !== Math.floor(va)) BUG("walkPageTable", `va ${va} is not a canonical ${vaBits(levels)}-bit tail`);
+  out.ok = false;
+  out.tlbHit = false;
+  out.entriesRead = 0;
+  if (out.record) out.steps = [];
+  const vlo = va >>> 0;
+  const vhi = (va - vlo) / TWO_32;
+  let table = cr3;
+  let rw = _PAGE_RW, us = _PAGE_USER, nx = 0;
+  let level: number = levels;
+  let lo = 0, hi = 0;
+  for (;;) {
+    const index = level === 1 ? (vlo >>> 12) & 511 : level === 2 ? (vlo >>> 21) & 511
+      : level === 3 ? ((vlo >>> 30) | (vhi << 2)) & 511 : level === 4 ? (vhi >>> 7) & 511 : (vhi >>> 16) & 511;
+    const ea = table + index * 8;
+    if (ea + 8 > ram.bytes) BUG("walkPageTable", `table at 0x${table.toString(16)} outside RAM`);
+    lo = ram.readU32(ea);
+    hi = ram.readU32(ea + 4);
+    out.entryPas[levels - level] = ea;
+    out.entriesRead++;
+    if (out.record) {
+      const shift = levelShift(level);
+      out.steps.push({ level, name: levelName(level, levels), vaHi: shift + 8, vaLo: shift, index, entryPa: ea, lo, hi });
+    }
+    out.level = level;
+    if ((lo & _PAGE_PRESENT) === 0) {
+      out.errorCode = access;
+      return false;
+    }
+    const ps = (lo & _PAGE_PSE) !== 0;
+    if ((hi & PTE_RSVD_MASK_HI) !== 0 || (ps && level >= 4) ||
+        (ps && level === 2 && (lo & 0x001fe000) !== 0) || (ps && level === 3 && (lo & 0x3fffe000) !== 0)) {
+      out.errorCode = X86_PF_PROT | X86_PF_RSVD | access;
+      return false;
+    }
+    rw &= lo;
+    us &= lo;
+    nx |= hi & _PAGE_NX_HI;
+    if (level === 1 || ps) break;
+    table = (hi & PTE_ADDR_MASK_HI) * TWO_32 + ((lo & PTE_ADDR_MASK_LO) >>> 0);
+    level--;
+  }
+
+  // Rights (SDM §4.6).
+  const write = (access & X86_PF_WRITE) !== 0;
+  const fetch = (access & X86_PF_INSTR) !== 0;
+  let denied: boolean;
+  if ((access & X86_PF_USER) !== 0) denied = us === 0 || (write && rw === 0) || (fetch && nx !== 0);
+  else {
+    denied = (write && rw === 0 && (cpuFlags & CR0_WP) !== 0) || (fetch && nx !== 0) ||
+      (us !== 0 && ((fetch && (cpuFlags & CR4_SMEP) !== 0) || (!fetch && (cpuFlags & CR4_SMAP) !== 0)));
+  }
+  if (denied) {
+    out.errorCode = X86_PF_PROT | access;
+    return false;
+  }
+
+  // Accessed on every entry used, Dirty on the leaf for a write.
+  for (let l = levels; l >= level; l--) {
+    const ea = out.entryPas[levels - l];
+    const e = l === level ? lo : ram.readU32(ea);
+    let ne = e | _PAGE_ACCESSED;
+    if (l === level && write) ne |= _PAGE_DIRTY;
+    if (ne !== e) ram.writeU32(ea, ne >>> 0);
+    if (l === level) lo = ne >>> 0;
+  }
+
+  const pageSize = LEVEL_PAGE_SIZE[level];
+  const offMask = pageSize - 1; // < 2^30, fits int32
+  const base = (hi & PTE_ADDR_MASK_HI) * TWO_32 + ((lo & PTE_ADDR_MASK_LO & ~offMask) >>> 0);
+  out.ok = true;
+  out.pa = base + (vlo & offMask);
+  out.pageSize = pageSize;
+  out.writable = rw !== 0;
+  out.user = us !== 0;
+  out.nx = nx !== 0;
+  out.global = (lo & _PAGE_GLOBAL) !== 0;
+  out.dirty = (lo & _PAGE_DIRTY) !== 0;
+  out.leafLo = lo;
+  out.leafHi = hi;
+  out.errorCode = 0;
+  return true;
+}
+
+/**
+ * The two lines Linux's show_fault_oops() (arch/x86/mm/fault.c) prints for a fault, e.g.
+ * ["#PF: supervisor write access in kernel mode", "#PF: error_code(0x0002) - not-present page"].
+ * `userMode` is the CPU mode at the time (the USER bit says who made the access).
+ */
+export function describeErrorCode(code: number, userMode = (code & X86_PF_USER) !== 0): [string, string] {
+  const who = (code & X86_PF_USER) !== 0 ? "user" : "supervisor";
+  const what = (code & X86_PF_INSTR) !== 0 ? "instruction fetch" : (code & X86_PF_WRITE) !== 0 ? "write access" : "read access";
+  const why = (code & X86_PF_PROT) === 0 ? "not-present page"
+    : (code & X86_PF_RSVD) !== 0 ? "reserved bit violation"
+    : (code & X86_PF_PK) !== 0 ? "protection keys violation" : "permissions violation";
+  return [`#PF: ${who} ${what} in ${userMode ? "user" : "kernel"} mode`, `#PF: error_code(0x${code.toString(16).padStart(4, "0")}) - ${why}`];
+}

@@ -1,0 +1,39 @@
+// The parts of the lower layers this package uses, as structural types: PhysicalMemory
+// (@mmsim/physical) and Ram (@mmsim/hardware) satisfy them as they are. Keeping the list here
+// shows at a glance what kernel-alloc needs from below.
+
+/** The buddy allocator: PhysicalMemory. */
+export interface PageAllocator {
+  /** pfn of the first page of a 2^order block, or -1 */
+  allocPages(gfp: number, order: number, nid?: number): number;
+  freePages(pfn: number, order: number): void;
+  readonly maxPfn: number;
+  readonly pages: PageTypes;
+}
+
+/** The struct page operations used here (PageArray). */
+export interface PageTypes {
+  setType(pfn: number, ty: number): void;
+  clearType(pfn: number, ty: number): void;
+  getType(pfn: number): number;
+  nid(pfn: number): number;
+  /** PG_* bits (node and zone masked off) */
+  pageFlags(pfn: number): number;
+  zoneType(pfn: number): number;
+}
+
+/** Simulated RAM (hardware Ram). */
+export interface Memory {
+  readonly maxPfn: number;
+  readU8(pa: number): number;
+  readU32(pa: number): number;
+  readU64(pa: number): number;
+  writeU8(pa: number, v: number): void;
+  writeU32(pa: number, v: number): void;
+  writeU64(pa: number, v: number): void;
+  read(pa: number, len: number): Uint8Array;
+  write(pa: number, bytes: Uint8Array): void;
+  fill(pa: number, len: number, byte: number): void;
+  copy(dstPa: number, srcPa: number, len: number): void;
+  zeroFrame(pfn: number): void;
+}

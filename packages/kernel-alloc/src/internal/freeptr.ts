@@ -1,0 +1,74 @@
+// The SLUB free pointer as bytes in simulated RAM (mm/slub.c get_freepointer /
+// set_freepointer). A free object holds, at s->offset, the 64-bit kernel virtual address of the
+// next free object (0 = end of list), little-endian, sign-extended like every x86-64 kernel
+// pointer. With CONFIG_SLAB_FREELIST_HARDENED the stored word is
+//     ptr ^ s->random ^ swab(address of the pointer slot)
+// so a leaked or overwritten free pointer does not give away or redirect the freelist.
+// Values are handled as two 32-bit halves so that all 64 bits are exact (also with LA57).
+import type { Memory } from "./deps";
+
+const TWO_32 = 4294967296;
+
+function bswap32(x: number): number {
+  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+}
+
+/** The per-cache hardening key (s->random), as two halves. */
+export interface FreelistKey {
+  randomLo: number;
+  randomHi: number;
+}
+
+export class FreePointers {
+  private readonly poLo: number;
+  /** high half of PAGE_OFFSET, sign extension included */
+  private readonly poHiExt: number;
+
+  constructor(
+    private readonly ram: Memory,
+    /** PAGE_OFFSET as a canonical tail (0x888000000000 on 4-level) */
+    readonly pageOffset: number,
+    vaBits: number,
+    readonly hardened: boolean,
+  ) {
+    this.poLo = pageOffset % TWO_32;
+    this.poHiExt = (pageOffset - this.poLo) / TWO_32 + (TWO_32 - 2 ** (vaBits - 32));
+  }
+
+  /** get_freepointer: the next free object after `obj` (a physical address, 0 = none). */
+  get(key: FreelistKey, obj: number, offset: number): number {
+    const at = obj + offset;
+    let lo = this.ram.readU32(at);
+    let hi = this.ram.readU32(at + 4);
+    if (this.hardened) {
+      const s = this.poLo + (at >>> 0);
+      const alo = s >>> 0;
+      const ahi = (this.poHiExt + Math.floor(at / TWO_32) + (s >= TWO_32 ? 1 : 0)) >>> 0;
+      lo = (lo ^ key.randomLo ^ bswap32(ahi)) >>> 0;
+      hi = (hi ^ key.randomHi ^ bswap32(alo)) >>> 0;
+    }
+    if (lo === 0 && hi === 0) return 0;
+    return (hi - this.poHiExt) * TWO_32 + lo - this.poLo;
+  }
+
+  /** set_freepointer: stores `next` (0 = NULL) in free object `obj`. */
+  set(key: FreelistKey, obj: number, offset: number, next: number): void {
+    const at = obj + offset;
+    let lo = 0;
+    let hi = 0;
+    if (next !== 0) {
+      const s = this.poLo + (next >>> 0);
+      lo = s >>> 0;
+      hi = (this.poHiExt + Math.floor(next / TWO_32) + (s >= TWO_32 ? 1 : 0)) >>> 0;
+    }
+    if (this.hardened) {
+      const s = this.poLo + (at >>> 0);
+      const alo = s >>> 0;
+      const ahi = (this.poHiExt + Math.floor(at / TWO_32) + (s >= TWO_32 ? 1 : 0)) >>> 0;
+      lo = (lo ^ key.randomLo ^ bswap32(ahi)) >>> 0;
+      hi = (hi ^ key.randomHi ^ bswap32(alo)) >>> 0;
+    }
+    this.ram.writeU32(at, lo);
+    this.ram.writeU32(at + 4, hi);
+  }
+}

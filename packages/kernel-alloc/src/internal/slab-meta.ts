@@ -1,0 +1,129 @@
+// struct slab (mm/slab.h) as a struct-of-arrays. In Linux struct slab overlays the head
+// struct page; here each live slab gets a dense slot, and `slotOfPfn` maps every pfn of a
+// slab (head and tail pages) to that slot, which is what virt_to_slab() needs on kfree.
+// Slots are recycled through a free stack; arrays grow by doubling.
+//
+// Invariants (checked by the allocator's verify()):
+//   - slotOfPfn[p] = s for exactly the 2^order[s] pfns starting at head[s], for live slots s;
+//   - a live slot's cache >= 0; a free slot's cache is -1.
+
+/** Where a slab sits (SLUB). */
+export const ON_NO_LIST = 0; // full (or a debug cache's full list)
+export const ON_NODE_PARTIAL = 1;
+export const ON_CPU_PARTIAL = 2;
+export const ON_CPU_SLAB = 3;
+
+export class SlabMeta {
+  /** pfn → slot + 1 (0: not a slab page) */
+  readonly slotOfPfn: Int32Array;
+  cache: Int32Array;
+  head: Float64Array;
+  order: Uint8Array;
+  /** physical address of the first free object (0 = NULL), SLUB */
+  freelist: Float64Array;
+  inuse: Int32Array;
+  objects: Int32Array;
+  frozen: Uint8Array;
+  where: Uint8Array;
+  /** list links (node partial list; CPU partial chain uses next only) */
+  next: Int32Array;
+  prev: Int32Array;
+  /** per-cache list of all slabs (for verify, destroy and views) */
+  allNext: Int32Array;
+  allPrev: Int32Array;
+  /** slabs on a CPU partial chain from this one on (struct slab.slabs) */
+  slabs: Int32Array;
+  /** byte offset of the first object (SLAB colouring; 0 for SLUB) */
+  colour: Int32Array;
+  private freeSlots: number[] = [];
+  private used = 0;
+
+  constructor(maxPfn: number, initial = 64) {
+    this.slotOfPfn = new Int32Array(maxPfn);
+    this.cache = new Int32Array(initial).fill(-1);
+    this.head = new Float64Array(initial);
+    this.order = new Uint8Array(initial);
+    this.freelist = new Float64Array(initial);
+    this.inuse = new Int32Array(initial);
+    this.objects = new Int32Array(initial);
+    this.frozen = new Uint8Array(initial);
+    this.where = new Uint8Array(initial);
+    this.next = new Int32Array(initial).fill(-1);
+    this.prev = new Int32Array(initial).fill(-1);
+    this.allNext = new Int32Array(initial).fill(-1);
+    this.allPrev = new Int32Array(initial).fill(-1);
+    this.slabs = new Int32Array(initial);
+    this.colour = new Int32Array(initial);
+  }
+
+  /** Number of slot entries ever created (live or free). */
+  get capacity(): number {
+    return this.used;
+  }
+
+  /** The slab slot holding physical address `pa`, or -1 (virt_to_slab). */
+  slotOfPa(pa: number): number {
+    const pfn = Math.floor(pa / 4096);
+    if (!(pfn >= 0 && pfn < this.slotOfPfn.length)) return -1;
+    return this.slotOfPfn[pfn] - 1;
+  }
+
+  /** Takes a slot for a new slab of 2^order pages at `headPfn` owned by cache `cacheId`. */
+  alloc(cacheId: number, headPfn: number, order: number): number {
+    let s = this.freeSlots.pop();
+    if (s === undefined) {
+      if (this.used === this.cache.length) this.grow();
+      s = this.used++;
+    }
+    this.cache[s] = cacheId;
+    this.head[s] = headPfn;
+    this.order[s] = order;
+    this.freelist[s] = 0;
+    this.inuse[s] = 0;
+    this.objects[s] = 0;
+    this.frozen[s] = 0;
+    this.where[s] = ON_NO_LIST;
+    this.next[s] = -1;
+    this.prev[s] = -1;
+    this.allNext[s] = -1;
+    this.allPrev[s] = -1;
+    this.slabs[s] = 0;
+    this.colour[s] = 0;
+    const n = 2 ** order;
+    for (let i = 0; i < n; i++) this.slotOfPfn[headPfn + i] = s + 1;
+    return s;
+  }
+
+  /** Returns slot `s` (its pages no longer belong to a slab). */
+  release(s: number): void {
+    const n = 2 ** this.order[s];
+    const h = this.head[s];
+    for (let i = 0; i < n; i++) this.slotOfPfn[h + i] = 0;
+    this.cache[s] = -1;
+    this.freeSlots.push(s);
+  }
+
+  private grow(): void {
+    const n = this.cache.length * 2;
+    const g = <T extends Int32Array | Float64Array | Uint8Array>(a: T, fill?: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      if (fill !== undefined) b.fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.cache = g(this.cache, -1);
+    this.head = g(this.head);
+    this.order = g(this.order);
+    this.freelist = g(this.freelist);
+    this.inuse = g(this.inuse);
+    this.objects = g(this.objects);
+    this.frozen = g(this.frozen);
+    this.where = g(this.where);
+    this.next = g(this.next, -1);
+    this.prev = g(this.prev, -1);
+    this.allNext = g(this.allNext, -1);
+    this.allPrev = g(this.allPrev, -1);
+    this.slabs = g(this.slabs);
+    this.colour = g(this.colour);
+  }
+}

@@ -1,0 +1,345 @@
+// The kernel-alloc layer booted as one piece, in mm_core_init's order: the slab allocator's
+// bootstrap caches (kmem_cache_node, kmem_cache), the kmalloc caches, vmalloc with the kernel
+// page table, then the caches the rest of the kernel allocates from. Also the numbers
+// /proc/meminfo takes from this layer and the renderers of /proc/slabinfo and
+// /proc/vmallocinfo. The kernel package wires it; tests use it with a real PhysicalMemory.
+import { Clock, InputError, PAGE_SIZE, Rng } from "@mmsim/base";
+import type { TraceBus } from "@mmsim/base";
+import { x86Layout } from "@mmsim/hardware";
+import type { PagingLevels, Ram } from "@mmsim/hardware";
+import { GFP_KERNEL, __GFP_ZERO } from "@mmsim/physical";
+import type { PageAllocator } from "./internal/deps";
+import { Printk } from "./internal/printk";
+import type { LogSink } from "./internal/printk";
+import { KERNEL_CACHES, KMEM_CACHE_NODE_SIZE, KMEM_CACHE_SIZE } from "./kernel-caches";
+import type { SlabCtor } from "./kmem-cache";
+import { Kmalloc } from "./kmalloc";
+import type { SlabAllocator, SlabCacheInfo } from "./kmalloc";
+import { formatVmallocinfo } from "./proc-vmallocinfo";
+import { formatSlabinfo } from "./slab-common";
+import type { SlabinfoRow } from "./slab-common";
+import { parseSlubDebugFlags, SLAB_HWCACHE_ALIGN, SLAB_NO_MERGE, SLAB_PANIC } from "./slab-flags";
+import { Slub } from "./slub";
+import { SlabClassic } from "./slab";
+import type { SlabCache } from "./slab";
+import { Vmalloc } from "./vmalloc";
+import type { KernelTlb } from "./vmalloc";
+
+/** What both slab allocators offer beyond what kmalloc uses. */
+export interface SlabBackend extends SlabAllocator<SlabCacheInfo> {
+  kmemCacheCreate(name: string, size: number, align: number, flags: number, ctor: SlabCtor | null, usersize: number): SlabCacheInfo | null;
+  destroy(s: SlabCacheInfo, caller: string): boolean;
+  shrink(s: SlabCacheInfo): number;
+  slabinfoRows(): SlabinfoRow[];
+  verify(): void;
+  readonly reclaimablePages: number;
+  readonly unreclaimablePages: number;
+  readonly caches: SlabCacheInfo[];
+  cpu: number;
+}
+
+export interface KernelAllocConfig {
+  phys: PageAllocator;
+  ram: Ram;
+  /** CPUs (default 2, the reference machine) */
+  nrCpus?: number;
+  nrNodes?: number;
+  /** paging depth: 4 (default) or 5 */
+  levels?: PagingLevels;
+  /** "slub" (default; the only allocator since Linux 6.8) or the classic "slab" (removed in 6.8) */
+  allocator?: "slub" | "slab";
+  /** slub_debug= value, Linux syntax: "" (all checks on all caches), "FZPU", "ZP,kmalloc-64,dentry"; undefined: off */
+  slubDebug?: string;
+  /** slab_nomerge */
+  slabNomerge?: boolean;
+  slubMinObjects?: number;
+  slubMinOrder?: number;
+  slubMaxOrder?: number;
+  /** CONFIG_SLAB_FREELIST_HARDENED (default false) */
+  freelistHardened?: boolean;
+  /** create the kernel's named caches (task_struct, mm_struct, ...) at boot (default true) */
+  kernelCaches?: boolean;
+  /** TLBs flushed when vmalloc purges lazily freed areas */
+  tlbs?: KernelTlb[];
+  /** /proc/vmallocinfo pointer style (default "raw") */
+  pointers?: "raw" | "hashed";
+  rng?: Rng;
+  clock?: Clock;
+  trace?: TraceBus | null;
+  log?: LogSink;
+}
+
+/** meminfo lines this layer owns, in kB. */
+export interface KernelAllocMeminfo {
+  Slab: number;
+  SReclaimable: number;
+  SUnreclaim: number;
+  KernelStack: number;
+  PageTables: number;
+  VmallocTotal: number;
+  VmallocUsed: number;
+  VmallocChunk: number;
+}
+
+/** THREAD_SIZE on x86-64 (16 KiB kernel stacks) and the caller vmallocinfo shows for them on 6.18. */
+export const THREAD_SIZE = 16384;
+const KERNEL_STACK_CALLER = "kernel_clone+0x94/0x3e0";
+
+export class KernelAlloc {
+  readonly printk: Printk;
+  readonly slab: SlabBackend;
+  /** the SLUB instance when allocator is "slub" (debug checks, slab views) */
+  readonly slub: Slub | null;
+  readonly kmallocs: Kmalloc<SlabCacheInfo>;
+  readonly vm: Vmalloc;
+  readonly levels: PagingLevels;
+  readonly nrNodes: number;
+  /** named caches by name (boot caches and those created later) */
+  readonly cachesByName = new Map<string, SlabCacheInfo>();
+  /** kernel stacks allocated (KernelStack = stacks × 16 kB) */
+  kernelStacks = 0;
+  private readonly kmemCache: SlabCacheInfo;
+  private readonly kmemCacheNode: SlabCacheInfo;
+  private readonly descriptors = new Map<SlabCacheInfo, number[]>();
+  private readonly hashKey: number;
+
+  private constructor(readonly config: KernelAllocConfig) {
+    const nrCpus = config.nrCpus ?? 2;
+    this.levels = config.levels ?? 4;
+    this.nrNodes = config.nrNodes ?? 1;
+    const layout = x86Layout(this.levels);
+    const rng = config.rng ?? new Rng(1);
+    this.hashKey = rng.nextU32();
+    this.printk = new Printk(config.log ?? null);
+    const { debugFlags, debugCaches } = parseSlubDebug(config.slubDebug);
+    if (config.allocator === "slab") {
+      this.slub = null;
+      this.slab = new SlabClassic({ phys: config.phys, ram: config.ram, nrCpus, printk: this.printk }) as unknown as SlabBackend;
+    } else {
+      this.slub = new Slub({
+        phys: config.phys, ram: config.ram, nrCpus, nrNodes: this.nrNodes,
+        tunables: { minObjects: config.slubMinObjects, minOrder: config.slubMinOrder, maxOrder: config.slubMaxOrder },
+        debugFlags, debugCaches, nomerge: config.slabNomerge, freelistHardened: config.freelistHardened, rng,
+        clock: config.clock ?? new Clock(), trace: config.trace ?? null, printk: this.printk,
+        pageOffset: layout.PAGE_OFFSET, vaBits: layout.vaBits, vmemmapStart: layout.VMEMMAP_START,
+      });
+      this.slab = this.slub as unknown as SlabBackend;
+    }
+    // kmem_cache_init: the bootstrap caches; each cache's descriptor then lives in them.
+    const node = this.slab.createCache("kmem_cache_node", KMEM_CACHE_NODE_SIZE, 0, SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE, null, 0);
+    const kc = this.slab.createCache("kmem_cache", KMEM_CACHE_SIZE, 0, SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE, null, 0);
+    if (!node || !kc) throw new InputError("cannot create the bootstrap slab caches");
+    node.refcount = kc.refcount = -1;
+    this.kmemCacheNode = node;
+    this.kmemCache = kc;
+    const list = this.slab.caches;
+    list.splice(list.indexOf(kc), 1);
+    list.splice(list.indexOf(node), 0, kc); // bootstrap() lists kmem_cache first
+    this.allocDescriptors(kc);
+    this.allocDescriptors(node);
+    this.kmallocs = new Kmalloc(this.slab, config.phys, config.ram);
+    if (this.slab instanceof SlabClassic) {
+      const k = this.kmallocs;
+      this.slab.kmallocSlab = (bytes) => k.cacheFor(bytes, GFP_KERNEL) as SlabCache | null;
+    }
+    for (const row of this.kmallocs.caches) for (const c of row) if (c) this.adoptBootCache(c);
+    const vmapArea = KERNEL_CACHES[0];
+    const vmapCache = this.createNamed(vmapArea.name, vmapArea.size, vmapArea.flags);
+    this.vm = new Vmalloc({
+      phys: config.phys, ram: config.ram, layout, nrCpus, tlbs: config.tlbs, trace: config.trace ?? null,
+      meta: {
+        allocVmapArea: () => this.slab.alloc(vmapCache, GFP_KERNEL, vmapCache.objectSize, "alloc_vmap_area"),
+        freeVmapArea: (pa) => this.slab.free(vmapCache, pa, "free_vmap_area"),
+        kmalloc: (size) => this.kmallocs.kmalloc(size, GFP_KERNEL, "__get_vm_area_node"),
+        kfree: (pa) => this.kmallocs.kfree(pa, "vfree"),
+      },
+    });
+    if (config.kernelCaches ?? true) for (const spec of KERNEL_CACHES.slice(1)) this.createNamed(spec.name, spec.size, spec.flags);
+  }
+
+  /** Boots the layer on a booted PhysicalMemory and its Ram. Throws InputError on a bad slubDebug string. */
+  static boot(config: KernelAllocConfig): KernelAlloc {
+    return new KernelAlloc(config);
+  }
+
+  private createNamed(name: string, size: number, flags: number): SlabCacheInfo {
+    const c = this.kmemCacheCreate(name, size, 0, flags | SLAB_PANIC);
+    if (!c) throw new InputError(`cannot create slab cache ${name}`);
+    return c;
+  }
+
+  private adoptBootCache(c: SlabCacheInfo): void {
+    c.refcount = 1;
+    this.cachesByName.set(c.name, c);
+    this.allocDescriptors(c);
+  }
+
+  private allocDescriptors(c: SlabCacheInfo): void {
+    const objs = [this.slab.alloc(this.kmemCache, GFP_KERNEL, KMEM_CACHE_SIZE, "kmem_cache_create")];
+    for (let n = 0; n < this.nrNodes; n++) objs.push(this.slab.alloc(this.kmemCacheNode, GFP_KERNEL, KMEM_CACHE_NODE_SIZE, "init_kmem_cache_nodes"));
+    this.descriptors.set(c, objs);
+  }
+
+  /** The CPU the simulated kernel runs on (selects per-CPU slabs). */
+  get cpu(): number {
+    return this.slab.cpu;
+  }
+
+  set cpu(c: number) {
+    this.slab.cpu = c;
+  }
+
+  // ---- kmem_cache API -------------------------------------------------------------------------
+
+  /**
+   * kmem_cache_create(name, size, align, flags, ctor): a new cache, or the existing one it
+   * merges with. Returns null when an object cannot fit in any slab.
+   */
+  kmemCacheCreate(name: string, size: number, align = 0, flags = 0, ctor: SlabCtor | null = null, usersize = 0): SlabCacheInfo | null {
+    const before = this.slab.caches.length;
+    const c = this.slab.kmemCacheCreate(name, size, align, flags, ctor, usersize);
+    if (!c) return null;
+    this.cachesByName.set(name, c);
+    if (this.slab.caches.length > before) this.allocDescriptors(c);
+    return c;
+  }
+
+  /** kmem_cache_alloc: an object's physical address (kernel address PAGE_OFFSET + pa) or 0. */
+  kmemCacheAlloc(s: SlabCacheInfo, gfp = GFP_KERNEL, caller = ""): number {
+    return this.slab.alloc(s, gfp, s.objectSize, caller);
+  }
+
+  kmemCacheZalloc(s: SlabCacheInfo, gfp = GFP_KERNEL, caller = ""): number {
+    return this.slab.alloc(s, gfp | __GFP_ZERO, s.objectSize, caller);
+  }
+
+  /** kmem_cache_free. */
+  kmemCacheFree(s: SlabCacheInfo, obj: number, caller = ""): void {
+    this.slab.free(s, obj, caller);
+  }
+
+  /** kmem_cache_destroy: false (with Linux's report and WARN in the log) when objects remain. */
+  kmemCacheDestroy(s: SlabCacheInfo, caller = "kmem_cache_destroy"): boolean {
+    const live = this.slab.caches.includes(s);
+    const ok = this.slab.destroy(s, caller);
+    if (ok && live && !this.slab.caches.includes(s)) {
+      for (const [name, c] of this.cachesByName) if (c === s) this.cachesByName.delete(name);
+      const objs = this.descriptors.get(s) ?? [];
+      this.slab.free(this.kmemCache, objs[0], "kmem_cache_release");
+      for (let i = 1; i < objs.length; i++) this.slab.free(this.kmemCacheNode, objs[i], "kmem_cache_release");
+      this.descriptors.delete(s);
+    }
+    return ok;
+  }
+
+  /** kmem_cache_shrink: frees empty slabs; returns pages freed. */
+  kmemCacheShrink(s: SlabCacheInfo): number {
+    return this.slab.shrink(s);
+  }
+
+  /** A cache by name (boot or created), or null. */
+  cache(name: string): SlabCacheInfo | null {
+    return this.cachesByName.get(name) ?? null;
+  }
+
+  // ---- kmalloc --------------------------------------------------------------------------------
+
+  kmalloc(size: number, gfp = GFP_KERNEL, caller = ""): number {
+    return this.kmallocs.kmalloc(size, gfp, caller);
+  }
+
+  kzalloc(size: number, gfp = GFP_KERNEL, caller = ""): number {
+    return this.kmallocs.kzalloc(size, gfp, caller);
+  }
+
+  kfree(p: number, caller = ""): void {
+    this.kmallocs.kfree(p, caller);
+  }
+
+  ksize(p: number): number {
+    return this.kmallocs.ksize(p);
+  }
+
+  krealloc(p: number, size: number, gfp = GFP_KERNEL, caller = ""): number {
+    return this.kmallocs.krealloc(p, size, gfp, caller);
+  }
+
+  // ---- vmalloc ------------------------------------------------------------------------------------
+
+  vmalloc(size: number, gfp = GFP_KERNEL, caller = ""): number {
+    return this.vm.vmalloc(size, gfp, caller);
+  }
+
+  vzalloc(size: number, caller = ""): number {
+    return this.vm.vzalloc(size, caller);
+  }
+
+  vfree(addr: number): void {
+    this.vm.vfree(addr);
+  }
+
+  vmap(pfns: readonly number[], caller = ""): number {
+    return this.vm.vmap(pfns, undefined, caller);
+  }
+
+  vunmap(addr: number): void {
+    this.vm.vunmap(addr);
+  }
+
+  /** alloc_thread_stack_node (CONFIG_VMAP_STACK): a 16 KiB stack, THREAD_SIZE-aligned, or 0. */
+  allocKernelStack(): number {
+    const va = this.vm.vmalloc(THREAD_SIZE, GFP_KERNEL, KERNEL_STACK_CALLER, THREAD_SIZE);
+    if (va) this.kernelStacks++;
+    return va;
+  }
+
+  freeKernelStack(va: number): void {
+    this.vm.vfree(va);
+    this.kernelStacks--;
+  }
+
+  // ---- /proc ------------------------------------------------------------------------------------
+
+  /** The /proc/meminfo values this layer owns, in kB. */
+  meminfo(): KernelAllocMeminfo {
+    const kb = PAGE_SIZE / 1024;
+    const layout = x86Layout(this.levels);
+    const recl = this.slab.reclaimablePages * kb;
+    const unrecl = (this.slab.unreclaimablePages + this.kmallocs.largePages) * kb;
+    return {
+      Slab: recl + unrecl, SReclaimable: recl, SUnreclaim: unrecl,
+      KernelStack: (this.kernelStacks * THREAD_SIZE) / 1024,
+      PageTables: this.vm.pageTablePages * kb,
+      VmallocTotal: Math.floor((layout.VMALLOC_END - 1 - layout.VMALLOC_START) / 1024),
+      VmallocUsed: this.vm.nrVmallocPages * kb,
+      VmallocChunk: 0,
+    };
+  }
+
+  /** /proc/slabinfo. */
+  slabinfo(): string {
+    return formatSlabinfo(this.slab.slabinfoRows());
+  }
+
+  /** /proc/vmallocinfo. */
+  vmallocinfo(): string {
+    return formatVmallocinfo(this.vm, {
+      vaBits: x86Layout(this.levels).vaBits, nid: (pfn) => this.config.phys.pages.nid(pfn),
+      pointers: this.config.pointers ?? "raw", hashKey: this.hashKey,
+    });
+  }
+
+  /** Checks every invariant of the slab allocator. */
+  verify(): void {
+    this.slab.verify();
+  }
+}
+
+/** Parses slub_debug= ("", "FZPU", "FZ,kmalloc-64,dentry"); undefined means off. */
+export function parseSlubDebug(text: string | undefined): { debugFlags: number; debugCaches: string[] | null } {
+  if (text === undefined) return { debugFlags: 0, debugCaches: null };
+  if (/;/.test(text)) throw new InputError(`slub_debug "${text}": multiple ';' blocks are not supported`, { field: "slubDebug" });
+  const [letters, ...names] = text.split(",");
+  if (!/^[-fzputaFZPUTAO]*$/.test(letters)) throw new InputError(`slub_debug "${text}": flags must be letters from F Z P U T A O or -`, { field: "slubDebug" });
+  return { debugFlags: parseSlubDebugFlags(letters), debugCaches: names.length ? names.filter((n) => n !== "") : null };
+}

@@ -1,0 +1,165 @@
+// kmalloc and friends (mm/slab_common.c, mm/slub.c): requests up to KMALLOC_MAX_CACHE_SIZE go
+// to the kmalloc-<size> cache of their class and type (normal, reclaimable, DMA, cgroup);
+// larger ones get whole pages from the buddy allocator (__kmalloc_large_node), marked
+// PGTY_large_kmalloc and counted as unreclaimable slab memory. kmalloc(0) is ZERO_SIZE_PTR.
+// Works over either slab allocator through SlabAllocator. Not modelled: kmalloc buckets,
+// CONFIG_RANDOM_KMALLOC_CACHES, kmalloc_node NUMA placement, init_on_alloc.
+import { BUG, PAGE_SIZE } from "@mmsim/base";
+import { __GFP_ACCOUNT, __GFP_COMP, __GFP_DMA, __GFP_RECLAIMABLE, __GFP_ZERO, PGTY_large_kmalloc } from "@mmsim/physical";
+import type { Memory, PageAllocator } from "./internal/deps";
+import {
+  KMALLOC_CGROUP, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE, KMALLOC_NORMAL, KMALLOC_RECLAIM,
+  kmallocBootOrder, kmallocIndex, kmallocTypeOf, NR_KMALLOC_TYPES,
+} from "./slab-common";
+import { SLAB_ACCOUNT, SLAB_CACHE_DMA, SLAB_KMALLOC, SLAB_NO_MERGE, SLAB_RECLAIM_ACCOUNT, ZERO_SIZE_PTR } from "./slab-flags";
+import { getOrder } from "./slub-layout";
+
+/** What kmalloc needs from a cache, whichever allocator made it. */
+export interface SlabCacheInfo {
+  readonly name: string;
+  readonly objectSize: number;
+  /** bytes per object slot (slabinfo objsize) */
+  readonly size: number;
+  readonly flags: number;
+  refcount: number;
+}
+
+/** The operations SLUB and classic SLAB both offer (kmem_cache_* API). */
+export interface SlabAllocator<C extends SlabCacheInfo = SlabCacheInfo> {
+  /** create_boot_cache: a cache that is never merged into another */
+  createCache(name: string, size: number, align: number, flags: number, ctor: null, usersize: number): C | null;
+  alloc(s: C, gfp: number, origSize: number, caller: string): number;
+  free(s: C, obj: number, caller: string): void;
+  cacheOf(pa: number): C | null;
+  /** usable bytes of an object of `s` (slab_ksize) */
+  ksize(s: C): number;
+  /** the kmalloc request size recorded for `obj` (object_size when not recorded) */
+  origSize(s: C, obj: number): number;
+  /** records a new request size for `obj` after krealloc shrank or grew it in place */
+  setOrigSize(s: C, obj: number, size: number): void;
+}
+
+export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
+  /** kmalloc_caches[type][index] */
+  readonly caches: (C | null)[][] = [];
+  /** pages held by large kmallocs (counted in SUnreclaim, not in /proc/slabinfo) */
+  largePages = 0;
+  private readonly large = new Map<number, number>();
+
+  constructor(
+    private readonly slab: SlabAllocator<C>,
+    private readonly phys: PageAllocator,
+    private readonly ram: Memory,
+    /** ZONE_DMA exists (x86-64 always has it): dma-kmalloc-* caches are created */
+    hasDma = true,
+  ) {
+    for (let t = 0; t < NR_KMALLOC_TYPES; t++) this.caches.push(new Array<C | null>(14).fill(null));
+    for (const { type, index, size, name } of kmallocBootOrder()) {
+      if (type === KMALLOC_DMA && !hasDma) continue;
+      // new_kmalloc_cache: with memcg, normal caches are never merged; hardened usercopy makes
+      // every kmalloc cache (usersize = size) unmergeable as a target too.
+      let flags = SLAB_KMALLOC;
+      if (type === KMALLOC_NORMAL) flags |= SLAB_NO_MERGE;
+      else if (type === KMALLOC_RECLAIM) flags |= SLAB_RECLAIM_ACCOUNT;
+      else if (type === KMALLOC_DMA) flags |= SLAB_CACHE_DMA;
+      else if (type === KMALLOC_CGROUP) flags |= SLAB_ACCOUNT;
+      const c = slab.createCache(name, size, 0, flags, null, size);
+      if (!c) BUG("create_kmalloc_caches", `cannot create ${name}`);
+      this.caches[type][index] = c;
+    }
+  }
+
+  /** kmalloc_slab: the cache serving `size` bytes with `gfp`, or null above KMALLOC_MAX_CACHE_SIZE or for 0. */
+  cacheFor(size: number, gfp: number): C | null {
+    const index = kmallocIndex(size);
+    if (index <= 0) return null;
+    const type = kmallocTypeOf((gfp & __GFP_DMA) !== 0, (gfp & __GFP_RECLAIMABLE) !== 0, (gfp & __GFP_ACCOUNT) !== 0);
+    return this.caches[type][index] ?? this.caches[KMALLOC_NORMAL][index];
+  }
+
+  /**
+   * kmalloc: `size` bytes; returns the object's physical address (its kernel address is
+   * PAGE_OFFSET + pa), ZERO_SIZE_PTR for 0 bytes, or 0 (NULL) when memory ran out or size is
+   * above KMALLOC_MAX_SIZE.
+   */
+  kmalloc(size: number, gfp: number, caller = ""): number {
+    if (size === 0) return ZERO_SIZE_PTR;
+    if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmallocLarge(size, gfp);
+    const s = this.cacheFor(size, gfp)!;
+    return this.slab.alloc(s, gfp, size, caller);
+  }
+
+  /** kzalloc: kmalloc with __GFP_ZERO. */
+  kzalloc(size: number, gfp: number, caller = ""): number {
+    return this.kmalloc(size, gfp | __GFP_ZERO, caller);
+  }
+
+  private kmallocLarge(size: number, gfp: number): number {
+    if (size > KMALLOC_MAX_SIZE) return 0;
+    const order = getOrder(size);
+    const pfn = this.phys.allocPages((gfp | __GFP_COMP) >>> 0, order);
+    if (pfn < 0) return 0;
+    this.phys.pages.setType(pfn, PGTY_large_kmalloc);
+    this.large.set(pfn, order);
+    this.largePages += 2 ** order;
+    const pa = pfn * PAGE_SIZE;
+    if (gfp & __GFP_ZERO) this.ram.fill(pa, PAGE_SIZE * 2 ** order, 0);
+    return pa;
+  }
+
+  /** kfree: frees a kmalloc'ed object or large allocation; NULL and ZERO_SIZE_PTR are ignored. A pointer that is neither is a Bug. */
+  kfree(p: number, caller = ""): void {
+    if (p === 0 || p === ZERO_SIZE_PTR) return;
+    const s = this.slab.cacheOf(p);
+    if (s) {
+      this.slab.free(s, p, caller);
+      return;
+    }
+    const pfn = Math.floor(p / PAGE_SIZE);
+    const order = this.large.get(pfn);
+    if (order === undefined || p % PAGE_SIZE !== 0) BUG("kfree", `0x${p.toString(16)} was not returned by kmalloc`);
+    this.large.delete(pfn);
+    this.largePages -= 2 ** order;
+    this.phys.pages.clearType(pfn, PGTY_large_kmalloc);
+    this.phys.freePages(pfn, order);
+  }
+
+  /** ksize: usable bytes at `p` (the slot, or object_size under red zoning/poisoning; whole pages for large). 0 for NULL/ZERO_SIZE_PTR. */
+  ksize(p: number): number {
+    if (p === 0 || p === ZERO_SIZE_PTR) return 0;
+    const s = this.slab.cacheOf(p);
+    if (s) return this.slab.ksize(s);
+    const order = this.large.get(Math.floor(p / PAGE_SIZE));
+    if (order === undefined) BUG("ksize", `0x${p.toString(16)} was not returned by kmalloc`);
+    return PAGE_SIZE * 2 ** order;
+  }
+
+  /**
+   * krealloc: resizes `p` to `newSize`, in place when it still fits the slot, else by
+   * kmalloc + copy + kfree. Returns the (possibly new) address, ZERO_SIZE_PTR for 0 bytes,
+   * or 0 when a new allocation failed (p is then left untouched).
+   */
+  krealloc(p: number, newSize: number, gfp: number, caller = ""): number {
+    if (p === 0 || p === ZERO_SIZE_PTR) return this.kmalloc(newSize, gfp, caller);
+    if (newSize === 0) {
+      this.kfree(p, caller);
+      return ZERO_SIZE_PTR;
+    }
+    const s = this.slab.cacheOf(p);
+    const ks = s ? s.objectSize : this.ksize(p);
+    const orig = s ? this.slab.origSize(s, p) : ks;
+    if (newSize <= ks) {
+      if (gfp & __GFP_ZERO) {
+        if (orig < newSize) this.ram.fill(p + orig, newSize - orig, 0);
+        else this.ram.fill(p + newSize, ks - newSize, 0);
+      }
+      if (s) this.slab.setOrigSize(s, p, newSize);
+      return p;
+    }
+    const q = this.kmalloc(newSize, gfp, caller);
+    if (q === 0) return 0;
+    this.ram.copy(q, p, Math.min(orig, ks));
+    this.kfree(p, caller);
+    return q;
+  }
+}

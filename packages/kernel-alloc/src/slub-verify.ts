@@ -1,0 +1,104 @@
+// verify() for SLUB (like CONFIG_SLUB_DEBUG's validate + CONFIG_DEBUG_VM): recounts every
+// cache's slabs, lists and free objects from scratch and throws a Bug naming the first broken
+// invariant.
+//
+// Invariants:
+//   - every slab of a cache is on the cache's all-slabs list, its pages map to its slot, and
+//     its head page has page type PGTY_slab;
+//   - a slab's freelist holds exactly objects - inuse distinct objects of that slab;
+//   - an object is free on at most one list (its slab's freelist or a CPU freelist), and a
+//     CPU freelist only holds objects of that CPU's slab;
+//   - a CPU slab is frozen; a slab on a CPU partial chain or node partial list is not, and
+//     has free objects (or is empty, on the node list); a non-debug slab on no list is full;
+//   - node partial lists are consistent doubly-linked lists whose length is nr_partial;
+//   - nr_slabs, total_objects and the reclaimable/unreclaimable page counts equal recounts.
+import { BUG, PAGE_SIZE } from "@mmsim/base";
+import { PGTY_slab } from "@mmsim/physical";
+import { ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTIAL } from "./internal/slab-meta";
+import type { Slub } from "./slub";
+import type { KmemCache } from "./kmem-cache";
+
+function isObject(sl: Slub, s: KmemCache, slot: number, pa: number): boolean {
+  const base = sl.meta.head[slot] * PAGE_SIZE;
+  const q = pa - s.redLeftPad;
+  return q >= base && q < base + sl.meta.objects[slot] * s.size && (q - base) % s.size === 0;
+}
+
+export function verifySlub(sl: Slub): void {
+  const m = sl.meta;
+  const fn = "slub.verify";
+  let recl = 0;
+  let unrecl = 0;
+  const seen = new Set<number>();
+  for (const s of sl.caches) {
+    const nodes = s.nrSlabs.length;
+    const nrSlabs = new Int32Array(nodes);
+    const totalObjects = new Int32Array(nodes);
+    for (let slot = s.allHead; slot >= 0; slot = m.allNext[slot]) {
+      if (seen.has(slot)) BUG(fn, `${s.name}: slab slot ${slot} listed twice`);
+      seen.add(slot);
+      if (m.cache[slot] !== s.id) BUG(fn, `${s.name}: slab ${slot} belongs to cache ${m.cache[slot]}`);
+      const head = m.head[slot];
+      const pages = 2 ** m.order[slot];
+      for (let i = 0; i < pages; i++) if (m.slotOfPfn[head + i] !== slot + 1) BUG(fn, `${s.name}: pfn ${head + i} does not map to its slab`);
+      if (sl.opts.phys.pages.getType(head) !== PGTY_slab) BUG(fn, `${s.name}: head pfn ${head} is not PageSlab`);
+      (s.reclaimable ? (recl += pages) : (unrecl += pages));
+      const node = sl.nodeOf(slot);
+      nrSlabs[node]++;
+      totalObjects[node] += m.objects[slot];
+      // The slab's own freelist.
+      const free = new Set<number>();
+      let n = 0;
+      for (let p = m.freelist[slot]; p !== 0; p = sl.fp.get(s, p, s.offset)) {
+        if (!isObject(sl, s, slot, p)) BUG(fn, `${s.name}: freelist of slab at pfn ${head} points to 0x${p.toString(16)}, not one of its objects`);
+        if (free.has(p)) BUG(fn, `${s.name}: object 0x${p.toString(16)} twice on its slab's freelist`);
+        free.add(p);
+        if (++n > m.objects[slot]) BUG(fn, `${s.name}: freelist cycle in slab at pfn ${head}`);
+      }
+      if (n !== m.objects[slot] - m.inuse[slot]) BUG(fn, `${s.name}: slab at pfn ${head} has ${n} free objects but inuse ${m.inuse[slot]} of ${m.objects[slot]}`);
+      const w = m.where[slot];
+      if (w === ON_CPU_SLAB) {
+        if (!m.frozen[slot]) BUG(fn, `${s.name}: CPU slab at pfn ${head} is not frozen`);
+        let owner = -1;
+        for (let cpu = 0; cpu < s.cpuSlab.length; cpu++) if (s.cpuSlab[cpu] === slot) owner = cpu;
+        if (owner < 0) BUG(fn, `${s.name}: slab at pfn ${head} marked as a CPU slab of no CPU`);
+        for (let p = s.cpuFreelist[owner]; p !== 0; p = sl.fp.get(s, p, s.offset)) {
+          if (!isObject(sl, s, slot, p)) BUG(fn, `${s.name}: CPU ${owner} freelist holds 0x${p.toString(16)}, not an object of its slab`);
+          if (free.has(p)) BUG(fn, `${s.name}: object 0x${p.toString(16)} free on two lists`);
+          free.add(p);
+        }
+      } else if (m.frozen[slot] && !s.debug) {
+        BUG(fn, `${s.name}: frozen slab at pfn ${head} is not a CPU slab`);
+      }
+      if ((w === ON_CPU_PARTIAL || w === ON_NODE_PARTIAL) && m.freelist[slot] === 0) BUG(fn, `${s.name}: partial slab at pfn ${head} has no free object`);
+      if (w === ON_NO_LIST && !s.debug && m.inuse[slot] !== m.objects[slot]) BUG(fn, `${s.name}: slab at pfn ${head} on no list but not full`);
+    }
+    for (let node = 0; node < nodes; node++) {
+      if (nrSlabs[node] !== s.nrSlabs[node]) BUG(fn, `${s.name}: nr_slabs ${s.nrSlabs[node]} but ${nrSlabs[node]} slabs`);
+      if (totalObjects[node] !== s.totalObjects[node]) BUG(fn, `${s.name}: total_objects ${s.totalObjects[node]} but ${totalObjects[node]} counted`);
+      let count = 0;
+      let prev = -1;
+      for (let slot = s.partialHead[node]; slot >= 0; slot = m.next[slot]) {
+        if (m.where[slot] !== ON_NODE_PARTIAL) BUG(fn, `${s.name}: slab ${slot} on the node ${node} partial list is marked ${m.where[slot]}`);
+        if (m.prev[slot] !== prev) BUG(fn, `${s.name}: partial list back link broken at slab ${slot}`);
+        if (m.frozen[slot]) BUG(fn, `${s.name}: frozen slab on the node partial list`);
+        prev = slot;
+        if (++count > nrSlabs[node]) BUG(fn, `${s.name}: node ${node} partial list cycles`);
+      }
+      if (prev !== s.partialTail[node]) BUG(fn, `${s.name}: partial list tail is ${s.partialTail[node]}, last slab ${prev}`);
+      if (count !== s.nrPartial[node]) BUG(fn, `${s.name}: nr_partial ${s.nrPartial[node]} but ${count} slabs listed`);
+    }
+    for (let cpu = 0; cpu < s.cpuSlab.length; cpu++) {
+      if (s.cpuFreelist[cpu] !== 0 && s.cpuSlab[cpu] < 0) BUG(fn, `${s.name}: CPU ${cpu} has a freelist but no slab`);
+      if (s.cpuSlab[cpu] >= 0 && m.where[s.cpuSlab[cpu]] !== ON_CPU_SLAB) BUG(fn, `${s.name}: CPU ${cpu} slab not marked as a CPU slab`);
+      let k = 0;
+      for (let slot = s.cpuPartialHead[cpu]; slot >= 0; slot = m.next[slot]) {
+        if (m.where[slot] !== ON_CPU_PARTIAL || m.frozen[slot]) BUG(fn, `${s.name}: slab ${slot} on CPU ${cpu} partial chain is in state ${m.where[slot]}/${m.frozen[slot]}`);
+        if (++k > nrSlabs.reduce((a, b) => a + b, 0)) BUG(fn, `${s.name}: CPU ${cpu} partial chain cycles`);
+      }
+    }
+  }
+  if (recl !== sl.reclaimablePages) BUG(fn, `SReclaimable ${sl.reclaimablePages} pages but ${recl} counted`);
+  if (unrecl !== sl.unreclaimablePages) BUG(fn, `SUnreclaim ${sl.unreclaimablePages} pages but ${unrecl} counted`);
+  for (let slot = 0; slot < m.capacity; slot++) if (m.cache[slot] >= 0 && !seen.has(slot)) BUG(fn, `slab slot ${slot} of cache ${m.cache[slot]} is on no cache's list`);
+}

@@ -1,0 +1,592 @@
+// The SLUB allocator (mm/slub.c, 6.x before sheaves replaced per-CPU slabs): per-CPU slabs
+// with a lockless freelist, per-CPU partial slabs, per-node partial lists, slabs from the buddy
+// allocator, the free pointer stored inside each free object in simulated RAM. Debug caches
+// (slub_debug) take the "one object at a time from the node lists" path in slub-debug.ts.
+// Not modelled: locking and cmpxchg retries (one simulated CPU runs at a time), sheaves,
+// freelist randomisation, memcg accounting, KASAN/KFENCE, remote-node defrag ratios.
+//
+//            CPU 0                                   node 0
+//   c->freelist ──► obj ──► obj ──► NULL         n->partial: slab ⇄ slab ⇄ slab
+//   c->slab ─────► [slab: frozen, freelist=NULL]     (kept even when empty, up to min_partial)
+//   c->partial ──► slab ──► slab (not frozen)
+//
+// kmem_cache_alloc: pop c->freelist (fast path). Empty? take c->slab's own freelist (frees by
+// other CPUs land there), else the next CPU partial slab, else the first node partial slab
+// (pulling more onto the CPU partial chain, up to cpu_partial_slabs / 2), else a new slab.
+// kmem_cache_free: an object of c->slab goes on c->freelist (fast path); otherwise it goes on
+// its slab's freelist, and a slab that was full moves to this CPU's partial chain (when the
+// chain is already cpu_partial_slabs long, the old chain is first moved to the node list). A
+// slab on the node list that becomes empty is freed once the node keeps min_partial slabs.
+import type { Clock, Rng, TraceBus } from "@mmsim/base";
+import { BUG, BUG_ON, PAGE_SIZE } from "@mmsim/base";
+import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_NOFAIL, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIMABLE, __GFP_ZERO, PGTY_slab, PAGEFLAG_NAMES } from "@mmsim/physical";
+import type { Memory, PageAllocator } from "./internal/deps";
+import { FreePointers } from "./internal/freeptr";
+import type { Printk } from "./internal/printk";
+import { ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTIAL, SlabMeta } from "./internal/slab-meta";
+import { KmemCache } from "./kmem-cache";
+import type { SlabCtor } from "./kmem-cache";
+import { findMergeable } from "./slab-common";
+import type { SlabinfoRow } from "./slab-common";
+import { SLAB_CACHE_DMA, SLAB_CACHE_DMA32, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU, SLUB_RED_ACTIVE } from "./slab-flags";
+import { calculateAlignment, calculateSizes, cpuPartialFor, minPartialFor } from "./slub-layout";
+import type { SlubTunables } from "./slub-layout";
+import { SlubDebug } from "./slub-debug";
+import { verifySlub } from "./slub-verify";
+
+/** GFP bits passed from a caller's mask to the slab page allocation (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK, roughly). */
+const PAGE_GFP_KEEP = ~(__GFP_ZERO | __GFP_DMA | __GFP_DMA32 | __GFP_RECLAIMABLE | 0x08 /* __GFP_MOVABLE */ | 0x02 /* __GFP_HIGHMEM */) >>> 0;
+
+export interface SlubOptions {
+  phys: PageAllocator;
+  ram: Memory;
+  /** CPUs (num_present_cpus); per-CPU slabs exist for each */
+  nrCpus: number;
+  nrNodes?: number;
+  tunables?: Omit<SlubTunables, "nrCpus">;
+  /** slub_debug= flags applied to caches (0: none) and the caches they are limited to (null: all) */
+  debugFlags?: number;
+  debugCaches?: readonly string[] | null;
+  /** slab_nomerge */
+  nomerge?: boolean;
+  /** CONFIG_SLAB_FREELIST_HARDENED */
+  freelistHardened?: boolean;
+  rng: Rng;
+  clock: Clock;
+  trace: TraceBus | null;
+  printk: Printk;
+  /** PAGE_OFFSET as a canonical tail, and the VA width (48 or 57) */
+  pageOffset: number;
+  vaBits: number;
+  /** vmemmap_base (struct page array), for printing struct slab pointers */
+  vmemmapStart?: number;
+}
+
+export class Slub {
+  readonly meta: SlabMeta;
+  readonly fp: FreePointers;
+  readonly debugger: SlubDebug;
+  /** every cache in creation order (slab_caches reversed) */
+  readonly caches: KmemCache[] = [];
+  /** the CPU the simulated kernel is running on */
+  cpu = 0;
+  /** pages held by slabs, reclaimable (SReclaimable) and not (SUnreclaim) */
+  reclaimablePages = 0;
+  unreclaimablePages = 0;
+  readonly tunables: SlubTunables;
+  private readonly nrNodes: number;
+
+  constructor(readonly opts: SlubOptions) {
+    this.meta = new SlabMeta(Math.max(opts.phys.maxPfn, opts.ram.maxPfn));
+    this.fp = new FreePointers(opts.ram, opts.pageOffset, opts.vaBits, opts.freelistHardened ?? false);
+    this.tunables = { nrCpus: opts.nrCpus, ...opts.tunables };
+    this.nrNodes = opts.nrNodes ?? 1;
+    this.debugger = new SlubDebug(this);
+  }
+
+  get ram(): Memory {
+    return this.opts.ram;
+  }
+
+  get printk(): Printk {
+    return this.opts.printk;
+  }
+
+  /** The slub_debug flags that apply to a cache named `name` (kmem_cache_flags). */
+  debugFlagsFor(name: string): number {
+    const f = this.opts.debugFlags ?? 0;
+    const only = this.opts.debugCaches;
+    if (!f) return 0;
+    if (only && !only.some((p) => (p.endsWith("*") ? name.startsWith(p.slice(0, -1)) : p === name))) return 0;
+    return f;
+  }
+
+  /**
+   * kmem_cache_create(name, size, align, flags, ctor): a new cache, or an existing compatible
+   * cache it merges into (whose refcount grows). Returns null when objects cannot fit in a slab.
+   */
+  kmemCacheCreate(name: string, size: number, align: number, flags: number, ctor: SlabCtor | null = null, usersize = 0): KmemCache | null {
+    flags |= this.debugFlagsFor(name);
+    const alias = findMergeable(this.caches.filter((c) => !c.leaked), size, align, flags, ctor !== null, usersize, this.opts.nomerge ?? false);
+    if (alias) {
+      alias.refcount++;
+      alias.aliases.push(name);
+      // __kmem_cache_alias: the object size grows to the largest user's, the in-use part with it.
+      alias.inuse = Math.max(alias.inuse, Math.ceil(size / 8) * 8);
+      return alias;
+    }
+    return this.createCache(name, size, align, flags, ctor, usersize);
+  }
+
+  /** create_boot_cache / do_kmem_cache_create without merging. Returns null when it cannot fit. */
+  createCache(name: string, size: number, align: number, flags: number, ctor: SlabCtor | null, usersize: number): KmemCache | null {
+    const a = calculateAlignment(flags, align, size);
+    const layout = calculateSizes(size, a, flags, ctor !== null, this.tunables);
+    if (!layout) return null;
+    const s = new KmemCache(this.caches.length, name, layout, minPartialFor(layout.size), cpuPartialFor(layout.size, layout.objects, layout.flags), ctor, usersize, this.opts.nrCpus, this.nrNodes);
+    s.allocGfp = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0) | ((flags & SLAB_CACHE_DMA32) ? __GFP_DMA32 : 0) | ((flags & SLAB_RECLAIM_ACCOUNT) ? __GFP_RECLAIMABLE : 0);
+    if (this.fp.hardened) {
+      s.randomLo = this.opts.rng.nextU32();
+      s.randomHi = this.opts.rng.nextU32();
+    }
+    this.caches.push(s);
+    return s;
+  }
+
+  /** virt_to_cache: the cache owning the object at physical address `pa`, or null when it is not in a slab. */
+  cacheOf(pa: number): KmemCache | null {
+    const slot = this.meta.slotOfPa(pa);
+    return slot < 0 ? null : this.caches[this.meta.cache[slot]];
+  }
+
+  /**
+   * kmem_cache_alloc: an object's physical address, or 0 when no slab page could be had.
+   * `origSize` is the kmalloc request (debug caches keep it); `caller` names the call site.
+   */
+  alloc(s: KmemCache, gfp: number, origSize = s.objectSize, caller = ""): number {
+    const cpu = this.cpu;
+    let obj = s.cpuFreelist[cpu];
+    if (obj !== 0 && !s.debug) {
+      s.cpuFreelist[cpu] = this.fp.get(s, obj, s.offset);
+    } else {
+      obj = s.debug ? this.debugger.alloc(s, gfp, origSize, caller) : this.slowAlloc(s, gfp, cpu);
+      if (obj === 0) return 0;
+    }
+    if ((gfp & __GFP_ZERO) !== 0) this.opts.ram.fill(obj, s.objectSize, 0);
+    const trace = this.opts.trace;
+    if (trace !== null && trace.on) {
+      trace.emit("kmem_cache_alloc", { call_site: caller, ptr: this.fp.pageOffset + obj, bytes_req: s.objectSize, bytes_alloc: s.size, gfp_flags: gfp, node: -1, name: s.name });
+    }
+    return obj;
+  }
+
+  /** kmem_cache_free: returns object `obj` (a physical address from alloc) to cache `s`. */
+  free(s: KmemCache, obj: number, caller = ""): void {
+    const slot = this.meta.slotOfPa(obj);
+    if (slot < 0) BUG("kmem_cache_free", `0x${obj.toString(16)} is not a slab object`);
+    const trace = this.opts.trace;
+    if (trace !== null && trace.on) trace.emit("kmem_cache_free", { call_site: caller, ptr: this.fp.pageOffset + obj, name: s.name });
+    if (s.debug) {
+      this.debugger.free(s, slot, obj, caller);
+      return;
+    }
+    const cpu = this.cpu;
+    if (slot === s.cpuSlab[cpu]) {
+      const fp = s.cpuFreelist[cpu];
+      if (this.fp.hardened && fp === obj) BUG("set_freepointer", `double free or corruption of 0x${obj.toString(16)} in ${s.name}`);
+      this.fp.set(s, obj, s.offset, fp);
+      s.cpuFreelist[cpu] = obj;
+      return;
+    }
+    this.slowFree(s, slot, obj, cpu);
+  }
+
+  /** slab_ksize: the usable bytes of an object of `s`. */
+  ksize(s: KmemCache): number {
+    if (s.flags & (SLAB_RED_ZONE | SLAB_POISON)) return s.objectSize;
+    if (s.flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER)) return s.inuse;
+    return s.size;
+  }
+
+  /** The kmalloc request recorded for `obj` (object_size unless slub_debug=U keeps it). */
+  origSize(s: KmemCache, obj: number): number {
+    return this.debugger.getOrigSize(s, obj);
+  }
+
+  /** krealloc in place: records the new request size and red-zones the rest of the object. */
+  setOrigSize(s: KmemCache, obj: number, size: number): void {
+    if (!this.debugger.origSizeKept(s)) return;
+    this.debugger.setOrigSize(s, obj, size);
+    if ((s.flags & SLAB_RED_ZONE) && size < s.objectSize) this.opts.ram.fill(obj + size, s.objectSize - size, SLUB_RED_ACTIVE);
+  }
+
+  // ---- slow paths -------------------------------------------------------------------------
+
+  /** ___slab_alloc for non-debug caches. */
+  private slowAlloc(s: KmemCache, gfp: number, cpu: number): number {
+    const m = this.meta;
+    let slot = s.cpuSlab[cpu];
+    if (slot >= 0) {
+      const fl = this.getFreelist(slot);
+      if (fl !== 0) return this.loadFreelist(s, cpu, fl);
+      // The CPU slab is full: it leaves the CPU and sits on no list until an object comes back.
+      m.where[slot] = ON_NO_LIST;
+      s.cpuSlab[cpu] = -1;
+    }
+    slot = s.cpuPartialHead[cpu];
+    if (slot >= 0) {
+      s.cpuPartialHead[cpu] = m.next[slot];
+      m.next[slot] = -1;
+      s.cpuSlab[cpu] = slot;
+      m.where[slot] = ON_CPU_SLAB;
+      const fl = this.getFreelist(slot);
+      BUG_ON(fl === 0, "___slab_alloc", `CPU partial slab of ${s.name} has no free object`);
+      return this.loadFreelist(s, cpu, fl);
+    }
+    slot = this.getPartial(s, cpu);
+    if (slot < 0) {
+      slot = this.newSlab(s, gfp, 0);
+      if (slot < 0) return 0;
+      this.addToAll(s, slot);
+    }
+    const fl = m.freelist[slot];
+    m.freelist[slot] = 0;
+    m.inuse[slot] = m.objects[slot];
+    m.frozen[slot] = 1;
+    s.cpuSlab[cpu] = slot;
+    m.where[slot] = ON_CPU_SLAB;
+    return this.loadFreelist(s, cpu, fl);
+  }
+
+  private loadFreelist(s: KmemCache, cpu: number, fl: number): number {
+    s.cpuFreelist[cpu] = this.fp.get(s, fl, s.offset);
+    return fl;
+  }
+
+  /** get_freelist: takes a slab's whole freelist for the CPU; the slab stays frozen only if it got objects. */
+  private getFreelist(slot: number): number {
+    const m = this.meta;
+    const fl = m.freelist[slot];
+    m.freelist[slot] = 0;
+    m.inuse[slot] = m.objects[slot];
+    m.frozen[slot] = fl !== 0 ? 1 : 0;
+    return fl;
+  }
+
+  /** get_partial_node (local node first, then the others): a slab for the CPU, more onto its partial chain. */
+  private getPartial(s: KmemCache, cpu: number): number {
+    for (let k = 0; k < this.nrNodes; k++) {
+      const node = k;
+      let partial = -1;
+      let partialSlabs = 0;
+      let slot = s.partialHead[node];
+      while (slot >= 0) {
+        const next = this.meta.next[slot];
+        this.removePartial(s, node, slot);
+        if (partial < 0) {
+          partial = slot;
+          if (s.cpuPartial === 0) break;
+        } else {
+          this.putCpuPartial(s, slot, cpu, false);
+          if (++partialSlabs > s.cpuPartialSlabs / 2) break;
+        }
+        slot = next;
+      }
+      if (partial >= 0) return partial;
+    }
+    return -1;
+  }
+
+  /** __slab_free for non-debug caches: the object goes back onto its own slab's freelist. */
+  private slowFree(s: KmemCache, slot: number, obj: number, cpu: number): void {
+    const m = this.meta;
+    const prior = m.freelist[slot];
+    if (this.fp.hardened && prior === obj) BUG("set_freepointer", `double free or corruption of 0x${obj.toString(16)} in ${s.name}`);
+    this.fp.set(s, obj, s.offset, prior);
+    m.freelist[slot] = obj;
+    m.inuse[slot]--;
+    if (m.frozen[slot]) return; // another CPU's slab: it will find the object there
+    if (prior === 0 && s.hasCpuPartial) {
+      this.putCpuPartial(s, slot, cpu, true); // was full: park it on this CPU
+      return;
+    }
+    if (prior !== 0 && m.where[slot] === ON_CPU_PARTIAL) return;
+    const node = this.nodeOf(slot);
+    if (m.inuse[slot] === 0 && s.nrPartial[node] >= s.minPartial) {
+      if (m.where[slot] === ON_NODE_PARTIAL) this.removePartial(s, node, slot);
+      this.discardSlab(s, slot);
+      return;
+    }
+    if (prior === 0) this.addPartial(s, node, slot, true);
+  }
+
+  /** put_cpu_partial: pushes a slab on the CPU partial chain, draining a full chain to the node lists. */
+  private putCpuPartial(s: KmemCache, slot: number, cpu: number, drain: boolean): void {
+    const m = this.meta;
+    let old = s.cpuPartialHead[cpu];
+    let slabs = 0;
+    let toPut = -1;
+    if (old >= 0) {
+      if (drain && m.slabs[old] >= s.cpuPartialSlabs) {
+        toPut = old;
+        old = -1;
+      } else slabs = m.slabs[old];
+    }
+    m.slabs[slot] = slabs + 1;
+    m.next[slot] = old;
+    m.where[slot] = ON_CPU_PARTIAL;
+    s.cpuPartialHead[cpu] = slot;
+    if (toPut >= 0) this.putPartials(s, toPut);
+  }
+
+  /** __put_partials: a CPU partial chain goes to the node lists (empty slabs beyond min_partial are freed). */
+  private putPartials(s: KmemCache, slot: number): void {
+    const m = this.meta;
+    while (slot >= 0) {
+      const next = m.next[slot];
+      m.next[slot] = -1;
+      m.where[slot] = ON_NO_LIST;
+      const node = this.nodeOf(slot);
+      if (m.inuse[slot] === 0 && s.nrPartial[node] >= s.minPartial) this.discardSlab(s, slot);
+      else this.addPartial(s, node, slot, true);
+      slot = next;
+    }
+  }
+
+  /** deactivate_slab: the CPU slab and its CPU freelist go back to the node. */
+  private deactivateSlab(s: KmemCache, slot: number, freelist: number): void {
+    const m = this.meta;
+    const toTail = m.freelist[slot] !== 0;
+    // Splice the CPU freelist in front of the slab's own freelist.
+    let count = 0;
+    let tail = 0;
+    for (let p = freelist; p !== 0; p = this.fp.get(s, p, s.offset)) {
+      tail = p;
+      count++;
+    }
+    if (tail !== 0) {
+      this.fp.set(s, tail, s.offset, m.freelist[slot]);
+      m.freelist[slot] = freelist;
+      m.inuse[slot] -= count;
+    }
+    m.frozen[slot] = 0;
+    m.where[slot] = ON_NO_LIST;
+    const node = this.nodeOf(slot);
+    if (m.inuse[slot] === 0 && s.nrPartial[node] >= s.minPartial) this.discardSlab(s, slot);
+    else if (m.freelist[slot] !== 0) this.addPartial(s, node, slot, toTail);
+  }
+
+  /** flush_cpu_slab: CPU slab and CPU partial chain of `cpu` go back to the node lists. */
+  flushCpu(s: KmemCache, cpu: number): void {
+    const slot = s.cpuSlab[cpu];
+    if (slot >= 0) {
+      const fl = s.cpuFreelist[cpu];
+      s.cpuSlab[cpu] = -1;
+      s.cpuFreelist[cpu] = 0;
+      this.deactivateSlab(s, slot, fl);
+    }
+    const chain = s.cpuPartialHead[cpu];
+    s.cpuPartialHead[cpu] = -1;
+    if (chain >= 0) this.putPartials(s, chain);
+  }
+
+  /** kmem_cache_shrink: flushes every CPU and frees every empty slab. Returns pages freed. */
+  shrink(s: KmemCache): number {
+    for (let cpu = 0; cpu < this.opts.nrCpus; cpu++) this.flushCpu(s, cpu);
+    let freed = 0;
+    for (let node = 0; node < this.nrNodes; node++) {
+      for (let slot = s.partialHead[node]; slot >= 0;) {
+        const next = this.meta.next[slot];
+        if (this.meta.inuse[slot] === 0) {
+          freed += 2 ** this.meta.order[slot];
+          this.removePartial(s, node, slot);
+          this.discardSlab(s, slot);
+        }
+        slot = next;
+      }
+    }
+    return freed;
+  }
+
+  // ---- slabs and lists ----------------------------------------------------------------------
+
+  /** allocate_slab: pages from the buddy allocator (falling back to s->min), objects laid out and chained. */
+  newSlab(s: KmemCache, gfp: number, node: number): number {
+    const flags = ((gfp & PAGE_GFP_KEEP) | s.allocGfp) >>> 0;
+    let order = s.order;
+    let objects = s.objects;
+    let pfn = -1;
+    if (order > s.minOrder) pfn = this.allocSlabPages(((flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL) >>> 0, order, node);
+    if (pfn < 0) {
+      order = s.minOrder;
+      objects = s.minObjects;
+      pfn = this.allocSlabPages(flags, order, node);
+      if (pfn < 0) return -1;
+    }
+    this.opts.phys.pages.setType(pfn, PGTY_slab);
+    const m = this.meta;
+    const slot = m.alloc(s.id, pfn, order);
+    m.objects[slot] = objects;
+    if (s.reclaimable) this.reclaimablePages += 2 ** order;
+    else this.unreclaimablePages += 2 ** order;
+    const n = this.nodeOf(slot);
+    s.nrSlabs[n]++;
+    s.totalObjects[n] += objects;
+    const base = pfn * PAGE_SIZE;
+    if (s.debug) this.debugger.setupSlab(s, base, order);
+    const first = base + s.redLeftPad;
+    for (let i = 0; i < objects; i++) {
+      const p = first + i * s.size;
+      if (s.debug) this.debugger.setupObject(s, p);
+      if (s.ctor) s.ctor(p);
+      this.fp.set(s, p, s.offset, i + 1 < objects ? p + s.size : 0);
+    }
+    m.freelist[slot] = first;
+    return slot;
+  }
+
+  private allocSlabPages(gfp: number, order: number, node: number): number {
+    let pfn = this.opts.phys.allocPages(gfp, order, node);
+    // pfn 0 would make objects at physical address 0, indistinguishable from NULL: keep it aside.
+    if (pfn === 0) pfn = this.opts.phys.allocPages(gfp, order, node);
+    return pfn;
+  }
+
+  /** discard_slab: returns a slab's pages to the buddy allocator. */
+  discardSlab(s: KmemCache, slot: number): void {
+    const m = this.meta;
+    const order = m.order[slot];
+    const pfn = m.head[slot];
+    const n = this.nodeOf(slot);
+    s.nrSlabs[n]--;
+    s.totalObjects[n] -= m.objects[slot];
+    if (s.reclaimable) this.reclaimablePages -= 2 ** order;
+    else this.unreclaimablePages -= 2 ** order;
+    this.removeFromAll(s, slot);
+    m.release(slot);
+    this.opts.phys.pages.clearType(pfn, PGTY_slab);
+    this.opts.phys.freePages(pfn, order);
+  }
+
+  /** %pGp of a slab's head page: "0x240(workingset|head|node=0|zone=2)". */
+  pageFlagsText(pfn: number, order: number): string {
+    const pages = this.opts.phys.pages;
+    const f = pages.pageFlags(pfn);
+    const names: string[] = [];
+    PAGEFLAG_NAMES.forEach((n, bit) => {
+      if (f & (1 << bit)) names.push(n);
+    });
+    if (order > 0 && !names.includes("head")) names.push("head");
+    return `0x${f.toString(16)}(${names.map((n) => n + "|").join("")}node=${pages.nid(pfn)}|zone=${pages.zoneType(pfn)})`;
+  }
+
+  nodeOf(slot: number): number {
+    return this.nrNodes === 1 ? 0 : this.opts.phys.pages.nid(this.meta.head[slot]);
+  }
+
+  /** add_partial: to the tail (DEACTIVATE_TO_TAIL) or the head of the node's partial list. */
+  addPartial(s: KmemCache, node: number, slot: number, tail: boolean): void {
+    const m = this.meta;
+    if (tail) {
+      m.prev[slot] = s.partialTail[node];
+      m.next[slot] = -1;
+      if (s.partialTail[node] >= 0) m.next[s.partialTail[node]] = slot;
+      else s.partialHead[node] = slot;
+      s.partialTail[node] = slot;
+    } else {
+      m.next[slot] = s.partialHead[node];
+      m.prev[slot] = -1;
+      if (s.partialHead[node] >= 0) m.prev[s.partialHead[node]] = slot;
+      else s.partialTail[node] = slot;
+      s.partialHead[node] = slot;
+    }
+    m.where[slot] = ON_NODE_PARTIAL;
+    s.nrPartial[node]++;
+  }
+
+  removePartial(s: KmemCache, node: number, slot: number): void {
+    const m = this.meta;
+    const p = m.prev[slot];
+    const n = m.next[slot];
+    if (p >= 0) m.next[p] = n;
+    else s.partialHead[node] = n;
+    if (n >= 0) m.prev[n] = p;
+    else s.partialTail[node] = p;
+    m.next[slot] = -1;
+    m.prev[slot] = -1;
+    m.where[slot] = ON_NO_LIST;
+    s.nrPartial[node]--;
+  }
+
+  addToAll(s: KmemCache, slot: number): void {
+    const m = this.meta;
+    m.allNext[slot] = s.allHead;
+    m.allPrev[slot] = -1;
+    if (s.allHead >= 0) m.allPrev[s.allHead] = slot;
+    s.allHead = slot;
+  }
+
+  private removeFromAll(s: KmemCache, slot: number): void {
+    const m = this.meta;
+    const p = m.allPrev[slot];
+    const n = m.allNext[slot];
+    if (p >= 0) m.allNext[p] = n;
+    else s.allHead = n;
+    if (n >= 0) m.allPrev[n] = p;
+  }
+
+  /** The slab slots of a cache, newest first. */
+  slabsOf(s: KmemCache): number[] {
+    const out: number[] = [];
+    for (let slot = s.allHead; slot >= 0; slot = this.meta.allNext[slot]) out.push(slot);
+    return out;
+  }
+
+  // ---- destroy, accounting, verify ------------------------------------------------------------
+
+  /**
+   * kmem_cache_destroy: drops one reference; the last one frees every slab. With objects still
+   * allocated Linux reports them and WARNs, and the cache stays (leaked); then this returns false.
+   */
+  destroy(s: KmemCache, caller = "kmem_cache_destroy"): boolean {
+    BUG_ON(s.refcount <= 0 && !s.leaked, "kmem_cache_destroy", `${s.name} destroyed twice`);
+    if (--s.refcount > 0) return true;
+    for (let cpu = 0; cpu < this.opts.nrCpus; cpu++) this.flushCpu(s, cpu);
+    let busy = false;
+    for (let node = 0; node < this.nrNodes; node++) {
+      for (let slot = s.partialHead[node]; slot >= 0;) {
+        const next = this.meta.next[slot];
+        if (this.meta.inuse[slot] === 0) {
+          this.removePartial(s, node, slot);
+          this.discardSlab(s, slot);
+        } else this.debugger.listSlabObjects(s, slot);
+        slot = next;
+      }
+      if (s.nrPartial[node] || s.nrSlabs[node]) busy = true;
+    }
+    if (busy) {
+      this.debugger.warn(`kmem_cache_destroy ${s.name}: Slab cache still has objects when called from ${caller}`);
+      s.leaked = true;
+      return false;
+    }
+    const i = this.caches.indexOf(s);
+    if (i >= 0) this.caches.splice(i, 1);
+    return true;
+  }
+
+  /** Objects in a cache, counted as /proc/slabinfo does (free objects on CPU slabs count as active). */
+  slabinfoRow(s: KmemCache): SlabinfoRow {
+    let nrSlabs = 0;
+    let nrObjs = 0;
+    let nrFree = 0;
+    for (let node = 0; node < this.nrNodes; node++) {
+      nrSlabs += s.nrSlabs[node];
+      nrObjs += s.totalObjects[node];
+      for (let slot = s.partialHead[node]; slot >= 0; slot = this.meta.next[slot]) nrFree += this.meta.objects[slot] - this.meta.inuse[slot];
+    }
+    return {
+      name: s.name, activeObjs: nrObjs - nrFree, numObjs: nrObjs, objsize: s.size, objperslab: s.objects,
+      pagesperslab: s.pagesPerSlab, limit: 0, batchcount: 0, sharedfactor: 0, activeSlabs: nrSlabs, numSlabs: nrSlabs, sharedavail: 0,
+    };
+  }
+
+  /** Every cache's row, newest first (the slab_caches order /proc/slabinfo prints). */
+  slabinfoRows(): SlabinfoRow[] {
+    return this.caches.slice().reverse().map((s) => this.slabinfoRow(s));
+  }
+
+  /** Objects currently allocated from `s` (recounted from the freelists). */
+  allocatedObjects(s: KmemCache): number {
+    let n = 0;
+    for (const slot of this.slabsOf(s)) n += this.meta.inuse[slot];
+    for (let cpu = 0; cpu < this.opts.nrCpus; cpu++) {
+      for (let p = s.cpuFreelist[cpu]; p !== 0; p = this.fp.get(s, p, s.offset)) n--;
+    }
+    return n;
+  }
+
+  /** Checks every invariant (see slub-verify.ts). */
+  verify(): void {
+    verifySlub(this);
+  }
+}

@@ -1,0 +1,377 @@
+// vmalloc (mm/vmalloc.c): virtually contiguous kernel memory from scattered pages. A
+// vmap-area allocator hands out ranges of [VMALLOC_START, VMALLOC_END) lowest address first;
+// each area gets a trailing guard page; its pages come one by one from the buddy allocator and
+// are mapped in the one kernel page-table tree (init_mm) with the hardware map primitive.
+// Freed areas are unmapped at once but their address range is purged lazily: only when
+// lazy_max_pages of freed area has piled up (or an allocation finds no room) is the kernel
+// TLB flushed once for all of them and the ranges returned to the free space.
+// Not modelled: huge vmalloc (PMD mappings), per-CPU vmap blocks (vm_map_ram), vmap nodes,
+// KASAN shadow, ioremap, the augmented rbtree (a sorted array gives the same first fit).
+//
+//   VMALLOC_START                                                       VMALLOC_END
+//   |[area A: 4 pages][g]|[area B: 1 page][g]|  free ...  |[lazy C][g]| free ...  |
+//                       guard page: never mapped, so an overrun of A faults instead of
+//                       silently writing into B
+import { BUG, PAGE_SIZE } from "@mmsim/base";
+import type { TraceBus } from "@mmsim/base";
+import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_ZERO, PGTY_table } from "@mmsim/physical";
+import { _KERNPG_TABLE, mapPage, PAGE_KERNEL, TLB_SINGLE_PAGE_FLUSH_CEILING, unmapPage } from "@mmsim/hardware";
+import type { PagingLevels, Ram, X86Layout } from "@mmsim/hardware";
+import type { PageAllocator } from "./internal/deps";
+import { fls } from "./slub-layout";
+
+// include/linux/vmalloc.h
+export const VM_IOREMAP = 0x1;
+export const VM_ALLOC = 0x2;
+export const VM_MAP = 0x4;
+export const VM_USERMAP = 0x8;
+export const VM_DMA_COHERENT = 0x10;
+export const VM_NO_GUARD = 0x40;
+export const VM_SPARSE = 0x1000;
+
+/** A TLB the kernel must keep coherent (hardware Tlb). */
+export interface KernelTlb {
+  invlpg(va: number): void;
+  flushAll(): void;
+}
+
+/** Objects vmalloc takes from the slab layer (struct vmap_area, struct vm_struct, the pages array). */
+export interface VmallocMetaHooks {
+  allocVmapArea(): number;
+  freeVmapArea(pa: number): void;
+  kmalloc(size: number): number;
+  kfree(pa: number): void;
+}
+
+/** struct vm_struct + its vmap_area. */
+export interface VmStruct {
+  /** start address (canonical tail) */
+  readonly addr: number;
+  /** bytes including the guard page */
+  readonly size: number;
+  readonly flags: number;
+  /** pfns backing the area (vmalloc, vmap) */
+  readonly pages: number[];
+  readonly caller: string;
+  /** slab objects holding the vmap_area, vm_struct and pages array (0 when none) */
+  readonly metaPa: number[];
+}
+
+/** A freed range waiting for the lazy purge. */
+export interface LazyArea {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface VmallocOptions {
+  phys: PageAllocator;
+  ram: Ram;
+  layout: X86Layout;
+  /** num_online_cpus(), for lazy_max_pages */
+  nrCpus: number;
+  tlbs?: KernelTlb[];
+  meta?: VmallocMetaHooks | null;
+  trace?: TraceBus | null;
+  /** pre-allocate the top-level tables of the vmalloc range (preallocate_vmalloc_pages), default true */
+  preallocate?: boolean;
+}
+
+export class Vmalloc {
+  /** physical address of the kernel's top-level page table (init_mm.pgd, swapper_pg_dir) */
+  readonly pgd: number;
+  readonly levels: PagingLevels;
+  /** pages of kernel page tables (PageTables) */
+  pageTablePages = 0;
+  /** pages backing vmalloc areas (VmallocUsed) */
+  nrVmallocPages = 0;
+  /** vmap_lazy_nr: pages of freed areas not yet purged */
+  lazyPages = 0;
+  /** purges done and TLB flushes they issued */
+  purges = 0;
+  tlbFullFlushes = 0;
+  tlbPageFlushes = 0;
+  /** busy areas in address order */
+  readonly busy: VmStruct[] = [];
+  readonly lazy: LazyArea[] = [];
+  /** free ranges [start, end) in address order */
+  private readonly freeStart: number[];
+  private readonly freeEnd: number[];
+  private readonly byAddr = new Map<number, VmStruct>();
+  private readonly allocTable = (): number => this.allocTablePage();
+
+  constructor(private readonly opts: VmallocOptions) {
+    this.levels = opts.layout.levels;
+    this.freeStart = [opts.layout.VMALLOC_START];
+    this.freeEnd = [opts.layout.VMALLOC_END];
+    const pgdPfn = this.allocTablePage();
+    if (pgdPfn < 0) BUG("vmalloc_init", "no page for the kernel page table");
+    this.pgd = pgdPfn * PAGE_SIZE;
+    if (opts.preallocate ?? true) this.preallocate();
+  }
+
+  /** lazy_max_pages: fls(num_online_cpus()) * 32 MiB of pages. */
+  get lazyMaxPages(): number {
+    return fls(this.opts.nrCpus) * ((32 * 1024 * 1024) / PAGE_SIZE);
+  }
+
+  private allocTablePage(): number {
+    const pfn = this.opts.phys.allocPages(GFP_KERNEL | __GFP_ZERO, 0);
+    if (pfn < 0) return -1;
+    this.opts.ram.zeroFrame(pfn);
+    this.opts.phys.pages.setType(pfn, PGTY_table);
+    this.pageTablePages++;
+    return pfn;
+  }
+
+  /**
+   * preallocate_vmalloc_pages (arch/x86/mm/init_64.c): the second-level tables under every
+   * top-level entry of the vmalloc range exist from boot, so the kernel half of every process
+   * PGD, copied once at fork, never goes stale.
+   */
+  private preallocate(): void {
+    const L = this.opts.layout;
+    const top = this.levels === 5 ? 2 ** 48 : 2 ** 39;
+    for (let va = L.VMALLOC_START; va < L.VMALLOC_END; va += top) {
+      // Mapping and unmapping a page at the lowest level would allocate all levels; only the
+      // first level below the root is wanted, so install it directly.
+      const idx = Math.floor(va / top) % 512;
+      const ea = this.pgd + idx * 8;
+      if (this.opts.ram.readU32(ea) !== 0) continue;
+      const pfn = this.allocTablePage();
+      if (pfn < 0) BUG("preallocate_vmalloc_pages", "out of memory");
+      const pa = pfn * PAGE_SIZE;
+      this.opts.ram.writeU32(ea + 4, Math.floor(pa / 4294967296));
+      this.opts.ram.writeU32(ea, ((pa >>> 0) | _KERNPG_TABLE.lo) >>> 0);
+    }
+  }
+
+  /** alloc_vmap_area: the lowest free range of `size` bytes, or -1 (after one purge and retry). */
+  private allocVa(size: number, align: number): number {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (let i = 0; i < this.freeStart.length; i++) {
+        const start = Math.ceil(this.freeStart[i] / align) * align;
+        if (start + size > this.freeEnd[i]) continue;
+        const end = this.freeEnd[i];
+        const parts: [number, number][] = [];
+        if (start > this.freeStart[i]) parts.push([this.freeStart[i], start]);
+        if (start + size < end) parts.push([start + size, end]);
+        this.freeStart.splice(i, 1, ...parts.map((p) => p[0]));
+        this.freeEnd.splice(i, 1, ...parts.map((p) => p[1]));
+        return start;
+      }
+      if (this.lazy.length === 0) break;
+      this.purgeLazy();
+    }
+    return -1;
+  }
+
+  /** merge_or_add_vmap_area: returns [start, end) to the free space, merging with neighbours. */
+  private freeVa(start: number, end: number): void {
+    let lo = 0;
+    let hi = this.freeStart.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.freeStart[mid] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo;
+    const mergePrev = i > 0 && this.freeEnd[i - 1] === start;
+    const mergeNext = i < this.freeStart.length && this.freeStart[i] === end;
+    if (mergePrev && mergeNext) {
+      this.freeEnd[i - 1] = this.freeEnd[i];
+      this.freeStart.splice(i, 1);
+      this.freeEnd.splice(i, 1);
+    } else if (mergePrev) this.freeEnd[i - 1] = end;
+    else if (mergeNext) this.freeStart[i] = start;
+    else {
+      this.freeStart.splice(i, 0, start);
+      this.freeEnd.splice(i, 0, end);
+    }
+  }
+
+  /** Free ranges of the vmalloc space, in address order (for tests and views). */
+  freeRanges(): [number, number][] {
+    return this.freeStart.map((s, i) => [s, this.freeEnd[i]]);
+  }
+
+  private insertBusy(vm: VmStruct): void {
+    let i = this.busy.length;
+    while (i > 0 && this.busy[i - 1].addr > vm.addr) i--;
+    this.busy.splice(i, 0, vm);
+    this.byAddr.set(vm.addr, vm);
+  }
+
+  /** __get_vm_area_node: reserves address space (+ guard page) and its bookkeeping objects; null on failure. */
+  private getVmArea(size: number, flags: number, caller: string, pages: number[], align = PAGE_SIZE): VmStruct | null {
+    size = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+    if (size === 0) return null;
+    if (!(flags & VM_NO_GUARD)) size += PAGE_SIZE;
+    const meta = this.opts.meta;
+    const metaPa: number[] = [];
+    if (meta) {
+      const va = meta.allocVmapArea();
+      const vm = meta.kmalloc(VM_STRUCT_SIZE);
+      if (va === 0 || vm === 0) {
+        if (va) meta.freeVmapArea(va);
+        if (vm) meta.kfree(vm);
+        return null;
+      }
+      metaPa.push(va, vm);
+    }
+    const addr = this.allocVa(size, align);
+    if (addr < 0) {
+      if (meta) {
+        meta.freeVmapArea(metaPa[0]);
+        meta.kfree(metaPa[1]);
+      }
+      return null;
+    }
+    return { addr, size, flags, pages, caller, metaPa };
+  }
+
+  /** Maps the area's pages; false (nothing left mapped) when a page-table page could not be had. */
+  private mapArea(vm: VmStruct): boolean {
+    const { ram } = this.opts;
+    for (let i = 0; i < vm.pages.length; i++) {
+      if (!mapPage(ram, this.pgd, vm.addr + i * PAGE_SIZE, vm.pages[i] * PAGE_SIZE, PAGE_SIZE, PAGE_KERNEL, this.levels, this.allocTable)) {
+        for (let j = 0; j < i; j++) unmapPage(ram, this.pgd, vm.addr + j * PAGE_SIZE, this.levels);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * __vmalloc_node_range: `size` bytes of virtually contiguous, page-granular kernel memory.
+   * Returns the start address (a canonical tail in the vmalloc range) or 0 when address
+   * space, pages or page tables ran out (everything taken is given back).
+   */
+  vmalloc(size: number, gfp = GFP_KERNEL, caller = "", align = PAGE_SIZE): number {
+    const nr = Math.ceil(size / PAGE_SIZE);
+    const pages: number[] = [];
+    const vm = this.getVmArea(size, VM_ALLOC, caller, pages, align);
+    if (!vm) return 0;
+    const meta = this.opts.meta;
+    // The page array is kmalloc'ed, or vmalloc'ed ("vpages") when larger than a page; mmsim
+    // always kmallocs it (up to KMALLOC_MAX_CACHE_SIZE worth).
+    if (meta && nr * 8 <= 8192) {
+      const arr = meta.kmalloc(nr * 8);
+      if (arr === 0) return this.undo(vm, 0);
+      vm.metaPa.push(arr);
+    }
+    for (let i = 0; i < nr; i++) {
+      const pfn = this.opts.phys.allocPages((gfp | __GFP_HIGHMEM) >>> 0, 0);
+      if (pfn < 0) return this.undo(vm, 0);
+      if (gfp & __GFP_ZERO) this.opts.ram.zeroFrame(pfn);
+      pages.push(pfn);
+    }
+    if (!this.mapArea(vm)) return this.undo(vm, 0);
+    this.nrVmallocPages += nr;
+    this.insertBusy(vm);
+    if (this.opts.trace?.on) this.opts.trace.emit("alloc_vmap_area", { addr: vm.addr, size: vm.size, align: PAGE_SIZE, vstart: this.opts.layout.VMALLOC_START, vend: this.opts.layout.VMALLOC_END, failed: 0 });
+    return vm.addr;
+  }
+
+  /** vzalloc: vmalloc with zeroed pages. */
+  vzalloc(size: number, caller = ""): number {
+    return this.vmalloc(size, GFP_KERNEL | __GFP_ZERO, caller);
+  }
+
+  private undo(vm: VmStruct, ret: number): number {
+    for (const pfn of vm.pages) this.opts.phys.freePages(pfn, 0);
+    this.freeVa(vm.addr, vm.addr + vm.size);
+    this.freeMeta(vm);
+    return ret;
+  }
+
+  private freeMeta(vm: VmStruct): void {
+    const meta = this.opts.meta;
+    if (!meta || vm.metaPa.length === 0) return;
+    meta.freeVmapArea(vm.metaPa[0]);
+    for (let i = 1; i < vm.metaPa.length; i++) meta.kfree(vm.metaPa[i]);
+  }
+
+  /** vmap: maps existing pages (pfns) contiguously; returns the address or 0. The pages stay the caller's. */
+  vmap(pfns: readonly number[], flags = VM_MAP, caller = ""): number {
+    const vm = this.getVmArea(pfns.length * PAGE_SIZE, flags, caller, pfns.slice());
+    if (!vm) return 0;
+    if (!this.mapArea(vm)) {
+      this.freeVa(vm.addr, vm.addr + vm.size);
+      this.freeMeta(vm);
+      return 0;
+    }
+    this.insertBusy(vm);
+    return vm.addr;
+  }
+
+  /** The area starting at `addr`, or null (find_vm_area). */
+  findVmArea(addr: number): VmStruct | null {
+    return this.byAddr.get(addr) ?? null;
+  }
+
+  /**
+   * vfree / vunmap: unmaps the area at `addr` now, frees its pages (vfree only) and queues its
+   * address range for the lazy purge. An address that starts no area is a Bug
+   * ("Trying to vfree() nonexistent vm area").
+   */
+  vfree(addr: number): void {
+    this.remove(addr, true);
+  }
+
+  vunmap(addr: number): void {
+    this.remove(addr, false);
+  }
+
+  private remove(addr: number, freePages: boolean): void {
+    if (addr === 0) return;
+    const vm = this.byAddr.get(addr);
+    if (!vm) BUG(freePages ? "vfree" : "vunmap", `Trying to ${freePages ? "vfree" : "vunmap"}() nonexistent vm area (0x${addr.toString(16)})`);
+    this.byAddr.delete(addr);
+    this.busy.splice(this.busy.indexOf(vm), 1);
+    for (let i = 0; i < vm.pages.length; i++) unmapPage(this.opts.ram, this.pgd, vm.addr + i * PAGE_SIZE, this.levels);
+    if (freePages && vm.flags & VM_ALLOC) {
+      for (const pfn of vm.pages) this.opts.phys.freePages(pfn, 0);
+      this.nrVmallocPages -= vm.pages.length;
+    }
+    this.freeMeta(vm);
+    // free_vmap_area_noflush: the range waits; stale TLB entries for it are harmless because
+    // nobody uses the range until the purge has flushed them.
+    this.lazy.push({ start: vm.addr, end: vm.addr + vm.size });
+    this.lazyPages += vm.size / PAGE_SIZE;
+    if (this.lazyPages > this.lazyMaxPages) this.purgeLazy();
+  }
+
+  /** __purge_vmap_area_lazy: one kernel TLB flush over all lazily freed ranges, then they are free again. Returns ranges purged. */
+  purgeLazy(): number {
+    if (this.lazy.length === 0) return 0;
+    let start = Infinity;
+    let end = 0;
+    for (const a of this.lazy) {
+      start = Math.min(start, a.start);
+      end = Math.max(end, a.end);
+    }
+    this.flushTlbKernelRange(start, end);
+    const n = this.lazy.length;
+    for (const a of this.lazy) this.freeVa(a.start, a.end);
+    this.lazy.length = 0;
+    this.lazyPages = 0;
+    this.purges++;
+    return n;
+  }
+
+  /** flush_tlb_kernel_range (arch/x86/mm/tlb.c): page by page up to the ceiling, else everything. */
+  flushTlbKernelRange(start: number, end: number): void {
+    const pages = (end - start) / PAGE_SIZE;
+    const tlbs = this.opts.tlbs ?? [];
+    if (pages > TLB_SINGLE_PAGE_FLUSH_CEILING) {
+      this.tlbFullFlushes++;
+      for (const t of tlbs) t.flushAll();
+    } else {
+      this.tlbPageFlushes += pages;
+      for (const t of tlbs) for (let va = start; va < end; va += PAGE_SIZE) t.invlpg(va);
+    }
+  }
+}
+
+/** sizeof(struct vm_struct) on x86-64 6.x: next, addr, size, flags, pages, page_order+nr_pages, phys_addr, caller, requested_size. */
+export const VM_STRUCT_SIZE = 72;

@@ -1,0 +1,106 @@
+// The machine a Kernel boots: what a user may configure, its defaults, and its validation.
+// The default is a realistic small x86-64 box: 8 GiB with the PCI hole below 4 GiB, 2 CPUs,
+// one NUMA node, 4-level paging, SLUB.
+import { GiB, MiB, InputError } from "@mmsim/base";
+import { expectEnum, expectInt, expectKeys, expectObject, expectSize, fail, type Path } from "./validate";
+
+export interface MachineConfig {
+  /** bytes of RAM (the e820 map adds the PCI hole and firmware ranges around it) */
+  ram: number;
+  cpus: number;
+  nodes: number;
+  /** bytes of swap; 0 for none (one swap device, /dev/vdb) */
+  swap: number;
+  /** 4-level paging (48-bit VA) or 5-level (LA57, 57-bit VA) */
+  pagingLevels: 4 | 5;
+  /** x86_64, or 32-bit i386 to show ZONE_HIGHMEM (seeds 003/004) */
+  arch: "x86_64" | "i386";
+  /** kernelcore= / movablecore= boot options, bytes (0: not given) */
+  kernelcore: number;
+  movablecore: number;
+  /** slab allocator: SLUB (the default, and Linux's only one since 6.8) or the classic SLAB */
+  allocator: "slub" | "slab";
+  /** sysctl settings applied at boot, e.g. { "vm.min_free_kbytes": 20000 } */
+  sysctl: Record<string, string>;
+}
+
+export const DEFAULT_MACHINE: Readonly<MachineConfig> = Object.freeze({
+  ram: 8 * GiB,
+  cpus: 2,
+  nodes: 1,
+  swap: 0,
+  pagingLevels: 4,
+  arch: "x86_64",
+  kernelcore: 0,
+  movablecore: 0,
+  allocator: "slub",
+  sysctl: {},
+});
+
+/** Smallest machine we boot: enough for the zones and the boot caches. */
+export const MIN_RAM = 32 * MiB;
+/** Largest: host memory for struct page grows with RAM (~32 B per 4 KiB frame). */
+export const MAX_RAM = 256 * GiB;
+/** 32-bit x86 without PAE addresses 4 GiB. */
+export const MAX_RAM_I386 = 4 * GiB;
+/** A NUMA node must hold at least one memory section (SECTION_SIZE_BITS 27 on x86-64). */
+export const MIN_NODE_RAM = 128 * MiB;
+
+export const MACHINE_FIELDS = ["ram", "cpus", "nodes", "swap", "paging", "arch", "kernelcore", "movablecore", "allocator", "sysctl"] as const;
+
+/**
+ * Validates a machine config as written by a user (YAML `machine:` or `--config` file) and
+ * fills in defaults. Throws InputError naming the field (under `path`) and what was expected.
+ */
+export function parseMachineConfig(raw: unknown, path: Path = ["machine"]): MachineConfig {
+  const m: MachineConfig = { ...DEFAULT_MACHINE, sysctl: {} };
+  if (raw === undefined || raw === null) return m;
+  const o = expectObject(raw, path);
+  expectKeys(o, MACHINE_FIELDS, path);
+  if (o.arch !== undefined) m.arch = expectEnum(o.arch, [...path, "arch"], ["x86_64", "i386"] as const);
+  if (o.ram !== undefined) m.ram = expectSize(o.ram, [...path, "ram"]);
+  if (o.cpus !== undefined) m.cpus = expectInt(o.cpus, [...path, "cpus"], 1, 64);
+  if (o.nodes !== undefined) m.nodes = expectInt(o.nodes, [...path, "nodes"], 1, 8);
+  if (o.swap !== undefined) m.swap = expectSize(o.swap, [...path, "swap"]);
+  if (o.paging !== undefined) m.pagingLevels = expectEnum(Number(o.paging), [...path, "paging"], [4, 5] as const);
+  if (o.kernelcore !== undefined) m.kernelcore = expectSize(o.kernelcore, [...path, "kernelcore"]);
+  if (o.movablecore !== undefined) m.movablecore = expectSize(o.movablecore, [...path, "movablecore"]);
+  if (o.allocator !== undefined) m.allocator = expectEnum(o.allocator, [...path, "allocator"], ["slub", "slab"] as const);
+  if (o.sysctl !== undefined) {
+    const s = expectObject(o.sysctl, [...path, "sysctl"], "a mapping of sysctl names to values");
+    for (const [k, v] of Object.entries(s)) m.sysctl[k] = sysctlValue(v, [...path, "sysctl", k]);
+  }
+  checkMachine(m, path);
+  return m;
+}
+
+/** Cross-field checks; also used for configs built from CLI flags. */
+export function checkMachine(m: MachineConfig, path: Path = ["machine"]): void {
+  const maxRam = m.arch === "i386" ? MAX_RAM_I386 : MAX_RAM;
+  if (m.ram < MIN_RAM || m.ram > maxRam) {
+    fail([...path, "ram"], `expected a RAM size from 32MiB to ${m.arch === "i386" ? "4GiB (i386 without PAE)" : "256GiB"}, got ${m.ram} bytes`);
+  }
+  if (m.ram % (4 * MiB) !== 0) fail([...path, "ram"], `expected a multiple of 4MiB, got ${m.ram} bytes`);
+  if (m.nodes > 1 && m.ram / m.nodes < MIN_NODE_RAM) {
+    fail([...path, "nodes"], `expected at most ${Math.floor(m.ram / MIN_NODE_RAM)} nodes for ${m.ram / MiB}MiB of RAM (each node needs at least 128MiB)`);
+  }
+  if (m.arch === "i386" && m.pagingLevels !== 4) fail([...path, "paging"], "expected 4 on i386 (5-level paging is x86-64 only)");
+  if (m.arch === "i386" && m.nodes !== 1) fail([...path, "nodes"], "expected 1 on i386 (NUMA is modelled on x86-64 only)");
+  if (m.kernelcore && m.movablecore) fail([...path, "movablecore"], "give kernelcore or movablecore, not both");
+  if (m.kernelcore > m.ram) fail([...path, "kernelcore"], "expected at most the RAM size");
+  if (m.movablecore > m.ram) fail([...path, "movablecore"], "expected at most the RAM size");
+  if (m.swap > 1024 * GiB) fail([...path, "swap"], "expected at most 1TiB of swap");
+}
+
+function sysctlValue(v: unknown, path: Path): string {
+  if (typeof v === "number" || typeof v === "string") return String(v);
+  if (Array.isArray(v) && v.every((x) => typeof x === "number")) return v.join("\t");
+  fail(path, `expected a number or a string, got ${Array.isArray(v) ? "a list" : typeof v}`);
+}
+
+/** Parses "key=value" (CLI --sysctl). */
+export function parseSysctlAssignment(text: string): [string, string] {
+  const i = text.indexOf("=");
+  if (i <= 0) throw new InputError(`invalid --sysctl "${text}": expected key=value, like vm.min_free_kbytes=20000`);
+  return [text.slice(0, i).trim(), text.slice(i + 1).trim()];
+}

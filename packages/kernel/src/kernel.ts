@@ -1,0 +1,144 @@
+// The composition root (ARCHITECTURE §5): Kernel.boot(config) validates a machine config,
+// builds the hardware, brings up each layer in Linux's boot order and wires the hooks through
+// which lower layers call up. Everything a user sees (/proc, sysctl, dmesg) is reached from here.
+import { Clock, Counters, InputError, Rng, TraceBus } from "@mmsim/base";
+import { createHardware, e820Usable, formatE820, type Hardware } from "@mmsim/hardware";
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, PHYSICAL_SYSCTLS, PhysicalMemory, __GFP_ZERO } from "@mmsim/physical";
+import { checkMachine, DEFAULT_MACHINE, type MachineConfig } from "./config";
+import { Dmesg } from "./dmesg";
+import { Procfs } from "./procfs";
+import { Sysctl } from "./sysctl";
+
+export interface BootOptions {
+  /** seed of the machine's Rng (default 1) */
+  seed?: number;
+}
+
+/** The kernel version string mmsim reports (what it models: the 6.18 reference machine). */
+export const UTS_RELEASE = "6.18.0-mmsim";
+
+export class Kernel {
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly counters: Counters;
+  readonly trace: TraceBus;
+  readonly dmesg: Dmesg;
+  readonly procfs = new Procfs();
+  readonly sysctl: Sysctl;
+  readonly hw: Hardware;
+  readonly phys: PhysicalMemory;
+
+  private constructor(
+    readonly config: MachineConfig,
+    readonly seed: number,
+  ) {
+    this.clock = new Clock();
+    this.rng = new Rng(seed);
+    this.counters = new Counters();
+    this.trace = new TraceBus(this.clock);
+    this.dmesg = new Dmesg(this.clock);
+    this.sysctl = new Sysctl(this.procfs);
+    this.hw = createHardware({
+      ramBytes: config.ram,
+      cpus: config.cpus,
+      nodes: config.nodes,
+      pagingLevels: config.pagingLevels,
+      swap: config.swap ? [config.swap] : [],
+      clock: this.clock,
+      rng: this.rng,
+    });
+    this.phys = PhysicalMemory.boot({
+      memory: memoryByNode(this.hw),
+      nrCpus: config.cpus,
+      distance: this.hw.numa.distance.toMatrix(),
+      arch: config.arch,
+      kernelcore: config.kernelcore || undefined,
+      movablecore: config.movablecore || undefined,
+      ram: this.hw.ram,
+      clock: this.clock,
+      counters: this.counters,
+      trace: this.trace,
+      rng: this.rng,
+      log: (line) => this.dmesg.log(line),
+    });
+    this.registerPhysical();
+  }
+
+  /** /proc files and sysctls owned by the physical layer (Linux's mm/vmstat.c, mm/page_alloc.c). */
+  private registerPhysical(): void {
+    const p = this.phys;
+    this.procfs.register("/proc/buddyinfo", () => p.buddyinfo());
+    this.procfs.register("/proc/pagetypeinfo", () => p.pagetypeinfo());
+    this.procfs.register("/proc/zoneinfo", () => p.zoneinfo());
+    this.procfs.register("/sys/kernel/debug/extfrag/extfrag_index", () => p.extfragIndex());
+    this.procfs.register("/sys/kernel/debug/extfrag/unusable_index", () => p.unusableIndex());
+    for (const key of PHYSICAL_SYSCTLS) {
+      this.sysctl.register({ name: `vm.${key}`, get: () => p.getSysctl(key), set: (text) => p.setSysctl(key, text) });
+    }
+  }
+
+  /** A zeroed page for a page table (GFP_KERNEL | __GFP_ZERO, counted as PageTables later); pfn or -1. */
+  allocPgtable(): number {
+    return this.phys.allocPages(GFP_KERNEL | __GFP_ZERO, 0);
+  }
+
+  /** A zeroed page for user memory (GFP_HIGHUSER_MOVABLE | __GFP_ZERO); pfn or -1. */
+  allocUserPage(): number {
+    return this.phys.allocPages(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+  }
+
+  /**
+   * Boots a machine. `config` may be partial (defaults fill the rest); an impossible machine is
+   * an InputError naming the field. Boot-time sysctls are applied all together, after the
+   * layers are up, as sysctl.conf is.
+   */
+  static boot(config: Partial<MachineConfig> = {}, opts: BootOptions = {}): Kernel {
+    const full: MachineConfig = { ...DEFAULT_MACHINE, ...config, sysctl: { ...(config.sysctl ?? {}) } };
+    checkMachine(full);
+    const seed = opts.seed ?? 1;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`invalid seed ${seed}: expected a whole number from 0 to 4294967295`, { field: "seed" });
+    const k = new Kernel(full, seed);
+    k.bootLog();
+    if (Object.keys(full.sysctl).length) k.sysctl.set(full.sysctl);
+    return k;
+  }
+
+  private bootLog(): void {
+    const d = this.dmesg;
+    d.log(`Linux version ${UTS_RELEASE} (mmsim@mmsim) (mmsim simulator) #1 SMP PREEMPT_DYNAMIC`);
+    d.log(`Command line: ${this.commandLine()}`);
+    d.log("BIOS-provided physical RAM map:");
+    for (const line of formatE820(this.hw.e820)) d.log(line);
+    if (this.config.pagingLevels === 5) d.log("x86/mm: 5-level paging enabled");
+    for (const line of this.phys.bootLog()) d.log(line);
+  }
+
+  /** The kernel command line this machine's config amounts to. */
+  commandLine(): string {
+    const c = this.config;
+    const parts = ["root=/dev/vda1", "ro"];
+    if (c.kernelcore) parts.push(`kernelcore=${c.kernelcore / 1024 / 1024}M`);
+    if (c.movablecore) parts.push(`movablecore=${c.movablecore / 1024 / 1024}M`);
+    if (c.pagingLevels === 4 && c.arch === "x86_64") parts.push("no5lvl");
+    if (c.allocator === "slab") parts.push("slab=classic");
+    return parts.join(" ");
+  }
+
+  /** Reads a virtual file (/proc, /proc/sys, /sys/kernel/debug); InputError if it does not exist. */
+  cat(path: string): string {
+    return this.procfs.read(path);
+  }
+}
+
+/** The usable e820 RAM, cut at NUMA node boundaries: the physical layer's boot input. */
+function memoryByNode(hw: Hardware): { base: number; size: number; nid: number }[] {
+  const out: { base: number; size: number; nid: number }[] = [];
+  for (const r of e820Usable(hw.e820)) {
+    for (const n of hw.numa.nodes) {
+      const start = Math.max(r.addr, n.start);
+      const end = Math.min(r.addr + r.size, n.end);
+      if (end > start) out.push({ base: start, size: end - start, nid: n.nid });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+// The kernel's virtual files: /proc, /proc/sys and /sys/kernel/debug. Each file is a render
+// function registered by the layer that owns its format (mm/vmstat.c's buddyinfo lives with
+// the buddy allocator, fs/proc/meminfo.c with the kernel); reading renders it afresh, as the
+// kernel does on every read.
+import { InputError } from "@mmsim/base";
+
+export type Render = () => string;
+
+export class Procfs {
+  private readonly files = new Map<string, Render>();
+
+  /** Registers a file; registering a path twice is a programming error. */
+  register(path: string, render: Render): void {
+    if (this.files.has(path)) throw new Error(`procfs: ${path} registered twice`);
+    this.files.set(path, render);
+  }
+
+  has(path: string): boolean {
+    return this.files.has(normalize(path));
+  }
+
+  /** Reads a file. A path that does not exist is an InputError worded like cat(1). */
+  read(path: string): string {
+    const render = this.files.get(normalize(path));
+    if (!render) {
+      const near = this.list().filter((p) => p.startsWith(dirname(normalize(path)) + "/"));
+      const hint = near.length ? ` (files there: ${near.map((p) => p.slice(p.lastIndexOf("/") + 1)).join(", ")})` : "";
+      throw new InputError(`cat: ${path}: No such file or directory${hint}`);
+    }
+    return render();
+  }
+
+  /** Every registered path, sorted. */
+  list(): string[] {
+    return [...this.files.keys()].sort();
+  }
+}
+
+function normalize(path: string): string {
+  return path.trim().replace(/\/+$/, "").replace(/\/+/g, "/");
+}
+
+function dirname(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { InputError } from "@mmsim/base";
+import {
+  GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOFS, GFP_NOIO, GFP_NOWAIT, GFP_USER,
+  __GFP_COMP, __GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_RECLAIMABLE, __GFP_ZERO, formatGfp, gfpMigratetype, gfpZone, parseGfp,
+} from "./gfp";
+import { MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, ZONE_DMA, ZONE_DMA32, ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NORMAL } from "./mmzone";
+
+describe("GFP composites (include/linux/gfp_types.h, 6.3+ numbering)", () => {
+  it("have the hex values that OOM and failure reports print", () => {
+    expect(GFP_KERNEL).toBe(0xcc0);
+    expect(GFP_ATOMIC).toBe(0x820);
+    expect(GFP_NOWAIT).toBe(0x2800);
+    expect(GFP_NOIO).toBe(0xc00);
+    expect(GFP_NOFS).toBe(0xc40);
+    expect(GFP_USER).toBe(0x100cc0);
+    expect(GFP_HIGHUSER_MOVABLE).toBe(0x100cca);
+    expect(GFP_KERNEL_ACCOUNT).toBe(0x400cc0);
+  });
+});
+
+describe("formatGfp (%pGg)", () => {
+  it("prints the composite first, then leftover bits", () => {
+    expect(formatGfp(GFP_KERNEL | __GFP_ZERO)).toBe("GFP_KERNEL|__GFP_ZERO");
+    expect(formatGfp(GFP_HIGHUSER_MOVABLE | __GFP_COMP)).toBe("GFP_HIGHUSER_MOVABLE|__GFP_COMP");
+    expect(formatGfp(GFP_KERNEL | GFP_DMA)).toBe("GFP_KERNEL|GFP_DMA");
+    expect(formatGfp(GFP_ATOMIC)).toBe("GFP_ATOMIC");
+    expect(formatGfp(0)).toBe("none");
+    expect(formatGfp(0x200)).toBe("0x200");
+  });
+  it("round-trips through parseGfp", () => {
+    expect(parseGfp("GFP_KERNEL|__GFP_ZERO")).toBe(0xdc0);
+    expect(parseGfp(" GFP_HIGHUSER_MOVABLE | __GFP_COMP ")).toBe(0x140cca);
+    expect(parseGfp("0x820")).toBe(GFP_ATOMIC);
+  });
+  it("rejects an unknown name with an InputError naming the field", () => {
+    expect(() => parseGfp("GFP_KERNAL", "steps[0].gfp")).toThrow(InputError);
+    expect(() => parseGfp("GFP_KERNAL", "steps[0].gfp")).toThrow(/steps\[0\]\.gfp: unknown GFP flag "GFP_KERNAL"/);
+  });
+});
+
+describe("gfp_zone (GFP_ZONE_TABLE)", () => {
+  it("maps zone modifiers to the highest usable zone", () => {
+    expect(gfpZone(GFP_KERNEL, false)).toBe(ZONE_NORMAL);
+    expect(gfpZone(GFP_DMA, false)).toBe(ZONE_DMA);
+    expect(gfpZone(__GFP_DMA32, false)).toBe(ZONE_DMA32);
+    expect(gfpZone(__GFP_MOVABLE, false)).toBe(ZONE_NORMAL);
+    expect(gfpZone(GFP_HIGHUSER_MOVABLE, false)).toBe(ZONE_MOVABLE);
+    expect(gfpZone(__GFP_HIGHMEM, false)).toBe(ZONE_NORMAL);
+    expect(gfpZone(__GFP_HIGHMEM, true)).toBe(ZONE_HIGHMEM);
+    expect(gfpZone(GFP_DMA | __GFP_DMA32, false)).toBe(-1);
+  });
+  it("gfp_migratetype reads the mobility bits", () => {
+    expect(gfpMigratetype(GFP_KERNEL)).toBe(MIGRATE_UNMOVABLE);
+    expect(gfpMigratetype(GFP_HIGHUSER_MOVABLE)).toBe(MIGRATE_MOVABLE);
+    expect(gfpMigratetype(GFP_KERNEL | __GFP_RECLAIMABLE)).toBe(MIGRATE_RECLAIMABLE);
+  });
+});

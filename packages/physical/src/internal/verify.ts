@@ -1,0 +1,110 @@
+// verify() of the physical layer (CONFIG_DEBUG_VM-style): recounts the free lists, PCP lists
+// and per-page state from scratch and throws a Bug naming the first broken invariant.
+import { BUG } from "@mmsim/base";
+import { BUDDY_TYPE } from "../buddy";
+import { MAX_PAGE_ORDER, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_TYPES, NR_PCP_LISTS, PAGEBLOCK_ORDER, pindexToOrder } from "../mmzone";
+import type { Zone } from "../mmzone";
+import type { PhysicalMemory } from "../page-alloc";
+import { PG_reserved } from "../page-flags";
+
+/**
+ * Invariants:
+ *  1. every block on free list (order, mt) of a zone is a PGTY_buddy head with private = order,
+ *     refcount 0, inside the zone, aligned to its order, and its pageblock's migratetype is mt;
+ *  2. list links are consistent (prev/next agree) and count[mt], nrFree match the lists;
+ *  3. nrFreePages / nrFreeCma / nrFreeHighatomic equal the recount (Isolate not counted);
+ *  4. PCP lists hold non-buddy pages of the zone with refcount 0, and pcp.count matches;
+ *  5. no page is in two free blocks or PCP entries; no PGTY_buddy page outside the lists;
+ *  6. managed = free + pcp + allocated; present − managed = pages still PG_reserved.
+ */
+export function verifyPhysical(m: PhysicalMemory): void {
+  const p = m.pages;
+  const seen = new Uint8Array(p.length);
+  let buddyHeads = 0;
+  for (const z of m.zones()) {
+    let free = 0, cma = 0, ha = 0;
+    for (let o = 0; o <= MAX_PAGE_ORDER; o++) {
+      const area = z.freeArea[o];
+      let total = 0;
+      for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
+        let n = 0;
+        let prev = -1;
+        for (let i = area.head[mt]; i >= 0; i = p.lruNext[i]) {
+          const where = `${z.name} order ${o} ${mt} pfn ${p.pfn(i)}`;
+          if (p.lruPrev[i] !== prev) BUG("verify", `free list links broken at ${where}`);
+          if (p.mapcount[i] !== BUDDY_TYPE || p.private[i] !== o) BUG("verify", `free block not marked PageBuddy order ${o}: ${where}`);
+          if (p.refcount[i] !== 0) BUG("verify", `free block has refcount ${p.refcount[i]}: ${where}`);
+          const pfn = p.pfn(i);
+          if (!z.spans(pfn) || !z.spans(pfn + (1 << o) - 1)) BUG("verify", `free block outside its zone: ${where}`);
+          if (pfn % (1 << o) !== 0) BUG("verify", `free block misaligned: ${where}`);
+          if (p.pageblockMt[i >>> PAGEBLOCK_ORDER] !== mt) BUG("verify", `free block on list ${mt} in pageblock of type ${p.pageblockMt[i >>> PAGEBLOCK_ORDER]}: ${where}`);
+          markRange(seen, i, 1 << o, where);
+          prev = i;
+          n++;
+          buddyHeads++;
+        }
+        if (area.tail[mt] !== prev) BUG("verify", `${z.name} order ${o} type ${mt}: tail pointer wrong`);
+        if (n !== area.count[mt]) BUG("verify", `${z.name} order ${o} type ${mt}: count ${area.count[mt]} but ${n} on list`);
+        total += n;
+        if (mt !== MIGRATE_ISOLATE) free += n << o;
+        if (mt === MIGRATE_CMA) cma += n << o;
+        if (mt === MIGRATE_HIGHATOMIC) ha += n << o;
+      }
+      if (total !== area.nrFree) BUG("verify", `${z.name} order ${o}: nr_free ${area.nrFree} but ${total} blocks`);
+    }
+    if (free !== z.nrFreePages) BUG("verify", `${z.name}: NR_FREE_PAGES ${z.nrFreePages} but ${free} free`);
+    if (cma !== z.nrFreeCma || ha !== z.nrFreeHighatomic) BUG("verify", `${z.name}: free CMA/HighAtomic counters wrong`);
+    const pcp = verifyPcp(z, seen);
+    let isolate = 0;
+    for (let o = 0; o <= MAX_PAGE_ORDER; o++) isolate += z.freeArea[o].count[MIGRATE_ISOLATE] << o;
+    if (z.managedPages !== free + isolate + pcp + z.nrAllocated) {
+      BUG("verify", `${z.name}: managed ${z.managedPages} != free ${free} + isolated ${isolate} + pcp ${pcp} + allocated ${z.nrAllocated}`);
+    }
+    let reserved = 0;
+    for (const r of m.boot.memblock.memory.regions) {
+      const a = Math.max(z.zoneStartPfn, Math.ceil(r.base / 4096));
+      const b = Math.min(z.zoneEndPfn, Math.floor((r.base + r.size) / 4096));
+      for (let pfn = a; pfn < b; pfn++) if (p.flags[p.idx(pfn)] & (1 << PG_reserved)) reserved++;
+    }
+    if (reserved !== z.presentPages - z.managedPages) {
+      BUG("verify", `${z.name}: ${reserved} reserved present pages but present − managed = ${z.presentPages - z.managedPages}`);
+    }
+  }
+  let marked = 0;
+  for (let i = 0; i < p.length; i++) if (p.mapcount[i] === BUDDY_TYPE) marked++;
+  if (marked !== buddyHeads) BUG("verify", `${marked} PageBuddy pages but ${buddyHeads} on free lists`);
+}
+
+function markRange(seen: Uint8Array, i: number, n: number, where: string): void {
+  for (let j = i; j < i + n; j++) {
+    if (seen[j]) BUG("verify", `page counted twice (overlapping free blocks): ${where}`);
+    seen[j] = 1;
+  }
+}
+
+function verifyPcp(z: Zone, seen: Uint8Array): number {
+  const p = z.pages;
+  let total = 0;
+  z.pcp.forEach((pcp, cpu) => {
+    let count = 0;
+    for (let k = 0; k < NR_PCP_LISTS; k++) {
+      const order = pindexToOrder(k);
+      let n = 0;
+      let prev = -1;
+      for (let i = pcp.head[k]; i >= 0; i = p.lruNext[i]) {
+        const where = `${z.name} cpu ${cpu} pcp list ${k} pfn ${p.pfn(i)}`;
+        if (p.lruPrev[i] !== prev) BUG("verify", `pcp list links broken at ${where}`);
+        if (p.mapcount[i] === BUDDY_TYPE || p.refcount[i] !== 0) BUG("verify", `pcp page in bad state: ${where}`);
+        if (!z.spans(p.pfn(i))) BUG("verify", `pcp page outside its zone: ${where}`);
+        markRange(seen, i, 1 << order, where);
+        prev = i;
+        n++;
+        count += 1 << order;
+      }
+      if (pcp.tail[k] !== prev || pcp.len[k] !== n) BUG("verify", `${z.name} cpu ${cpu} pcp list ${k}: tail/len wrong`);
+    }
+    if (count !== pcp.count) BUG("verify", `${z.name} cpu ${cpu}: pcp count ${pcp.count} but ${count} pages on lists`);
+    total += count;
+  });
+  return total;
+}

@@ -1,0 +1,162 @@
+// struct page as struct-of-arrays (include/linux/mm_types.h), with SPARSEMEM sections: only
+// 128 MiB sections that contain present memory get a mem_map, so holes cost no host memory.
+// Not modelled: folios as a separate type (a folio is its head page here), memcg_data,
+// _last_cpupid, virtual.
+import { BUG } from "@mmsim/base";
+import { PAGEBLOCK_ORDER, PAGES_PER_SECTION, PFN_SECTION_SHIFT } from "./mmzone";
+import { NODES_PGSHIFT, PAGEFLAGS_MASK, PGTY_buddy, PGTY_mapcount_underflow, ZONES_PGSHIFT } from "./page-flags";
+
+const SECTION_MASK = PAGES_PER_SECTION - 1;
+
+/**
+ * The mem_map. Typed arrays are indexed by a *page index* (`idx(pfn)`), not by pfn: present
+ * sections are packed one after another, and the low 15 bits of an index equal those of its
+ * pfn, so buddy arithmetic (`idx ^ (1 << order)`) works on indices inside a section.
+ *
+ * Fields (32 bytes per frame): flags (PG_* bits | zone | node), refcount (_refcount),
+ * mapcount (_mapcount, union page_type), private (buddy order on free pages), lruNext/lruPrev
+ * (list links: buddy, PCP or LRU lists, by page index), mapping (an owner id chosen by the
+ * upper layer), index (pgoff). Plus one byte per pageblock: its migratetype.
+ *
+ * Invariants (checked by PhysicalMemory.verify):
+ *   - a page with type PGTY_buddy is the head of a free block of order `private`, on exactly
+ *     one free list of its zone, with refcount 0;
+ *   - node and zone bits of every present page name the zone whose span holds it.
+ */
+export class PageArray {
+  readonly flags: Uint32Array;
+  readonly refcount: Int32Array;
+  readonly mapcount: Int32Array;
+  readonly private: Int32Array;
+  readonly lruNext: Int32Array;
+  readonly lruPrev: Int32Array;
+  readonly mapping: Int32Array;
+  readonly index: Uint32Array;
+  /** migratetype of each pageblock, indexed by idx >>> PAGEBLOCK_ORDER */
+  readonly pageblockMt: Uint8Array;
+  /** section number → slot of its mem_map, or -1 when the section has none */
+  readonly sectionSlot: Int32Array;
+  /** slot → first pfn of that section */
+  readonly slotPfn: Float64Array;
+  readonly nrSlots: number;
+
+  constructor(readonly maxPfn: number, presentSections: readonly number[]) {
+    const nrSections = Math.ceil(maxPfn / PAGES_PER_SECTION);
+    this.sectionSlot = new Int32Array(nrSections).fill(-1);
+    this.slotPfn = new Float64Array(presentSections.length);
+    presentSections.forEach((s, slot) => {
+      this.sectionSlot[s] = slot;
+      this.slotPfn[slot] = s * PAGES_PER_SECTION;
+    });
+    this.nrSlots = presentSections.length;
+    const n = this.nrSlots * PAGES_PER_SECTION;
+    this.flags = new Uint32Array(n);
+    this.refcount = new Int32Array(n);
+    this.mapcount = new Int32Array(n).fill(-1);
+    this.private = new Int32Array(n);
+    this.lruNext = new Int32Array(n).fill(-1);
+    this.lruPrev = new Int32Array(n).fill(-1);
+    this.mapping = new Int32Array(n);
+    this.index = new Uint32Array(n);
+    this.pageblockMt = new Uint8Array(n >>> PAGEBLOCK_ORDER);
+  }
+
+  /** Number of page slots (present sections × pages per section). */
+  get length(): number {
+    return this.flags.length;
+  }
+
+  /** The page index of `pfn`, or -1 when pfn has no struct page (a hole section or ≥ maxPfn). */
+  idx(pfn: number): number {
+    if (!(pfn >= 0 && pfn < this.maxPfn)) return -1;
+    const slot = this.sectionSlot[pfn >>> PFN_SECTION_SHIFT];
+    return slot < 0 ? -1 : slot * PAGES_PER_SECTION + (pfn & SECTION_MASK);
+  }
+
+  /** The pfn of page index `i`. */
+  pfn(i: number): number {
+    return this.slotPfn[i >>> PFN_SECTION_SHIFT] + (i & SECTION_MASK);
+  }
+
+  /** pfn_valid(): true when pfn has a struct page. */
+  valid(pfn: number): boolean {
+    return this.idx(pfn) >= 0;
+  }
+
+  private at(pfn: number, fn: string): number {
+    const i = this.idx(pfn);
+    if (i < 0) BUG(fn, `pfn ${pfn} has no struct page`);
+    return i;
+  }
+
+  /** True when PG_<bit> is set on pfn. */
+  testFlag(pfn: number, bit: number): boolean {
+    return (this.flags[this.at(pfn, "PageFlag")] & (1 << bit)) !== 0;
+  }
+
+  setFlag(pfn: number, bit: number): void {
+    const i = this.at(pfn, "SetPageFlag");
+    this.flags[i] = (this.flags[i] | (1 << bit)) >>> 0;
+  }
+
+  clearFlag(pfn: number, bit: number): void {
+    const i = this.at(pfn, "ClearPageFlag");
+    this.flags[i] = (this.flags[i] & ~(1 << bit)) >>> 0;
+  }
+
+  /** The PG_* bits of pfn (node and zone bits masked off). */
+  pageFlags(pfn: number): number {
+    return this.flags[this.at(pfn, "page_flags")] & PAGEFLAGS_MASK;
+  }
+
+  /** page_zonenum(): the zone type (ZONE_*) of pfn. */
+  zoneType(pfn: number): number {
+    return (this.flags[this.at(pfn, "page_zonenum")] >>> ZONES_PGSHIFT) & 7;
+  }
+
+  /** page_to_nid(). */
+  nid(pfn: number): number {
+    return this.flags[this.at(pfn, "page_to_nid")] >>> NODES_PGSHIFT;
+  }
+
+  /** The page type (PGTY_*) of pfn, or 0 when it has none. */
+  getType(pfn: number): number {
+    const t = this.mapcount[this.at(pfn, "page_type")] >>> 24;
+    return t >= PGTY_buddy && t < PGTY_mapcount_underflow ? t : 0;
+  }
+
+  /**
+   * __SetPage<Type>(): gives pfn a page type. A page that already has a type or is mapped is
+   * a Bug (VM_BUG_ON_PAGE in Linux). PGTY_buddy is reserved to the buddy allocator.
+   */
+  setType(pfn: number, ty: number): void {
+    const i = this.at(pfn, "__SetPageType");
+    if (ty === PGTY_buddy) BUG("__SetPageType", `pfn ${pfn}: PGTY_buddy belongs to the buddy allocator`);
+    if (this.mapcount[i] !== -1) BUG("__SetPageType", `pfn ${pfn}: page_type 0x${(this.mapcount[i] >>> 0).toString(16)} is not empty`);
+    this.mapcount[i] = (ty << 24) | 0;
+  }
+
+  /** __ClearPage<Type>(): removes type `ty` from pfn; a different or absent type is a Bug. */
+  clearType(pfn: number, ty: number): void {
+    const i = this.at(pfn, "__ClearPageType");
+    if (this.mapcount[i] >>> 24 !== ty || this.mapcount[i] === -1) {
+      BUG("__ClearPageType", `pfn ${pfn}: page_type 0x${(this.mapcount[i] >>> 0).toString(16)} is not 0x${ty.toString(16)}`);
+    }
+    this.mapcount[i] = -1;
+  }
+
+  /** page_ref_count(). */
+  refCount(pfn: number): number {
+    return this.refcount[this.at(pfn, "page_ref_count")];
+  }
+
+  /** get_pageblock_migratetype() of the pageblock holding pfn. */
+  pageblockMigratetype(pfn: number): number {
+    return this.pageblockMt[this.at(pfn, "get_pageblock_migratetype") >>> PAGEBLOCK_ORDER];
+  }
+
+  /** Host bytes held by the mem_map and pageblock bitmap. */
+  hostBytes(): number {
+    return this.length * 32 + this.pageblockMt.length + this.sectionSlot.byteLength + this.slotPfn.byteLength;
+  }
+}

@@ -1,0 +1,219 @@
+// Nodes, zones and free areas (include/linux/mmzone.h): the constants and the per-zone state
+// the buddy allocator, the watermarks and the /proc renderers share. Zone types are a fixed
+// superset (DMA, DMA32, Normal, HighMem, Movable, Device); a machine configures the subset its
+// architecture has (x86-64: DMA DMA32 Normal Movable Device; i386: DMA Normal HighMem Movable).
+// Not modelled: zone locks, seqlocks, compaction cursors (reclaim owns compaction).
+
+import type { PageArray } from "./mm-types";
+
+/** Zone types (enum zone_type order; each machine uses the subset of its arch). */
+export const ZONE_DMA = 0;
+export const ZONE_DMA32 = 1;
+export const ZONE_NORMAL = 2;
+export const ZONE_HIGHMEM = 3;
+export const ZONE_MOVABLE = 4;
+export const ZONE_DEVICE = 5;
+export const ZONE_TYPE_NAMES = ["DMA", "DMA32", "Normal", "HighMem", "Movable", "Device"] as const;
+
+/** Migrate types (enum migratetype). CMA and Isolate keep fixed slots; see DESIGN.md. */
+export const MIGRATE_UNMOVABLE = 0;
+export const MIGRATE_MOVABLE = 1;
+export const MIGRATE_RECLAIMABLE = 2;
+export const MIGRATE_PCPTYPES = 3;
+export const MIGRATE_HIGHATOMIC = 3;
+export const MIGRATE_CMA = 4;
+export const MIGRATE_ISOLATE = 5;
+export const MIGRATE_TYPES = 6;
+export const MIGRATETYPE_NAMES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"] as const;
+
+/** MAX_PAGE_ORDER (include/linux/mmzone.h, default CONFIG_ARCH_FORCE_MAX_ORDER unset): 4 MiB blocks. */
+export const MAX_PAGE_ORDER = 10;
+export const NR_PAGE_ORDERS = MAX_PAGE_ORDER + 1;
+export const MAX_ORDER_NR_PAGES = 1 << MAX_PAGE_ORDER;
+/** PAGE_ALLOC_COSTLY_ORDER (include/linux/mmzone.h). */
+export const PAGE_ALLOC_COSTLY_ORDER = 3;
+/** pageblock_order = min(HPAGE_PMD_ORDER 9, MAX_PAGE_ORDER) on x86-64 (include/linux/pageblock-flags.h). */
+export const PAGEBLOCK_ORDER = 9;
+export const PAGEBLOCK_NR_PAGES = 1 << PAGEBLOCK_ORDER;
+/** SPARSEMEM section: 2^27 bytes = 128 MiB on x86-64 (SECTION_SIZE_BITS 27) = 2^15 pages. */
+export const PFN_SECTION_SHIFT = 15;
+export const PAGES_PER_SECTION = 1 << PFN_SECTION_SHIFT;
+
+/** Watermark indices (enum zone_watermarks). */
+export const WMARK_MIN = 0;
+export const WMARK_LOW = 1;
+export const WMARK_HIGH = 2;
+export const WMARK_PROMO = 3;
+export const NR_WMARK = 4;
+
+/** PCP lists: MIGRATE_PCPTYPES × orders 0..3, then two THP lists (NR_PCP_THP). */
+export const NR_LOWORDER_PCP_LISTS = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1);
+export const NR_PCP_LISTS = NR_LOWORDER_PCP_LISTS + 2;
+/** CONFIG_PCP_BATCH_SCALE_MAX default (mm/Kconfig). */
+export const PCP_BATCH_SCALE_MAX = 5;
+
+/** order_to_pindex(): which PCP list holds pages of this order and migratetype. */
+export function orderToPindex(migratetype: number, order: number): number {
+  if (order > PAGE_ALLOC_COSTLY_ORDER) return NR_LOWORDER_PCP_LISTS + (migratetype === MIGRATE_MOVABLE ? 1 : 0);
+  return MIGRATE_PCPTYPES * order + migratetype;
+}
+
+/** pindex_to_order(). */
+export function pindexToOrder(pindex: number): number {
+  return pindex >= NR_LOWORDER_PCP_LISTS ? PAGEBLOCK_ORDER : Math.floor(pindex / MIGRATE_PCPTYPES);
+}
+
+/**
+ * struct free_area for one order: `nrFree` blocks in total, and per migratetype the list head
+ * (an index into the page arrays, -1 when empty) and its length. Read-only for callers; the
+ * pfns on a list come from Zone.freeList(order, mt).
+ */
+export class FreeArea {
+  nrFree = 0;
+  readonly head = new Int32Array(MIGRATE_TYPES).fill(-1);
+  readonly tail = new Int32Array(MIGRATE_TYPES).fill(-1);
+  readonly count = new Int32Array(MIGRATE_TYPES);
+}
+
+/** struct per_cpu_pages: the per-CPU cache of one zone. Lists are linked through page lru. */
+export class PerCpuPages {
+  count = 0;
+  high = 0;
+  highMin = 0;
+  highMax = 0;
+  batch = 1;
+  freeCount = 0;
+  allocFactor = 0;
+  /** PCPF_PREV_FREE_HIGH_ORDER: the previous free on this CPU was high-order */
+  prevFreeHighOrder = false;
+  readonly head = new Int32Array(NR_PCP_LISTS).fill(-1);
+  readonly tail = new Int32Array(NR_PCP_LISTS).fill(-1);
+  readonly len = new Int32Array(NR_PCP_LISTS);
+}
+
+/**
+ * struct zone. Sizes are in pages. `idx` is zone_idx(): the position in its node's zones[],
+ * which follows the arch's enum (on x86-64 Normal is 2, on i386 it is 1); `type` is ZONE_*.
+ */
+export class Zone {
+  readonly name: string;
+  zoneStartPfn = 0;
+  spannedPages = 0;
+  presentPages = 0;
+  managedPages = 0;
+  /** _watermark[WMARK_MIN..WMARK_PROMO] */
+  readonly watermark = new Float64Array(NR_WMARK);
+  watermarkBoost = 0;
+  /** lowmem_reserve[j]: pages kept back from allocations whose highest zone idx is j */
+  lowmemReserve: number[] = [];
+  readonly freeArea: FreeArea[] = Array.from({ length: NR_PAGE_ORDERS }, () => new FreeArea());
+  /** NR_FREE_PAGES: pages in the buddy free lists (not PCP, not Isolate) */
+  nrFreePages = 0;
+  /** NR_FREE_CMA_PAGES */
+  nrFreeCma = 0;
+  /** free pages on HighAtomic lists (not usable without ALLOC_RESERVES) */
+  nrFreeHighatomic = 0;
+  nrReservedHighatomic = 0;
+  /** pages handed out by allocPages and not yet freed (for verify) */
+  nrAllocated = 0;
+  /** per-CPU page lists, one per CPU */
+  pcp: PerCpuPages[] = [];
+  /** ZONE_BOOSTED_WATERMARK */
+  boostedWatermark = false;
+  /** ZONE_BELOW_HIGH: free pages were seen below the high watermark (shrinks PCP high) */
+  belowHigh = false;
+  /** NUMA event counters of this zone (numa_hit ... numa_other) */
+  numaHit = 0;
+  numaMiss = 0;
+  numaForeign = 0;
+  numaInterleave = 0;
+  numaLocal = 0;
+  numaOther = 0;
+  /** pgalloc_<zone> and pgfree attributable to this zone */
+  pgalloc = 0;
+
+  constructor(
+    readonly nid: number,
+    readonly type: number,
+    readonly idx: number,
+    readonly pages: PageArray,
+  ) {
+    this.name = ZONE_TYPE_NAMES[type];
+  }
+
+  get zoneEndPfn(): number {
+    return this.zoneStartPfn + this.spannedPages;
+  }
+
+  /** populated_zone(). */
+  get populated(): boolean {
+    return this.presentPages > 0;
+  }
+
+  /** zone_spans_pfn(). */
+  spans(pfn: number): boolean {
+    return pfn >= this.zoneStartPfn && pfn < this.zoneEndPfn;
+  }
+
+  /** wmark_pages(): watermark i plus the current boost. */
+  wmark(i: number): number {
+    return this.watermark[i] + this.watermarkBoost;
+  }
+
+  get minWmark(): number {
+    return this.wmark(WMARK_MIN);
+  }
+  get lowWmark(): number {
+    return this.wmark(WMARK_LOW);
+  }
+  get highWmark(): number {
+    return this.wmark(WMARK_HIGH);
+  }
+
+  /** Pages sitting on this zone's per-CPU lists. */
+  get pcpCount(): number {
+    let n = 0;
+    for (const p of this.pcp) n += p.count;
+    return n;
+  }
+
+  /** The pfns of the blocks on free list (order, migratetype), head first. */
+  freeList(order: number, migratetype: number): number[] {
+    const out: number[] = [];
+    for (let i = this.freeArea[order].head[migratetype]; i >= 0; i = this.pages.lruNext[i]) out.push(this.pages.pfn(i));
+    return out;
+  }
+
+  /** Free blocks per order summed over migratetypes (one buddyinfo row). */
+  nrFreeByOrder(): number[] {
+    return this.freeArea.map((a) => a.nrFree);
+  }
+
+  /** Migratetypes of the pageblocks in [startPfn, endPfn), one entry per pageblock. */
+  pageblockTypes(startPfn = this.zoneStartPfn, endPfn = this.zoneEndPfn): number[] {
+    const out: number[] = [];
+    for (let pfn = startPfn - (startPfn % PAGEBLOCK_NR_PAGES); pfn < endPfn; pfn += PAGEBLOCK_NR_PAGES) {
+      const i = this.pages.idx(Math.max(pfn, this.zoneStartPfn));
+      out.push(i < 0 ? -1 : this.pages.pageblockMt[i >>> PAGEBLOCK_ORDER]);
+    }
+    return out;
+  }
+}
+
+/** struct pglist_data: one NUMA node. */
+export class Pglist {
+  /** zones of the arch's enum, empty ones included */
+  zones: Zone[] = [];
+  nodeStartPfn = 0;
+  nodeSpannedPages = 0;
+  nodePresentPages = 0;
+  /** ZONELIST_FALLBACK: zones of all nodes, by node distance then zone idx descending */
+  zonelistFallback: Zone[] = [];
+  /** ZONELIST_NOFALLBACK: this node's zones only (for __GFP_THISNODE) */
+  zonelistNoFallback: Zone[] = [];
+  /** CPUs that belong to this node */
+  cpus: number[] = [];
+  kswapdFailures = 0;
+
+  constructor(readonly nid: number) {}
+}

@@ -1,0 +1,43 @@
+// Random alloc/free sequences across orders, GFP masks, zones, nodes and CPUs, with verify()
+// after every step; freeing everything (and draining the PCP lists) returns buddyinfo to boot.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_DMA32, __GFP_NOWARN, __GFP_RECLAIMABLE } from "./gfp";
+import { twoSmallNodes } from "../test/machines";
+
+const MASKS = [GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, GFP_HIGHUSER_MOVABLE, GFP_KERNEL | __GFP_RECLAIMABLE, GFP_KERNEL | GFP_DMA, GFP_KERNEL | __GFP_DMA32, GFP_KERNEL | __GFP_COMP];
+
+const op = fc.oneof(
+  fc.record({ kind: fc.constant("alloc" as const), mask: fc.nat(MASKS.length - 1), order: fc.oneof(fc.nat(3), fc.nat(10)), nid: fc.nat(1), cpu: fc.nat(1), n: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ kind: fc.constant("free" as const), pick: fc.nat(), cpu: fc.nat(1) }),
+);
+
+describe("property: random allocation and free", () => {
+  it("keeps every invariant and returns to the boot state", () => {
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => {
+        const m = twoSmallNodes();
+        const boot = m.buddyinfo();
+        const held: { pfn: number; order: number }[] = [];
+        for (const o of ops) {
+          m.cpu = o.cpu;
+          if (o.kind === "alloc") {
+            for (let k = 0; k < o.n; k++) {
+              const pfn = m.allocPages(MASKS[o.mask] | __GFP_NOWARN, o.order, o.nid);
+              if (pfn >= 0) held.push({ pfn, order: o.order });
+            }
+          } else if (held.length) {
+            const [b] = held.splice(o.pick % held.length, 1);
+            m.freePages(b.pfn, b.order);
+          }
+          m.verify();
+        }
+        for (const b of held) m.freePages(b.pfn, b.order);
+        m.drainAllPages();
+        m.verify();
+        expect(m.buddyinfo()).toBe(boot);
+      }),
+      { numRuns: 30, seed: 4 },
+    );
+  }, 60_000);
+});

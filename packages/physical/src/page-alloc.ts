@@ -1,0 +1,432 @@
+// The page allocator's front (mm/page_alloc.c): PhysicalMemory boots the layer and serves
+// alloc_pages/__free_pages through get_page_from_freelist (zonelist walk, watermark check,
+// PCP or buddy), prep_new_page and the slow path (slowpath.ts). Not modelled: cpusets,
+// mempolicies (callers pass a node), page_owner, memcg charging, KASAN/KMSAN hooks.
+import { BUG, Clock, Counters, TraceBus } from "@mmsim/base";
+import type { Rng } from "@mmsim/base";
+import { BUDDY_TYPE, freeOnePage, rmqueue, rmqueueSmallest } from "./buddy";
+import type { BuddyEnv } from "./buddy";
+import { __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype, gfpZone } from "./gfp";
+import { ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_NON_BLOCK, ALLOC_OOM, ALLOC_WMARK_LOW, ALLOC_WMARK_MASK } from "./internal/alloc-flags";
+import { bootMemory, DEFAULT_KERNEL_IMAGE } from "./mm-init";
+import type { BootState, KernelImage } from "./mm-init";
+import { MAX_PAGE_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, PAGEBLOCK_ORDER, WMARK_HIGH, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
+import type { Pglist, Zone } from "./mmzone";
+import type { PageArray } from "./mm-types";
+import { PAGEFLAGS_MASK, PG_active, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_unevictable, PG_writeback } from "./page-flags";
+import { freeToPcp, pcpAllowedOrder, rmqueuePcplist, drainPagesZone } from "./pcp";
+import { applyBootSysctls, getSysctl, setSysctl } from "./sysctl";
+import { verifyPhysical } from "./internal/verify";
+import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo } from "./vmstat";
+import type { ZoneinfoProvider } from "./vmstat";
+import type { PhysicalSysctls } from "./watermarks";
+import { zoneWatermarkFast, zoneWatermarkOk } from "./watermarks";
+import { allocPagesSlowpath, NOOP_HOOKS } from "./slowpath";
+import type { SlowpathHooks } from "./slowpath";
+
+/** Frees a frame's contents; hardware's Ram has exactly this method. */
+export interface FrameZeroer {
+  zeroFrame(pfn: number): void;
+}
+
+/** Boot input of the physical layer (plain data; the kernel derives it from e820). */
+export interface PhysicalConfig {
+  memory: { base: number; size: number; nid: number }[];
+  reserved?: { base: number; size: number; name?: string }[];
+  nrCpus: number;
+  /** SLIT distances; default 10 local / 20 remote */
+  distance?: number[][];
+  arch?: "x86_64" | "i386";
+  kernelcore?: number;
+  movablecore?: number;
+  sysctl?: Partial<PhysicalSysctls>;
+  thp?: boolean;
+  /** kernel image section sizes; null for none; default a 6.18 distro kernel */
+  kernelImage?: KernelImage | null;
+  /** node of each CPU; default: CPUs split into contiguous blocks across memory nodes */
+  cpuToNode?: number[];
+  /** receives every kernel log line this layer prints after boot (failure reports) */
+  log?: (line: string) => void;
+  ram?: FrameZeroer;
+  clock?: Clock;
+  counters?: Counters;
+  trace?: TraceBus;
+  rng?: Rng;
+}
+
+const CHECK_AT_FREE = (1 << PG_lru) | (1 << PG_locked) | (1 << PG_private) | (1 << PG_private_2) | (1 << PG_writeback) | (1 << PG_reserved) | (1 << PG_active) | (1 << PG_unevictable) | (1 << PG_mlocked);
+
+/**
+ * One machine's physical memory: memblock, nodes, zones, the mem_map and the page allocator.
+ * Build it with PhysicalMemory.boot(); many instances can coexist.
+ */
+export class PhysicalMemory implements BuddyEnv {
+  readonly pages: PageArray;
+  readonly nodes: Pglist[];
+  readonly maxPfn: number;
+  readonly nrCpus: number;
+  readonly arch: "x86_64" | "i386";
+  readonly distance: number[][];
+  readonly clock: Clock;
+  readonly counters: Counters;
+  readonly trace: TraceBus;
+  readonly boot: BootState;
+  readonly sysctl: PhysicalSysctls;
+  /** kernel image section sizes (all 0 when booted without an image) */
+  readonly kernelImage: KernelImage;
+  /** user_min_free_kbytes: -1 until a user sets min_free_kbytes */
+  userMinFreeKbytes = -1;
+  /** the CPU the caller runs on (the kernel sets it); selects PCP lists and the local node */
+  cpu = 0;
+  /** the current task's name, printed in failure reports */
+  comm = "mmsim";
+  /** kernel log lines printed by this layer after boot */
+  readonly kmsg: string[] = [];
+  /** allocations that failed and returned -1 */
+  allocFailures = 0;
+  watermarkBoostFactor = 15000;
+  mobilityDisabled = false;
+  thp: boolean;
+  onExtfrag: BuddyEnv["onExtfrag"] = null;
+  hooks: SlowpathHooks = { ...NOOP_HOOKS };
+  readonly bootLines: string[] = [];
+  /** zone by page->flags top byte (node << 3 | zone type) */
+  private readonly zoneByBits: (Zone | undefined)[] = new Array(256);
+  private readonly typeToIdx: number[];
+  private readonly highmem: boolean;
+  private readonly ram: FrameZeroer | undefined;
+  private readonly logSink: ((line: string) => void) | undefined;
+  private readonly idPgalloc: number[] = [];
+  private readonly idPgfree: number;
+
+  private constructor(config: PhysicalConfig) {
+    this.arch = config.arch ?? "x86_64";
+    this.nrCpus = config.nrCpus;
+    this.clock = config.clock ?? new Clock();
+    this.counters = config.counters ?? new Counters();
+    this.trace = config.trace ?? new TraceBus(this.clock);
+    this.ram = config.ram;
+    this.logSink = config.log;
+    this.thp = config.thp ?? false;
+    this.boot = bootMemory({
+      memory: config.memory, reserved: config.reserved, nrCpus: config.nrCpus, arch: this.arch,
+      kernelcore: config.kernelcore, movablecore: config.movablecore,
+      kernelImage: config.kernelImage === undefined ? DEFAULT_KERNEL_IMAGE : config.kernelImage,
+      cpuToNode: config.cpuToNode,
+    });
+    this.kernelImage = config.kernelImage === null ? { code: 0, rwdata: 0, rodata: 0, init: 0, bss: 0 } : (config.kernelImage ?? DEFAULT_KERNEL_IMAGE);
+    this.pages = this.boot.pages;
+    this.nodes = this.boot.nodes;
+    this.maxPfn = this.boot.maxPfn;
+    this.highmem = this.arch === "i386";
+    this.typeToIdx = [];
+    this.boot.zoneTypes.forEach((t, idx) => (this.typeToIdx[t] = idx));
+    // On x86-64 there is no HighMem (gfp_zone gives Normal); on i386 no DMA32 (OPT_ZONE_DMA32 = Normal).
+    if (this.typeToIdx[ZONE_DMA32] === undefined) this.typeToIdx[ZONE_DMA32] = this.typeToIdx[ZONE_NORMAL];
+    if (this.typeToIdx[ZONE_HIGHMEM] === undefined) this.typeToIdx[ZONE_HIGHMEM] = this.typeToIdx[ZONE_NORMAL];
+    for (const n of this.nodes) for (const z of n.zones) this.zoneByBits[(n.nid << 3) | z.type] = z;
+    const nrNodes = this.nodes.length;
+    this.distance = config.distance ?? Array.from({ length: nrNodes }, (_, a) => Array.from({ length: nrNodes }, (_, b) => (a === b ? 10 : 20)));
+    const names = ["dma", "dma32", "normal", "high", "movable", "device"];
+    for (let t = 0; t < names.length; t++) this.idPgalloc[t] = this.counters.id(`pgalloc_${names[t]}`);
+    this.idPgfree = this.counters.id("pgfree");
+    this.sysctl = applyBootSysctls(this, config.sysctl ?? {});
+  }
+
+  /**
+   * Boots the physical layer from plain data. Throws InputError (naming the field) on a bad
+   * config; never half-boots.
+   */
+  static boot(config: PhysicalConfig): PhysicalMemory {
+    return new PhysicalMemory(config);
+  }
+
+  /** Replaces some of the slow-path hooks (the kernel wires kswapd, reclaim, compaction, OOM). */
+  setHooks(h: Partial<SlowpathHooks>): void {
+    this.hooks = { ...this.hooks, ...h };
+  }
+
+  /** numa_node_id(): node of the current CPU. */
+  get localNid(): number {
+    return this.boot.cpuToNode[this.cpu] ?? 0;
+  }
+
+  /** The zone holding pfn, or null when pfn has no struct page. */
+  pageZone(pfn: number): Zone | null {
+    const i = this.pages.idx(pfn);
+    return i < 0 ? null : (this.zoneByBits[this.pages.flags[i] >>> 24] ?? null);
+  }
+
+  /** Every zone of every node, node by node in zone order. */
+  zones(): Zone[] {
+    return this.nodes.flatMap((n) => n.zones);
+  }
+
+  /** zone_idx() of a ZONE_* type on this arch (DMA32 maps to Normal on i386, HighMem to Normal on x86-64). */
+  zoneIdxOfType(type: number): number {
+    return this.typeToIdx[type];
+  }
+
+  /** Prints a kernel log line (kept in kmsg and sent to the config's sink). */
+  printk(line: string): void {
+    this.kmsg.push(line);
+    if (this.logSink) this.logSink(line);
+  }
+
+  // ---- alloc_context, kept in fields so the fast path allocates nothing ----
+  /** @internal */ acZonelist: Zone[] = [];
+  /** @internal */ acHighestIdx = 0;
+  /** @internal */ acPreferred: Zone | null = null;
+  /** @internal */ acMigratetype = 0;
+  /** @internal */ acNid = 0;
+
+  /**
+   * alloc_pages(gfp, order) on node `nid` (default: the current CPU's node). Returns the pfn
+   * of the first page of a block of 2^order pages, or -1 when the request cannot be met (the
+   * failure is counted and, without __GFP_NOWARN, reported in the kernel log). Never throws
+   * on memory pressure; an impossible GFP zone combination is a Bug.
+   */
+  allocPages(gfp: number, order: number, nid = this.localNid): number {
+    if (order < 0 || order > MAX_PAGE_ORDER || !Number.isInteger(order)) {
+      if (!(gfp & __GFP_NOWARN)) this.printk(`WARNING: alloc_pages: order ${order} > MAX_PAGE_ORDER ${MAX_PAGE_ORDER}`);
+      this.allocFailures++;
+      return -1;
+    }
+    const ztype = gfpZone(gfp, this.highmem);
+    if (ztype < 0) BUG("gfp_zone", `invalid zone modifiers in gfp 0x${gfp.toString(16)}`);
+    const node = this.nodes[nid];
+    if (!node) BUG("alloc_pages", `no node ${nid}`);
+    this.acZonelist = gfp & __GFP_THISNODE ? node.zonelistNoFallback : node.zonelistFallback;
+    this.acHighestIdx = this.typeToIdx[ztype];
+    this.acMigratetype = gfpMigratetype(gfp);
+    this.acNid = nid;
+    this.acPreferred = null;
+    for (const z of this.acZonelist) {
+      if (z.idx <= this.acHighestIdx) {
+        this.acPreferred = z;
+        break;
+      }
+    }
+    let i = -1;
+    if (this.acPreferred) {
+      const allocFlags = ALLOC_WMARK_LOW | this.allocFlagsNofragment(this.acPreferred, gfp);
+      i = this.getPageFromFreelist(gfp, order, allocFlags);
+      if (i < 0) i = allocPagesSlowpath(this, gfp, order);
+    }
+    if (i < 0) return -1;
+    return this.pages.pfn(i);
+  }
+
+  /** __get_free_pages(): the same as allocPages (kernel virtual addresses are the caller's). */
+  getFreePages(gfp: number, order: number): number {
+    return this.allocPages(gfp, order);
+  }
+
+  /** alloc_flags_nofragment(): ALLOC_KSWAPD from the gfp, NOFRAGMENT for Normal over a DMA32. */
+  private allocFlagsNofragment(zone: Zone, gfp: number): number {
+    let flags = gfp & __GFP_KSWAPD_RECLAIM;
+    if (zone.type !== ZONE_NORMAL) return flags;
+    const dma32 = this.nodes[zone.nid].zones[this.typeToIdx[ZONE_DMA32]];
+    if (dma32 && dma32.type === ZONE_DMA32 && dma32.populated) flags |= ALLOC_NOFRAGMENT;
+    return flags;
+  }
+
+  /**
+   * get_page_from_freelist(): walk the zonelist for a zone above its watermark and take a
+   * block from it. Returns the page index of a prepared page, or -1.
+   * @internal
+   */
+  getPageFromFreelist(gfp: number, order: number, allocFlags: number): number {
+    const preferred = this.acPreferred!;
+    for (;;) {
+      const noFallback = allocFlags & ALLOC_NOFRAGMENT;
+      let retry = false;
+      for (const zone of this.acZonelist) {
+        if (zone.idx > this.acHighestIdx || !zone.managedPages) continue;
+        if (noFallback && this.nodes.length > 1 && zone !== preferred && zone.nid !== preferred.nid) {
+          allocFlags &= ~ALLOC_NOFRAGMENT;
+          retry = true;
+          break;
+        }
+        let ok = false;
+        if (!zone.belowHigh && zoneWatermarkFast(zone, order, zone.wmark(WMARK_HIGH), this.acHighestIdx, allocFlags)) ok = true;
+        else {
+          zone.belowHigh = true;
+          ok = allocFlags & ALLOC_NO_WATERMARKS ? true : zoneWatermarkFast(zone, order, zone.wmark(allocFlags & ALLOC_WMARK_MASK), this.acHighestIdx, allocFlags);
+        }
+        if (!ok) continue;
+        const i = this.rmqueueZone(preferred, zone, order, gfp, allocFlags);
+        if (i >= 0) return i;
+      }
+      if (retry) continue;
+      if (allocFlags & ALLOC_NOFRAGMENT) {
+        allocFlags &= ~ALLOC_NOFRAGMENT;
+        continue;
+      }
+      return -1;
+    }
+  }
+
+  /** rmqueue(): PCP or buddy, then accounting and prep_new_page. */
+  private rmqueueZone(preferred: Zone, zone: Zone, order: number, gfp: number, allocFlags: number): number {
+    const mt = this.acMigratetype;
+    let i = -1;
+    if (pcpAllowedOrder(order)) i = rmqueuePcplist(this, zone, this.cpu, order, mt, allocFlags);
+    if (i < 0) {
+      if (order > 0 && allocFlags & ALLOC_HIGHATOMIC) i = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
+      if (i < 0) i = rmqueue(this, zone, order, mt, allocFlags);
+      if (i < 0 && allocFlags & (ALLOC_OOM | ALLOC_NON_BLOCK)) i = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
+    }
+    if (allocFlags & ALLOC_KSWAPD && zone.boostedWatermark) {
+      zone.boostedWatermark = false;
+      this.hooks.wakeupKswapd(zone, 0, 0, zone.idx);
+    }
+    if (i < 0) return -1;
+    // Accounting: pgalloc_<zone> in pages, NUMA events per allocation (zone_statistics).
+    this.counters.add(this.idPgalloc[zone.type], 1 << order);
+    zone.pgalloc += 1 << order;
+    if (zone.nid === preferred.nid) zone.numaHit++;
+    else {
+      zone.numaMiss++;
+      preferred.numaForeign++;
+    }
+    if (zone.nid === this.localNid) zone.numaLocal++;
+    else zone.numaOther++;
+    this.prepNewPage(zone, i, order, gfp);
+    return i;
+  }
+
+  /** prep_new_page(): refcount 1, zeroing for __GFP_ZERO, compound setup for __GFP_COMP. */
+  private prepNewPage(zone: Zone, i: number, order: number, gfp: number): void {
+    const p = this.pages;
+    p.refcount[i] = 1;
+    zone.nrAllocated += 1 << order;
+    if (gfp & __GFP_ZERO && this.ram) {
+      const pfn = p.pfn(i);
+      for (let k = 0; k < 1 << order; k++) this.ram.zeroFrame(pfn + k);
+    }
+    if (gfp & __GFP_COMP && order > 0) {
+      p.flags[i] = (p.flags[i] | (1 << PG_head)) >>> 0;
+      for (let k = 1; k < 1 << order; k++) p.private[i + k] = -k;
+      p.index[i + 1] = order;
+    }
+    if (this.trace.on) this.trace.emit("mm_page_alloc", { pfn: p.pfn(i), order, gfp_flags: gfp, migratetype: this.acMigratetype });
+  }
+
+  /** compound_head(): the head pfn of the compound page holding pfn (pfn itself if none). */
+  compoundHead(pfn: number): number {
+    const i = this.pages.idx(pfn);
+    if (i < 0) return pfn;
+    const off = this.pages.private[i];
+    return off < 0 && this.pages.mapcount[i] !== BUDDY_TYPE ? pfn + off : pfn;
+  }
+
+  /** compound_order(): order of a compound head, 0 for any other page. */
+  compoundOrder(pfn: number): number {
+    const i = this.pages.idx(pfn);
+    return i >= 0 && this.pages.flags[i] & (1 << PG_head) ? this.pages.index[i + 1] : 0;
+  }
+
+  /**
+   * __free_pages(pfn, order): drops a reference; at zero the block returns to the allocator.
+   * A pfn without struct page, a page already free (double free) or never allocated, and a
+   * page still flagged in use (PG_lru, PG_locked, ...) are Bugs naming the function.
+   */
+  freePages(pfn: number, order: number): void {
+    const p = this.pages;
+    const i = p.idx(pfn);
+    if (i < 0) BUG("__free_pages", `pfn ${pfn} has no struct page`);
+    if (!(order >= 0 && order <= MAX_PAGE_ORDER)) BUG("__free_pages", `bad order ${order}`);
+    if (p.mapcount[i] === BUDDY_TYPE || p.refcount[i] <= 0) {
+      BUG("__free_pages", `pfn ${pfn}: page is free (refcount ${p.refcount[i]}): double free or never allocated`);
+    }
+    if (p.flags[i] & (1 << PG_head) && p.index[i + 1] !== order) {
+      BUG("free_pages_prepare", `pfn ${pfn}: compound order ${p.index[i + 1]} freed as order ${order}`);
+    }
+    if (--p.refcount[i] > 0) {
+      if (!(p.flags[i] & (1 << PG_head)) && order > 0) while (order-- > 0) this.freeFrozenPages(i + (1 << order), order);
+      return;
+    }
+    this.freeFrozenPages(i, order);
+  }
+
+  /** free_pages_prepare() + free_frozen_pages(). */
+  private freeFrozenPages(i: number, order: number): void {
+    const p = this.pages;
+    const zone = this.zoneByBits[p.flags[i] >>> 24]!;
+    const n = 1 << order;
+    if (p.flags[i] & (1 << PG_head)) p.index[i + 1] = 0;
+    for (let j = i; j < i + n; j++) {
+      if (p.mapcount[j] === BUDDY_TYPE) BUG("free_pages_prepare", `pfn ${p.pfn(j)} is already in the buddy allocator`);
+      if (p.mapcount[j] >= 0) BUG("free_pages_prepare", `bad page state: pfn ${p.pfn(j)} still mapped (mapcount ${p.mapcount[j] + 1})`);
+      if (j !== i && p.refcount[j] !== 0) BUG("free_pages_prepare", `bad page state: tail pfn ${p.pfn(j)} has refcount ${p.refcount[j]}`);
+      if (p.flags[j] & CHECK_AT_FREE) BUG("free_pages_prepare", `bad page state: pfn ${p.pfn(j)} flags 0x${(p.flags[j] & PAGEFLAGS_MASK).toString(16)}`);
+      p.flags[j] = (p.flags[j] & ~PAGEFLAGS_MASK) >>> 0;
+      p.mapcount[j] = -1;
+      p.private[j] = 0;
+      p.mapping[j] = 0;
+      p.index[j] = 0;
+    }
+    zone.nrAllocated -= n;
+    this.counters.add(this.idPgfree, n);
+    if (this.trace.on) this.trace.emit("mm_page_free", { pfn: p.pfn(i), order });
+    let mt = p.pageblockMt[i >>> PAGEBLOCK_ORDER];
+    if (pcpAllowedOrder(order) && mt !== MIGRATE_ISOLATE) {
+      if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
+      freeToPcp(this, zone, this.cpu, i, order, mt);
+      if (zone.belowHigh && zoneWatermarkOk(zone, 0, zone.wmark(WMARK_HIGH), zone.lowmemReserve.length - 1, 0)) zone.belowHigh = false;
+    } else {
+      freeOnePage(zone, i, order, mt, false);
+    }
+  }
+
+  /** Checks every invariant of the layer (see internal/verify.ts); throws Bug on the first broken one. */
+  verify(): void {
+    verifyPhysical(this);
+  }
+
+  /** The dmesg lines this layer printed at boot. */
+  bootLog(): string[] {
+    return [...this.bootLines];
+  }
+
+  /** /proc/sys/vm/<key> as text. Unknown keys are an InputError. */
+  getSysctl(key: string): string {
+    return getSysctl(this, key);
+  }
+
+  /** Writes a vm sysctl and recomputes watermarks/reserves/PCP limits as Linux does. */
+  setSysctl(key: string, value: string | number | number[]): void {
+    setSysctl(this, key, value);
+  }
+
+  /** /proc/buddyinfo. */
+  buddyinfo(): string {
+    return renderBuddyinfo(this);
+  }
+
+  /** /proc/pagetypeinfo. */
+  pagetypeinfo(): string {
+    return renderPagetypeinfo(this);
+  }
+
+  /** /proc/zoneinfo; `extra` supplies counters of higher layers (0 without it). */
+  zoneinfo(extra?: ZoneinfoProvider): string {
+    return renderZoneinfo(this, extra);
+  }
+
+  /** debugfs extfrag/extfrag_index. */
+  extfragIndex(): string {
+    return renderExtfragIndex(this);
+  }
+
+  /** debugfs extfrag/unusable_index. */
+  unusableIndex(): string {
+    return renderUnusableIndex(this);
+  }
+
+  /** drain_all_pages(): returns every CPU's PCP pages of every zone (or of one zone) to the buddy lists. */
+  drainAllPages(zone?: Zone): void {
+    for (const z of zone ? [zone] : this.zones()) for (let c = 0; c < this.nrCpus; c++) drainPagesZone(this, z, c);
+  }
+}

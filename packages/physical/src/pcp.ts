@@ -1,0 +1,186 @@
+// Per-CPU page lists (mm/page_alloc.c rmqueue_pcplist, free_frozen_page_commit,
+// free_pcppages_bulk, nr_pcp_alloc/nr_pcp_high/nr_pcp_free; 6.7+ high_min/high_max auto-tuning).
+// Not modelled: PCPF_FREE_HIGH_BATCH (cache-slice sharing), ZONE_RECLAIM_ACTIVE, the vmstat
+// worker's periodic decay of pcp->high (decay_pcp_high).
+//
+// Each CPU keeps, per zone, small LIFO lists of free pages (orders 0..3 per mobility type, and
+// THP): allocation pops from them without the zone lock and refills `batch << alloc_factor`
+// pages from the buddy lists when empty; freeing pushes onto them and, once `count` reaches
+// `high`, returns a batch (the coldest pages, from the tails) to the buddy allocator.
+//
+//        alloc ◀── [hot ... cold] ◀── free        count ≥ high → drain tail to buddy
+//                     ▲ refill from __rmqueue when empty
+import { freeOnePage, rmqueue } from "./buddy";
+import type { BuddyEnv } from "./buddy";
+import { NR_PCP_LISTS, PCP_BATCH_SCALE_MAX, PAGE_ALLOC_COSTLY_ORDER, PAGEBLOCK_ORDER, orderToPindex, pindexToOrder } from "./mmzone";
+import type { PerCpuPages, Zone } from "./mmzone";
+
+function pushHead(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
+  const p = zone.pages;
+  const h = pcp.head[pindex];
+  p.lruNext[i] = h;
+  p.lruPrev[i] = -1;
+  if (h >= 0) p.lruPrev[h] = i;
+  else pcp.tail[pindex] = i;
+  pcp.head[pindex] = i;
+  pcp.len[pindex]++;
+}
+
+function pushTail(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
+  const p = zone.pages;
+  const t = pcp.tail[pindex];
+  p.lruPrev[i] = t;
+  p.lruNext[i] = -1;
+  if (t >= 0) p.lruNext[t] = i;
+  else pcp.head[pindex] = i;
+  pcp.tail[pindex] = i;
+  pcp.len[pindex]++;
+}
+
+function unlink(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
+  const p = zone.pages;
+  const n = p.lruNext[i];
+  const pr = p.lruPrev[i];
+  if (pr >= 0) p.lruNext[pr] = n;
+  else pcp.head[pindex] = n;
+  if (n >= 0) p.lruPrev[n] = pr;
+  else pcp.tail[pindex] = pr;
+  p.lruNext[i] = -1;
+  p.lruPrev[i] = -1;
+  pcp.len[pindex]--;
+}
+
+/** pcp_allowed_order(): orders 0..3 and the THP order go through the PCP lists. */
+export function pcpAllowedOrder(order: number): boolean {
+  return order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER;
+}
+
+function clampHigh(pcp: PerCpuPages): number {
+  pcp.high = Math.min(Math.max(pcp.high, pcp.highMin), pcp.highMax);
+  return pcp.high;
+}
+
+/** nr_pcp_alloc(): how many blocks to pull from the buddy lists into an empty list. */
+function nrPcpAlloc(pcp: PerCpuPages, zone: Zone, order: number): number {
+  const base = pcp.batch;
+  let high = clampHigh(pcp);
+  if (high < base) return 1;
+  let batch = order ? base : base << pcp.allocFactor;
+  if (pcp.highMin !== pcp.highMax && !zone.belowHigh) high = pcp.high = Math.min(high + batch, pcp.highMax);
+  if (!order) {
+    const maxNrAlloc = Math.max(high - pcp.count - base, base);
+    if (batch <= maxNrAlloc && pcp.allocFactor < PCP_BATCH_SCALE_MAX) pcp.allocFactor++;
+    batch = Math.min(batch, maxNrAlloc);
+  }
+  if (batch > 1) batch = Math.max(batch >> order, 2);
+  return batch;
+}
+
+/**
+ * rmqueue_pcplist(): a page of `order` from CPU `cpu`'s list of migratetype mt, refilling it
+ * from the buddy lists when empty. Returns the page index or -1.
+ */
+export function rmqueuePcplist(env: BuddyEnv, zone: Zone, cpu: number, order: number, mt: number, allocFlags: number): number {
+  const pcp = zone.pcp[cpu];
+  pcp.freeCount >>= 1;
+  const pindex = orderToPindex(mt, order);
+  if (pcp.head[pindex] < 0) {
+    const batch = nrPcpAlloc(pcp, zone, order);
+    for (let k = 0; k < batch; k++) {
+      const i = rmqueue(env, zone, order, mt, allocFlags);
+      if (i < 0) break;
+      zone.pages.private[i] = order;
+      pushTail(zone, pcp, pindex, i);
+      pcp.count += 1 << order;
+    }
+    if (pcp.head[pindex] < 0) return -1;
+  }
+  const i = pcp.head[pindex];
+  unlink(zone, pcp, pindex, i);
+  zone.pages.private[i] = 0;
+  pcp.count -= 1 << order;
+  return i;
+}
+
+/** nr_pcp_high(): the (auto-tuned) high mark used on this free. */
+function nrPcpHigh(pcp: PerCpuPages, zone: Zone, batch: number, freeHigh: boolean): number {
+  const high = clampHigh(pcp);
+  if (!high) return 0;
+  if (freeHigh) {
+    pcp.high = Math.max(high - (batch << PCP_BATCH_SCALE_MAX), pcp.highMin);
+    return 0;
+  }
+  if (pcp.highMin === pcp.highMax) return high;
+  if (zone.belowHigh) {
+    const fc = Math.max(pcp.freeCount, batch);
+    pcp.high = Math.max(high - fc, pcp.highMin);
+    return Math.max(pcp.count, pcp.highMin);
+  }
+  if (pcp.count >= high) {
+    const need = pcp.freeCount + batch;
+    if (pcp.high < need) pcp.high = Math.min(Math.max(need, pcp.highMin), pcp.highMax);
+  }
+  return high;
+}
+
+/** nr_pcp_free(): how many pages a drain returns to the buddy lists. */
+function nrPcpFree(pcp: PerCpuPages, batch: number, high: number, freeHigh: boolean): number {
+  if (freeHigh) return Math.min(pcp.count, batch << PCP_BATCH_SCALE_MAX);
+  if (high < batch) return 1;
+  return Math.min(Math.max(pcp.freeCount, batch), high - batch);
+}
+
+/**
+ * free_frozen_page_commit(): puts a freed block on the CPU's list and drains a batch when the
+ * list passes `high`. `mt` is the pageblock's migratetype (HighAtomic/CMA go to Movable).
+ */
+export function freeToPcp(env: BuddyEnv, zone: Zone, cpu: number, i: number, order: number, mt: number): void {
+  const pcp = zone.pcp[cpu];
+  pcp.allocFactor >>= 1;
+  const pindex = orderToPindex(mt, order);
+  zone.pages.private[i] = order;
+  pushHead(zone, pcp, pindex, i);
+  pcp.count += 1 << order;
+  const batch = pcp.batch;
+  let freeHigh = false;
+  if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
+    freeHigh = pcp.freeCount >= batch + (pcp.highMin >> 1) && pcp.prevFreeHighOrder;
+    pcp.prevFreeHighOrder = true;
+  } else if (pcp.prevFreeHighOrder) pcp.prevFreeHighOrder = false;
+  if (pcp.freeCount < batch << PCP_BATCH_SCALE_MAX) pcp.freeCount += 1 << order;
+  const high = nrPcpHigh(pcp, zone, batch, freeHigh);
+  if (pcp.count >= high) {
+    freePcppagesBulk(env, zone, pcp, nrPcpFree(pcp, batch, high, freeHigh), pindex);
+  }
+}
+
+/**
+ * free_pcppages_bulk(): returns `count` pages to the buddy lists, round-robin over the lists
+ * starting with `pindex`, coldest (tail) pages first.
+ */
+export function freePcppagesBulk(_env: BuddyEnv, zone: Zone, pcp: PerCpuPages, count: number, pindex: number): void {
+  count = Math.min(pcp.count, count);
+  pindex = pindex - 1;
+  const p = zone.pages;
+  while (count > 0) {
+    do {
+      if (++pindex > NR_PCP_LISTS - 1) pindex = 0;
+    } while (pcp.head[pindex] < 0);
+    const order = pindexToOrder(pindex);
+    const nr = 1 << order;
+    do {
+      const i = pcp.tail[pindex];
+      unlink(zone, pcp, pindex, i);
+      p.private[i] = 0;
+      count -= nr;
+      pcp.count -= nr;
+      freeOnePage(zone, i, order, p.pageblockMt[i >>> PAGEBLOCK_ORDER], false);
+    } while (count > 0 && pcp.head[pindex] >= 0);
+  }
+}
+
+/** drain_pages_zone(): empties one CPU's lists of a zone. */
+export function drainPagesZone(env: BuddyEnv, zone: Zone, cpu: number): void {
+  const pcp = zone.pcp[cpu];
+  if (pcp.count > 0) freePcppagesBulk(env, zone, pcp, pcp.count, 0);
+}
