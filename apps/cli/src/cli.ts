@@ -7,6 +7,8 @@ import { registerBoot } from "./commands/boot";
 import { registerRun } from "./commands/run";
 import { registerWalk } from "./commands/walk";
 import { registerDemo } from "./commands/demo";
+import { registerBuddy } from "./commands/buddy";
+import { registerSlab } from "./commands/slab";
 
 declare const __MMSIM_VERSION__: string;
 
@@ -35,6 +37,8 @@ Start here:
   mmsim boot --dmesg                 boot the default 8 GiB machine and print its kernel log
   mmsim boot --ram 2G --cat /proc/buddyinfo
   mmsim walk 0x7f1234567abc          an x86-64 page walk, step by step, then a TLB hit
+  mmsim buddy --ram 64M --ops "alloc 3, free 1, drain"   watch the buddy allocator split and merge
+  mmsim slab kmalloc-64              one SLUB slab, byte by byte, with its free-pointer chain
   mmsim run scenario.yaml            drive a machine step by step from a YAML file
 
 Sizes take binary units as Linux's memparse does: 4096, 0x1000, 512M, 8G, 8GiB.
@@ -44,6 +48,8 @@ Run "mmsim help <command>" for a command's options and examples.`,
 registerBoot(program);
 registerRun(program);
 registerWalk(program);
+registerBuddy(program);
+registerSlab(program);
 registerDemo(program);
 
 try {

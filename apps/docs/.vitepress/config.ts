@@ -5,9 +5,9 @@
 import { defineConfig } from "vitepress";
 import type { DefaultTheme } from "vitepress";
 
-const PAGES = ["architecture", "getting-started", "page-walk", "buddy", "zones", "slub"] as const;
+type Page = "architecture" | "getting-started" | "page-walk" | "buddy" | "zones" | "slub";
 
-const TITLES: Record<"en" | "zh", Record<(typeof PAGES)[number], string>> = {
+const TITLES: Record<"en" | "zh", Record<Page, string>> = {
   en: {
     architecture: "Architecture",
     "getting-started": "Getting started",
@@ -29,7 +29,7 @@ const TITLES: Record<"en" | "zh", Record<(typeof PAGES)[number], string>> = {
 function sidebar(locale: "en" | "zh"): DefaultTheme.SidebarItem[] {
   const base = locale === "en" ? "/" : "/zh/";
   const t = TITLES[locale];
-  const link = (p: (typeof PAGES)[number]) => ({ text: t[p], link: base + p });
+  const link = (p: Page) => ({ text: t[p], link: base + p });
   return [
     {
       text: locale === "en" ? "The project" : "项目",

@@ -5,7 +5,7 @@
 // Models no policy of its own: every decision is the physical layer's.
 import {
   MIGRATETYPE_NAMES, MAX_PAGE_ORDER, PAGEBLOCK_NR_PAGES, PG_reserved, PhysicalMemory, __GFP_NOWARN,
-  formatGfp, parseGfp, renderBuddyinfo, renderPagetypeinfo,
+  formatGfp, parseGfp,
 } from "@mmsim/physical";
 
 const MiB = 1024 * 1024;
@@ -88,7 +88,7 @@ export class BuddyDemo {
     if (pfn < 0) {
       if (!quiet) {
         this.log.push(`alloc_pages(${name}, order=${order}) = -1: no block of order ≥ ${order} within the watermarks`);
-        for (const line of this.pm.kmsg.slice(kmsgBefore, kmsgBefore + 2)) this.log.push(`  kernel: ${line}`);
+        for (const line of this.pm.kmsg.slice(kmsgBefore, kmsgBefore + 1)) this.log.push(`  kernel: ${line}`);
       }
       return { ok: false };
     }
@@ -97,7 +97,7 @@ export class BuddyDemo {
     this.allocated.push(block);
     if (!quiet) {
       const mt = MIGRATETYPE_NAMES[this.pm.pages.pageblockMigratetype(pfn)];
-      this.log.push(`alloc_pages(${name}, order=${order}) = pfn ${pfn} (zone ${zone}, ${1 << order} pages, pageblock ${mt})`);
+      this.log.push(`alloc_pages(${name}, order=${order}) = pfn ${pfn} (zone ${zone}, ${1 << order} page${order ? "s" : ""}, pageblock ${mt})`);
     }
     return { ok: true, block };
   }
@@ -130,7 +130,14 @@ export class BuddyDemo {
     const victims = this.allocated.filter((b) => b.order === 0 && b.pfn % 2 === 1).map((b) => b.pfn);
     for (const pfn of victims) this.free(pfn, true);
     this.pm.drainAllPages();
+    let free = 0;
+    let largest = -1;
+    for (const z of this.pm.zones()) {
+      free += z.nrFreePages;
+      for (let o = 0; o <= MAX_PAGE_ORDER; o++) if (z.freeArea[o].nrFree > 0) largest = Math.max(largest, o);
+    }
     this.log.push(`allocated ${n} single pages until alloc_pages failed, freed the ${victims.length} at odd pfns, drained the per-CPU lists`);
+    this.log.push(`${free} pages (${((free * 4) / 1024).toFixed(1)} MiB) are free, but the largest free block has order ${largest}: alloc_pages(order ${largest + 1}) fails`);
   }
 
   /** The page's view of the machine now. */
@@ -160,8 +167,8 @@ export class BuddyDemo {
       pageblockMt.push(pm.pages.valid(pfn) ? pm.pages.pageblockMigratetype(pfn) : -1);
     }
     return {
-      buddyinfo: renderBuddyinfo(pm),
-      pagetypeinfo: renderPagetypeinfo(pm),
+      buddyinfo: pm.buddyinfo(),
+      pagetypeinfo: pm.pagetypeinfo(),
       zones,
       pfnState: state,
       pageblockMt,

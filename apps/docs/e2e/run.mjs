@@ -6,5 +6,8 @@
 import { run } from "./harness.mjs";
 import "./site.e2e.mjs";
 import "./page-walk.e2e.mjs";
+import "./buddy.e2e.mjs";
+import "./zones.e2e.mjs";
+import "./slub.e2e.mjs";
 
 process.exitCode = await run();

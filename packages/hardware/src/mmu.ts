@@ -36,20 +36,27 @@ export class Mmu {
    * out.record is set.
    */
   translate(cpu: Cpu, va: number, access: Access, out: WalkResult): boolean {
+    // The TLB-hit path, kept small so that callers can inline it; everything else is in miss().
     const acc = cpu.mode === "user" ? access | X86_PF_USER : access;
-    const fetch = (acc & X86_PF_INSTR) !== 0;
+    if (!cpu.tlb.lookup(va, out)) return this.miss(cpu, va, acc, out, false);
+    if (!rightsAllow(out, acc, cpu.pagingFlags)) return this.miss(cpu, va, acc, out, true);
+    if ((acc & X86_PF_INSTR) !== 0) cpu.itlbHits++;
+    else cpu.dtlbHits++;
+    this.charge(cpu, this.cost.tlbHit);
+    return true;
+  }
+
+  /**
+   * translate() without a usable TLB entry: walk, then fill the TLB or raise the fault. A hit
+   * whose cached rights deny the access (`deniedHit`) is recounted as a miss.
+   */
+  private miss(cpu: Cpu, va: number, acc: number, out: WalkResult, deniedHit: boolean): boolean {
     const tlb = cpu.tlb;
-    if (tlb.lookup(va, out)) {
-      if (rightsAllow(out, acc, cpu.pagingFlags)) {
-        if (fetch) cpu.itlbHits++;
-        else cpu.dtlbHits++;
-        this.charge(cpu, this.cost.tlbHit);
-        return true;
-      }
+    if (deniedHit) {
       tlb.hits--;
       tlb.misses++;
     }
-    if (fetch) cpu.itlbMisses++;
+    if ((acc & X86_PF_INSTR) !== 0) cpu.itlbMisses++;
     else cpu.dtlbMisses++;
     cpu.pageWalks++;
     const ok = walkPageTable(this.ram, cpu.cr3, va, acc, this.levels, out, cpu.pagingFlags);

@@ -5,7 +5,7 @@
 //
 //   va ─┬─ vpn = va >> 12 (4K) / >> 21 (2M) / >> 30 (1G), split into int32 halves (hi, lo)
 //       └─ set = lo & (sets - 1) ──► ways[set*W .. set*W+W-1]
-//   hit  ⇔ valid ∧ tagLo = lo ∧ tagHi = hi ∧ (global ∨ pcid = current PCID)
+//   hit  ⇔ tagLo = lo ∧ tagHi = hi ∧ (global ∨ pcid = current PCID)   (an invalid entry has tagHi = -1)
 //
 // Replacement: true LRU. Every hit or fill stamps the entry with a rising counter; a fill takes
 // the lowest-numbered invalid way of the set, else the way with the oldest stamp. So with 4
@@ -15,7 +15,11 @@
 // entries for it, at every page size; flushPcid (INVPCID single-context) drops the PCID's
 // non-global entries; flushNonGlobal (CR3 write without PCIDs, INVPCID type 3) drops every
 // non-global entry; flushAll (CR4.PGE toggle, INVPCID type 2) drops everything.
-import { BUG, TWO_32 } from "@mmsim/base";
+//
+// Invariants (checked by verify()):
+//   - an entry is valid exactly when its tagHi is not NO_TAG (so the hit path needs no valid bit);
+//   - each array's valid count equals its number of valid entries.
+import { BUG } from "@mmsim/base";
 import type { WalkResult } from "./walk";
 
 /** Linux's tlb_single_page_flush_ceiling (arch/x86/mm/tlb.c): above 33 pages, flush it all. */
@@ -36,66 +40,12 @@ export interface TlbConfig {
 export const DEFAULT_TLB_CONFIG: TlbConfig = Object.freeze({ sets4k: 128, ways4k: 12, sets2m: 8, ways2m: 4, sets1g: 4, ways1g: 4 });
 
 const F_VALID = 1, F_GLOBAL = 2, F_WRITABLE = 4, F_USER = 8, F_NX = 16, F_DIRTY = 32;
-
-/** One set-associative array for one page size. */
-class TlbArray {
-  readonly tagLo: Int32Array;
-  readonly tagHi: Int32Array;
-  readonly pcid: Int32Array;
-  readonly flags: Uint8Array;
-  /** physical base of the page, in 4 KiB frames (ppn < 2^40 as a double) */
-  readonly ppn: Float64Array;
-  readonly stamp: Float64Array;
-  readonly setMask: number;
-  /** bytes per page and the in-page offset mask (precomputed: `2 ** shift` on the hit path is a slow runtime call) */
-  readonly pageSize: number;
-  readonly offMask: number;
-  valid = 0;
-
-  constructor(readonly shift: number, readonly sets: number, readonly ways: number) {
-    if (sets <= 0 || (sets & (sets - 1)) !== 0 || ways <= 0) BUG("Tlb", `sets ${sets} must be a power of two, ways ${ways} positive`);
-    const n = sets * ways;
-    this.tagLo = new Int32Array(n);
-    this.tagHi = new Int32Array(n);
-    this.pcid = new Int32Array(n);
-    this.flags = new Uint8Array(n);
-    this.ppn = new Float64Array(n);
-    this.stamp = new Float64Array(n);
-    this.setMask = sets - 1;
-    this.pageSize = 2 ** shift;
-    this.offMask = this.pageSize - 1;
-  }
-
-  /** Index of the entry for (vpnLo, vpnHi) visible to `pcid`, or -1. */
-  find(vpnLo: number, vpnHi: number, pcid: number): number {
-    const w = this.ways;
-    const start = (vpnLo & this.setMask) * w;
-    for (let i = start; i < start + w; i++) {
-      const f = this.flags[i];
-      if ((f & F_VALID) !== 0 && this.tagLo[i] === vpnLo && this.tagHi[i] === vpnHi && ((f & F_GLOBAL) !== 0 || this.pcid[i] === pcid)) return i;
-    }
-    return -1;
-  }
-
-  /** The way a fill of (vpnLo, vpnHi, pcid) goes to: the same tag, else an invalid way, else LRU. */
-  victim(vpnLo: number, vpnHi: number, pcid: number): number {
-    const existing = this.find(vpnLo, vpnHi, pcid);
-    if (existing >= 0) return existing;
-    const w = this.ways;
-    const start = (vpnLo & this.setMask) * w;
-    let best = start;
-    for (let i = start; i < start + w; i++) {
-      if ((this.flags[i] & F_VALID) === 0) return i;
-      if (this.stamp[i] < this.stamp[best]) best = i;
-    }
-    return best;
-  }
-
-  invalidate(i: number): void {
-    if ((this.flags[i] & F_VALID) !== 0) this.valid--;
-    this.flags[i] = 0;
-  }
-}
+/** tagHi of an invalid entry: real tag highs are >= 0, so a probe never matches an invalid entry */
+const NO_TAG = -1;
+const TWO_32 = 4294967296;
+/** log2 of the page size of array k (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB) */
+const SHIFT = [12, 21, 30] as const;
+const PAGE_BYTES = [4096, 2097152, 1073741824] as const;
 
 /** A TLB entry as shown to tests and the docs (allocated on demand, never on hot paths). */
 export interface TlbEntryView {
@@ -122,19 +72,50 @@ export class Tlb {
   /** flush operations (invlpg, flushPcid, flushNonGlobal, flushAll) */
   flushes = 0;
   private tick = 0;
-  private readonly arrays: readonly [TlbArray, TlbArray, TlbArray];
+
+  // The three arrays (k = 0: 4 KiB, 1: 2 MiB, 2: 1 GiB) share one struct-of-arrays, held in
+  // direct fields so a hit costs a handful of loads: entries [0, n4k) are the 4 KiB array,
+  // then the 2 MiB one, then the 1 GiB one. Set s of array k is the ways
+  // base[k] + s * ways[k] .. + ways[k] - 1. The page number is kept as int32 halves
+  // (tagLo = vpn mod 2^32, tagHi = vpn / 2^32), never as a float.
+  private readonly tagLo: Int32Array;
+  private readonly tagHi: Int32Array;
+  private readonly entryPcid: Int32Array;
+  private readonly flags: Uint8Array;
+  /** physical base of the page, in 4 KiB frames (ppn < 2^40 as a double) */
+  private readonly ppn: Float64Array;
+  private readonly stamp: Float64Array;
+  private readonly base: Int32Array;
+  private readonly setMask: Int32Array;
+  private readonly ways: Int32Array;
+  /** valid entries per array */
+  private readonly valid: Int32Array;
 
   constructor(readonly config: TlbConfig = DEFAULT_TLB_CONFIG) {
-    this.arrays = [
-      new TlbArray(12, config.sets4k, config.ways4k),
-      new TlbArray(21, config.sets2m, config.ways2m),
-      new TlbArray(30, config.sets1g, config.ways1g),
-    ];
+    const sets = [config.sets4k, config.sets2m, config.sets1g];
+    const ways = [config.ways4k, config.ways2m, config.ways1g];
+    this.base = new Int32Array(4);
+    this.setMask = new Int32Array(3);
+    this.ways = new Int32Array(3);
+    this.valid = new Int32Array(3);
+    for (let k = 0; k < 3; k++) {
+      if (sets[k] <= 0 || (sets[k] & (sets[k] - 1)) !== 0 || ways[k] <= 0) BUG("Tlb", `sets ${sets[k]} must be a power of two, ways ${ways[k]} positive`);
+      this.setMask[k] = sets[k] - 1;
+      this.ways[k] = ways[k];
+      this.base[k + 1] = this.base[k] + sets[k] * ways[k];
+    }
+    const n = this.base[3];
+    this.tagLo = new Int32Array(n);
+    this.tagHi = new Int32Array(n).fill(NO_TAG);
+    this.entryPcid = new Int32Array(n);
+    this.flags = new Uint8Array(n);
+    this.ppn = new Float64Array(n);
+    this.stamp = new Float64Array(n);
   }
 
   /** Number of valid entries. */
   get size(): number {
-    return this.arrays[0].valid + this.arrays[1].valid + this.arrays[2].valid;
+    return this.valid[0] + this.valid[1] + this.valid[2];
   }
 
   /**
@@ -143,76 +124,89 @@ export class Tlb {
    * leaves `out` alone. Counts hits and misses.
    */
   lookup(va: number, out: WalkResult): boolean {
+    // The fast path, kept small so callers can inline it: split va into int32 halves (va < 2^57,
+    // so the high half is va / 2^32 truncated, exact because the scale is a power of two) and
+    // probe the 4 KiB array; huge pages and misses go to lookupHuge.
     const vlo = va >>> 0;
-    const vhi = (va - vlo) / TWO_32;
-    const pcid = this.pcid;
-    for (let k = 0; k < 3; k++) {
-      const a = this.arrays[k];
-      const s = a.shift;
-      const tLo = (vlo >>> s) | (vhi << (32 - s));
-      const tHi = vhi >>> s;
-      const i = a.find(tLo, tHi, pcid);
-      if (i < 0) continue;
-      const f = a.flags[i];
-      a.stamp[i] = ++this.tick;
-      out.ok = true;
-      out.tlbHit = true;
-      out.pageSize = a.pageSize;
-      out.pa = a.ppn[i] * 4096 + (vlo & a.offMask);
-      out.writable = (f & F_WRITABLE) !== 0;
-      out.user = (f & F_USER) !== 0;
-      out.nx = (f & F_NX) !== 0;
-      out.global = (f & F_GLOBAL) !== 0;
-      out.dirty = (f & F_DIRTY) !== 0;
-      out.errorCode = 0;
-      out.level = k + 1;
-      out.entriesRead = 0;
-      this.hits++;
-      return true;
+    const vhi = (va / TWO_32) >>> 0;
+    const i = this.find(0, (vlo >>> 12) | (vhi << 20), vhi >>> 12);
+    if (i < 0) return this.lookupHuge(vlo, vhi, out);
+    this.hit(i, 0, vlo, out);
+    return true;
+  }
+
+  /** lookup() after a 4 KiB miss: probes the 2 MiB, then the 1 GiB array. */
+  private lookupHuge(vlo: number, vhi: number, out: WalkResult): boolean {
+    let k = 1;
+    let i = this.find(1, (vlo >>> 21) | (vhi << 11), vhi >>> 21);
+    if (i < 0) {
+      k = 2;
+      i = this.find(2, (vlo >>> 30) | (vhi << 2), vhi >>> 30);
+      if (i < 0) {
+        this.misses++;
+        return false;
+      }
     }
-    this.misses++;
-    return false;
+    this.hit(i, k, vlo, out);
+    return true;
+  }
+
+  /** Counts a hit on entry i of array k, makes it the most recently used, and reports it in `out`. */
+  private hit(i: number, k: number, vlo: number, out: WalkResult): void {
+    const f = this.flags[i];
+    const pageSize = PAGE_BYTES[k];
+    this.stamp[i] = ++this.tick;
+    this.hits++;
+    out.ok = true;
+    out.tlbHit = true;
+    out.pageSize = pageSize;
+    out.pa = this.ppn[i] * 4096 + (vlo & (pageSize - 1));
+    out.writable = (f & F_WRITABLE) !== 0;
+    out.user = (f & F_USER) !== 0;
+    out.nx = (f & F_NX) !== 0;
+    out.global = (f & F_GLOBAL) !== 0;
+    out.dirty = (f & F_DIRTY) !== 0;
+    out.errorCode = 0;
+    out.level = k + 1;
+    out.entriesRead = 0;
   }
 
   /** Caches the successful walk in `w` for `va` under the current PCID (global if the leaf is). */
   fill(va: number, w: WalkResult): void {
     if (!w.ok) BUG("Tlb.fill", "filling a failed walk");
     const k = w.pageSize === 4096 ? 0 : w.pageSize === 2097152 ? 1 : 2;
-    const a = this.arrays[k];
     const vlo = va >>> 0;
-    const vhi = (va - vlo) / TWO_32;
-    const s = a.shift;
+    const vhi = (va / TWO_32) >>> 0;
+    const s = SHIFT[k];
     const tLo = (vlo >>> s) | (vhi << (32 - s));
     const tHi = vhi >>> s;
-    const i = a.victim(tLo, tHi, this.pcid);
-    if ((a.flags[i] & F_VALID) !== 0) {
-      if (!(a.tagLo[i] === tLo && a.tagHi[i] === tHi)) this.evictions++;
-      a.valid--;
+    const i = this.victim(k, tLo, tHi);
+    if (this.tagHi[i] !== NO_TAG) {
+      if (!(this.tagLo[i] === tLo && this.tagHi[i] === tHi)) this.evictions++;
+      this.valid[k]--;
     }
-    a.tagLo[i] = tLo;
-    a.tagHi[i] = tHi;
-    a.pcid[i] = this.pcid;
-    a.ppn[i] = (w.pa - (vlo & (w.pageSize - 1))) / 4096;
-    a.flags[i] = F_VALID | (w.global ? F_GLOBAL : 0) | (w.writable ? F_WRITABLE : 0) | (w.user ? F_USER : 0) |
+    this.tagLo[i] = tLo;
+    this.tagHi[i] = tHi;
+    this.entryPcid[i] = this.pcid;
+    this.ppn[i] = (w.pa - (vlo & (w.pageSize - 1))) / 4096;
+    this.flags[i] = F_VALID | (w.global ? F_GLOBAL : 0) | (w.writable ? F_WRITABLE : 0) | (w.user ? F_USER : 0) |
       (w.nx ? F_NX : 0) | (w.dirty ? F_DIRTY : 0);
-    a.stamp[i] = ++this.tick;
-    a.valid++;
+    this.stamp[i] = ++this.tick;
+    this.valid[k]++;
   }
 
   /** INVLPG: drops the entries for the page containing `va` in the current PCID, and global ones. */
   invlpg(va: number): void {
     this.flushes++;
     const vlo = va >>> 0;
-    const vhi = (va - vlo) / TWO_32;
+    const vhi = (va / TWO_32) >>> 0;
     for (let k = 0; k < 3; k++) {
-      const a = this.arrays[k];
-      const s = a.shift;
-      const tLo = (vlo >>> s) | (vhi << (32 - s));
-      const tHi = vhi >>> s;
-      const start = (tLo & a.setMask) * a.ways;
-      for (let i = start; i < start + a.ways; i++) {
-        const f = a.flags[i];
-        if ((f & F_VALID) !== 0 && a.tagLo[i] === tLo && a.tagHi[i] === tHi && ((f & F_GLOBAL) !== 0 || a.pcid[i] === this.pcid)) a.invalidate(i);
+      const s = SHIFT[k];
+      // find() returns the only entry that can match: fills never duplicate a (tag, PCID).
+      for (;;) {
+        const i = this.find(k, (vlo >>> s) | (vhi << (32 - s)), vhi >>> s);
+        if (i < 0) break;
+        this.invalidate(k, i);
       }
     }
   }
@@ -229,53 +223,97 @@ export class Tlb {
   /** Drops the non-global entries tagged with `pcid` (INVPCID single-context). */
   flushPcid(pcid: number): void {
     this.flushes++;
-    this.dropWhere((f, p) => (f & F_GLOBAL) === 0 && p === pcid);
+    this.dropWhere(pcid);
   }
 
   /** Drops every non-global entry of every PCID. */
   flushNonGlobal(): void {
     this.flushes++;
-    this.dropWhere((f) => (f & F_GLOBAL) === 0);
+    this.dropWhere(-1);
   }
 
   /** Drops every entry, global ones included. */
   flushAll(): void {
     this.flushes++;
-    for (const a of this.arrays) {
-      a.flags.fill(0);
-      a.valid = 0;
-    }
+    this.flags.fill(0);
+    this.tagHi.fill(NO_TAG);
+    this.valid.fill(0);
   }
 
   /** The valid entries, 4 KiB array first, in way order (for tests and displays). */
   entries(): TlbEntryView[] {
     const out: TlbEntryView[] = [];
-    for (const a of this.arrays) {
-      for (let i = 0; i < a.flags.length; i++) {
-        const f = a.flags[i];
+    for (let k = 0; k < 3; k++) {
+      for (let i = this.base[k]; i < this.base[k + 1]; i++) {
+        const f = this.flags[i];
         if ((f & F_VALID) === 0) continue;
         out.push({
-          pageSize: 2 ** a.shift, vpn: (a.tagHi[i] >>> 0) * TWO_32 + (a.tagLo[i] >>> 0), pcid: a.pcid[i],
+          pageSize: PAGE_BYTES[k], vpn: (this.tagHi[i] >>> 0) * TWO_32 + (this.tagLo[i] >>> 0), pcid: this.entryPcid[i],
           global: (f & F_GLOBAL) !== 0, writable: (f & F_WRITABLE) !== 0, user: (f & F_USER) !== 0,
-          nx: (f & F_NX) !== 0, dirty: (f & F_DIRTY) !== 0, pa: a.ppn[i] * 4096,
+          nx: (f & F_NX) !== 0, dirty: (f & F_DIRTY) !== 0, pa: this.ppn[i] * 4096,
         });
       }
     }
     return out;
   }
 
-  /** Checks that each array's valid count matches its entries; throws Bug otherwise. */
+  /**
+   * Checks the invariants — each array's valid count matches its entries, and an entry is
+   * valid exactly when its tagHi is not NO_TAG — and throws Bug on the first broken one.
+   */
   verify(): void {
-    for (const a of this.arrays) {
+    for (let k = 0; k < 3; k++) {
       let n = 0;
-      for (let i = 0; i < a.flags.length; i++) if ((a.flags[i] & F_VALID) !== 0) n++;
-      if (n !== a.valid) BUG("Tlb.verify", `${2 ** a.shift}-byte array counts ${a.valid} valid entries, holds ${n}`);
+      for (let i = this.base[k]; i < this.base[k + 1]; i++) {
+        const valid = (this.flags[i] & F_VALID) !== 0;
+        if (valid !== (this.tagHi[i] !== NO_TAG)) BUG("Tlb.verify", `entry ${i} is ${valid ? "valid" : "invalid"} but its tagHi is ${this.tagHi[i]}`);
+        if (valid) n++;
+      }
+      if (n !== this.valid[k]) BUG("Tlb.verify", `${PAGE_BYTES[k]}-byte array counts ${this.valid[k]} valid entries, holds ${n}`);
     }
   }
 
-  private dropWhere(pred: (flags: number, pcid: number) => boolean): void {
-    for (const a of this.arrays) {
-      for (let i = 0; i < a.flags.length; i++) if ((a.flags[i] & F_VALID) !== 0 && pred(a.flags[i], a.pcid[i])) a.invalidate(i);
+  /**
+   * The hit path's probe: index of the entry of array k for page number (tLo, tHi) visible to
+   * the current PCID, or -1. Invalid entries carry tagHi = NO_TAG, so no valid-bit test.
+   */
+  private find(k: number, tLo: number, tHi: number): number {
+    const ways = this.ways[k];
+    const start = this.base[k] + (tLo & this.setMask[k]) * ways;
+    const end = start + ways;
+    for (let i = start; i < end; i++) {
+      if (this.tagLo[i] === tLo && this.tagHi[i] === tHi && (this.entryPcid[i] === this.pcid || (this.flags[i] & F_GLOBAL) !== 0)) return i;
+    }
+    return -1;
+  }
+
+  /** The way a fill of (tLo, tHi) in array k goes to: the same tag, else an invalid way, else LRU. */
+  private victim(k: number, tLo: number, tHi: number): number {
+    const existing = this.find(k, tLo, tHi);
+    if (existing >= 0) return existing;
+    const ways = this.ways[k];
+    const start = this.base[k] + (tLo & this.setMask[k]) * ways;
+    let best = start;
+    for (let i = start; i < start + ways; i++) {
+      if (this.tagHi[i] === NO_TAG) return i;
+      if (this.stamp[i] < this.stamp[best]) best = i;
+    }
+    return best;
+  }
+
+  private invalidate(k: number, i: number): void {
+    if (this.tagHi[i] !== NO_TAG) this.valid[k]--;
+    this.flags[i] = 0;
+    this.tagHi[i] = NO_TAG;
+  }
+
+  /** Drops the valid non-global entries tagged with `pcid`, or of every PCID when pcid is -1. */
+  private dropWhere(pcid: number): void {
+    for (let k = 0; k < 3; k++) {
+      for (let i = this.base[k]; i < this.base[k + 1]; i++) {
+        const f = this.flags[i];
+        if ((f & F_VALID) !== 0 && (f & F_GLOBAL) === 0 && (pcid < 0 || this.entryPcid[i] === pcid)) this.invalidate(k, i);
+      }
     }
   }
 }

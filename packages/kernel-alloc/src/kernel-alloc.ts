@@ -20,7 +20,7 @@ import { formatSlabinfo } from "./slab-common";
 import type { SlabinfoRow } from "./slab-common";
 import { parseSlubDebugFlags, SLAB_HWCACHE_ALIGN, SLAB_NO_MERGE, SLAB_PANIC } from "./slab-flags";
 import { Slub } from "./slub";
-import { SlabClassic } from "./slab";
+import { SLAB_KMALLOC_SHIFT_LOW, SlabClassic } from "./slab";
 import type { SlabCache } from "./slab";
 import { Vmalloc } from "./vmalloc";
 import type { KernelTlb } from "./vmalloc";
@@ -137,7 +137,7 @@ export class KernelAlloc {
     list.splice(list.indexOf(node), 0, kc); // bootstrap() lists kmem_cache first
     this.allocDescriptors(kc);
     this.allocDescriptors(node);
-    this.kmallocs = new Kmalloc(this.slab, config.phys, config.ram);
+    this.kmallocs = new Kmalloc(this.slab, config.phys, config.ram, config.allocator === "slab" ? SLAB_KMALLOC_SHIFT_LOW : 3);
     if (this.slab instanceof SlabClassic) {
       const k = this.kmallocs;
       this.slab.kmallocSlab = (bytes) => k.cacheFor(bytes, GFP_KERNEL) as SlabCache | null;

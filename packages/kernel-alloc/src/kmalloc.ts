@@ -31,6 +31,8 @@ export interface SlabAllocator<C extends SlabCacheInfo = SlabCacheInfo> {
   alloc(s: C, gfp: number, origSize: number, caller: string): number;
   free(s: C, obj: number, caller: string): void;
   cacheOf(pa: number): C | null;
+  /** kfree of a slab object: frees `pa` into its own cache; false when pa is not in a slab */
+  freeObject(pa: number, caller: string): boolean;
   /** usable bytes of an object of `s` (slab_ksize) */
   ksize(s: C): number;
   /** the kmalloc request size recorded for `obj` (object_size when not recorded) */
@@ -39,23 +41,30 @@ export interface SlabAllocator<C extends SlabCacheInfo = SlabCacheInfo> {
   setOrigSize(s: C, obj: number, size: number): void;
 }
 
+/** GFP bits that select a non-normal kmalloc type */
+const TYPE_GFP = __GFP_DMA | __GFP_RECLAIMABLE | __GFP_ACCOUNT;
+
 export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
   /** kmalloc_caches[type][index] */
   readonly caches: (C | null)[][] = [];
   /** pages held by large kmallocs (counted in SUnreclaim, not in /proc/slabinfo) */
   largePages = 0;
   private readonly large = new Map<number, number>();
+  /** size_index[]: the normal cache for sizes 1..192, by (size - 1) / 8 */
+  private readonly smallNormal: C[] = [];
 
   constructor(
     private readonly slab: SlabAllocator<C>,
     private readonly phys: PageAllocator,
     private readonly ram: Memory,
+    /** KMALLOC_SHIFT_LOW: 3 (kmalloc-8) under SLUB, 5 (kmalloc-32) under classic SLAB */
+    readonly shiftLow = 3,
     /** ZONE_DMA exists (x86-64 always has it): dma-kmalloc-* caches are created */
     hasDma = true,
   ) {
     for (let t = 0; t < NR_KMALLOC_TYPES; t++) this.caches.push(new Array<C | null>(14).fill(null));
     for (const { type, index, size, name } of kmallocBootOrder()) {
-      if (type === KMALLOC_DMA && !hasDma) continue;
+      if ((type === KMALLOC_DMA && !hasDma) || (index > 2 && index < shiftLow)) continue;
       // new_kmalloc_cache: with memcg, normal caches are never merged; hardened usercopy makes
       // every kmalloc cache (usersize = size) unmergeable as a target too.
       let flags = SLAB_KMALLOC;
@@ -63,16 +72,19 @@ export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
       else if (type === KMALLOC_RECLAIM) flags |= SLAB_RECLAIM_ACCOUNT;
       else if (type === KMALLOC_DMA) flags |= SLAB_CACHE_DMA;
       else if (type === KMALLOC_CGROUP) flags |= SLAB_ACCOUNT;
-      const c = slab.createCache(name, size, 0, flags, null, size);
+      // create_boot_cache: kmalloc objects are aligned to the largest power of two dividing their size.
+      const c = slab.createCache(name, size, size & -size, flags, null, size);
       if (!c) BUG("create_kmalloc_caches", `cannot create ${name}`);
       this.caches[type][index] = c;
     }
+    for (let i = 0; i < 24; i++) this.smallNormal.push(this.cacheFor(i * 8 + 1, 0)!);
   }
 
   /** kmalloc_slab: the cache serving `size` bytes with `gfp`, or null above KMALLOC_MAX_CACHE_SIZE or for 0. */
   cacheFor(size: number, gfp: number): C | null {
-    const index = kmallocIndex(size);
+    let index = kmallocIndex(size);
     if (index <= 0) return null;
+    if (index > 2 && index < this.shiftLow) index = this.shiftLow;
     const type = kmallocTypeOf((gfp & __GFP_DMA) !== 0, (gfp & __GFP_RECLAIMABLE) !== 0, (gfp & __GFP_ACCOUNT) !== 0);
     return this.caches[type][index] ?? this.caches[KMALLOC_NORMAL][index];
   }
@@ -83,6 +95,7 @@ export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
    * above KMALLOC_MAX_SIZE.
    */
   kmalloc(size: number, gfp: number, caller = ""): number {
+    if (size > 0 && size <= 192 && (gfp & TYPE_GFP) === 0) return this.slab.alloc(this.smallNormal[(size - 1) >>> 3], gfp, size, caller);
     if (size === 0) return ZERO_SIZE_PTR;
     if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmallocLarge(size, gfp);
     const s = this.cacheFor(size, gfp)!;
@@ -110,11 +123,7 @@ export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
   /** kfree: frees a kmalloc'ed object or large allocation; NULL and ZERO_SIZE_PTR are ignored. A pointer that is neither is a Bug. */
   kfree(p: number, caller = ""): void {
     if (p === 0 || p === ZERO_SIZE_PTR) return;
-    const s = this.slab.cacheOf(p);
-    if (s) {
-      this.slab.free(s, p, caller);
-      return;
-    }
+    if (this.slab.freeObject(p, caller)) return;
     const pfn = Math.floor(p / PAGE_SIZE);
     const order = this.large.get(pfn);
     if (order === undefined || p % PAGE_SIZE !== 0) BUG("kfree", `0x${p.toString(16)} was not returned by kmalloc`);

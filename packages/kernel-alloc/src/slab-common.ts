@@ -160,3 +160,36 @@ export function formatSlabinfoRow(r: SlabinfoRow): string {
 export function formatSlabinfo(rows: readonly SlabinfoRow[]): string {
   return SLABINFO_HEADER + rows.map(formatSlabinfoRow).join("");
 }
+
+/** What the docs show for a kmalloc request: its cache, the bytes it really gets, and why. */
+export interface KmallocClass {
+  /** requested bytes */
+  size: number;
+  /** the cache name, or "page allocator" above 8 KiB, or "ZERO_SIZE_PTR" for 0 */
+  cache: string;
+  /** bytes actually reserved (what ksize reports: the class size, or the whole order-N folio) */
+  bytes: number;
+  /** bytes wasted inside the object */
+  waste: number;
+  /** page order for large requests, else -1 */
+  order: number;
+}
+
+/**
+ * The kmalloc size class of a request (SLUB, x86-64): cache name, real size and internal
+ * waste. `type` picks the kmalloc variant (KMALLOC_NORMAL, KMALLOC_RECLAIM, ...). Sizes above
+ * KMALLOC_MAX_SIZE return cache "none" and bytes 0 (kmalloc fails).
+ */
+export function kmallocClassOf(size: number, type = KMALLOC_NORMAL): KmallocClass {
+  if (size === 0) return { size, cache: "ZERO_SIZE_PTR", bytes: 0, waste: 0, order: -1 };
+  if (size > KMALLOC_MAX_SIZE) return { size, cache: "none", bytes: 0, waste: 0, order: -1 };
+  if (size > KMALLOC_MAX_CACHE_SIZE) {
+    let order = 0;
+    while (PAGE_SIZE * 2 ** order < size) order++;
+    const bytes = PAGE_SIZE * 2 ** order;
+    return { size, cache: "page allocator", bytes, waste: bytes - size, order };
+  }
+  const index = kmallocIndex(size);
+  const bytes = kmallocIndexSize(index);
+  return { size, cache: kmallocCacheName(type, index), bytes, waste: bytes - size, order: -1 };
+}

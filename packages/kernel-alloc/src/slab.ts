@@ -2,13 +2,16 @@
 // only allocator), kept to show what seed 003 draws: cache descriptors with full/partial/free
 // slab lists, slab descriptors whose free-object index array (freelist_idx_t, 2 bytes each)
 // lives on the slab, off the slab (in a kmalloc cache) or inside a free object
-// (OBJFREELIST), slab colouring, and per-CPU array caches (limit/batchcount).
+// (OBJFREELIST), slab colouring, and per-CPU array caches (limit/batchcount). Under SLAB the
+// smallest kmalloc class is 32 (KMALLOC_SHIFT_LOW 5), so objects are at least 16 bytes and a
+// slab holds at most 255 objects, indexed by one byte (FREELIST_BYTE_INDEX).
 // Not modelled: the per-node shared array and alien caches, reaping (cache_reap), SLAB debug.
 //
 //   one slab of 2^gfporder pages, on-slab freelist, colour 2 of 3:
 //   | colour_off*2 | obj 0 | obj 1 | ... | obj num-1 | leftover | idx[0] idx[1] ... idx[num-1] |
 //     ^ s_mem = start + colour offset                             ^ freelist at the slab's end
 //   idx[active ...] are the free objects; allocation takes idx[active++], free puts idx[--active].
+//   (OBJFREELIST: the idx array sits in the last free object instead; off-slab: in kmalloc.)
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import { __GFP_COMP, __GFP_RECLAIMABLE, __GFP_ZERO, GFP_KERNEL, PGTY_slab } from "@mmsim/physical";
 import type { Memory, PageAllocator } from "./internal/deps";
@@ -21,9 +24,13 @@ import type { SlabinfoRow } from "./slab-common";
 import { SLAB_NOLEAKTRACE, SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU } from "./slab-flags";
 import { calculateAlignment, CACHE_LINE_SIZE, getOrder } from "./slub-layout";
 
-/** sizeof(freelist_idx_t): 2 on x86-64 (PAGE_SIZE / SLAB_OBJ_MIN_SIZE > 256) */
-export const FREELIST_IDX_SIZE = 2;
-const SLAB_OBJ_MAX_NUM = 65535;
+/** sizeof(freelist_idx_t): 1, since PAGE_SIZE / SLAB_OBJ_MIN_SIZE <= 256 (FREELIST_BYTE_INDEX) */
+export const FREELIST_IDX_SIZE = 1;
+/** SLAB_OBJ_MIN_SIZE: min(KMALLOC_MIN_SIZE, 16) with SLAB's KMALLOC_MIN_SIZE of 32 */
+export const SLAB_OBJ_MIN_SIZE = 16;
+/** KMALLOC_SHIFT_LOW under SLAB: kmalloc-32 is the smallest class */
+export const SLAB_KMALLOC_SHIFT_LOW = 5;
+const SLAB_OBJ_MAX_NUM = 255;
 const KMALLOC_MAX_ORDER = 10;
 
 /** The management layout chosen by __kmem_cache_create. */
@@ -74,7 +81,8 @@ function calculateSlabOrder(size: number, mgmt: SlabMgmt, flags: number, slabMax
 /** __kmem_cache_create (mm/slab.c 6.7): object size, slab order, colouring and where the freelist lives. */
 export function slabGeometry(objectSize: number, align: number, flags: number, hasCtor: boolean, slabMaxOrder = 1, offSlabCacheSize: (bytes: number) => number | null = () => null): SlabGeometry | null {
   align = calculateAlignment(flags, align, objectSize);
-  const size = Math.ceil(Math.ceil(objectSize / 8) * 8 / align) * align;
+  let size = Math.ceil(Math.ceil(objectSize / 8) * 8 / align) * align;
+  if (size < SLAB_OBJ_MIN_SIZE) size = Math.ceil(SLAB_OBJ_MIN_SIZE / align) * align;
   const colourOff = Math.max(CACHE_LINE_SIZE, align);
   // set_objfreelist_slab_cache
   if (!hasCtor && !(flags & SLAB_TYPESAFE_BY_RCU)) {
@@ -188,6 +196,13 @@ export class SlabClassic {
     return slot < 0 ? null : this.caches.find((c) => c.id === this.meta.cache[slot]) ?? null;
   }
 
+  freeObject(pa: number, caller = ""): boolean {
+    const s = this.cacheOf(pa);
+    if (!s) return false;
+    this.free(s, pa, caller);
+    return true;
+  }
+
   ksize(s: SlabCache): number {
     return s.size;
   }
@@ -251,7 +266,7 @@ export class SlabClassic {
   private getObj(s: SlabCache, slot: number): number {
     const m = this.meta;
     const a = this.idxAddr(slot, m.inuse[slot]);
-    const idx = this.opts.ram.readU8(a) | (this.opts.ram.readU8(a + 1) << 8);
+    const idx = this.opts.ram.readU8(a);
     const wasFree = m.inuse[slot] === 0;
     m.inuse[slot]++;
     s.freeObjects--;
@@ -272,8 +287,7 @@ export class SlabClassic {
     if (m.freelist[slot] === 0) m.freelist[slot] = obj; // OBJFREELIST: a freed object holds the array again
     m.inuse[slot]--;
     const a = this.idxAddr(slot, m.inuse[slot]);
-    this.opts.ram.writeU8(a, idx & 0xff);
-    this.opts.ram.writeU8(a + 1, idx >>> 8);
+    this.opts.ram.writeU8(a, idx);
     s.freeObjects++;
     s.slabsFull.delete(slot);
     if (m.inuse[slot] === 0) {
@@ -312,8 +326,7 @@ export class SlabClassic {
     m.freelist[slot] = freelist;
     for (let i = 0; i < g.num; i++) {
       if (s.ctor) s.ctor(this.objAddr(s, slot, i));
-      this.opts.ram.writeU8(freelist + i * 2, i & 0xff);
-      this.opts.ram.writeU8(freelist + i * 2 + 1, i >>> 8);
+      this.opts.ram.writeU8(freelist + i * FREELIST_IDX_SIZE, i);
     }
     if (reclaimable) this.reclaimablePages += 2 ** g.gfporder;
     else this.unreclaimablePages += 2 ** g.gfporder;
@@ -387,7 +400,7 @@ export class SlabClassic {
           const seen = new Set<number>();
           for (let i = m.inuse[slot]; i < s.geo.num; i++) {
             const a = this.idxAddr(slot, i);
-            const idx = this.opts.ram.readU8(a) | (this.opts.ram.readU8(a + 1) << 8);
+            const idx = this.opts.ram.readU8(a);
             if (idx >= s.geo.num || seen.has(idx)) BUG("slab.verify", `${s.name}: bad free index ${idx} in slab ${slot}`);
             seen.add(idx);
           }

@@ -42,7 +42,8 @@ export function verifySlub(sl: Slub): void {
       const pages = 2 ** m.order[slot];
       for (let i = 0; i < pages; i++) if (m.slotOfPfn[head + i] !== slot + 1) BUG(fn, `${s.name}: pfn ${head + i} does not map to its slab`);
       if (sl.opts.phys.pages.getType(head) !== PGTY_slab) BUG(fn, `${s.name}: head pfn ${head} is not PageSlab`);
-      (s.reclaimable ? (recl += pages) : (unrecl += pages));
+      if (s.reclaimable) recl += pages;
+      else unrecl += pages;
       const node = sl.nodeOf(slot);
       nrSlabs[node]++;
       totalObjects[node] += m.objects[slot];

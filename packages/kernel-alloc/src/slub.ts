@@ -17,13 +17,9 @@
 // its slab's freelist, and a slab that was full moves to this CPU's partial chain (when the
 // chain is already cpu_partial_slabs long, the old chain is first moved to the node list). A
 // slab on the node list that becomes empty is freed once the node keeps min_partial slabs.
-import type { Clock, Rng, TraceBus } from "@mmsim/base";
-import { BUG, BUG_ON, PAGE_SIZE } from "@mmsim/base";
-import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_NOFAIL, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIMABLE, __GFP_ZERO, PGTY_slab, PAGEFLAG_NAMES } from "@mmsim/physical";
-import type { Memory, PageAllocator } from "./internal/deps";
-import { FreePointers } from "./internal/freeptr";
-import type { Printk } from "./internal/printk";
-import { ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTIAL, SlabMeta } from "./internal/slab-meta";
+import { BUG, BUG_ON } from "@mmsim/base";
+import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_RECLAIMABLE, __GFP_ZERO } from "@mmsim/physical";
+import { ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTIAL } from "./internal/slab-meta";
 import { KmemCache } from "./kmem-cache";
 import type { SlabCtor } from "./kmem-cache";
 import { findMergeable } from "./slab-common";
@@ -32,64 +28,20 @@ import { SLAB_CACHE_DMA, SLAB_CACHE_DMA32, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SL
 import { calculateAlignment, calculateSizes, cpuPartialFor, minPartialFor } from "./slub-layout";
 import type { SlubTunables } from "./slub-layout";
 import { SlubDebug } from "./slub-debug";
+import { SlubSlabs } from "./slub-slabs";
+import type { SlubOptions } from "./slub-slabs";
 import { verifySlub } from "./slub-verify";
 
-/** GFP bits passed from a caller's mask to the slab page allocation (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK, roughly). */
-const PAGE_GFP_KEEP = ~(__GFP_ZERO | __GFP_DMA | __GFP_DMA32 | __GFP_RECLAIMABLE | 0x08 /* __GFP_MOVABLE */ | 0x02 /* __GFP_HIGHMEM */) >>> 0;
+export type { SlubOptions };
 
-export interface SlubOptions {
-  phys: PageAllocator;
-  ram: Memory;
-  /** CPUs (num_present_cpus); per-CPU slabs exist for each */
-  nrCpus: number;
-  nrNodes?: number;
-  tunables?: Omit<SlubTunables, "nrCpus">;
-  /** slub_debug= flags applied to caches (0: none) and the caches they are limited to (null: all) */
-  debugFlags?: number;
-  debugCaches?: readonly string[] | null;
-  /** slab_nomerge */
-  nomerge?: boolean;
-  /** CONFIG_SLAB_FREELIST_HARDENED */
-  freelistHardened?: boolean;
-  rng: Rng;
-  clock: Clock;
-  trace: TraceBus | null;
-  printk: Printk;
-  /** PAGE_OFFSET as a canonical tail, and the VA width (48 or 57) */
-  pageOffset: number;
-  vaBits: number;
-  /** vmemmap_base (struct page array), for printing struct slab pointers */
-  vmemmapStart?: number;
-}
-
-export class Slub {
-  readonly meta: SlabMeta;
-  readonly fp: FreePointers;
+export class Slub extends SlubSlabs {
   readonly debugger: SlubDebug;
-  /** every cache in creation order (slab_caches reversed) */
-  readonly caches: KmemCache[] = [];
-  /** the CPU the simulated kernel is running on */
-  cpu = 0;
-  /** pages held by slabs, reclaimable (SReclaimable) and not (SUnreclaim) */
-  reclaimablePages = 0;
-  unreclaimablePages = 0;
   readonly tunables: SlubTunables;
-  private readonly nrNodes: number;
 
-  constructor(readonly opts: SlubOptions) {
-    this.meta = new SlabMeta(Math.max(opts.phys.maxPfn, opts.ram.maxPfn));
-    this.fp = new FreePointers(opts.ram, opts.pageOffset, opts.vaBits, opts.freelistHardened ?? false);
+  constructor(opts: SlubOptions) {
+    super(opts);
     this.tunables = { nrCpus: opts.nrCpus, ...opts.tunables };
-    this.nrNodes = opts.nrNodes ?? 1;
     this.debugger = new SlubDebug(this);
-  }
-
-  get ram(): Memory {
-    return this.opts.ram;
-  }
-
-  get printk(): Printk {
-    return this.opts.printk;
   }
 
   /** The slub_debug flags that apply to a cache named `name` (kmem_cache_flags). */
@@ -120,6 +72,7 @@ export class Slub {
 
   /** create_boot_cache / do_kmem_cache_create without merging. Returns null when it cannot fit. */
   createCache(name: string, size: number, align: number, flags: number, ctor: SlabCtor | null, usersize: number): KmemCache | null {
+    flags |= this.debugFlagsFor(name);
     const a = calculateAlignment(flags, align, size);
     const layout = calculateSizes(size, a, flags, ctor !== null, this.tunables);
     if (!layout) return null;
@@ -153,18 +106,35 @@ export class Slub {
       if (obj === 0) return 0;
     }
     if ((gfp & __GFP_ZERO) !== 0) this.opts.ram.fill(obj, s.objectSize, 0);
-    const trace = this.opts.trace;
+    const trace = this.trace;
     if (trace !== null && trace.on) {
       trace.emit("kmem_cache_alloc", { call_site: caller, ptr: this.fp.pageOffset + obj, bytes_req: s.objectSize, bytes_alloc: s.size, gfp_flags: gfp, node: -1, name: s.name });
     }
     return obj;
   }
 
+  /** kfree of a slab object: finds its cache and frees it; false when `obj` is in no slab. */
+  freeObject(obj: number, caller = ""): boolean {
+    const slot = this.meta.slotOfPa(obj);
+    if (slot < 0) return false;
+    const s = this.caches[this.meta.cache[slot]];
+    const cpu = this.cpu;
+    if (slot === s.cpuSlab[cpu] && !s.debug && !(this.trace !== null && this.trace.on)) {
+      const fp = s.cpuFreelist[cpu];
+      if (this.fp.hardened && fp === obj) BUG("set_freepointer", `double free or corruption of 0x${obj.toString(16)} in ${s.name}`);
+      this.fp.set(s, obj, s.offset, fp);
+      s.cpuFreelist[cpu] = obj;
+      return true;
+    }
+    this.free(s, obj, caller);
+    return true;
+  }
+
   /** kmem_cache_free: returns object `obj` (a physical address from alloc) to cache `s`. */
   free(s: KmemCache, obj: number, caller = ""): void {
     const slot = this.meta.slotOfPa(obj);
     if (slot < 0) BUG("kmem_cache_free", `0x${obj.toString(16)} is not a slab object`);
-    const trace = this.opts.trace;
+    const trace = this.trace;
     if (trace !== null && trace.on) trace.emit("kmem_cache_free", { call_site: caller, ptr: this.fp.pageOffset + obj, name: s.name });
     if (s.debug) {
       this.debugger.free(s, slot, obj, caller);
@@ -386,140 +356,6 @@ export class Slub {
       }
     }
     return freed;
-  }
-
-  // ---- slabs and lists ----------------------------------------------------------------------
-
-  /** allocate_slab: pages from the buddy allocator (falling back to s->min), objects laid out and chained. */
-  newSlab(s: KmemCache, gfp: number, node: number): number {
-    const flags = ((gfp & PAGE_GFP_KEEP) | s.allocGfp) >>> 0;
-    let order = s.order;
-    let objects = s.objects;
-    let pfn = -1;
-    if (order > s.minOrder) pfn = this.allocSlabPages(((flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL) >>> 0, order, node);
-    if (pfn < 0) {
-      order = s.minOrder;
-      objects = s.minObjects;
-      pfn = this.allocSlabPages(flags, order, node);
-      if (pfn < 0) return -1;
-    }
-    this.opts.phys.pages.setType(pfn, PGTY_slab);
-    const m = this.meta;
-    const slot = m.alloc(s.id, pfn, order);
-    m.objects[slot] = objects;
-    if (s.reclaimable) this.reclaimablePages += 2 ** order;
-    else this.unreclaimablePages += 2 ** order;
-    const n = this.nodeOf(slot);
-    s.nrSlabs[n]++;
-    s.totalObjects[n] += objects;
-    const base = pfn * PAGE_SIZE;
-    if (s.debug) this.debugger.setupSlab(s, base, order);
-    const first = base + s.redLeftPad;
-    for (let i = 0; i < objects; i++) {
-      const p = first + i * s.size;
-      if (s.debug) this.debugger.setupObject(s, p);
-      if (s.ctor) s.ctor(p);
-      this.fp.set(s, p, s.offset, i + 1 < objects ? p + s.size : 0);
-    }
-    m.freelist[slot] = first;
-    return slot;
-  }
-
-  private allocSlabPages(gfp: number, order: number, node: number): number {
-    let pfn = this.opts.phys.allocPages(gfp, order, node);
-    // pfn 0 would make objects at physical address 0, indistinguishable from NULL: keep it aside.
-    if (pfn === 0) pfn = this.opts.phys.allocPages(gfp, order, node);
-    return pfn;
-  }
-
-  /** discard_slab: returns a slab's pages to the buddy allocator. */
-  discardSlab(s: KmemCache, slot: number): void {
-    const m = this.meta;
-    const order = m.order[slot];
-    const pfn = m.head[slot];
-    const n = this.nodeOf(slot);
-    s.nrSlabs[n]--;
-    s.totalObjects[n] -= m.objects[slot];
-    if (s.reclaimable) this.reclaimablePages -= 2 ** order;
-    else this.unreclaimablePages -= 2 ** order;
-    this.removeFromAll(s, slot);
-    m.release(slot);
-    this.opts.phys.pages.clearType(pfn, PGTY_slab);
-    this.opts.phys.freePages(pfn, order);
-  }
-
-  /** %pGp of a slab's head page: "0x240(workingset|head|node=0|zone=2)". */
-  pageFlagsText(pfn: number, order: number): string {
-    const pages = this.opts.phys.pages;
-    const f = pages.pageFlags(pfn);
-    const names: string[] = [];
-    PAGEFLAG_NAMES.forEach((n, bit) => {
-      if (f & (1 << bit)) names.push(n);
-    });
-    if (order > 0 && !names.includes("head")) names.push("head");
-    return `0x${f.toString(16)}(${names.map((n) => n + "|").join("")}node=${pages.nid(pfn)}|zone=${pages.zoneType(pfn)})`;
-  }
-
-  nodeOf(slot: number): number {
-    return this.nrNodes === 1 ? 0 : this.opts.phys.pages.nid(this.meta.head[slot]);
-  }
-
-  /** add_partial: to the tail (DEACTIVATE_TO_TAIL) or the head of the node's partial list. */
-  addPartial(s: KmemCache, node: number, slot: number, tail: boolean): void {
-    const m = this.meta;
-    if (tail) {
-      m.prev[slot] = s.partialTail[node];
-      m.next[slot] = -1;
-      if (s.partialTail[node] >= 0) m.next[s.partialTail[node]] = slot;
-      else s.partialHead[node] = slot;
-      s.partialTail[node] = slot;
-    } else {
-      m.next[slot] = s.partialHead[node];
-      m.prev[slot] = -1;
-      if (s.partialHead[node] >= 0) m.prev[s.partialHead[node]] = slot;
-      else s.partialTail[node] = slot;
-      s.partialHead[node] = slot;
-    }
-    m.where[slot] = ON_NODE_PARTIAL;
-    s.nrPartial[node]++;
-  }
-
-  removePartial(s: KmemCache, node: number, slot: number): void {
-    const m = this.meta;
-    const p = m.prev[slot];
-    const n = m.next[slot];
-    if (p >= 0) m.next[p] = n;
-    else s.partialHead[node] = n;
-    if (n >= 0) m.prev[n] = p;
-    else s.partialTail[node] = p;
-    m.next[slot] = -1;
-    m.prev[slot] = -1;
-    m.where[slot] = ON_NO_LIST;
-    s.nrPartial[node]--;
-  }
-
-  addToAll(s: KmemCache, slot: number): void {
-    const m = this.meta;
-    m.allNext[slot] = s.allHead;
-    m.allPrev[slot] = -1;
-    if (s.allHead >= 0) m.allPrev[s.allHead] = slot;
-    s.allHead = slot;
-  }
-
-  private removeFromAll(s: KmemCache, slot: number): void {
-    const m = this.meta;
-    const p = m.allPrev[slot];
-    const n = m.allNext[slot];
-    if (p >= 0) m.allNext[p] = n;
-    else s.allHead = n;
-    if (n >= 0) m.allPrev[n] = p;
-  }
-
-  /** The slab slots of a cache, newest first. */
-  slabsOf(s: KmemCache): number[] {
-    const out: number[] = [];
-    for (let slot = s.allHead; slot >= 0; slot = this.meta.allNext[slot]) out.push(slot);
-    return out;
   }
 
   // ---- destroy, accounting, verify ------------------------------------------------------------

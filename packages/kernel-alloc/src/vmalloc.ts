@@ -15,10 +15,12 @@
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import type { TraceBus } from "@mmsim/base";
 import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_ZERO, PGTY_table } from "@mmsim/physical";
-import { _KERNPG_TABLE, mapPage, PAGE_KERNEL, TLB_SINGLE_PAGE_FLUSH_CEILING, unmapPage } from "@mmsim/hardware";
+import { _KERNPG_TABLE, _PAGE_PRESENT, lookupPte, newPteRef, PAGE_KERNEL, PMD_SIZE, pteAlloc, TLB_SINGLE_PAGE_FLUSH_CEILING } from "@mmsim/hardware";
 import type { PagingLevels, Ram, X86Layout } from "@mmsim/hardware";
 import type { PageAllocator } from "./internal/deps";
 import { fls } from "./slub-layout";
+
+const TWO_32 = 4294967296;
 
 // include/linux/vmalloc.h
 export const VM_IOREMAP = 0x1;
@@ -98,6 +100,7 @@ export class Vmalloc {
   private readonly freeEnd: number[];
   private readonly byAddr = new Map<number, VmStruct>();
   private readonly allocTable = (): number => this.allocTablePage();
+  private readonly pteRef = newPteRef();
 
   constructor(private readonly opts: VmallocOptions) {
     this.levels = opts.layout.levels;
@@ -229,16 +232,45 @@ export class Vmalloc {
     return { addr, size, flags, pages, caller, metaPa };
   }
 
-  /** Maps the area's pages; false (nothing left mapped) when a page-table page could not be had. */
+  /**
+   * vmap_pages_range: writes the area's PTEs. The PTE table is looked up (and allocated) once
+   * per 2 MiB of address space, then consecutive entries are written, as vmap_pte_range does.
+   * Returns false (nothing left mapped) when a page-table page could not be had.
+   */
   private mapArea(vm: VmStruct): boolean {
     const { ram } = this.opts;
+    let ea = -1;
     for (let i = 0; i < vm.pages.length; i++) {
-      if (!mapPage(ram, this.pgd, vm.addr + i * PAGE_SIZE, vm.pages[i] * PAGE_SIZE, PAGE_SIZE, PAGE_KERNEL, this.levels, this.allocTable)) {
-        for (let j = 0; j < i; j++) unmapPage(ram, this.pgd, vm.addr + j * PAGE_SIZE, this.levels);
-        return false;
-      }
+      const va = vm.addr + i * PAGE_SIZE;
+      if (ea < 0 || va % PMD_SIZE === 0) {
+        ea = pteAlloc(ram, this.pgd, va, 1, this.levels, this.allocTable);
+        if (ea < 0) {
+          this.unmapArea(vm.addr, i);
+          return false;
+        }
+      } else ea += 8;
+      if (ram.readU32(ea) & _PAGE_PRESENT) BUG("vmap_pte_range", `remap: 0x${va.toString(16)} already mapped`);
+      const pa = vm.pages[i] * PAGE_SIZE;
+      ram.writeU32(ea + 4, (Math.floor(pa / TWO_32) | PAGE_KERNEL.hi) >>> 0);
+      ram.writeU32(ea, ((pa >>> 0) | PAGE_KERNEL.lo) >>> 0);
     }
     return true;
+  }
+
+  /** vunmap_range_noflush: clears `nr` PTEs from `addr` (one table lookup per 2 MiB). */
+  private unmapArea(addr: number, nr: number): void {
+    const { ram } = this.opts;
+    let ea = -1;
+    for (let i = 0; i < nr; i++) {
+      const va = addr + i * PAGE_SIZE;
+      if (ea < 0 || va % PMD_SIZE === 0) {
+        const ref = lookupPte(ram, this.pgd, va, this.levels, this.pteRef);
+        if (ref === null || ref.level !== 1) BUG("vunmap_range", `no PTE table for 0x${va.toString(16)}`);
+        ea = ref.entryPa;
+      } else ea += 8;
+      ram.writeU32(ea, 0);
+      ram.writeU32(ea + 4, 0);
+    }
   }
 
   /**
@@ -328,7 +360,7 @@ export class Vmalloc {
     if (!vm) BUG(freePages ? "vfree" : "vunmap", `Trying to ${freePages ? "vfree" : "vunmap"}() nonexistent vm area (0x${addr.toString(16)})`);
     this.byAddr.delete(addr);
     this.busy.splice(this.busy.indexOf(vm), 1);
-    for (let i = 0; i < vm.pages.length; i++) unmapPage(this.opts.ram, this.pgd, vm.addr + i * PAGE_SIZE, this.levels);
+    this.unmapArea(vm.addr, vm.pages.length);
     if (freePages && vm.flags & VM_ALLOC) {
       for (const pfn of vm.pages) this.opts.phys.freePages(pfn, 0);
       this.nrVmallocPages -= vm.pages.length;

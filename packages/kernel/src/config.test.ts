@@ -36,7 +36,7 @@ describe("machine config", () => {
     expect(problem(() => parseMachineConfig({ cpus: 0 }))).toBe("machine.cpus: expected a whole number from 1 to 64, got 0");
     expect(problem(() => parseMachineConfig({ paging: 3 }))).toBe("machine.paging: expected one of 4, 5, got 3");
     expect(problem(() => parseMachineConfig({ rams: "1G" }))).toBe(
-      "machine.rams: unknown field; expected one of: ram, cpus, nodes, swap, paging, arch, kernelcore, movablecore, allocator, sysctl",
+      "machine.rams: unknown field; expected one of: ram, cpus, nodes, swap, paging, arch, kernelcore, movablecore, allocator, slub_debug, sysctl",
     );
     expect(problem(() => parseMachineConfig({ ram: "16M" }))).toBe("machine.ram: expected a RAM size from 32MiB to 256GiB, got 16777216 bytes");
     expect(problem(() => parseMachineConfig({ ram: "256M", nodes: 4 }))).toBe(

@@ -20,6 +20,8 @@ export interface MachineConfig {
   movablecore: number;
   /** slab allocator: SLUB (the default, and Linux's only one since 6.8) or the classic SLAB */
   allocator: "slub" | "slab";
+  /** slub_debug= boot option in Linux's syntax ("FZPU", "ZP,kmalloc-64", "" for all); undefined: off */
+  slubDebug?: string;
   /** sysctl settings applied at boot, e.g. { "vm.min_free_kbytes": 20000 } */
   sysctl: Record<string, string>;
 }
@@ -46,7 +48,7 @@ export const MAX_RAM_I386 = 4 * GiB;
 /** A NUMA node must hold at least one memory section (SECTION_SIZE_BITS 27 on x86-64). */
 export const MIN_NODE_RAM = 128 * MiB;
 
-export const MACHINE_FIELDS = ["ram", "cpus", "nodes", "swap", "paging", "arch", "kernelcore", "movablecore", "allocator", "sysctl"] as const;
+export const MACHINE_FIELDS = ["ram", "cpus", "nodes", "swap", "paging", "arch", "kernelcore", "movablecore", "allocator", "slub_debug", "sysctl"] as const;
 
 /**
  * Validates a machine config as written by a user (YAML `machine:` or `--config` file) and
@@ -66,6 +68,7 @@ export function parseMachineConfig(raw: unknown, path: Path = ["machine"]): Mach
   if (o.kernelcore !== undefined) m.kernelcore = expectSize(o.kernelcore, [...path, "kernelcore"]);
   if (o.movablecore !== undefined) m.movablecore = expectSize(o.movablecore, [...path, "movablecore"]);
   if (o.allocator !== undefined) m.allocator = expectEnum(o.allocator, [...path, "allocator"], ["slub", "slab"] as const);
+  if (o.slub_debug !== undefined) m.slubDebug = o.slub_debug === null ? "" : String(o.slub_debug);
   if (o.sysctl !== undefined) {
     const s = expectObject(o.sysctl, [...path, "sysctl"], "a mapping of sysctl names to values");
     for (const [k, v] of Object.entries(s)) m.sysctl[k] = sysctlValue(v, [...path, "sysctl", k]);

@@ -18,3 +18,7 @@ export type { StepDef } from "./scenario/step";
 export { YamlSource } from "./yaml-source";
 export { explainWalk, formatWalk } from "./walk-explain";
 export type { WalkExplanation } from "./walk-explain";
+export { parseBuddyOps, runBuddyOps, formatBuddySteps, largestFreeOrder } from "./buddy-explain";
+export type { BuddyOp, BuddyStep, ZoneSnapshot } from "./buddy-explain";
+export { explainSlab, formatSlab } from "./slab-explain";
+export type { SlabExplanation, SlabExplainOptions } from "./slab-explain";

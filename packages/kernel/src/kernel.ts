@@ -1,9 +1,11 @@
 // The composition root (ARCHITECTURE §5): Kernel.boot(config) validates a machine config,
 // builds the hardware, brings up each layer in Linux's boot order and wires the hooks through
 // which lower layers call up. Everything a user sees (/proc, sysctl, dmesg) is reached from here.
-import { Clock, Counters, InputError, Rng, TraceBus } from "@mmsim/base";
+import { Clock, Counters, InputError, PAGE_SIZE, Rng, TraceBus } from "@mmsim/base";
 import { createHardware, e820Usable, formatE820, type Hardware } from "@mmsim/hardware";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, PHYSICAL_SYSCTLS, PhysicalMemory, __GFP_ZERO } from "@mmsim/physical";
+import { KernelAlloc } from "@mmsim/kernel-alloc";
+import { renderMeminfo } from "./meminfo";
 import { checkMachine, DEFAULT_MACHINE, type MachineConfig } from "./config";
 import { Dmesg } from "./dmesg";
 import { Procfs } from "./procfs";
@@ -27,6 +29,9 @@ export class Kernel {
   readonly sysctl: Sysctl;
   readonly hw: Hardware;
   readonly phys: PhysicalMemory;
+  readonly alloc: KernelAlloc;
+  /** page-table pages of user address spaces built by the kernel (counted in PageTables) */
+  userPgtablePages = 0;
 
   private constructor(
     readonly config: MachineConfig,
@@ -62,6 +67,33 @@ export class Kernel {
       log: (line) => this.dmesg.log(line),
     });
     this.registerPhysical();
+    this.alloc = KernelAlloc.boot({
+      phys: this.phys,
+      ram: this.hw.ram,
+      nrCpus: config.cpus,
+      nrNodes: this.phys.nodes.length,
+      levels: config.pagingLevels,
+      allocator: config.allocator,
+      slubDebug: config.slubDebug,
+      tlbs: this.hw.cpus.map((c) => c.tlb),
+      rng: this.rng,
+      clock: this.clock,
+      trace: this.trace,
+      log: (line) => this.dmesg.log(line),
+    });
+    this.registerKernelAlloc();
+    this.procfs.register("/proc/meminfo", () => renderMeminfo(this));
+  }
+
+  /** /proc files owned by the slab and vmalloc allocators (mm/slab_common.c, mm/vmalloc.c). */
+  private registerKernelAlloc(): void {
+    this.procfs.register("/proc/slabinfo", () => this.alloc.slabinfo());
+    this.procfs.register("/proc/vmallocinfo", () => this.alloc.vmallocinfo());
+  }
+
+  /** Pages of swap space the swap devices offer (each loses its header page to mkswap). */
+  swapTotalPages(): number {
+    return this.hw.swapDevices.reduce((n, d) => n + Math.max(0, Math.floor((d.nrSectors * 512) / PAGE_SIZE) - 1), 0);
   }
 
   /** /proc files and sysctls owned by the physical layer (Linux's mm/vmstat.c, mm/page_alloc.c). */
@@ -79,7 +111,9 @@ export class Kernel {
 
   /** A zeroed page for a page table (GFP_KERNEL | __GFP_ZERO, counted as PageTables later); pfn or -1. */
   allocPgtable(): number {
-    return this.phys.allocPages(GFP_KERNEL | __GFP_ZERO, 0);
+    const pfn = this.phys.allocPages(GFP_KERNEL | __GFP_ZERO, 0);
+    if (pfn >= 0) this.userPgtablePages++;
+    return pfn;
   }
 
   /** A zeroed page for user memory (GFP_HIGHUSER_MOVABLE | __GFP_ZERO); pfn or -1. */
@@ -121,6 +155,7 @@ export class Kernel {
     if (c.movablecore) parts.push(`movablecore=${c.movablecore / 1024 / 1024}M`);
     if (c.pagingLevels === 4 && c.arch === "x86_64") parts.push("no5lvl");
     if (c.allocator === "slab") parts.push("slab=classic");
+    if (c.slubDebug !== undefined) parts.push(c.slubDebug ? `slub_debug=${c.slubDebug}` : "slub_debug");
     return parts.join(" ");
   }
 

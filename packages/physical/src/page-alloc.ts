@@ -20,7 +20,7 @@ import { verifyPhysical } from "./internal/verify";
 import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo } from "./vmstat";
 import type { ZoneinfoProvider } from "./vmstat";
 import type { PhysicalSysctls } from "./watermarks";
-import { zoneWatermarkFast, zoneWatermarkOk } from "./watermarks";
+import { zoneWatermarkFast } from "./watermarks";
 import { allocPagesSlowpath, NOOP_HOOKS } from "./slowpath";
 import type { SlowpathHooks } from "./slowpath";
 
@@ -179,6 +179,7 @@ export class PhysicalMemory implements BuddyEnv {
   /** @internal */ acPreferred: Zone | null = null;
   /** @internal */ acMigratetype = 0;
   /** @internal */ acNid = 0;
+  /** @internal numa_node_id() at the time of the call (zone_statistics' local node) */ acLocalNid = 0;
 
   /**
    * alloc_pages(gfp, order) on node `nid` (default: the current CPU's node). Returns the pfn
@@ -186,35 +187,42 @@ export class PhysicalMemory implements BuddyEnv {
    * failure is counted and, without __GFP_NOWARN, reported in the kernel log). Never throws
    * on memory pressure; an impossible GFP zone combination is a Bug.
    */
-  allocPages(gfp: number, order: number, nid = this.localNid): number {
-    if (order < 0 || order > MAX_PAGE_ORDER || !Number.isInteger(order)) {
-      if (!(gfp & __GFP_NOWARN)) this.printk(`WARNING: alloc_pages: order ${order} > MAX_PAGE_ORDER ${MAX_PAGE_ORDER}`);
-      this.allocFailures++;
-      return -1;
-    }
+  allocPages(gfp: number, order: number, nid?: number): number {
+    if (!(order >= 0 && order <= MAX_PAGE_ORDER && (order | 0) === order)) return this.badOrder(gfp, order);
+    const local = this.localNid;
+    if (nid === undefined) nid = local;
     const ztype = gfpZone(gfp, this.highmem);
     if (ztype < 0) BUG("gfp_zone", `invalid zone modifiers in gfp 0x${gfp.toString(16)}`);
     const node = this.nodes[nid];
-    if (!node) BUG("alloc_pages", `no node ${nid}`);
-    this.acZonelist = gfp & __GFP_THISNODE ? node.zonelistNoFallback : node.zonelistFallback;
-    this.acHighestIdx = this.typeToIdx[ztype];
+    if (node === undefined) BUG("alloc_pages", `no node ${nid}`);
+    const zonelist = gfp & __GFP_THISNODE ? node.zonelistNoFallback : node.zonelistFallback;
+    const highestIdx = this.typeToIdx[ztype];
+    this.acZonelist = zonelist;
+    this.acHighestIdx = highestIdx;
     this.acMigratetype = gfpMigratetype(gfp);
     this.acNid = nid;
-    this.acPreferred = null;
-    for (const z of this.acZonelist) {
-      if (z.idx <= this.acHighestIdx) {
-        this.acPreferred = z;
+    this.acLocalNid = local;
+    // first_zones_zonelist()
+    let preferred: Zone | null = null;
+    for (let k = 0; k < zonelist.length; k++) {
+      if (zonelist[k].idx <= highestIdx) {
+        preferred = zonelist[k];
         break;
       }
     }
-    let i = -1;
-    if (this.acPreferred) {
-      const allocFlags = ALLOC_WMARK_LOW | this.allocFlagsNofragment(this.acPreferred, gfp);
-      i = this.getPageFromFreelist(gfp, order, allocFlags);
-      if (i < 0) i = allocPagesSlowpath(this, gfp, order);
-    }
+    this.acPreferred = preferred;
+    if (preferred === null) return -1;
+    let i = this.getPageFromFreelist(gfp, order, ALLOC_WMARK_LOW | this.allocFlagsNofragment(preferred, gfp));
+    if (i < 0) i = allocPagesSlowpath(this, gfp, order);
     if (i < 0) return -1;
     return this.pages.pfn(i);
+  }
+
+  /** An order outside 0..MAX_PAGE_ORDER: warn (unless __GFP_NOWARN), count, fail. */
+  private badOrder(gfp: number, order: number): number {
+    if (!(gfp & __GFP_NOWARN)) this.printk(`WARNING: alloc_pages: order ${order} > MAX_PAGE_ORDER ${MAX_PAGE_ORDER}`);
+    this.allocFailures++;
+    return -1;
   }
 
   /** __get_free_pages(): the same as allocPages (kernel virtual addresses are the caller's). */
@@ -238,23 +246,25 @@ export class PhysicalMemory implements BuddyEnv {
    */
   getPageFromFreelist(gfp: number, order: number, allocFlags: number): number {
     const preferred = this.acPreferred!;
+    const zonelist = this.acZonelist;
+    const highestIdx = this.acHighestIdx;
     for (;;) {
       const noFallback = allocFlags & ALLOC_NOFRAGMENT;
       let retry = false;
-      for (const zone of this.acZonelist) {
-        if (zone.idx > this.acHighestIdx || !zone.managedPages) continue;
+      for (let k = 0; k < zonelist.length; k++) {
+        const zone = zonelist[k];
+        if (zone.idx > highestIdx || !zone.managedPages) continue;
         if (noFallback && this.nodes.length > 1 && zone !== preferred && zone.nid !== preferred.nid) {
           allocFlags &= ~ALLOC_NOFRAGMENT;
           retry = true;
           break;
         }
-        let ok = false;
-        if (!zone.belowHigh && zoneWatermarkFast(zone, order, zone.wmark(WMARK_HIGH), this.acHighestIdx, allocFlags)) ok = true;
-        else {
+        // The high watermark first, so that ZONE_BELOW_HIGH is noticed (6.10+); once a
+        // zone is below high, only the watermark of the request is checked.
+        if (zone.belowHigh || !zoneWatermarkFast(zone, order, zone.watermark[WMARK_HIGH] + zone.watermarkBoost, highestIdx, allocFlags)) {
           zone.belowHigh = true;
-          ok = allocFlags & ALLOC_NO_WATERMARKS ? true : zoneWatermarkFast(zone, order, zone.wmark(allocFlags & ALLOC_WMARK_MASK), this.acHighestIdx, allocFlags);
+          if (!(allocFlags & ALLOC_NO_WATERMARKS) && !zoneWatermarkFast(zone, order, zone.wmark(allocFlags & ALLOC_WMARK_MASK), highestIdx, allocFlags)) continue;
         }
-        if (!ok) continue;
         const i = this.rmqueueZone(preferred, zone, order, gfp, allocFlags);
         if (i >= 0) return i;
       }
@@ -290,7 +300,7 @@ export class PhysicalMemory implements BuddyEnv {
       zone.numaMiss++;
       preferred.numaForeign++;
     }
-    if (zone.nid === this.localNid) zone.numaLocal++;
+    if (zone.nid === this.acLocalNid) zone.numaLocal++;
     else zone.numaOther++;
     this.prepNewPage(zone, i, order, gfp);
     return i;
@@ -357,10 +367,9 @@ export class PhysicalMemory implements BuddyEnv {
     const n = 1 << order;
     if (p.flags[i] & (1 << PG_head)) p.index[i + 1] = 0;
     for (let j = i; j < i + n; j++) {
-      if (p.mapcount[j] === BUDDY_TYPE) BUG("free_pages_prepare", `pfn ${p.pfn(j)} is already in the buddy allocator`);
-      if (p.mapcount[j] >= 0) BUG("free_pages_prepare", `bad page state: pfn ${p.pfn(j)} still mapped (mapcount ${p.mapcount[j] + 1})`);
-      if (j !== i && p.refcount[j] !== 0) BUG("free_pages_prepare", `bad page state: tail pfn ${p.pfn(j)} has refcount ${p.refcount[j]}`);
-      if (p.flags[j] & CHECK_AT_FREE) BUG("free_pages_prepare", `bad page state: pfn ${p.pfn(j)} flags 0x${(p.flags[j] & PAGEFLAGS_MASK).toString(16)}`);
+      const mc = p.mapcount[j];
+      // A page type (slab, table, ...) is reset here, as 6.12+ does; a buddy or mapped page is not.
+      if (mc >= 0 || mc === BUDDY_TYPE || (p.flags[j] & CHECK_AT_FREE) !== 0 || (j !== i && p.refcount[j] !== 0)) this.badPage(j, i);
       p.flags[j] = (p.flags[j] & ~PAGEFLAGS_MASK) >>> 0;
       p.mapcount[j] = -1;
       p.private[j] = 0;
@@ -368,16 +377,24 @@ export class PhysicalMemory implements BuddyEnv {
       p.index[j] = 0;
     }
     zone.nrAllocated -= n;
-    this.counters.add(this.idPgfree, n);
+    this.counters.values[this.idPgfree] += n;
     if (this.trace.on) this.trace.emit("mm_page_free", { pfn: p.pfn(i), order });
     let mt = p.pageblockMt[i >>> PAGEBLOCK_ORDER];
     if (pcpAllowedOrder(order) && mt !== MIGRATE_ISOLATE) {
       if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
       freeToPcp(this, zone, this.cpu, i, order, mt);
-      if (zone.belowHigh && zoneWatermarkOk(zone, 0, zone.wmark(WMARK_HIGH), zone.lowmemReserve.length - 1, 0)) zone.belowHigh = false;
     } else {
       freeOnePage(zone, i, order, mt, false);
     }
+  }
+
+  /** free_page_is_bad(): reports the first bad page state found at page index j (block at i). */
+  private badPage(j: number, i: number): never {
+    const p = this.pages;
+    if (p.mapcount[j] === BUDDY_TYPE) BUG("free_pages_prepare", `pfn ${p.pfn(j)} is already in the buddy allocator`);
+    if (p.mapcount[j] >= 0) BUG("free_pages_prepare", `bad page state: pfn ${p.pfn(j)} still mapped (mapcount ${p.mapcount[j] + 1})`);
+    if (j !== i && p.refcount[j] !== 0) BUG("free_pages_prepare", `bad page state: tail pfn ${p.pfn(j)} has refcount ${p.refcount[j]}`);
+    BUG("free_pages_prepare", `bad page state: pfn ${p.pfn(j)} flags 0x${(p.flags[j] & PAGEFLAGS_MASK).toString(16)}`);
   }
 
   /** Checks every invariant of the layer (see internal/verify.ts); throws Bug on the first broken one. */

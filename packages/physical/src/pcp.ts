@@ -13,7 +13,9 @@
 import { freeOnePage, rmqueue } from "./buddy";
 import type { BuddyEnv } from "./buddy";
 import { NR_PCP_LISTS, PCP_BATCH_SCALE_MAX, PAGE_ALLOC_COSTLY_ORDER, PAGEBLOCK_ORDER, orderToPindex, pindexToOrder } from "./mmzone";
+import { WMARK_HIGH } from "./mmzone";
 import type { PerCpuPages, Zone } from "./mmzone";
+import { zoneWatermarkOk } from "./watermarks";
 
 function pushHead(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
   const p = zone.pages;
@@ -151,6 +153,8 @@ export function freeToPcp(env: BuddyEnv, zone: Zone, cpu: number, i: number, ord
   const high = nrPcpHigh(pcp, zone, batch, freeHigh);
   if (pcp.count >= high) {
     freePcppagesBulk(env, zone, pcp, nrPcpFree(pcp, batch, high, freeHigh), pindex);
+    // Only after a drain does Linux look whether the zone is back above its high watermark.
+    if (zone.belowHigh && zoneWatermarkOk(zone, 0, zone.wmark(WMARK_HIGH), zone.lowmemReserve.length - 1, 0)) zone.belowHigh = false;
   }
 }
 

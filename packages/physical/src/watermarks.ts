@@ -105,7 +105,9 @@ export function setupPerZoneLowmemReserve(nodes: readonly Pglist[], sys: Physica
     const zs = node.zones;
     for (let i = 0; i < zs.length; i++) {
       const zone = zs[i];
-      zone.lowmemReserve = new Array<number>(zs.length).fill(0);
+      const reserve: number[] = [];
+      for (let j = 0; j < zs.length; j++) reserve.push(0);
+      zone.lowmemReserve = reserve;
       const ratio = sys.lowmem_reserve_ratio[i] ?? 0;
       const clear = !ratio || zone.managedPages === 0;
       let managed = 0;

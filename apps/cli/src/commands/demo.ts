@@ -4,8 +4,10 @@ import { InputError } from "@mmsim/base";
 import { banner, type Act } from "../demo/act";
 import { machineAct } from "../demo/act-machine";
 import { walkAct } from "../demo/act-walk";
+import { buddyAct } from "../demo/act-buddy";
+import { slabAct } from "../demo/act-slab";
 
-export const ACTS: Act[] = [machineAct, walkAct];
+export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct];
 
 export function registerDemo(program: Command): void {
   program

@@ -39,6 +39,11 @@ export class Scope {
     return name;
   }
 
+  /** True when an earlier step bound `name`. */
+  has(name: string): boolean {
+    return this.kinds.has(name);
+  }
+
   /** A name is used once by freeing steps: forget it so a second free is caught up front. */
   release(name: string): void {
     this.kinds.delete(name);

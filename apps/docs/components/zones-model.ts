@@ -1,0 +1,76 @@
+// The model behind the "Zones and NUMA" page: boots three machines with @mmsim/kernel (the
+// default 8 GiB x86-64 box, the same with two NUMA nodes, and a 2 GiB 32-bit box with HighMem)
+// and reads back what the kernel computed: zone ranges, spanned/present/managed pages,
+// watermarks, lowmem_reserve, zonelists, the boot log's zone lines and /proc/zoneinfo.
+// Plain data out; the layers decide every number.
+import { Kernel } from "@mmsim/kernel";
+import type { MachineConfig } from "@mmsim/kernel";
+
+const GiB = 1024 * 1024 * 1024;
+
+/** The machines the page offers, by id. */
+export const ZONE_MACHINES: Readonly<Record<string, { config: Partial<MachineConfig>; en: string; zh: string }>> = {
+  default: { config: {}, en: "default machine: 8 GiB, 2 CPUs, 1 node", zh: "默认机器：8 GiB，2 个 CPU，1 个节点" },
+  numa: { config: { nodes: 2 }, en: "the same with 2 NUMA nodes", zh: "同样的机器，2 个 NUMA 节点" },
+  i386: { config: { arch: "i386", ram: 2 * GiB }, en: "32-bit x86, 2 GiB (HighMem)", zh: "32 位 x86，2 GiB（HighMem）" },
+};
+
+export interface ZoneRow {
+  nid: number;
+  name: string;
+  /** first and last pfn (inclusive), -1 when the zone is empty */
+  startPfn: number;
+  endPfn: number;
+  spanned: number;
+  present: number;
+  managed: number;
+  /** min, low, high */
+  wmark: [number, number, number];
+  /** lowmem_reserve[] as zoneinfo prints it: protection: (a, b, ...) */
+  protection: number[];
+}
+
+export interface ZonesView {
+  id: string;
+  minFreeKbytes: string;
+  watermarkScaleFactor: string;
+  lowmemReserveRatio: string;
+  zones: ZoneRow[];
+  /** per node: its fallback zonelist as "Node n Zone" strings */
+  zonelists: { nid: number; zones: string[] }[];
+  /** the boot log from "Zone ranges:" to the "Built ... zonelists" line */
+  bootZoneLines: string[];
+  zoneinfo: string;
+}
+
+/** Boots machine `id` (a key of ZONE_MACHINES) and reads its zones back. */
+export function zonesView(id: string): ZonesView {
+  const m = ZONE_MACHINES[id];
+  if (!m) throw new Error(`zonesView: unknown machine ${id}`);
+  const k = Kernel.boot(m.config);
+  const zones: ZoneRow[] = k.phys.zones().map((z) => ({
+    nid: z.nid,
+    name: z.name,
+    startPfn: z.spannedPages ? z.zoneStartPfn : -1,
+    endPfn: z.spannedPages ? z.zoneStartPfn + z.spannedPages - 1 : -1,
+    spanned: z.spannedPages,
+    present: z.presentPages,
+    managed: z.managedPages,
+    wmark: [z.watermark[0], z.watermark[1], z.watermark[2]],
+    protection: [...z.lowmemReserve],
+  }));
+  const zonelists = k.phys.nodes.map((n) => ({ nid: n.nid, zones: n.zonelistFallback.map((z) => `Node ${z.nid} ${z.name}`) }));
+  const log = k.phys.bootLog();
+  const from = log.findIndex((l) => l.startsWith("Zone ranges:"));
+  const to = log.findIndex((l) => l.startsWith("Built "));
+  return {
+    id,
+    minFreeKbytes: k.cat("/proc/sys/vm/min_free_kbytes").trim(),
+    watermarkScaleFactor: k.cat("/proc/sys/vm/watermark_scale_factor").trim(),
+    lowmemReserveRatio: k.cat("/proc/sys/vm/lowmem_reserve_ratio").trim().split(/\s+/).join(" "),
+    zones,
+    zonelists,
+    bootZoneLines: from >= 0 && to >= from ? log.slice(from, to + 1) : [],
+    zoneinfo: k.cat("/proc/zoneinfo"),
+  };
+}

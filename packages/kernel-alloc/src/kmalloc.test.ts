@@ -1,0 +1,67 @@
+import { describe, expect, test } from "vitest";
+import { GFP_DMA, GFP_KERNEL, GFP_KERNEL_ACCOUNT, __GFP_RECLAIMABLE, PGTY_large_kmalloc } from "@mmsim/physical";
+import { bootKa } from "../test/boot";
+import { ZERO_SIZE_PTR } from "./slab-flags";
+
+describe("kmalloc", () => {
+  test("kmalloc(0) is ZERO_SIZE_PTR (16); kfree of it and of NULL does nothing", () => {
+    const { ka } = bootKa();
+    expect(ka.kmalloc(0)).toBe(ZERO_SIZE_PTR);
+    ka.kfree(ZERO_SIZE_PTR);
+    ka.kfree(0);
+    expect(ka.ksize(ZERO_SIZE_PTR)).toBe(0);
+  });
+
+  test("objects come from the class cache of their GFP type", () => {
+    const { ka } = bootKa();
+    const name = (p: number) => ka.slab.cacheOf(p)!.name;
+    expect(name(ka.kmalloc(100))).toBe("kmalloc-128");
+    expect(name(ka.kmalloc(100, GFP_KERNEL | __GFP_RECLAIMABLE))).toBe("kmalloc-rcl-128");
+    expect(name(ka.kmalloc(100, GFP_KERNEL_ACCOUNT))).toBe("kmalloc-cg-128");
+    expect(name(ka.kmalloc(100, GFP_KERNEL | GFP_DMA))).toBe("dma-kmalloc-128");
+    expect(ka.meminfo().SReclaimable).toBe(4);
+  });
+
+  test("ksize is the slot size (kmalloc(100) → 128), object_size under slub_debug red zones", () => {
+    const plain = bootKa().ka;
+    expect(plain.ksize(plain.kmalloc(100))).toBe(128);
+    const { ka } = bootKa({ slubDebug: "Z" });
+    expect(ka.ksize(ka.kmalloc(100))).toBe(128);
+    expect(ka.ksize(ka.kmalloc(20))).toBe(32);
+  });
+
+  test("kzalloc zeroes the object; krealloc grows by moving and keeps the contents", () => {
+    const { ka, m } = bootKa();
+    const p = ka.kmalloc(64);
+    m.ram.fill(p, 64, 0x77);
+    ka.kfree(p);
+    const z = ka.kzalloc(64);
+    expect(z).toBe(p);
+    expect([...m.ram.read(z, 64)].every((b) => b === 0)).toBe(true);
+    m.ram.fill(z, 64, 0x42);
+    expect(ka.krealloc(z, 60)).toBe(z);
+    const big = ka.krealloc(z, 300);
+    expect(ka.slab.cacheOf(big)!.name).toBe("kmalloc-512");
+    expect([...m.ram.read(big, 64)].every((b) => b === 0x42)).toBe(true);
+    expect(ka.krealloc(big, 0)).toBe(ZERO_SIZE_PTR);
+    ka.verify();
+  });
+
+  test("above 8 KiB kmalloc takes compound pages from the buddy allocator, counted in SUnreclaim but not in slabinfo", () => {
+    const { ka, m } = bootKa();
+    const before = ka.meminfo().SUnreclaim;
+    const p = ka.kmalloc(20000);
+    expect(p % 4096).toBe(0);
+    expect(m.phys.pages.getType(p / 4096)).toBe(PGTY_large_kmalloc);
+    expect(ka.ksize(p)).toBe(32768);
+    expect(ka.meminfo().SUnreclaim - before).toBe(32);
+    ka.kfree(p);
+    expect(ka.meminfo().SUnreclaim).toBe(before);
+    expect(ka.kmalloc(4 * 1024 * 1024 + 1)).toBe(0);
+  });
+
+  test("kfree of an address kmalloc never returned is a Bug", () => {
+    const { ka } = bootKa();
+    expect(() => ka.kfree(0x3000)).toThrow("kfree: 0x3000 was not returned by kmalloc");
+  });
+});
