@@ -1,7 +1,8 @@
 import { defineProject } from "vitest/config";
-import { sourceCondition } from "../../scripts/vitest-shared";
 
 export default defineProject({
-  ...sourceCondition,
+  // resolve @mmsim/* to their TypeScript source (the "mmsim-source" export condition)
+  resolve: { conditions: ["mmsim-source", "module", "browser", "development|production"] },
+  ssr: { resolve: { conditions: ["mmsim-source", "module", "node", "development|production"] } },
   test: { name: "virtual", include: ["src/**/*.test.ts", "conformance/**/*.test.ts", "test/**/*.test.ts"] },
 });

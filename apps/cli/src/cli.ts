@@ -37,7 +37,7 @@ Start here:
   mmsim boot --dmesg                 boot the default 8 GiB machine and print its kernel log
   mmsim boot --ram 2G --cat /proc/buddyinfo
   mmsim walk 0x7f1234567abc          an x86-64 page walk, step by step, then a TLB hit
-  mmsim buddy --ram 64M --ops "alloc 3, free 1, drain"   watch the buddy allocator split and merge
+  mmsim buddy --ram 64M --ops "drain, alloc 3, free 1, drain"   watch the buddy allocator split and merge
   mmsim slab kmalloc-64              one SLUB slab, byte by byte, with its free-pointer chain
   mmsim run scenario.yaml            drive a machine step by step from a YAML file
 

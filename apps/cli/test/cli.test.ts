@@ -155,6 +155,10 @@ describe("mmsim demo", () => {
     expect(a.status).toBe(0);
     expect(a.stdout).toContain("━━ Act 1. The machine and its memory map");
     expect(a.stdout).toContain("━━ Act 2. Virtual to physical: the page walk and the TLB");
+    expect(a.stdout).toContain("━━ Act 3. Zones and the buddy allocator");
+    expect(a.stdout).toContain("━━ Act 4. Kernel objects: SLUB, kmalloc and vmalloc");
+    expect(a.stdout).toMatch(/DMA32 has \d+ free pages; \d+ of them are lone order-0 pages/);
+    expect(a.stdout).toContain("  kmalloc( 100) → kmalloc-128  ksize 128");
     expect(mmsim(["demo"]).stdout).toBe(a.stdout);
   });
 
@@ -163,5 +167,72 @@ describe("mmsim demo", () => {
     const r = mmsim(["demo", "--act", "99"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^mmsim: invalid --act "99": expected a number from 1 to \d+\n$/);
+  });
+});
+
+describe("mmsim buddy", () => {
+  it("shows an order-3 allocation splitting a larger block, and the exact merge back after free + drain", () => {
+    const r = mmsim(["buddy", "--ram", "64M", "--zone", "DMA32", "--ops", "drain, alloc 3, free 1, drain"]);
+    expect(r.status).toBe(0);
+    const rows = r.stdout.split("\n").filter((l) => l.startsWith("  Node 0, zone DMA32")).map((l) => l.trim().split(/\s+/).slice(4, 15).map(Number));
+    const [, drained, allocated, freed, merged] = rows;
+    // expand(): one block of order h >= 3 leaves its list; one half of each order 3..h-1 joins
+    const diff = allocated!.map((n, o) => n - drained![o]!);
+    const h = diff.findIndex((d) => d === -1);
+    expect(h).toBeGreaterThanOrEqual(3);
+    expect(diff).toEqual(diff.map((_, o) => (o === h ? -1 : o >= 3 && o < h ? 1 : 0)));
+    // an order-3 free goes to the per-CPU list first (orders <= PAGE_ALLOC_COSTLY_ORDER)...
+    expect(freed).toEqual(allocated);
+    expect(r.stdout).toMatch(/free \d+ pages, pcp 8$/m);
+    // ...and once drained, __free_one_page merges the buddies back up to order h
+    expect(merged).toEqual(drained);
+    expect(r.stdout).toMatch(/^ {2}#1: pfn 0x[0-9a-f]+-0x[0-9a-f]+ \(order 3, DMA32\)$/m);
+  });
+
+  it("shows the free lists per migratetype with --migratetype", () => {
+    const r = mmsim(["buddy", "--ram", "64M", "--migratetype", "--ops", "alloc 0"]);
+    expect(r.stdout).toMatch(/^ {4}Unmovable\s+\d/m);
+    expect(r.stdout).toMatch(/^ {4}Movable\s+\d/m);
+  });
+
+  it.each([
+    [["buddy", "--ram", "64M", "--ops", "alloc 11"], 'mmsim: --ops: invalid operation "alloc 11": expected "alloc ORDER [GFP] [xN]" with ORDER from 0 to 10\n'],
+    [["buddy", "--ram", "64M", "--ops", "free 1"], 'mmsim: --ops: invalid operation "free 1": there is no allocation #1 yet\n'],
+    [["buddy", "--ram", "64M", "--ops", "alloc 0 GFP_BOGUS"], 'mmsim: --ops: unknown GFP flag "GFP_BOGUS": expected names like GFP_KERNEL, GFP_ATOMIC, __GFP_ZERO joined by |\n'],
+    [["buddy", "--ram", "64M", "--zone", "Normal", "--ops", "alloc 0"], 'mmsim: invalid --zone "Normal": this machine\'s populated zones are DMA, DMA32\n'],
+    [["buddy", "--ram", "64M"], "mmsim: required option '--ops <list>' not specified\n"],
+  ])("rejects %j with one line", (args, expected) => {
+    const r = mmsim(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(expected);
+  });
+});
+
+describe("mmsim slab", () => {
+  it("shows the CPU slab of kmalloc-64 with the free-pointer chain through the freed object", () => {
+    const r = mmsim(["slab", "kmalloc-64", "--ram", "1G", "--alloc", "3", "--free", "2"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^slab of kmalloc-64: pfn \d+, order 0, 64 objects of 64 bytes \(object 64, free pointer at \+32\), cpu-slab of CPU 0$/m);
+    expect(r.stdout).toMatch(/^ {2}# {2}1 ffff888[0-9a-f]{9} cpu-free {2}-> #3$/m);
+    expect(r.stdout).toMatch(/^cpu 0 freelist: #1 -> #3 -> #4 -> /m);
+    expect(r.stdout).toMatch(/^kmalloc-64 +64 +64 +64 +64 +1 : tunables +0 +0 +0 : slabdata +1 +1 +0$/m);
+    // the freed object's bytes at +32 hold the next free object's kernel address, little-endian
+    const m = /^ {2}\+ {2}32 {2}((?:[0-9a-f]{2} ){8}) +freeptr = next free object at (ffff888[0-9a-f]{9})$/m.exec(r.stdout);
+    expect(m).not.toBeNull();
+    expect(m![1]!.trim().split(" ").reverse().join("")).toBe(m![2]);
+  });
+
+  it("shows red zones and poison with --slub-debug", () => {
+    const r = mmsim(["slab", "kmalloc-64", "--ram", "1G", "--slub-debug", "FZP", "--dump", "2"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}\+ {3}0 {2}(bb ){16} left-redzone$/m);
+    expect(r.stdout).toMatch(/^ {2}\+ {2}64 {2}(6b ){16} object$/m);
+    expect(r.stdout).toMatch(/(6b ){15}a5 /);
+  });
+
+  it("names the cache it does not know", () => {
+    const r = mmsim(["slab", "kmalloc-63"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^mmsim: no slab cache named "kmalloc-63" \(see \/proc\/slabinfo; e\.g\. kmalloc-/);
   });
 });

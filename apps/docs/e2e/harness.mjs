@@ -3,9 +3,9 @@
 // line CI reads: "N passed, N failed".
 import os from "node:os";
 import path from "node:path";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
-import { startServer } from "../scripts/static-server.mjs";
+import { DEFAULT_ROOT, startServer } from "../scripts/static-server.mjs";
 
 export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? os.tmpdir();
 
@@ -35,6 +35,11 @@ export function test(name, fn, opts = {}) {
 export async function run() {
   let passed = 0;
   let failed = 0;
+  if (!existsSync(path.join(DEFAULT_ROOT, "index.html"))) {
+    console.log(`e2e: ${DEFAULT_ROOT}/index.html not found: build the site first (pnpm --filter @mmsim/docs build)`);
+    console.log(`0 passed, ${tests.length} failed`);
+    return 1;
+  }
   let server;
   let browser;
   try {
@@ -63,7 +68,7 @@ export async function run() {
         await t.fn({
           page,
           url: server.url,
-          goto: async (p, waitUntil = "networkidle") => {
+          goto: async (p, waitUntil = "load") => {
             const res = await page.goto(server.url + p, { waitUntil });
             if (!res || res.status() !== 200) throw new Error(`GET ${p}: status ${res?.status()}`);
             return res;

@@ -221,10 +221,10 @@ test("page walk: the browser renders exactly the views the model computes in Nod
       for (const access of ["read", "write", "exec"]) cases.push({ va, levels, access });
     }
   }
-  const node = spawnSync(process.execPath, ["--conditions=mmsim-source", "--import", "tsx", "e2e/node-views.ts", JSON.stringify(cases)], {
+  const node = spawnSync(process.execPath, ["--conditions=mmsim-source", "--import", "tsx", "e2e/node-page-walk.ts", JSON.stringify(cases)], {
     cwd: DOCS, encoding: "utf8",
   });
-  assert.equal(node.status, 0, `node-views.ts failed: ${node.stderr}`);
+  assert.equal(node.status, 0, `node-page-walk.ts failed: ${node.stderr}`);
   const views = JSON.parse(node.stdout);
   await goto("/page-walk.html");
   for (let i = 0; i < cases.length; i++) {

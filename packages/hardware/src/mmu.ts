@@ -20,6 +20,10 @@ import type { Cpu } from "./cpu";
 import type { Access, WalkResult } from "./walk";
 import { CR4_SMAP, CR4_SMEP, CR0_WP, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE, walkPageTable } from "./walk";
 
+// Module-local copies of the bits the hit path tests (an imported binding is a load through a
+// module cell on every use; see walk.ts).
+const WRITE = X86_PF_WRITE, USER = X86_PF_USER, INSTR = X86_PF_INSTR, WP = CR0_WP, SMEP = CR4_SMEP, SMAP = CR4_SMAP;
+
 export class Mmu {
   constructor(
     readonly ram: Ram,
@@ -37,10 +41,10 @@ export class Mmu {
    */
   translate(cpu: Cpu, va: number, access: Access, out: WalkResult): boolean {
     // The TLB-hit path, kept small so that callers can inline it; everything else is in miss().
-    const acc = cpu.mode === "user" ? access | X86_PF_USER : access;
+    const acc = cpu.mode === "user" ? access | USER : access;
     if (!cpu.tlb.lookup(va, out)) return this.miss(cpu, va, acc, out, false);
     if (!rightsAllow(out, acc, cpu.pagingFlags)) return this.miss(cpu, va, acc, out, true);
-    if ((acc & X86_PF_INSTR) !== 0) cpu.itlbHits++;
+    if ((acc & INSTR) !== 0) cpu.itlbHits++;
     else cpu.dtlbHits++;
     this.charge(cpu, this.cost.tlbHit);
     return true;
@@ -81,12 +85,12 @@ export class Mmu {
 
 /** Whether cached rights allow `acc` (same rules as the walk; a write also needs D set). */
 function rightsAllow(e: WalkResult, acc: number, flags: number): boolean {
-  const write = (acc & X86_PF_WRITE) !== 0;
-  const fetch = (acc & X86_PF_INSTR) !== 0;
+  const write = (acc & WRITE) !== 0;
+  const fetch = (acc & INSTR) !== 0;
   if (write && !e.dirty) return false;
-  if ((acc & X86_PF_USER) !== 0) return e.user && (!write || e.writable) && (!fetch || !e.nx);
-  if (write && !e.writable && (flags & CR0_WP) !== 0) return false;
+  if ((acc & USER) !== 0) return e.user && (!write || e.writable) && (!fetch || !e.nx);
+  if (write && !e.writable && (flags & WP) !== 0) return false;
   if (fetch && e.nx) return false;
-  if (e.user && ((fetch && (flags & CR4_SMEP) !== 0) || (!fetch && (flags & CR4_SMAP) !== 0))) return false;
+  if (e.user && ((fetch && (flags & SMEP) !== 0) || (!fetch && (flags & SMAP) !== 0))) return false;
   return true;
 }

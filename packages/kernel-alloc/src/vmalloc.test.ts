@@ -128,3 +128,13 @@ describe("lazy purge", () => {
     expect(ka.vmallocinfo()).toMatch(/^0x00000000[0-9a-f]{8}-0x00000000[0-9a-f]{8} {4}8192 h\+0x0\/0x1 pages=1 vmalloc N0=1\n$/);
   });
 });
+
+describe("bad frees", () => {
+  test("vfree of an address that starts no area WARNs in Linux's words and changes nothing", () => {
+    const { ka } = bootKa();
+    const a = ka.vmalloc(8192);
+    ka.vfree(a + 4096);
+    expect(ka.printk.lines).toEqual(["------------[ cut here ]------------", "Trying to vfree() nonexistent vm area (ffffc90000001000)"]);
+    expect(ka.vm.busy.length).toBe(1);
+  });
+});

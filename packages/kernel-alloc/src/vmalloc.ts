@@ -12,7 +12,7 @@
 //   |[area A: 4 pages][g]|[area B: 1 page][g]|  free ...  |[lazy C][g]| free ...  |
 //                       guard page: never mapped, so an overrun of A faults instead of
 //                       silently writing into B
-import { BUG, PAGE_SIZE } from "@mmsim/base";
+import { BUG, formatVa, PAGE_SIZE } from "@mmsim/base";
 import type { TraceBus } from "@mmsim/base";
 import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_ZERO, PGTY_table } from "@mmsim/physical";
 import { _KERNPG_TABLE, _PAGE_PRESENT, lookupPte, newPteRef, PAGE_KERNEL, PMD_SIZE, pteAlloc, TLB_SINGLE_PAGE_FLUSH_CEILING } from "@mmsim/hardware";
@@ -74,6 +74,8 @@ export interface VmallocOptions {
   tlbs?: KernelTlb[];
   meta?: VmallocMetaHooks | null;
   trace?: TraceBus | null;
+  /** kernel log for WARNs (bad vfree) */
+  log?: (line: string) => void;
   /** pre-allocate the top-level tables of the vmalloc range (preallocate_vmalloc_pages), default true */
   preallocate?: boolean;
 }
@@ -343,8 +345,8 @@ export class Vmalloc {
 
   /**
    * vfree / vunmap: unmaps the area at `addr` now, frees its pages (vfree only) and queues its
-   * address range for the lazy purge. An address that starts no area is a Bug
-   * ("Trying to vfree() nonexistent vm area").
+   * address range for the lazy purge. An address that starts no area is WARNed about in
+   * Linux's words ("Trying to vfree() nonexistent vm area") and ignored.
    */
   vfree(addr: number): void {
     this.remove(addr, true);
@@ -357,7 +359,14 @@ export class Vmalloc {
   private remove(addr: number, freePages: boolean): void {
     if (addr === 0) return;
     const vm = this.byAddr.get(addr);
-    if (!vm) BUG(freePages ? "vfree" : "vunmap", `Trying to ${freePages ? "vfree" : "vunmap"}() nonexistent vm area (0x${addr.toString(16)})`);
+    if (!vm) {
+      const log = this.opts.log;
+      if (log) {
+        log("------------[ cut here ]------------");
+        log(`Trying to ${freePages ? "vfree" : "vunmap"}() nonexistent vm area (${formatVa(addr, this.opts.layout.vaBits)})`);
+      }
+      return;
+    }
     this.byAddr.delete(addr);
     this.busy.splice(this.busy.indexOf(vm), 1);
     this.unmapArea(vm.addr, vm.pages.length);

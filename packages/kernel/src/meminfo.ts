@@ -92,23 +92,20 @@ const MB2 = 2 * 1024 * 1024;
 const GB1 = 1024 * 1024 * 1024;
 
 /**
- * DirectMap4k/2M/1G: how the direct map covers RAM. Like arch/x86/mm/init.c split_mem_range(),
- * each mapped range uses 4 KiB pages up to the first 2 MiB boundary, 2 MiB pages up to the
- * first 1 GiB boundary, 1 GiB pages in the middle (X86_FEATURE_GBPAGES), and the reverse at
- * the end. The ranges are the e820 RAM ranges, rounded out to whole pages; the first 1 MiB is
- * mapped with 4 KiB pages (ISA range).
+ * DirectMap4k/2M/1G: how the direct map covers RAM (arch/x86/mm/init.c). init_mem_mapping()
+ * maps the ISA range [0, 1 MiB) with 4 KiB pages whatever it holds; every RAM range above it,
+ * trimmed to whole pages (PFN_UP start, PFN_DOWN end), is split by split_mem_range(): 4 KiB
+ * pages up to the first 2 MiB boundary, 2 MiB pages up to the first 1 GiB boundary, 1 GiB pages
+ * in the middle (X86_FEATURE_GBPAGES assumed), and the reverse at the end.
  */
 export function directMapKb(k: Kernel): [number, number, number] {
-  const out: [number, number, number] = [0, 0, 0];
+  const ISA_END = 1024 * 1024;
+  const out: [number, number, number] = [ISA_END, 0, 0];
   for (const e of k.hw.e820) {
     if (e.type !== "usable") continue;
-    const start = Math.floor(e.addr / PAGE_SIZE) * PAGE_SIZE;
-    const end = Math.ceil((e.addr + e.size) / PAGE_SIZE) * PAGE_SIZE;
-    if (start < 1024 * 1024) {
-      const isaEnd = Math.min(end, 1024 * 1024);
-      out[0] += isaEnd - start;
-      if (end > isaEnd) splitRange(isaEnd, end, out);
-    } else splitRange(start, end, out);
+    const start = Math.max(ISA_END, Math.ceil(e.addr / PAGE_SIZE) * PAGE_SIZE);
+    const end = Math.floor((e.addr + e.size) / PAGE_SIZE) * PAGE_SIZE;
+    if (end > start) splitRange(start, end, out);
   }
   return [out[0] / KiB, out[1] / KiB, out[2] / KiB];
 }

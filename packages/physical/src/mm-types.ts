@@ -7,6 +7,8 @@ import { PAGEBLOCK_ORDER, PAGES_PER_SECTION, PFN_SECTION_SHIFT } from "./mmzone"
 import { NODES_PGSHIFT, PAGEFLAGS_MASK, PGTY_buddy, PGTY_mapcount_underflow, ZONES_PGSHIFT } from "./page-flags";
 
 const SECTION_MASK = PAGES_PER_SECTION - 1;
+/** Byte skew between consecutive page-array fields in their shared buffer (3 cache lines). */
+const SKEW = 192;
 
 /**
  * The mem_map. Typed arrays are indexed by a *page index* (`idx(pfn)`), not by pfn: present
@@ -37,27 +39,32 @@ export class PageArray {
   /** section number → slot of its mem_map, or -1 when the section has none */
   readonly sectionSlot: Int32Array;
   /** slot → first pfn of that section */
-  readonly slotPfn: Float64Array;
+  readonly slotPfn: Uint32Array;
   readonly nrSlots: number;
 
   constructor(readonly maxPfn: number, presentSections: readonly number[]) {
     const nrSections = Math.ceil(maxPfn / PAGES_PER_SECTION);
     this.sectionSlot = new Int32Array(nrSections).fill(-1);
-    this.slotPfn = new Float64Array(presentSections.length);
-    presentSections.forEach((s, slot) => {
-      this.sectionSlot[s] = slot;
-      this.slotPfn[slot] = s * PAGES_PER_SECTION;
-    });
+    this.slotPfn = new Uint32Array(presentSections.length);
+    for (let slot = 0; slot < presentSections.length; slot++) {
+      this.sectionSlot[presentSections[slot]] = slot;
+      this.slotPfn[slot] = presentSections[slot] * PAGES_PER_SECTION;
+    }
     this.nrSlots = presentSections.length;
     const n = this.nrSlots * PAGES_PER_SECTION;
-    this.flags = new Uint32Array(n);
-    this.refcount = new Int32Array(n);
-    this.mapcount = new Int32Array(n).fill(-1);
-    this.private = new Int32Array(n);
-    this.lruNext = new Int32Array(n).fill(-1);
-    this.lruPrev = new Int32Array(n).fill(-1);
-    this.mapping = new Int32Array(n);
-    this.index = new Uint32Array(n);
+    // All eight fields share one buffer. Each array is n × 4 bytes, a multiple of 128 KiB, so
+    // laid end to end the same pfn of every field would fall in the same L1 cache set (and
+    // alias at 4 KiB); a skew of SKEW bytes per field spreads them over distinct sets.
+    const stride = n * 4 + SKEW;
+    const buf = new ArrayBuffer(stride * 8);
+    this.flags = new Uint32Array(buf, 0, n);
+    this.refcount = new Int32Array(buf, stride, n);
+    this.mapcount = new Int32Array(buf, stride * 2, n).fill(-1);
+    this.private = new Int32Array(buf, stride * 3, n);
+    this.lruNext = new Int32Array(buf, stride * 4, n).fill(-1);
+    this.lruPrev = new Int32Array(buf, stride * 5, n).fill(-1);
+    this.mapping = new Int32Array(buf, stride * 6, n);
+    this.index = new Uint32Array(buf, stride * 7, n);
     this.pageblockMt = new Uint8Array(n >>> PAGEBLOCK_ORDER);
   }
 
@@ -157,6 +164,6 @@ export class PageArray {
 
   /** Host bytes held by the mem_map and pageblock bitmap. */
   hostBytes(): number {
-    return this.length * 32 + this.pageblockMt.length + this.sectionSlot.byteLength + this.slotPfn.byteLength;
+    return this.flags.buffer.byteLength + this.pageblockMt.length + this.sectionSlot.byteLength + this.slotPfn.byteLength;
   }
 }

@@ -6,15 +6,15 @@ import { BUG, Clock, Counters, TraceBus } from "@mmsim/base";
 import type { Rng } from "@mmsim/base";
 import { BUDDY_TYPE, freeOnePage, rmqueue, rmqueueSmallest } from "./buddy";
 import type { BuddyEnv } from "./buddy";
-import { __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype, gfpZone } from "./gfp";
+import { GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype, gfpZone } from "./gfp";
 import { ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_NON_BLOCK, ALLOC_OOM, ALLOC_WMARK_LOW, ALLOC_WMARK_MASK } from "./internal/alloc-flags";
 import { bootMemory, DEFAULT_KERNEL_IMAGE } from "./mm-init";
 import type { BootState, KernelImage } from "./mm-init";
-import { MAX_PAGE_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, PAGEBLOCK_ORDER, WMARK_HIGH, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
+import { MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, PAGEBLOCK_ORDER, WMARK_HIGH, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
 import type { Pglist, Zone } from "./mmzone";
 import type { PageArray } from "./mm-types";
 import { PAGEFLAGS_MASK, PG_active, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_unevictable, PG_writeback } from "./page-flags";
-import { freeToPcp, pcpAllowedOrder, rmqueuePcplist, drainPagesZone } from "./pcp";
+import { freeToPcp, rmqueuePcplist, drainPagesZone } from "./pcp";
 import { applyBootSysctls, getSysctl, setSysctl } from "./sysctl";
 import { verifyPhysical } from "./internal/verify";
 import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo } from "./vmstat";
@@ -93,8 +93,11 @@ export class PhysicalMemory implements BuddyEnv {
   /** zone by page->flags top byte (node << 3 | zone type) */
   private readonly zoneByBits: (Zone | undefined)[] = new Array(256);
   private readonly typeToIdx: number[];
+  /** gfp & GFP_ZONEMASK → zone_idx() of the highest usable zone, -1 for a bad combination */
+  private readonly gfpZoneTable = new Int8Array(GFP_ZONEMASK + 1);
   private readonly highmem: boolean;
   private readonly ram: FrameZeroer | undefined;
+  private readonly cpuToNode: number[];
   private readonly logSink: ((line: string) => void) | undefined;
   private readonly idPgalloc: number[] = [];
   private readonly idPgfree: number;
@@ -116,6 +119,7 @@ export class PhysicalMemory implements BuddyEnv {
     });
     this.kernelImage = config.kernelImage === null ? { code: 0, rwdata: 0, rodata: 0, init: 0, bss: 0 } : (config.kernelImage ?? DEFAULT_KERNEL_IMAGE);
     this.pages = this.boot.pages;
+    this.cpuToNode = this.boot.cpuToNode;
     this.nodes = this.boot.nodes;
     this.maxPfn = this.boot.maxPfn;
     this.highmem = this.arch === "i386";
@@ -124,6 +128,10 @@ export class PhysicalMemory implements BuddyEnv {
     // On x86-64 there is no HighMem (gfp_zone gives Normal); on i386 no DMA32 (OPT_ZONE_DMA32 = Normal).
     if (this.typeToIdx[ZONE_DMA32] === undefined) this.typeToIdx[ZONE_DMA32] = this.typeToIdx[ZONE_NORMAL];
     if (this.typeToIdx[ZONE_HIGHMEM] === undefined) this.typeToIdx[ZONE_HIGHMEM] = this.typeToIdx[ZONE_NORMAL];
+    for (let bits = 0; bits <= GFP_ZONEMASK; bits++) {
+      const t = gfpZone(bits, this.highmem);
+      this.gfpZoneTable[bits] = t < 0 ? -1 : this.typeToIdx[t];
+    }
     for (const n of this.nodes) for (const z of n.zones) this.zoneByBits[(n.nid << 3) | z.type] = z;
     const nrNodes = this.nodes.length;
     this.distance = config.distance ?? Array.from({ length: nrNodes }, (_, a) => Array.from({ length: nrNodes }, (_, b) => (a === b ? 10 : 20)));
@@ -148,7 +156,7 @@ export class PhysicalMemory implements BuddyEnv {
 
   /** numa_node_id(): node of the current CPU. */
   get localNid(): number {
-    return this.boot.cpuToNode[this.cpu] ?? 0;
+    return this.cpuToNode[this.cpu] ?? 0;
   }
 
   /** The zone holding pfn, or null when pfn has no struct page. */
@@ -191,17 +199,12 @@ export class PhysicalMemory implements BuddyEnv {
     if (!(order >= 0 && order <= MAX_PAGE_ORDER && (order | 0) === order)) return this.badOrder(gfp, order);
     const local = this.localNid;
     if (nid === undefined) nid = local;
-    const ztype = gfpZone(gfp, this.highmem);
-    if (ztype < 0) BUG("gfp_zone", `invalid zone modifiers in gfp 0x${gfp.toString(16)}`);
+    // gfp_zone() through a GFP_ZONE_TABLE of this arch's zone indices (-1: invalid combination)
+    const highestIdx = this.gfpZoneTable[gfp & GFP_ZONEMASK];
+    if (highestIdx < 0) BUG("gfp_zone", `invalid zone modifiers in gfp 0x${gfp.toString(16)}`);
     const node = this.nodes[nid];
     if (node === undefined) BUG("alloc_pages", `no node ${nid}`);
     const zonelist = gfp & __GFP_THISNODE ? node.zonelistNoFallback : node.zonelistFallback;
-    const highestIdx = this.typeToIdx[ztype];
-    this.acZonelist = zonelist;
-    this.acHighestIdx = highestIdx;
-    this.acMigratetype = gfpMigratetype(gfp);
-    this.acNid = nid;
-    this.acLocalNid = local;
     // first_zones_zonelist()
     let preferred: Zone | null = null;
     for (let k = 0; k < zonelist.length; k++) {
@@ -210,10 +213,18 @@ export class PhysicalMemory implements BuddyEnv {
         break;
       }
     }
-    this.acPreferred = preferred;
     if (preferred === null) return -1;
-    let i = this.getPageFromFreelist(gfp, order, ALLOC_WMARK_LOW | this.allocFlagsNofragment(preferred, gfp));
-    if (i < 0) i = allocPagesSlowpath(this, gfp, order);
+    this.acMigratetype = gfpMigratetype(gfp);
+    this.acLocalNid = local;
+    let i = this.tryZonelist(zonelist, preferred, highestIdx, gfp, order, ALLOC_WMARK_LOW | this.allocFlagsNofragment(preferred, gfp));
+    if (i < 0) {
+      // The slow path reads the alloc_context from fields (stored only here: pointer stores cost).
+      this.acZonelist = zonelist;
+      this.acPreferred = preferred;
+      this.acHighestIdx = highestIdx;
+      this.acNid = nid;
+      i = allocPagesSlowpath(this, gfp, order);
+    }
     if (i < 0) return -1;
     return this.pages.pfn(i);
   }
@@ -245,9 +256,11 @@ export class PhysicalMemory implements BuddyEnv {
    * @internal
    */
   getPageFromFreelist(gfp: number, order: number, allocFlags: number): number {
-    const preferred = this.acPreferred!;
-    const zonelist = this.acZonelist;
-    const highestIdx = this.acHighestIdx;
+    return this.tryZonelist(this.acZonelist, this.acPreferred!, this.acHighestIdx, gfp, order, allocFlags);
+  }
+
+  /** get_page_from_freelist() proper, with the alloc_context passed in. */
+  private tryZonelist(zonelist: Zone[], preferred: Zone, highestIdx: number, gfp: number, order: number, allocFlags: number): number {
     for (;;) {
       const noFallback = allocFlags & ALLOC_NOFRAGMENT;
       let retry = false;
@@ -279,22 +292,19 @@ export class PhysicalMemory implements BuddyEnv {
 
   /** rmqueue(): PCP or buddy, then accounting and prep_new_page. */
   private rmqueueZone(preferred: Zone, zone: Zone, order: number, gfp: number, allocFlags: number): number {
-    const mt = this.acMigratetype;
     let i = -1;
-    if (pcpAllowedOrder(order)) i = rmqueuePcplist(this, zone, this.cpu, order, mt, allocFlags);
-    if (i < 0) {
-      if (order > 0 && allocFlags & ALLOC_HIGHATOMIC) i = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
-      if (i < 0) i = rmqueue(this, zone, order, mt, allocFlags);
-      if (i < 0 && allocFlags & (ALLOC_OOM | ALLOC_NON_BLOCK)) i = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
-    }
+    if (order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER) i = rmqueuePcplist(this, zone, this.cpu, order, this.acMigratetype, allocFlags);
+    if (i < 0) i = this.rmqueueBuddy(zone, order, allocFlags);
     if (allocFlags & ALLOC_KSWAPD && zone.boostedWatermark) {
       zone.boostedWatermark = false;
       this.hooks.wakeupKswapd(zone, 0, 0, zone.idx);
     }
     if (i < 0) return -1;
-    // Accounting: pgalloc_<zone> in pages, NUMA events per allocation (zone_statistics).
-    this.counters.add(this.idPgalloc[zone.type], 1 << order);
-    zone.pgalloc += 1 << order;
+    // zone_statistics() and pgalloc_<zone> (in pages), then prep_new_page().
+    const nr = 1 << order;
+    this.counters.values[this.idPgalloc[zone.type]] += nr;
+    zone.pgalloc += nr;
+    zone.nrAllocated += nr;
     if (zone.nid === preferred.nid) zone.numaHit++;
     else {
       zone.numaMiss++;
@@ -302,15 +312,24 @@ export class PhysicalMemory implements BuddyEnv {
     }
     if (zone.nid === this.acLocalNid) zone.numaLocal++;
     else zone.numaOther++;
-    this.prepNewPage(zone, i, order, gfp);
+    this.pages.refcount[i] = 1;
+    if (gfp & (__GFP_ZERO | __GFP_COMP) || this.trace.on) this.prepNewPage(i, order, gfp);
     return i;
   }
 
-  /** prep_new_page(): refcount 1, zeroing for __GFP_ZERO, compound setup for __GFP_COMP. */
-  private prepNewPage(zone: Zone, i: number, order: number, gfp: number): void {
+  /** rmqueue_buddy(): the zone's free lists under the zone lock (highatomic reserves as Linux allows). */
+  private rmqueueBuddy(zone: Zone, order: number, allocFlags: number): number {
+    const mt = this.acMigratetype;
+    let i = -1;
+    if (order > 0 && allocFlags & ALLOC_HIGHATOMIC) i = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
+    if (i < 0) i = rmqueue(this, zone, order, mt, allocFlags);
+    if (i < 0 && allocFlags & (ALLOC_OOM | ALLOC_NON_BLOCK)) i = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
+    return i;
+  }
+
+  /** The rest of prep_new_page(): zeroing for __GFP_ZERO, compound setup for __GFP_COMP, the tracepoint. */
+  private prepNewPage(i: number, order: number, gfp: number): void {
     const p = this.pages;
-    p.refcount[i] = 1;
-    zone.nrAllocated += 1 << order;
     if (gfp & __GFP_ZERO && this.ram) {
       const pfn = p.pfn(i);
       for (let k = 0; k < 1 << order; k++) this.ram.zeroFrame(pfn + k);
@@ -347,14 +366,17 @@ export class PhysicalMemory implements BuddyEnv {
     const i = p.idx(pfn);
     if (i < 0) BUG("__free_pages", `pfn ${pfn} has no struct page`);
     if (!(order >= 0 && order <= MAX_PAGE_ORDER)) BUG("__free_pages", `bad order ${order}`);
-    if (p.mapcount[i] === BUDDY_TYPE || p.refcount[i] <= 0) {
-      BUG("__free_pages", `pfn ${pfn}: page is free (refcount ${p.refcount[i]}): double free or never allocated`);
+    const ref = p.refcount[i];
+    if (ref <= 0 || p.mapcount[i] === BUDDY_TYPE) {
+      BUG("__free_pages", `pfn ${pfn}: page is free (refcount ${ref}): double free or never allocated`);
     }
-    if (p.flags[i] & (1 << PG_head) && p.index[i + 1] !== order) {
+    const head = p.flags[i] & (1 << PG_head);
+    if (head !== 0 && p.index[i + 1] !== order) {
       BUG("free_pages_prepare", `pfn ${pfn}: compound order ${p.index[i + 1]} freed as order ${order}`);
     }
-    if (--p.refcount[i] > 0) {
-      if (!(p.flags[i] & (1 << PG_head)) && order > 0) while (order-- > 0) this.freeFrozenPages(i + (1 << order), order);
+    p.refcount[i] = ref - 1;
+    if (ref > 1) {
+      if (head === 0 && order > 0) while (order-- > 0) this.freeFrozenPages(i + (1 << order), order);
       return;
     }
     this.freeFrozenPages(i, order);
@@ -363,14 +385,16 @@ export class PhysicalMemory implements BuddyEnv {
   /** free_pages_prepare() + free_frozen_pages(). */
   private freeFrozenPages(i: number, order: number): void {
     const p = this.pages;
-    const zone = this.zoneByBits[p.flags[i] >>> 24]!;
+    const flags = p.flags;
+    const zone = this.zoneByBits[flags[i] >>> 24]!;
     const n = 1 << order;
-    if (p.flags[i] & (1 << PG_head)) p.index[i + 1] = 0;
+    if (order > 0 && flags[i] & (1 << PG_head)) p.index[i + 1] = 0;
     for (let j = i; j < i + n; j++) {
       const mc = p.mapcount[j];
+      const f = flags[j];
       // A page type (slab, table, ...) is reset here, as 6.12+ does; a buddy or mapped page is not.
-      if (mc >= 0 || mc === BUDDY_TYPE || (p.flags[j] & CHECK_AT_FREE) !== 0 || (j !== i && p.refcount[j] !== 0)) this.badPage(j, i);
-      p.flags[j] = (p.flags[j] & ~PAGEFLAGS_MASK) >>> 0;
+      if (mc >= 0 || mc === BUDDY_TYPE || (f & CHECK_AT_FREE) !== 0 || (j !== i && p.refcount[j] !== 0)) this.badPage(j, i);
+      flags[j] = (f & ~PAGEFLAGS_MASK) >>> 0;
       p.mapcount[j] = -1;
       p.private[j] = 0;
       p.mapping[j] = 0;
@@ -380,7 +404,7 @@ export class PhysicalMemory implements BuddyEnv {
     this.counters.values[this.idPgfree] += n;
     if (this.trace.on) this.trace.emit("mm_page_free", { pfn: p.pfn(i), order });
     let mt = p.pageblockMt[i >>> PAGEBLOCK_ORDER];
-    if (pcpAllowedOrder(order) && mt !== MIGRATE_ISOLATE) {
+    if ((order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER) && mt !== MIGRATE_ISOLATE) {
       if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
       freeToPcp(this, zone, this.cpu, i, order, mt);
     } else {

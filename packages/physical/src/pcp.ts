@@ -17,17 +17,6 @@ import { WMARK_HIGH } from "./mmzone";
 import type { PerCpuPages, Zone } from "./mmzone";
 import { zoneWatermarkOk } from "./watermarks";
 
-function pushHead(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
-  const p = zone.pages;
-  const h = pcp.head[pindex];
-  p.lruNext[i] = h;
-  p.lruPrev[i] = -1;
-  if (h >= 0) p.lruPrev[h] = i;
-  else pcp.tail[pindex] = i;
-  pcp.head[pindex] = i;
-  pcp.len[pindex]++;
-}
-
 function pushTail(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
   const p = zone.pages;
   const t = pcp.tail[pindex];
@@ -86,22 +75,36 @@ export function rmqueuePcplist(env: BuddyEnv, zone: Zone, cpu: number, order: nu
   const pcp = zone.pcp[cpu];
   pcp.freeCount >>= 1;
   const pindex = orderToPindex(mt, order);
-  if (pcp.head[pindex] < 0) {
-    const batch = nrPcpAlloc(pcp, zone, order);
-    for (let k = 0; k < batch; k++) {
-      const i = rmqueue(env, zone, order, mt, allocFlags);
-      if (i < 0) break;
-      zone.pages.private[i] = order;
-      pushTail(zone, pcp, pindex, i);
-      pcp.count += 1 << order;
-    }
-    if (pcp.head[pindex] < 0) return -1;
+  const head = pcp.head;
+  let i = head[pindex];
+  if (i < 0) {
+    refillPcp(env, zone, pcp, pindex, order, mt, allocFlags);
+    i = head[pindex];
+    if (i < 0) return -1;
   }
-  const i = pcp.head[pindex];
-  unlink(zone, pcp, pindex, i);
-  zone.pages.private[i] = 0;
+  // list_del() of the hottest page
+  const p = zone.pages;
+  const next = p.lruNext[i];
+  head[pindex] = next;
+  if (next >= 0) p.lruPrev[next] = -1;
+  else pcp.tail[pindex] = -1;
+  p.lruNext[i] = -1;
+  pcp.len[pindex]--;
+  p.private[i] = 0;
   pcp.count -= 1 << order;
   return i;
+}
+
+/** The refill half of rmqueue_pcplist(): nr_pcp_alloc() blocks from __rmqueue, coldest last. */
+function refillPcp(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, pindex: number, order: number, mt: number, allocFlags: number): void {
+  const batch = nrPcpAlloc(pcp, zone, order);
+  for (let k = 0; k < batch; k++) {
+    const i = rmqueue(env, zone, order, mt, allocFlags);
+    if (i < 0) break;
+    zone.pages.private[i] = order;
+    pushTail(zone, pcp, pindex, i);
+    pcp.count += 1 << order;
+  }
 }
 
 /** nr_pcp_high(): the (auto-tuned) high mark used on this free. */
@@ -140,9 +143,18 @@ export function freeToPcp(env: BuddyEnv, zone: Zone, cpu: number, i: number, ord
   const pcp = zone.pcp[cpu];
   pcp.allocFactor >>= 1;
   const pindex = orderToPindex(mt, order);
-  zone.pages.private[i] = order;
-  pushHead(zone, pcp, pindex, i);
-  pcp.count += 1 << order;
+  // list_add() at the hot end
+  const p = zone.pages;
+  const head = pcp.head;
+  const h = head[pindex];
+  p.private[i] = order;
+  p.lruNext[i] = h;
+  p.lruPrev[i] = -1;
+  if (h >= 0) p.lruPrev[h] = i;
+  else pcp.tail[pindex] = i;
+  head[pindex] = i;
+  pcp.len[pindex]++;
+  const count = (pcp.count += 1 << order);
   const batch = pcp.batch;
   let freeHigh = false;
   if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
@@ -151,7 +163,7 @@ export function freeToPcp(env: BuddyEnv, zone: Zone, cpu: number, i: number, ord
   } else if (pcp.prevFreeHighOrder) pcp.prevFreeHighOrder = false;
   if (pcp.freeCount < batch << PCP_BATCH_SCALE_MAX) pcp.freeCount += 1 << order;
   const high = nrPcpHigh(pcp, zone, batch, freeHigh);
-  if (pcp.count >= high) {
+  if (count >= high) {
     freePcppagesBulk(env, zone, pcp, nrPcpFree(pcp, batch, high, freeHigh), pindex);
     // Only after a drain does Linux look whether the zone is back above its high watermark.
     if (zone.belowHigh && zoneWatermarkOk(zone, 0, zone.wmark(WMARK_HIGH), zone.lowmemReserve.length - 1, 0)) zone.belowHigh = false;

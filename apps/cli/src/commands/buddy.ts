@@ -28,7 +28,7 @@ Operations:
   drain                      return per-CPU pages (order-0 caches) to the buddy lists
 
 Examples:
-  mmsim buddy --ram 64M --ops "alloc 3, free 1, drain"                split, then merge back
+  mmsim buddy --ram 64M --ops "drain, alloc 3, free 1, drain"                split, then merge back
         (order 0-3 frees first go to a per-CPU cache, as in Linux; drain returns them)
   mmsim buddy --ram 64M --zone DMA32 --ops "alloc 0 x2048, free 1-2048/2, drain"
         plenty of free memory, yet fewer high-order blocks (fragmentation)`,

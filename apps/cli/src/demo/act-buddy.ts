@@ -4,7 +4,7 @@ import { indent, type Act } from "./act";
 
 export const buddyAct: Act = {
   title: "Zones and the buddy allocator",
-  tryNext: ['mmsim buddy --ram 64M --ops "alloc 3, free 1, drain"', "mmsim boot --cat /proc/zoneinfo"],
+  tryNext: ['mmsim buddy --ram 64M --ops "drain, alloc 3, free 1, drain"', "mmsim boot --cat /proc/zoneinfo"],
   run() {
     const k = Kernel.boot();
     const log = k.dmesg.texts();
@@ -16,10 +16,10 @@ export const buddyAct: Act = {
     s += "Free pages sit in the buddy allocator: per zone, lists of free blocks of 2^order pages,\n";
     s += "order 0 to 10. /proc/buddyinfo counts the blocks on each list:\n\n";
     s += indent(k.cat("/proc/buddyinfo")) + "\n";
-    s += "Allocating 8 pages (order 3) splits an order-10 block: one half of each size goes back on\n";
-    s += "the lists below. Freeing it (after the per-CPU cache is drained) merges the buddies back:\n\n";
+    s += "Allocating 8 pages (order 3) splits the smallest larger free block: one half of each size goes\n";
+    s += "back on the lists below. Freeing it (once the per-CPU cache is drained) merges the buddies back:\n\n";
     const small = Kernel.boot({ ram: 64 * 1024 * 1024 });
-    s += indent(formatBuddySteps(runBuddyOps(small, parseBuddyOps("alloc 3, free 1, drain")), { zone: "DMA32" })) + "\n";
+    s += indent(formatBuddySteps(runBuddyOps(small, parseBuddyOps("drain, alloc 3, free 1, drain")), { zone: "DMA32" })) + "\n";
     s += "Fragmentation: allocate single pages until the allocator stops at the watermark, then\n";
     s += "free every other one. Half of them are free again, yet no two of them are buddies, so they\n";
     s += "cannot merge into anything larger than order 0:\n\n";
