@@ -68,7 +68,7 @@ export async function run() {
         await t.fn({
           page,
           url: server.url,
-          goto: async (p, waitUntil = "load") => {
+          goto: async (p, waitUntil = "networkidle") => {
             const res = await page.goto(server.url + p, { waitUntil });
             if (!res || res.status() !== 200) throw new Error(`GET ${p}: status ${res?.status()}`);
             return res;

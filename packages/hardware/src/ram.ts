@@ -16,8 +16,7 @@
 //   - a free slot's bytes are never read (they are zeroed when handed out again).
 import { BUG, PAGE_SIZE as BASE_PAGE_SIZE } from "@mmsim/base";
 
-/** module-local copy: every access reads it, and an imported binding is a load through a cell */
-const PAGE_SIZE = BASE_PAGE_SIZE;
+const PAGE_SIZE = BASE_PAGE_SIZE; // module-local: an imported binding is a load through a cell per use
 
 const FRAMES_PER_DIR = 512;
 const DIR_SHIFT = 9;

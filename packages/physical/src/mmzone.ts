@@ -102,7 +102,7 @@ export class Zone {
   presentPages = 0;
   managedPages = 0;
   /** _watermark[WMARK_MIN..WMARK_PROMO] */
-  readonly watermark = new Float64Array(NR_WMARK);
+  readonly watermark = new Int32Array(NR_WMARK);
   watermarkBoost = 0;
   /** lowmem_reserve[j]: pages kept back from allocations whose highest zone idx is j */
   lowmemReserve: number[] = [];

@@ -161,11 +161,12 @@ export function zoneWatermarkOk(zone: Zone, order: number, mark: number, highest
 export function zoneWatermarkFast(zone: Zone, order: number, mark: number, highestIdx: number, allocFlags: number): boolean {
   const free = zone.nrFreePages;
   if (order === 0) {
+    // Fast check for order-0 only: free pages minus the reserves this request may not use.
     let reserved = 0;
-    if (!(allocFlags & ALLOC_RESERVES)) reserved += zone.nrFreeHighatomic;
+    if (!(allocFlags & ALLOC_RESERVES)) reserved = zone.nrFreeHighatomic;
     if (!(allocFlags & ALLOC_CMA)) reserved += zone.nrFreeCma;
-    const usable = free - Math.min(free, reserved);
-    if (usable > mark + (zone.lowmemReserve[highestIdx] ?? 0)) return true;
+    const usable = reserved < free ? free - reserved : 0;
+    if (usable > mark + zone.lowmemReserve[highestIdx]) return true;
   }
   if (zoneWatermarkOk(zone, order, mark, highestIdx, allocFlags, free)) return true;
   if (order === 0 && allocFlags & ALLOC_MIN_RESERVE && zone.watermarkBoost && (allocFlags & 3) === WMARK_MIN) {
