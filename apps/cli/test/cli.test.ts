@@ -128,8 +128,8 @@ describe("mmsim walk", () => {
     expect(out).toMatch(/^\s+VA\[47:39\]\s+VA\[38:30\]\s+VA\[29:21\]\s+VA\[20:12\]\s+VA\[11:0\]$/m);
     expect(out).toMatch(/^\s+PGD\s+PUD\s+PMD\s+PTE\s+offset$/m);
     expect(out).toMatch(/^\s+254\s+72\s+418\s+359\s+0xabc$/m);
-    expect(out).toMatch(/^  PGD index 254: entry at 0x[0-9a-f]{12} = 0x[0-9a-f]{16}  \[P RW US\b/m);
-    expect(out).toMatch(/^  PTE index 359: entry at 0x[0-9a-f]{12} = 0x8[0-9a-f]{15}  \[P RW US A( D)? NX\] → page/m);
+    expect(out).toMatch(/^ {2}PGD index 254: entry at 0x[0-9a-f]{12} = 0x[0-9a-f]{16} {2}\[P RW US\b/m);
+    expect(out).toMatch(/^ {2}PTE index 359: entry at 0x[0-9a-f]{12} = 0x8[0-9a-f]{15} {2}\[P RW US A( D)? NX\] → page/m);
     expect(out).toContain("1st access: TLB miss, page walk read 4 entries");
     expect(out).toContain("2nd access: TLB hit");
     expect(out).toContain("TLB counters: 1 hit, 1 miss");

@@ -88,3 +88,17 @@ describe("boot caches against the 6.18 reference /proc/slabinfo (2 CPUs)", () =>
     expect(names.slice(-4)).toEqual(["kmalloc-192", "kmalloc-96", "kmem_cache_node", "kmem_cache"]);
   });
 });
+
+describe("min_partial and cpu_partial (mm/slub.c set_min_partial, set_cpu_partial; /sys/kernel/slab on 6.18)", () => {
+  test("kmalloc-8..2k keep 5 partial slabs, kmalloc-4k/8k and task_struct 6; cpu_partial 120/52/24/6 by size", () => {
+    const m = testMachine();
+    const ka = KernelAlloc.boot({ phys: m.phys, ram: m.ram, nrCpus: 2 });
+    const get = (n: string) => {
+      const c = ka.cache(n) as unknown as { minPartial: number; cpuPartial: number };
+      return [c.minPartial, c.cpuPartial];
+    };
+    expect(["kmalloc-8", "kmalloc-64", "kmalloc-192", "kmalloc-256", "kmalloc-1k", "kmalloc-2k", "kmalloc-4k", "kmalloc-8k", "task_struct"].map(get)).toEqual([
+      [5, 120], [5, 120], [5, 120], [5, 52], [5, 24], [5, 24], [6, 6], [6, 6], [6, 6],
+    ]);
+  });
+});

@@ -352,9 +352,10 @@ export class KernelAlloc {
     });
   }
 
-  /** Checks every invariant of the slab allocator. */
+  /** Checks every invariant of the slab allocator and of vmalloc. */
   verify(): void {
     this.slab.verify();
+    this.vm.verify();
   }
 }
 

@@ -32,7 +32,8 @@ export interface SlubOptions {
   freelistHardened?: boolean;
   rng: Rng;
   clock: Clock;
-  trace: TraceBus | null;
+  /** unused by SLUB itself (KernelAlloc emits the kmem tracepoints); kept for callers that pass one */
+  trace?: TraceBus | null;
   printk: Printk;
   /** PAGE_OFFSET as a canonical tail, and the VA width (48 or 57) */
   pageOffset: number;
@@ -55,14 +56,12 @@ export abstract class SlubSlabs {
   reclaimablePages = 0;
   unreclaimablePages = 0;
   protected readonly nrNodes: number;
-  protected readonly trace: TraceBus | null;
   abstract readonly debugger: SlubDebug;
 
   constructor(readonly opts: SlubOptions) {
     this.meta = new SlabMeta(Math.max(opts.phys.maxPfn, opts.ram.maxPfn));
     this.fp = new FreePointers(opts.ram, opts.pageOffset, opts.vaBits, opts.freelistHardened ?? false);
     this.nrNodes = opts.nrNodes ?? 1;
-    this.trace = opts.trace;
   }
 
   get ram(): Memory {

@@ -26,6 +26,7 @@ describe("vmalloc areas", () => {
     expect(Math.floor(pte.lo / 4096)).toBe(ka.vm.findVmArea(a)!.pages[0]);
     const guard = lookupPte(m.ram, ka.vm.pgd, a + 4096, 4)!;
     expect([guard.lo, guard.hi]).toEqual([0, 0]);
+    ka.verify();
   });
 
   test("kernel page tables: PGD plus 64 preallocated PUD pages at boot, PMD and PTE pages on the first vmalloc", () => {
@@ -70,8 +71,10 @@ describe("vmalloc areas", () => {
     const va = ka.vmap(pfns, "map_it+0x5/0x10");
     expect(ka.vmallocinfo()).toBe("0xffffc90000000000-0xffffc90000003000   12288 map_it+0x5/0x10 vmap\n");
     expect(Math.floor(lookupPte(m.ram, ka.vm.pgd, va + 4096, 4)!.lo / 4096)).toBe(pfns[1]);
+    ka.verify();
     ka.vunmap(va);
     expect(m.phys.pages.refCount(pfns[0])).toBe(1);
+    ka.verify();
   });
 
   test("a vmalloc that cannot get its pages fails with 0 and gives everything back", () => {
@@ -97,6 +100,7 @@ describe("lazy purge", () => {
     // Not reused before the purge:
     expect(ka.vmalloc(4096)).toBe(a + 8192);
     expect(log).toEqual([]);
+    ka.verify();
     expect(ka.vm.purgeLazy()).toBe(1);
     expect(log).toEqual(["invlpg c90000000000", "invlpg c90000001000"]);
     expect(ka.vmalloc(4096)).toBe(a);
@@ -120,6 +124,7 @@ describe("lazy purge", () => {
     expect(ka.vmallocinfo()).toBe("");
     expect(ka.vmalloc(4096)).toBe(first);
     expect(ka.vm.freeRanges().length).toBe(1);
+    ka.verify();
   });
 
   test("hashed %pK pointers print as 0x00000000 and eight hex digits", () => {

@@ -5,6 +5,7 @@
 // Freed areas are unmapped at once but their address range is purged lazily: only when
 // lazy_max_pages of freed area has piled up (or an allocation finds no room) is the kernel
 // TLB flushed once for all of them and the ranges returned to the free space.
+// Invariants: see vmalloc-verify.ts (checked by verify()).
 // Not modelled: huge vmalloc (PMD mappings), per-CPU vmap blocks (vm_map_ram), vmap nodes,
 // KASAN shadow, ioremap, the augmented rbtree (a sorted array gives the same first fit).
 //
@@ -19,6 +20,7 @@ import { _KERNPG_TABLE, _PAGE_PRESENT, lookupPte, newPteRef, PAGE_KERNEL, PMD_SI
 import type { PagingLevels, Ram, X86Layout } from "@mmsim/hardware";
 import type { PageAllocator } from "./internal/deps";
 import { fls } from "./slub-layout";
+import { verifyVmalloc } from "./vmalloc-verify";
 
 const TWO_32 = 4294967296;
 
@@ -398,6 +400,11 @@ export class Vmalloc {
     this.lazyPages = 0;
     this.purges++;
     return n;
+  }
+
+  /** Checks the invariants listed in vmalloc-verify.ts; throws Bug on the first broken one. */
+  verify(): void {
+    verifyVmalloc(this, this.opts.ram, this.opts.layout);
   }
 
   /** flush_tlb_kernel_range (arch/x86/mm/tlb.c): page by page up to the ceiling, else everything. */

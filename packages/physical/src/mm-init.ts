@@ -224,34 +224,52 @@ export function bootMemory(input: BootInput): BootState {
     });
   }
 
-  // memmap_init(): every struct page starts reserved, refcount 1, with node and zone bits;
-  // pageblocks start MIGRATE_MOVABLE.
-  pages.refcount.fill(1);
-  pages.flags.fill(1 << PG_reserved);
+  // memmap_init(): every struct page gets its node and zone bits; pages that do not reach the
+  // buddy allocator (holes, memblock reservations) stay PG_reserved with refcount 1.
+  // Pageblocks start MIGRATE_MOVABLE. Each array is written once, in bulk (the buffer starts
+  // zeroed: refcount 0 and no flags is already the state of a free page).
   for (const node of nodes) {
     for (const z of node.zones) {
       if (!z.spannedPages) continue;
-      const bitsv = (zoneBits(z) | (1 << PG_reserved)) >>> 0;
+      const bitsv = zoneBits(z);
       forEachIdxRange(pages, z.zoneStartPfn, z.zoneEndPfn, (a, b) => pages.flags.fill(bitsv, a, b));
     }
+  }
+  const free = mb.freeRanges().map((f) => ({ nid: f.nid, start: Math.ceil(f.base / PAGE_SIZE), end: Math.floor(f.end / PAGE_SIZE) })).filter((f) => f.end > f.start);
+  const reserve = (a: number, b: number): void => {
+    const { flags, refcount } = pages;
+    forEachIdxRange(pages, a, b, (x, y) => {
+      refcount.fill(1, x, y);
+      for (let j = x; j < y; j++) flags[j] = (flags[j] | (1 << PG_reserved)) >>> 0;
+    });
+  };
+  let cursor = 0;
+  for (const f of free) {
+    if (f.start > cursor) reserve(cursor, f.start);
+    cursor = Math.max(cursor, f.end);
+  }
+  if (cursor < maxPfn) reserve(cursor, maxPfn);
+  // struct pages past the end of memory in the last section are reserved as well
+  const tail = maxPfn % PAGES_PER_SECTION;
+  if (tail) {
+    const i = pages.idx(maxPfn - 1) + 1;
+    const e = i - tail + PAGES_PER_SECTION;
+    pages.refcount.fill(1, i, e);
+    pages.flags.fill(1 << PG_reserved, i, e);
   }
   pages.pageblockMt.fill(MIGRATE_MOVABLE);
 
   // memblock_free_all(): free ranges go to the buddy lists in max-order aligned blocks.
-  const zoneOf = (nid: number, pfn: number): Zone => nodes[nid].zones.find((z) => z.spans(pfn))!;
-  for (const f of mb.freeRanges()) {
-    let start = Math.ceil(f.base / PAGE_SIZE);
-    const end = Math.floor(f.end / PAGE_SIZE);
+  for (const f of free) {
+    let start = f.start;
+    const end = f.end;
     while (start < end) {
       let order = start === 0 ? MAX_PAGE_ORDER : Math.min(MAX_PAGE_ORDER, ctz(start));
       while (start + (1 << order) > end) order--;
-      const zone = zoneOf(f.nid, start);
-      const i = pages.idx(start);
+      const zone = zoneOf(nodes[f.nid], start);
       const n = 1 << order;
-      pages.flags.fill(zoneBits(zone), i, i + n);
-      pages.refcount.fill(0, i, i + n);
       zone.managedPages += n;
-      freeOnePage(zone, i, order, MIGRATE_MOVABLE, true);
+      freeOnePage(zone, pages.idx(start), order, MIGRATE_MOVABLE, true);
       start += n;
     }
   }
@@ -274,19 +292,20 @@ export function bootMemory(input: BootInput): BootState {
   return { memblock: mb, pages, nodes, maxPfn, zoneTypes, archZoneRanges, zoneMovablePfn: zmp, memmapPages, cpuToNode, log };
 }
 
+/** The zone of `node` spanning pfn (free memory is always inside one). */
+function zoneOf(node: Pglist, pfn: number): Zone {
+  for (const z of node.zones) if (z.spans(pfn)) return z;
+  throw new Error(`pfn ${pfn} is in no zone of node ${node.nid}`);
+}
+
 /** The node and zone bits of page->flags for pages of `z`. */
 function zoneBits(z: Zone): number {
   return ((z.nid << NODES_PGSHIFT) | (z.type << ZONES_PGSHIFT)) >>> 0;
 }
 
-/** Count of trailing zero bits (__ffs) of a positive integer below 2^53. */
+/** Count of trailing zero bits (__ffs) of a positive pfn (< 2^32). */
 function ctz(v: number): number {
-  let n = 0;
-  while (v % 2 === 0) {
-    v /= 2;
-    n++;
-  }
-  return n;
+  return 31 - Math.clz32((v & -v) >>> 0);
 }
 
 /** Calls fn(a, b) with the page-index ranges covering pfns [start, end) that have a mem_map. */

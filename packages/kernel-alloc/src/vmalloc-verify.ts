@@ -1,0 +1,55 @@
+// verify() for vmalloc: recounts the vmalloc space and the kernel page table from scratch.
+//
+// Invariants:
+//   - busy areas, lazily freed ranges and free ranges are page-aligned, lie in
+//     [VMALLOC_START, VMALLOC_END), never overlap, and together cover the whole range;
+//   - free ranges are sorted and merged (no two touch); busy areas are sorted by address;
+//   - every page of a busy area is mapped by a present PTE to its pfn, and its guard page
+//     (unless VM_NO_GUARD) is not mapped;
+//   - nrVmallocPages equals the pages of VM_ALLOC areas; lazyPages equals the lazy ranges' pages.
+import { BUG, PAGE_SIZE } from "@mmsim/base";
+import { _PAGE_PRESENT, lookupPte } from "@mmsim/hardware";
+import type { Ram, X86Layout } from "@mmsim/hardware";
+import type { LazyArea, VmStruct } from "./vmalloc";
+import { VM_ALLOC, VM_NO_GUARD } from "./vmalloc";
+
+export interface VmallocState {
+  readonly busy: readonly VmStruct[];
+  readonly lazy: readonly LazyArea[];
+  readonly pgd: number;
+  readonly levels: 4 | 5;
+  readonly nrVmallocPages: number;
+  readonly lazyPages: number;
+  freeRanges(): [number, number][];
+}
+
+export function verifyVmalloc(v: VmallocState, ram: Ram, layout: X86Layout): void {
+  const fn = "vmalloc.verify";
+  const free = v.freeRanges();
+  for (let i = 1; i < free.length; i++) if (free[i - 1][1] >= free[i][0]) BUG(fn, `free ranges ${i - 1} and ${i} overlap or touch`);
+  for (let i = 1; i < v.busy.length; i++) if (v.busy[i - 1].addr >= v.busy[i].addr) BUG(fn, "busy areas out of order");
+  const spans: [number, number][] = [...free, ...v.busy.map((b): [number, number] => [b.addr, b.addr + b.size]), ...v.lazy.map((l): [number, number] => [l.start, l.end])];
+  spans.sort((a, b) => a[0] - b[0]);
+  let at = layout.VMALLOC_START;
+  for (const [s, e] of spans) {
+    if (s % PAGE_SIZE || e % PAGE_SIZE || e <= s) BUG(fn, `range 0x${s.toString(16)}-0x${e.toString(16)} is not page-aligned`);
+    if (s !== at) BUG(fn, s < at ? `ranges overlap at 0x${s.toString(16)}` : `0x${at.toString(16)}-0x${s.toString(16)} is in no list`);
+    at = e;
+  }
+  if (at !== layout.VMALLOC_END) BUG(fn, `vmalloc space ends at 0x${at.toString(16)}, not VMALLOC_END`);
+  let pages = 0;
+  for (const vm of v.busy) {
+    if (vm.flags & VM_ALLOC) pages += vm.pages.length;
+    vm.pages.forEach((pfn, i) => {
+      const r = lookupPte(ram, v.pgd, vm.addr + i * PAGE_SIZE, v.levels);
+      if (!r || !(r.lo & _PAGE_PRESENT) || Math.floor(r.lo / PAGE_SIZE) + (r.hi & 0xfffff) * 1048576 !== pfn) BUG(fn, `page ${i} of area 0x${vm.addr.toString(16)} is not mapped to pfn ${pfn}`);
+    });
+    if (!(vm.flags & VM_NO_GUARD)) {
+      const g = lookupPte(ram, v.pgd, vm.addr + vm.size - PAGE_SIZE, v.levels);
+      if (g && g.lo & _PAGE_PRESENT) BUG(fn, `guard page of area 0x${vm.addr.toString(16)} is mapped`);
+    }
+  }
+  if (pages !== v.nrVmallocPages) BUG(fn, `VmallocUsed ${v.nrVmallocPages} pages but ${pages} counted`);
+  const lazy = v.lazy.reduce((t, l) => t + (l.end - l.start) / PAGE_SIZE, 0);
+  if (lazy !== v.lazyPages) BUG(fn, `vmap_lazy_nr ${v.lazyPages} but ${lazy} pages queued`);
+}

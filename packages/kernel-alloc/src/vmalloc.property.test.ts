@@ -1,0 +1,61 @@
+// Random vmalloc/vfree/vmap/vunmap/purge sequences with verify() after each step; at the end
+// every page comes back to the buddy allocator except the kernel page-table pages the run
+// added (Linux never frees those for the vmalloc range either).
+import { describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { GFP_KERNEL } from "@mmsim/physical";
+import { bootKa } from "../test/boot";
+
+type Op = { kind: "vmalloc"; pages: number } | { kind: "vmap"; pages: number } | { kind: "free"; pick: number } | { kind: "purge" };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant("vmalloc" as const), pages: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ kind: fc.constant("vmap" as const), pages: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ kind: fc.constant("free" as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant("purge" as const) }),
+);
+
+describe("vmalloc under random operations", () => {
+  test("verify() holds after every step and everything but new page tables returns to the buddy allocator", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const { ka, m } = bootKa({}, 32);
+        const total = () => {
+          m.phys.drainAllPages();
+          return m.phys.zones().reduce((t, z) => t + z.nrFreePages, 0);
+        };
+        const before = total();
+        const tablesBefore = ka.vm.pageTablePages;
+        const live: { va: number; owned: number[] }[] = [];
+        for (const o of ops) {
+          if (o.kind === "vmalloc") {
+            const va = ka.vmalloc(o.pages * 4096, GFP_KERNEL, "prop+0x0/0x1");
+            if (va) live.push({ va, owned: [] });
+          } else if (o.kind === "vmap") {
+            const pfns = Array.from({ length: o.pages }, () => m.phys.allocPages(GFP_KERNEL, 0));
+            live.push({ va: ka.vmap(pfns, "prop_map+0x0/0x1"), owned: pfns });
+          } else if (o.kind === "free" && live.length) {
+            const [{ va, owned }] = live.splice(o.pick % live.length, 1);
+            if (owned.length) {
+              ka.vunmap(va);
+              for (const pfn of owned) m.phys.freePages(pfn, 0);
+            } else ka.vfree(va);
+          } else if (o.kind === "purge") ka.vm.purgeLazy();
+          ka.verify();
+        }
+        for (const { va, owned } of live) {
+          if (owned.length) {
+            ka.vunmap(va);
+            for (const pfn of owned) m.phys.freePages(pfn, 0);
+          } else ka.vfree(va);
+        }
+        ka.vm.purgeLazy();
+        ka.verify();
+        expect(ka.vm.freeRanges()).toEqual([[ka.vm.busy.length ? -1 : 0xc90000000000, 0xe90000000000]]);
+        for (const c of ka.slab.caches) ka.kmemCacheShrink(c);
+        expect(total() + (ka.vm.pageTablePages - tablesBefore)).toBe(before);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
