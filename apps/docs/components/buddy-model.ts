@@ -49,6 +49,8 @@ export interface ZoneView {
   pcp: number;
   /** min / low / high watermarks, in pages */
   wmark: [number, number, number];
+  /** free blocks per migratetype (MIGRATETYPE_NAMES order) and order 0..MAX_PAGE_ORDER */
+  freeLists: number[][];
 }
 
 /** Everything the page shows. */
@@ -159,6 +161,7 @@ export class BuddyDemo {
       zones.push({
         name: z.name, startPfn: z.zoneStartPfn, endPfn: z.zoneEndPfn, managed: z.managedPages, free: z.nrFreePages,
         pcp: z.pcpCount, wmark: [z.minWmark, z.lowWmark, z.highWmark],
+        freeLists: MIGRATETYPE_NAMES.map((_, mt) => z.freeArea.map((a) => a.count[mt])),
       });
     }
     for (const b of this.allocated) state.fill(PFN_ALLOCATED, b.pfn, b.pfn + (1 << b.order));

@@ -118,6 +118,8 @@ export interface WalkView {
   accesses: [AccessView, AccessView];
   /** the CPU's perf-style counters after the two accesses */
   counters: CounterView;
+  /** the TLB's valid entries after the two accesses, one line each */
+  tlbEntries: string[];
 }
 
 /** The CPU's event counts (dTLB for loads and stores, iTLB for instruction fetches). */
@@ -199,6 +201,12 @@ export class PageWalkDemo {
     }
     const ok = first.ok;
     const fetch = access === "exec";
+    const bitsN = vaBits(this.levels);
+    const tlbEntries = cpu.tlb.entries().map((e) => {
+      const size = e.pageSize === GiB1 ? "1 GiB" : e.pageSize === MiB2 ? "2 MiB" : "4 KiB";
+      const attrs = [e.user ? "user" : "kernel", e.writable ? "rw" : "ro", e.nx ? "nx" : "x", e.global ? "global" : "", e.dirty ? "dirty" : ""];
+      return `${size}: VA 0x${formatVa(e.vpn * e.pageSize, bitsN)} → PA ${pa0x(e.pa)} pcid ${e.pcid} ${attrs.filter(Boolean).join(" ")}`;
+    });
     const counters: CounterView = {
       tlbHits: fetch ? cpu.itlbHits : cpu.dtlbHits,
       tlbMisses: fetch ? cpu.itlbMisses : cpu.dtlbMisses,
@@ -238,6 +246,7 @@ export class PageWalkDemo {
       fault: ok ? null : describeErrorCode(first.errorCode),
       accesses: [accesses[0], accesses[1]],
       counters,
+      tlbEntries,
     };
   }
 }

@@ -28,6 +28,10 @@ async function alloc(page, gfp, order) {
   await page.click("#alloc-button");
 }
 
+async function freeRow(page, zone, mt) {
+  return (await page.locator(`#free-lists tr[data-zone="${zone}"][data-mt="${mt}"] td.num`).allTextContents()).map(Number);
+}
+
 async function zoneCell(page, zone, cls) {
   return (await page.locator(`#zone-table tr[data-zone="${zone}"] .${cls}`).textContent()).trim();
 }
@@ -41,6 +45,10 @@ test("buddy: boot state, split on alloc, per-CPU frees, merge on drain — exact
   // order-10 Movable block and splits it: one block left at each order 0..9.
   await alloc(page, "GFP_KERNEL", 0);
   assert.deepEqual(await buddyinfo(page), [DMA_BOOT, line("DMA32", [1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2])]);
+  // The claimed block's two pageblocks became Unmovable, so the split-off halves sit on the
+  // Unmovable lists; the untouched Movable order-9 and two order-10 blocks stay Movable.
+  assert.deepEqual(await freeRow(page, "DMA32", "Unmovable"), [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
+  assert.deepEqual(await freeRow(page, "DMA32", "Movable"), [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
 
   // A movable order-3 request splits the Movable order-9 block: 9 → 8, 7, 6, 5, 4, 3 (+ the one taken).
   await alloc(page, "GFP_HIGHUSER_MOVABLE", 3);

@@ -50,6 +50,7 @@ async function readView(page) {
       access2: document.querySelector("#tlb-access-2")?.getAttribute("data-hit"),
       access2Text: text("#tlb-access-2"),
       counters: text("#tlb-counters"),
+      tlbEntries: [...document.querySelectorAll("#tlb-entries li")].map((li) => li.textContent.trim()),
       error: text("#walk-error"),
     };
   });
@@ -98,6 +99,10 @@ test("page walk: first access misses the TLB and walks 4 entries, the second hit
   assert.equal(v.access2Text, "access 2: TLB hit, no walk → 0x00005b0d6123");
   // 4 entries × 25 cycles (PAGE_WALK_LEVEL_CYCLES) + 1 cycle for the hit (TLB_HIT_CYCLES)
   assert.equal(v.counters, "counters: dTLB hits=1 misses=1 page_walks=1 page_faults=0 cycles=101");
+  // the one TLB entry the first access filled: PAGE_SHARED leaf → user, writable, no-execute, not yet dirty
+  assert.deepEqual(await page.locator("#tlb-entries li").allTextContents(), [
+    "4 KiB: VA 0x00007ffffffde000 → PA 0x00005b0d6000 pcid 0 user rw nx",
+  ]);
 });
 
 test("page walk: a 2 MiB PMD leaf (PS) ends the walk at the PMD with a 21-bit offset", async ({ page, goto }) => {
@@ -125,6 +130,10 @@ test("page walk: the 1 GiB direct-map leaf at ffff888000000000 is a kernel (supe
     row("offset", "VA[29:0]", "0x12345678", "", "", "", ""),
   ]);
   assert.equal(v.result, "Result: physical address 0x000012345678 (in a 1 GiB page)");
+  // PAGE_KERNEL sets D and G: the cached translation is global and already dirty
+  assert.deepEqual(await page.locator("#tlb-entries li").allTextContents(), [
+    "1 GiB: VA 0xffff888000000000 → PA 0x000000000000 pcid 0 kernel rw nx global dirty",
+  ]);
 });
 
 test("page walk: 5-level paging walks PGD VA[56:48] → P4D → PUD for ff11000012345678", async ({ page, goto }) => {
@@ -157,6 +166,7 @@ test("page walk: an unmapped address stops at the empty PGD entry with a not-pre
   assert.equal(v.access2, "miss");
   // a failed walk fills nothing: both accesses walk (1 entry, 25 cycles) and fault (600 cycles)
   assert.equal(v.counters, "counters: dTLB hits=0 misses=2 page_walks=2 page_faults=2 cycles=1250");
+  assert.deepEqual(await page.locator("#tlb-entries li").allTextContents(), ["TLB: no entry (a failed walk fills nothing)"]);
 });
 
 test("page walk: writing the read-only text page and executing the NX stack are permission faults", async ({ page, goto }) => {
@@ -239,5 +249,6 @@ test("page walk: the browser renders exactly the views the model computes in Nod
     const k = want.access === "exec" ? "iTLB" : "dTLB";
     const cv = want.counters;
     assert.equal(got.counters, `counters: ${k} hits=${cv.tlbHits} misses=${cv.tlbMisses} page_walks=${cv.pageWalks} page_faults=${cv.pageFaults} cycles=${cv.cycles}`, label);
+    assert.deepEqual(got.tlbEntries, want.tlbEntries.length ? want.tlbEntries : ["TLB: no entry (a failed walk fills nothing)"], label);
   }
 });

@@ -63,7 +63,7 @@ describe("calculate_order (mm/slub.c)", () => {
 
 describe("boot caches against the 6.18 reference /proc/slabinfo (2 CPUs)", () => {
   const real = new Map<string, string>();
-  for (const line of readFileSync(new URL("../../../../shared/reference/real-proc/slabinfo.txt", import.meta.url), "utf8").split("\n").slice(2)) {
+  for (const line of readFileSync(new URL("../../../reference/real-proc/slabinfo.txt", import.meta.url), "utf8").split("\n").slice(2)) {
     const f = line.trim().split(/\s+/);
     if (f.length > 5) real.set(f[0], `${f[3]} ${f[4]} ${f[5]}`);
   }

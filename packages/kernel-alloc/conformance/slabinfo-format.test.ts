@@ -6,7 +6,7 @@ import { formatSlabinfoRow, SLABINFO_HEADER } from "../src/slab-common";
 
 describe("/proc/slabinfo rows", () => {
   test("the row format reproduces the reference machine's lines byte for byte", () => {
-    const lines = readFileSync(new URL("../../../../shared/reference/real-proc/slabinfo.txt", import.meta.url), "utf8").split("\n").slice(2).filter(Boolean);
+    const lines = readFileSync(new URL("../../../reference/real-proc/slabinfo.txt", import.meta.url), "utf8").split("\n").slice(2).filter(Boolean);
     for (const line of lines) {
       const f = line.split(/\s+/);
       const row = {
@@ -19,7 +19,7 @@ describe("/proc/slabinfo rows", () => {
   });
 
   test("the header is the reference's two lines", () => {
-    const text = readFileSync(new URL("../../../../shared/reference/real-proc/slabinfo.txt", import.meta.url), "utf8");
+    const text = readFileSync(new URL("../../../reference/real-proc/slabinfo.txt", import.meta.url), "utf8");
     expect(text.startsWith(SLABINFO_HEADER)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 // memblock conformance: the cases of Linux's tools/testing/memblock/tests/basic_api.c
 // (memblock_add_*_check, memblock_reserve_*_check, memblock_remove_*_check and
-// memblock_free_*_check), with the same region addresses and the same expected lists. Cases
+// memblock_free_*_check): the same cases and expected region lists (the add and remove cases
+// with basic_api.c's own addresses). Cases
 // that test C-only limits (PHYS_ADDR_MAX capping, growing the static region array past
 // INIT_MEMBLOCK_REGIONS) become "a region near the top is kept exact" and "many regions".
 import { describe, expect, it } from "vitest";

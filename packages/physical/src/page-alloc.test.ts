@@ -3,7 +3,7 @@ import { Bug, collect, Counters } from "@mmsim/base";
 import { GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, __GFP_COMP, __GFP_NOWARN, __GFP_ZERO } from "./gfp";
 import { PG_lru, PGTY_slab, PGTY_table } from "./page-flags";
 import { ZONE_DMA, ZONE_NORMAL } from "./mmzone";
-import { tiny, twoNodes } from "../test/machines";
+import { tiny, twoNodes, twoSmallNodes } from "../test/machines";
 import { PhysicalMemory } from "./page-alloc";
 
 describe("allocPages / freePages", () => {
@@ -164,5 +164,26 @@ describe("boot input errors", () => {
     expect(() => PhysicalMemory.boot({ memory: [{ base: 0, size: -1, nid: 0 }], nrCpus: 1 })).toThrow(/memory\[0\]\.size/);
     expect(() => PhysicalMemory.boot({ memory: [], nrCpus: 1 })).toThrow(/memory: at least one/);
     expect(() => PhysicalMemory.boot({ memory: [{ base: 0, size: 1 << 30, nid: 0 }], nrCpus: 0 })).toThrow(/nrCpus/);
+  });
+});
+
+describe("vmstatItems", () => {
+  it("sums the zone gauges and NUMA events over zones and reports pgalloc_<zone>/pgfree in pages", () => {
+    const m = twoSmallNodes({ counters: new Counters() });
+    const before = Object.fromEntries(m.vmstatItems());
+    const a = m.allocPages(GFP_KERNEL, 2, 0);
+    const b = m.allocPages(GFP_KERNEL, 0, 1);
+    m.freePages(a, 2);
+    const v = Object.fromEntries(m.vmstatItems());
+    const zones = m.zones();
+    expect(v.nr_free_pages).toBe(zones.reduce((s, z) => s + z.nrFreePages, 0));
+    expect(v.numa_hit).toBe(2);
+    expect(v.numa_local).toBe(1);
+    expect(v.numa_other).toBe(1);
+    expect(v.pgalloc_dma32 + v.pgalloc_dma + v.pgalloc_normal - before.pgalloc_dma32 - before.pgalloc_dma - before.pgalloc_normal).toBe(5);
+    expect(v.pgfree - before.pgfree).toBe(4);
+    expect(v.nr_memmap_boot_pages).toBe(2 * 512);
+    expect(Object.keys(v).slice(0, 2)).toEqual(["nr_free_pages", "nr_free_pages_blocks"]);
+    m.freePages(b, 0);
   });
 });

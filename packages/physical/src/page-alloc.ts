@@ -17,7 +17,7 @@ import { PAGEFLAGS_MASK, PG_active, PG_head, PG_locked, PG_lru, PG_mlocked, PG_p
 import { freeToPcp, rmqueuePcplist, drainPagesZone } from "./pcp";
 import { applyBootSysctls, getSysctl, setSysctl } from "./sysctl";
 import { verifyPhysical } from "./internal/verify";
-import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo } from "./vmstat";
+import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo, vmstatItems } from "./vmstat";
 import type { ZoneinfoProvider } from "./vmstat";
 import type { PhysicalSysctls } from "./watermarks";
 import { zoneWatermarkFast } from "./watermarks";
@@ -385,20 +385,24 @@ export class PhysicalMemory implements BuddyEnv {
   /** free_pages_prepare() + free_frozen_pages(). */
   private freeFrozenPages(i: number, order: number): void {
     const p = this.pages;
-    const flags = p.flags;
+    const { flags, mapcount, refcount } = p;
     const zone = this.zoneByBits[flags[i] >>> 24]!;
     const n = 1 << order;
     if (order > 0 && flags[i] & (1 << PG_head)) p.index[i + 1] = 0;
-    for (let j = i; j < i + n; j++) {
-      const mc = p.mapcount[j];
+    // free_page_is_bad() on every page (as with CONFIG_DEBUG_VM), then the reset; a page type
+    // (slab, table, ...) is cleared here, as 6.12+ does, but a buddy or mapped page is a Bug.
+    // The head's refcount has just dropped to 0; tails must have none.
+    const { private: priv, mapping, index } = p;
+    const end = i + n;
+    for (let j = i; j < end; j++) {
+      const mc = mapcount[j];
       const f = flags[j];
-      // A page type (slab, table, ...) is reset here, as 6.12+ does; a buddy or mapped page is not.
-      if (mc >= 0 || mc === BUDDY_TYPE || (f & CHECK_AT_FREE) !== 0 || (j !== i && p.refcount[j] !== 0)) this.badPage(j, i);
+      if (mc >= 0 || mc === BUDDY_TYPE || (f & CHECK_AT_FREE) !== 0 || refcount[j] !== 0) this.badPage(j, i);
       flags[j] = (f & ~PAGEFLAGS_MASK) >>> 0;
-      p.mapcount[j] = -1;
-      p.private[j] = 0;
-      p.mapping[j] = 0;
-      p.index[j] = 0;
+      mapcount[j] = -1;
+      priv[j] = 0;
+      mapping[j] = 0;
+      index[j] = 0;
     }
     zone.nrAllocated -= n;
     this.counters.values[this.idPgfree] += n;
@@ -454,6 +458,15 @@ export class PhysicalMemory implements BuddyEnv {
   /** /proc/zoneinfo; `extra` supplies counters of higher layers (0 without it). */
   zoneinfo(extra?: ZoneinfoProvider): string {
     return renderZoneinfo(this, extra);
+  }
+
+  /**
+   * The /proc/vmstat items this layer owns, [name, value] in vmstat order: zone counters and
+   * NUMA events summed over zones, nr_memmap_pages/nr_memmap_boot_pages, pgalloc_<zone> and
+   * pgfree. `extra` supplies zone counters of higher layers (nr_zone_*_anon/file, nr_mlock, ...).
+   */
+  vmstatItems(extra?: ZoneinfoProvider): [string, number][] {
+    return vmstatItems(this, extra);
   }
 
   /** debugfs extfrag/extfrag_index. */

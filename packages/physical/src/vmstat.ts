@@ -86,10 +86,7 @@ export function renderZoneinfo(m: PhysicalMemory, provider: ZoneinfoProvider = {
         s += "\n";
         continue;
       }
-      const own: Record<string, number> = {
-        nr_free_pages: z.nrFreePages, nr_free_pages_blocks: freeBlocksPages(z), nr_free_cma: z.nrFreeCma,
-        numa_hit: z.numaHit, numa_miss: z.numaMiss, numa_foreign: z.numaForeign, numa_interleave: z.numaInterleave, numa_local: z.numaLocal, numa_other: z.numaOther,
-      };
+      const own = ownZoneItems(z);
       for (const n of ZONE_ITEMS) s += stat(n, own[n] ?? provider.zoneCounter?.(z, n) ?? 0);
       s += "\n  pagesets";
       z.pcp.forEach((p, cpu) => {
@@ -101,6 +98,41 @@ export function renderZoneinfo(m: PhysicalMemory, provider: ZoneinfoProvider = {
   }
   return s;
 }
+
+/**
+ * The /proc/vmstat items this layer owns, as [name, value] pairs in vmstat order: the zone
+ * counters summed over every zone (nr_free_pages ... nr_free_cma; the LRU-derived ones such as
+ * nr_zone_inactive_anon come from `provider.zoneCounter`, 0 without it), the NUMA events,
+ * nr_memmap_pages / nr_memmap_boot_pages, and the pgalloc_<zone> and pgfree events (the values
+ * in the machine's Counters). The kernel merges them into its /proc/vmstat by name.
+ */
+export function vmstatItems(m: PhysicalMemory, provider: ZoneinfoProvider = {}): [string, number][] {
+  const sums = new Map<string, number>(ZONE_ITEMS.map((n) => [n, 0]));
+  for (const z of m.zones()) {
+    const own = ownZoneItems(z);
+    for (const n of ZONE_ITEMS) sums.set(n, sums.get(n)! + (own[n] ?? provider.zoneCounter?.(z, n) ?? 0));
+  }
+  const out: [string, number][] = ZONE_ITEMS.map((n) => [n, sums.get(n)!]);
+  out.push(["nr_memmap_pages", 0], ["nr_memmap_boot_pages", m.boot.memmapPages]);
+  const c = m.counters;
+  for (const t of m.boot.zoneTypes) {
+    const name = `pgalloc_${PGALLOC_SUFFIX[t]}`;
+    out.push([name, c.has(name) ? c.get(name) : 0]);
+  }
+  out.push(["pgfree", c.get("pgfree")]);
+  return out;
+}
+
+/** The zone counters this layer keeps itself (the rest come from a provider). */
+function ownZoneItems(z: Zone): Record<string, number> {
+  return {
+    nr_free_pages: z.nrFreePages, nr_free_pages_blocks: freeBlocksPages(z), nr_free_cma: z.nrFreeCma,
+    numa_hit: z.numaHit, numa_miss: z.numaMiss, numa_foreign: z.numaForeign, numa_interleave: z.numaInterleave, numa_local: z.numaLocal, numa_other: z.numaOther,
+  };
+}
+
+/** vmstat's pgalloc_<zone> suffix per zone type (i386 HighMem is "high"). */
+const PGALLOC_SUFFIX = ["dma", "dma32", "normal", "high", "movable", "device"];
 
 /** Free-block census of a zone for a given order (fill_contig_page_info). */
 function contigInfo(z: Zone, order: number): { freePages: number; freeBlocksTotal: number; freeBlocksSuitable: number } {

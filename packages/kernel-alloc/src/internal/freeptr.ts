@@ -20,9 +20,10 @@ export interface FreelistKey {
 }
 
 export class FreePointers {
-  private readonly poLo: number;
+  /** low half of PAGE_OFFSET */
+  readonly poLo: number;
   /** high half of PAGE_OFFSET, sign extension included */
-  private readonly poHiExt: number;
+  readonly poHiExt: number;
 
   constructor(
     private readonly ram: Memory,
