@@ -99,6 +99,15 @@ export class Slub extends SlubSlabs {
    */
   alloc(s: KmemCache, gfp: number, origSize = s.objectSize, caller = ""): number {
     const cpu = this.cpu;
+    const obj = s.cpuFreelist[cpu];
+    if (obj === 0 || s.debug || (gfp & __GFP_ZERO) !== 0) return this.allocSlow(s, gfp, origSize, caller, cpu);
+    // The fast path: pop the CPU freelist; the next object's address is read from RAM.
+    s.cpuFreelist[cpu] = this.fp.get(s, obj, s.offset);
+    return obj;
+  }
+
+  /** Everything but a plain pop of the CPU freelist: debug caches, refills, __GFP_ZERO. */
+  private allocSlow(s: KmemCache, gfp: number, origSize: number, caller: string, cpu: number): number {
     let obj = s.cpuFreelist[cpu];
     if (obj !== 0 && !s.debug) {
       s.cpuFreelist[cpu] = this.fp.get(s, obj, s.offset);
@@ -116,14 +125,13 @@ export class Slub extends SlubSlabs {
     if (slot < 0) return false;
     const s = this.byId[this.meta.cache[slot]];
     const cpu = this.cpu;
-    if (slot === s.cpuSlab[cpu] && !s.debug) {
-      const fp = s.cpuFreelist[cpu];
-      if (this.fp.hardened && fp === obj) BUG("set_freepointer", `double free or corruption of 0x${obj.toString(16)} in ${s.name}`);
-      this.fp.set(s, obj, s.offset, fp);
-      s.cpuFreelist[cpu] = obj;
+    if (slot !== s.cpuSlab[cpu] || s.debug || this.fp.hardened) {
+      this.free(s, obj, caller);
       return true;
     }
-    this.free(s, obj, caller);
+    // The fast path: push on the CPU freelist, the old head stored in the object.
+    this.fp.set(s, obj, s.offset, s.cpuFreelist[cpu]);
+    s.cpuFreelist[cpu] = obj;
     return true;
   }
 

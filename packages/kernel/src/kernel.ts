@@ -6,6 +6,7 @@ import { createHardware, e820Usable, formatE820, type Hardware } from "@mmsim/ha
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, PHYSICAL_SYSCTLS, PhysicalMemory, __GFP_ZERO } from "@mmsim/physical";
 import { KernelAlloc } from "@mmsim/kernel-alloc";
 import { renderMeminfo } from "./meminfo";
+import { renderVmstat } from "./vmstat";
 import { checkMachine, DEFAULT_MACHINE, type MachineConfig } from "./config";
 import { Dmesg } from "./dmesg";
 import { Procfs } from "./procfs";
@@ -83,6 +84,7 @@ export class Kernel {
     });
     this.registerKernelAlloc();
     this.procfs.register("/proc/meminfo", () => renderMeminfo(this));
+    this.procfs.register("/proc/vmstat", () => renderVmstat(this));
   }
 
   /** /proc files owned by the slab and vmalloc allocators (mm/slab_common.c, mm/vmalloc.c). */

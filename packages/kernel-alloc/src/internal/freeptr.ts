@@ -38,38 +38,49 @@ export class FreePointers {
 
   /** get_freepointer: the next free object after `obj` (a physical address, 0 = none). */
   get(key: FreelistKey, obj: number, offset: number): number {
+    if (this.hardened) return this.getHardened(key, obj + offset);
     const at = obj + offset;
-    let lo = this.ram.readU32(at);
-    let hi = this.ram.readU32(at + 4);
-    if (this.hardened) {
-      const s = this.poLo + (at >>> 0);
-      const alo = s >>> 0;
-      const ahi = (this.poHiExt + Math.floor(at / TWO_32) + (s >= TWO_32 ? 1 : 0)) >>> 0;
-      lo = (lo ^ key.randomLo ^ bswap32(ahi)) >>> 0;
-      hi = (hi ^ key.randomHi ^ bswap32(alo)) >>> 0;
-    }
-    if (lo === 0 && hi === 0) return 0;
-    return (hi - this.poHiExt) * TWO_32 + lo - this.poLo;
+    const lo = this.ram.readU32(at);
+    const hi = this.ram.readU32(at + 4);
+    return lo === 0 && hi === 0 ? 0 : (hi - this.poHiExt) * TWO_32 + lo - this.poLo;
   }
 
   /** set_freepointer: stores `next` (0 = NULL) in free object `obj`. */
   set(key: FreelistKey, obj: number, offset: number, next: number): void {
     const at = obj + offset;
+    if (this.hardened) {
+      this.setHardened(key, at, next);
+      return;
+    }
+    if (next === 0) {
+      this.ram.writeU32(at, 0);
+      this.ram.writeU32(at + 4, 0);
+      return;
+    }
+    const sum = this.poLo + (next >>> 0);
+    this.ram.writeU32(at, sum >>> 0);
+    this.ram.writeU32(at + 4, (this.poHiExt + Math.floor(next / TWO_32) + (sum >= TWO_32 ? 1 : 0)) >>> 0);
+  }
+
+  /** The halves of the kernel address of the pointer slot at `at`, for the hardening XOR. */
+  private slotHalves(at: number): [number, number] {
+    const sum = this.poLo + (at >>> 0);
+    return [sum >>> 0, (this.poHiExt + Math.floor(at / TWO_32) + (sum >= TWO_32 ? 1 : 0)) >>> 0];
+  }
+
+  private getHardened(key: FreelistKey, at: number): number {
+    const [alo, ahi] = this.slotHalves(at);
+    const lo = (this.ram.readU32(at) ^ key.randomLo ^ bswap32(ahi)) >>> 0;
+    const hi = (this.ram.readU32(at + 4) ^ key.randomHi ^ bswap32(alo)) >>> 0;
+    return lo === 0 && hi === 0 ? 0 : (hi - this.poHiExt) * TWO_32 + lo - this.poLo;
+  }
+
+  private setHardened(key: FreelistKey, at: number, next: number): void {
     let lo = 0;
     let hi = 0;
-    if (next !== 0) {
-      const s = this.poLo + (next >>> 0);
-      lo = s >>> 0;
-      hi = (this.poHiExt + Math.floor(next / TWO_32) + (s >= TWO_32 ? 1 : 0)) >>> 0;
-    }
-    if (this.hardened) {
-      const s = this.poLo + (at >>> 0);
-      const alo = s >>> 0;
-      const ahi = (this.poHiExt + Math.floor(at / TWO_32) + (s >= TWO_32 ? 1 : 0)) >>> 0;
-      lo = (lo ^ key.randomLo ^ bswap32(ahi)) >>> 0;
-      hi = (hi ^ key.randomHi ^ bswap32(alo)) >>> 0;
-    }
-    this.ram.writeU32(at, lo);
-    this.ram.writeU32(at + 4, hi);
+    if (next !== 0) [lo, hi] = this.slotHalves(next);
+    const [alo, ahi] = this.slotHalves(at);
+    this.ram.writeU32(at, (lo ^ key.randomLo ^ bswap32(ahi)) >>> 0);
+    this.ram.writeU32(at + 4, (hi ^ key.randomHi ^ bswap32(alo)) >>> 0);
   }
 }
