@@ -263,10 +263,9 @@ export class KernelAlloc {
   // ---- kmalloc --------------------------------------------------------------------------------
 
   kmalloc(size: number, gfp = GFP_KERNEL, caller = ""): number {
+    if (this.trace === null || !this.trace.on) return this.kmallocs.kmalloc(size, gfp, caller);
     const p = this.kmallocs.kmalloc(size, gfp, caller);
-    if (this.trace !== null && this.trace.on) {
-      this.trace.emit("kmalloc", { call_site: caller, ptr: this.ptr(p), bytes_req: size, bytes_alloc: p > 16 ? this.kmallocs.ksize(p) : 0, gfp_flags: formatGfp(gfp), node: -1 });
-    }
+    this.trace.emit("kmalloc", { call_site: caller, ptr: this.ptr(p), bytes_req: size, bytes_alloc: p > 16 ? this.kmallocs.ksize(p) : 0, gfp_flags: formatGfp(gfp), node: -1 });
     return p;
   }
 
@@ -276,6 +275,8 @@ export class KernelAlloc {
 
   kfree(p: number, caller = ""): void {
     if (this.trace !== null && this.trace.on) this.trace.emit("kfree", { call_site: caller, ptr: this.ptr(p) });
+    // The common case straight to the slab allocator; NULL, ZERO_SIZE_PTR and large ones via kmalloc.ts.
+    if (p > 16 && this.slab.freeObject(p, caller)) return;
     this.kmallocs.kfree(p, caller);
   }
 

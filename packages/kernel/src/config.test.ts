@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { GiB, InputError, MiB } from "@mmsim/base";
+import { inputError } from "../test/input-error";
+import { GiB, MiB } from "@mmsim/base";
 import { DEFAULT_MACHINE, parseMachineConfig, parseSysctlAssignment } from "./config";
 
-function problem(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e.message;
-    throw e;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("machine config", () => {
   it("defaults to an 8 GiB, 2-CPU, 1-node, 4-level x86_64 machine with SLUB", () => {
@@ -30,26 +22,26 @@ describe("machine config", () => {
   });
 
   it("names the field and what was expected on bad input", () => {
-    expect(problem(() => parseMachineConfig({ ram: "8XB" }))).toBe(
+    expect(inputError(() => parseMachineConfig({ ram: "8XB" }))).toBe(
       'machine.ram: invalid size "8XB": expected a number with an optional unit, like 4096, 0x1000, 512M or 4GiB',
     );
-    expect(problem(() => parseMachineConfig({ cpus: 0 }))).toBe("machine.cpus: expected a whole number from 1 to 64, got 0");
-    expect(problem(() => parseMachineConfig({ paging: 3 }))).toBe("machine.paging: expected one of 4, 5, got 3");
-    expect(problem(() => parseMachineConfig({ rams: "1G" }))).toBe(
+    expect(inputError(() => parseMachineConfig({ cpus: 0 }))).toBe("machine.cpus: expected a whole number from 1 to 64, got 0");
+    expect(inputError(() => parseMachineConfig({ paging: 3 }))).toBe("machine.paging: expected one of 4, 5, got 3");
+    expect(inputError(() => parseMachineConfig({ rams: "1G" }))).toBe(
       "machine.rams: unknown field; expected one of: ram, cpus, nodes, swap, paging, arch, kernelcore, movablecore, allocator, slub_debug, sysctl",
     );
-    expect(problem(() => parseMachineConfig({ ram: "16M" }))).toBe("machine.ram: expected a RAM size from 32MiB to 256GiB, got 16777216 bytes");
-    expect(problem(() => parseMachineConfig({ ram: "256M", nodes: 4 }))).toBe(
+    expect(inputError(() => parseMachineConfig({ ram: "16M" }))).toBe("machine.ram: expected a RAM size from 32MiB to 256GiB, got 16777216 bytes");
+    expect(inputError(() => parseMachineConfig({ ram: "256M", nodes: 4 }))).toBe(
       "machine.nodes: expected at most 2 nodes for 256MiB of RAM (each node needs at least 128MiB)",
     );
-    expect(problem(() => parseMachineConfig({ arch: "i386", ram: "8G" }))).toBe(
+    expect(inputError(() => parseMachineConfig({ arch: "i386", ram: "8G" }))).toBe(
       "machine.ram: expected a RAM size from 32MiB to 4GiB (i386 without PAE), got 8589934592 bytes",
     );
   });
 
   it("parses key=value sysctl assignments and rejects anything else", () => {
     expect(parseSysctlAssignment("vm.min_free_kbytes=20000")).toEqual(["vm.min_free_kbytes", "20000"]);
-    expect(problem(() => parseSysctlAssignment("vm.min_free_kbytes"))).toBe(
+    expect(inputError(() => parseSysctlAssignment("vm.min_free_kbytes"))).toBe(
       'invalid --sysctl "vm.min_free_kbytes": expected key=value, like vm.min_free_kbytes=20000',
     );
   });

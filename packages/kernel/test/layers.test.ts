@@ -1,17 +1,8 @@
 // The physical and kernel-alloc layers as a scenario drives them through the kernel.
 import { describe, expect, it } from "vitest";
-import { InputError } from "@mmsim/base";
+import { inputError } from "./input-error";
 import { Kernel, loadScenario, runScenario } from "../src/index";
 
-function inputError(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e.message;
-    throw e;
-  }
-  throw new Error("expected an InputError");
-}
 
 const outputs = (text: string) => runScenario(loadScenario(text, "s.yaml")).results.map((r) => r.output);
 

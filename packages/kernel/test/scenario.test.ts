@@ -1,18 +1,10 @@
 // Cross-layer scenario tests: the runner's contract (whole file checked before anything runs,
 // errors with file:line: field, same seed → same output).
 import { describe, expect, it } from "vitest";
+import { inputError } from "./input-error";
 import { InputError } from "@mmsim/base";
 import { Kernel, formatResults, loadScenario, runScenario } from "../src/index";
 
-function inputError(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e.message;
-    throw e;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("scenario runner", () => {
   it("runs cat and sysctl steps, echoing each command", () => {
