@@ -18,20 +18,42 @@ import type { PagingLevels } from "./pgtable";
 import type { CostModel } from "./cost";
 import type { Cpu } from "./cpu";
 import type { Access, WalkResult } from "./walk";
-import { CR4_SMAP, CR4_SMEP, CR0_WP, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE, walkPageTable } from "./walk";
+import {
+  CR4_SMAP, CR4_SMEP, CR0_WP, RIGHT_DIRTY, RIGHT_NX, RIGHT_USER, RIGHT_WRITABLE, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE, walkPageTable,
+} from "./walk";
 
 // Module-local copies of the bits the hit path tests (an imported binding is a load through a
 // module cell on every use; see walk.ts).
-const WRITE = X86_PF_WRITE, USER = X86_PF_USER, INSTR = X86_PF_INSTR, WP = CR0_WP, SMEP = CR4_SMEP, SMAP = CR4_SMAP;
+const INSTR = X86_PF_INSTR, USER = X86_PF_USER;
+/** The access bits the rights depend on: X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR. */
+const ACC_BITS = X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR;
 
 export class Mmu {
+  // The hit path's inputs, precomputed (CostModel and Clock fields are readonly):
+  /** cost.tlbHit */
+  private readonly hitCycles: number;
+  /** clock.advanceCycles(cost.tlbHit) as a constant: the same double, without a division per hit */
+  private readonly hitNs: number;
+  /**
+   * The TLB rights check as one table: for index (acc & ACC_BITS) | (pagingFlags << 5), the
+   * entry's flags f allow the access iff (f & r) === r >>> 8, where r = rights[index] (low byte:
+   * flags that matter, next byte: the values they need). See rightsRule.
+   */
+  private readonly rights = new Int32Array(256);
+
   constructor(
     readonly ram: Ram,
     readonly levels: PagingLevels,
     readonly cost: CostModel,
     /** when given, translations advance it by the cycles they cost */
     readonly clock: Clock | null = null,
-  ) {}
+  ) {
+    this.hitCycles = cost.tlbHit;
+    this.hitNs = clock === null ? 0 : (cost.tlbHit * 1e9) / clock.cpuHz;
+    for (let pf = 0; pf < 8; pf++) {
+      for (let acc = 0; acc <= ACC_BITS; acc++) if ((acc & ACC_BITS) === acc) this.rights[acc | (pf << 5)] = rightsRule(acc, pf);
+    }
+  }
 
   /**
    * Translates `va` for `access` (ACCESS_READ / ACCESS_WRITE / ACCESS_EXEC; the USER bit is
@@ -42,11 +64,15 @@ export class Mmu {
   translate(cpu: Cpu, va: number, access: Access, out: WalkResult): boolean {
     // The TLB-hit path, kept small so that callers can inline it; everything else is in miss().
     const acc = cpu.mode === "user" ? access | USER : access;
-    if (!cpu.tlb.lookup(va, out)) return this.miss(cpu, va, acc, out, false);
-    if (!rightsAllow(out, acc, cpu.pagingFlags)) return this.miss(cpu, va, acc, out, true);
+    const f = cpu.tlb.probe(va, out);
+    if (f === 0) return this.miss(cpu, va, acc, out, false);
+    const r = this.rights[(acc & ACC_BITS) | (cpu.pagingFlags << 5)];
+    if ((f & r) !== r >>> 8) return this.miss(cpu, va, acc, out, true);
     if ((acc & INSTR) !== 0) cpu.itlbHits++;
     else cpu.dtlbHits++;
-    this.charge(cpu, this.cost.tlbHit);
+    cpu.cycles += this.hitCycles;
+    const clock = this.clock;
+    if (clock !== null) clock.ns += this.hitNs;
     return true;
   }
 
@@ -73,24 +99,36 @@ export class Mmu {
       cpu.lastFaultCode = out.errorCode;
       cycles += this.cost.faultEntryExit;
     }
-    this.charge(cpu, cycles);
-    return ok;
-  }
-
-  private charge(cpu: Cpu, cycles: number): void {
     cpu.cycles += cycles;
     if (this.clock !== null) this.clock.advanceCycles(cycles);
+    return ok;
   }
 }
 
-/** Whether cached rights allow `acc` (same rules as the walk; a write also needs D set). */
-function rightsAllow(e: WalkResult, acc: number, flags: number): boolean {
-  const write = (acc & WRITE) !== 0;
-  const fetch = (acc & INSTR) !== 0;
-  if (write && !e.dirty) return false;
-  if ((acc & USER) !== 0) return e.user && (!write || e.writable) && (!fetch || !e.nx);
-  if (write && !e.writable && (flags & WP) !== 0) return false;
-  if (fetch && e.nx) return false;
-  if (e.user && ((fetch && (flags & SMEP) !== 0) || (!fetch && (flags & SMAP) !== 0))) return false;
-  return true;
+/**
+ * The rights check of a TLB hit for access bits `acc` on a CPU with paging flags `pf`, as
+ * (want << 8) | mask over the RIGHT_* bits (as Tlb.probe returns them): the same rules as the walk (SDM §4.6), and a write
+ * also needs D set (else the MMU walks to set it).
+ *   user access:       USER set; a write needs WRITABLE; a fetch needs NX clear
+ *   supervisor access: a write needs WRITABLE if CR0.WP; a fetch needs NX clear; with SMEP a
+ *                      fetch needs USER clear, with SMAP a data access needs USER clear
+ */
+export function rightsRule(acc: number, pf: number): number {
+  const write = (acc & X86_PF_WRITE) !== 0;
+  const fetch = (acc & X86_PF_INSTR) !== 0;
+  let mask = 0, want = 0;
+  const need = (bit: number, set: boolean) => {
+    mask |= bit;
+    if (set) want |= bit;
+  };
+  if (write) need(RIGHT_DIRTY, true);
+  if (fetch) need(RIGHT_NX, false);
+  if ((acc & X86_PF_USER) !== 0) {
+    need(RIGHT_USER, true);
+    if (write) need(RIGHT_WRITABLE, true);
+  } else {
+    if (write && (pf & CR0_WP) !== 0) need(RIGHT_WRITABLE, true);
+    if ((fetch && (pf & CR4_SMEP) !== 0) || (!fetch && (pf & CR4_SMAP) !== 0)) need(RIGHT_USER, false);
+  }
+  return (want << 8) | mask;
 }

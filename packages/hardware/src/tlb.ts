@@ -21,6 +21,7 @@
 //   - each array's valid count equals its number of valid entries.
 import { BUG } from "@mmsim/base";
 import type { WalkResult } from "./walk";
+import { RIGHT_DIRTY, RIGHT_GLOBAL, RIGHT_NX, RIGHT_USER, RIGHT_WRITABLE } from "./walk";
 
 /** Linux's tlb_single_page_flush_ceiling (arch/x86/mm/tlb.c): above 33 pages, flush it all. */
 export const TLB_SINGLE_PAGE_FLUSH_CEILING = 33;
@@ -39,13 +40,21 @@ export interface TlbConfig {
  */
 export const DEFAULT_TLB_CONFIG: TlbConfig = Object.freeze({ sets4k: 128, ways4k: 12, sets2m: 8, ways2m: 4, sets1g: 4, ways1g: 4 });
 
-const F_VALID = 1, F_GLOBAL = 2, F_WRITABLE = 4, F_USER = 8, F_NX = 16, F_DIRTY = 32;
+// An entry's flags: its valid bit, then WalkResult's RIGHT_* bits unchanged (so a hit reports
+// them with one store). Local copies: an imported binding is a load through a module cell per use.
+const F_VALID = 1, F_GLOBAL = RIGHT_GLOBAL, F_WRITABLE = RIGHT_WRITABLE, F_USER = RIGHT_USER, F_NX = RIGHT_NX, F_DIRTY = RIGHT_DIRTY;
+/** The rights bits WalkResult.rights can hold. */
+const F_RIGHTS = F_GLOBAL | F_WRITABLE | F_USER | F_NX | F_DIRTY;
 /** tagHi of an invalid entry: real tag highs are >= 0, so a probe never matches an invalid entry */
 const NO_TAG = -1;
 const TWO_32 = 4294967296;
 /** log2 of the page size of array k (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB) */
 const SHIFT = [12, 21, 30] as const;
 const PAGE_BYTES = [4096, 2097152, 1073741824] as const;
+/** Int32 words per entry in `e`: tagLo, tagHi, pcid, flags */
+const STRIDE = 4;
+/** LRU stamps stay Smis (31-bit) on the hit path; past this the stamps are renumbered (see renumber). */
+const TICK_LIMIT = 0x3fffffff;
 
 /** A TLB entry as shown to tests and the docs (allocated on demand, never on hot paths). */
 export interface TlbEntryView {
@@ -71,25 +80,28 @@ export class Tlb {
   evictions = 0;
   /** flush operations (invlpg, flushPcid, flushNonGlobal, flushAll) */
   flushes = 0;
+  /** the last LRU stamp handed out (a Smi: see TICK_LIMIT) */
   private tick = 0;
 
-  // The three arrays (k = 0: 4 KiB, 1: 2 MiB, 2: 1 GiB) share one struct-of-arrays, held in
-  // direct fields so a hit costs a handful of loads: entries [0, n4k) are the 4 KiB array,
-  // then the 2 MiB one, then the 1 GiB one. Set s of array k is the ways
-  // base[k] + s * ways[k] .. + ways[k] - 1. The page number is kept as int32 halves
-  // (tagLo = vpn mod 2^32, tagHi = vpn / 2^32), never as a float.
-  private readonly tagLo: Int32Array;
-  private readonly tagHi: Int32Array;
-  private readonly entryPcid: Int32Array;
-  private readonly flags: Uint8Array;
-  /** physical base of the page, in 4 KiB frames (ppn < 2^40 as a double) */
-  private readonly ppn: Float64Array;
-  private readonly stamp: Float64Array;
+  // The three arrays (k = 0: 4 KiB, 1: 2 MiB, 2: 1 GiB) share one struct-of-arrays: entries
+  // [0, n4k) are the 4 KiB array, then the 2 MiB one, then the 1 GiB one. Set s of array k is
+  // the ways base[k] + s * ways[k] .. + ways[k] - 1. Entry i's tag, PCID and flags are the four
+  // int32 words e[4i .. 4i+3] = tagLo, tagHi, pcid, flags, so a probe reads one array (one
+  // base pointer, one bounds check per word, one cache line per set of 4 ways). The page
+  // number is kept as int32 halves (tagLo = vpn mod 2^32, tagHi = vpn / 2^32), never as a float.
+  private readonly e: Int32Array;
+  /** physical address of the page each entry maps (< 2^52, exact as a double) */
+  private readonly pageBase: Float64Array;
+  /** LRU stamps, compared only within a set */
+  private readonly stamp: Int32Array;
   private readonly base: Int32Array;
   private readonly setMask: Int32Array;
   private readonly ways: Int32Array;
   /** valid entries per array */
   private readonly valid: Int32Array;
+  // The 4 KiB array's geometry as plain Smi fields for the hit path (its base is 0).
+  private readonly mask4k: number;
+  private readonly ways4k: number;
 
   constructor(readonly config: TlbConfig = DEFAULT_TLB_CONFIG) {
     const sets = [config.sets4k, config.sets2m, config.sets1g];
@@ -104,13 +116,13 @@ export class Tlb {
       this.ways[k] = ways[k];
       this.base[k + 1] = this.base[k] + sets[k] * ways[k];
     }
+    this.mask4k = this.setMask[0];
+    this.ways4k = this.ways[0];
     const n = this.base[3];
-    this.tagLo = new Int32Array(n);
-    this.tagHi = new Int32Array(n).fill(NO_TAG);
-    this.entryPcid = new Int32Array(n);
-    this.flags = new Uint8Array(n);
-    this.ppn = new Float64Array(n);
-    this.stamp = new Float64Array(n);
+    this.e = new Int32Array(n * STRIDE);
+    for (let i = 0; i < n; i++) this.e[i * STRIDE + 1] = NO_TAG;
+    this.pageBase = new Float64Array(n);
+    this.stamp = new Int32Array(n);
   }
 
   /** Number of valid entries. */
@@ -124,74 +136,91 @@ export class Tlb {
    * leaves `out` alone. Counts hits and misses.
    */
   lookup(va: number, out: WalkResult): boolean {
+    return this.probe(va, out) !== 0;
+  }
+
+  /**
+   * lookup() for the MMU: on a hit returns the entry's flags, 1 (valid) | out.rights (RIGHT_*
+   * bits), so the caller can check rights without reading `out` back; on a miss returns 0.
+   */
+  probe(va: number, out: WalkResult): number {
     // The fast path, kept small so callers can inline it: split va into int32 halves (va < 2^57,
     // so the high half is va / 2^32 truncated, exact because the scale is a power of two) and
-    // probe the 4 KiB array; huge pages and misses go to lookupHuge.
+    // probe the 4 KiB array; huge pages and misses go to probeHuge.
     const vlo = va >>> 0;
     const vhi = (va / TWO_32) >>> 0;
-    const i = this.find(0, (vlo >>> 12) | (vhi << 20), vhi >>> 12);
-    if (i < 0) return this.lookupHuge(vlo, vhi, out);
-    this.hit(i, 0, vlo, out);
-    return true;
-  }
-
-  /** lookup() after a 4 KiB miss: probes the 2 MiB, then the 1 GiB array. */
-  private lookupHuge(vlo: number, vhi: number, out: WalkResult): boolean {
-    let k = 1;
-    let i = this.find(1, (vlo >>> 21) | (vhi << 11), vhi >>> 21);
-    if (i < 0) {
-      k = 2;
-      i = this.find(2, (vlo >>> 30) | (vhi << 2), vhi >>> 30);
-      if (i < 0) {
-        this.misses++;
-        return false;
+    const tLo = (vlo >>> 12) | (vhi << 20);
+    const tHi = vhi >>> 12;
+    const e = this.e;
+    const ways = this.ways4k;
+    const first = (tLo & this.mask4k) * ways;
+    for (let i = first; i < first + ways; i++) {
+      const x = i << 2; // i * STRIDE
+      if (e[x] === tLo && e[x + 1] === tHi && (e[x + 2] === this.pcid || (e[x + 3] & F_GLOBAL) !== 0)) {
+        return this.hit(i, 4096, 1, vlo, out);
       }
     }
-    this.hit(i, k, vlo, out);
-    return true;
+    return this.probeHuge(vlo, vhi, out);
   }
 
-  /** Counts a hit on entry i of array k, makes it the most recently used, and reports it in `out`. */
-  private hit(i: number, k: number, vlo: number, out: WalkResult): void {
-    const f = this.flags[i];
-    const pageSize = PAGE_BYTES[k];
-    this.stamp[i] = ++this.tick;
+  /** probe() after a 4 KiB miss: the 2 MiB, then the 1 GiB array. */
+  private probeHuge(vlo: number, vhi: number, out: WalkResult): number {
+    let i = this.find(1, (vlo >>> 21) | (vhi << 11), vhi >>> 21);
+    if (i >= 0) return this.hit(i, 2097152, 2, vlo, out);
+    i = this.find(2, (vlo >>> 30) | (vhi << 2), vhi >>> 30);
+    if (i >= 0) return this.hit(i, 1073741824, 3, vlo, out);
+    this.misses++;
+    return 0;
+  }
+
+  /**
+   * Counts a hit on entry i (a page of pageSize at paging `level`), makes it the most recently
+   * used, reports it in `out` and returns its flags.
+   */
+  private hit(i: number, pageSize: number, level: number, vlo: number, out: WalkResult): number {
+    const f = this.e[(i << 2) + 3];
+    const t = this.tick + 1;
+    this.tick = t;
+    this.stamp[i] = t;
+    if (t === TICK_LIMIT) this.renumber();
     this.hits++;
     out.ok = true;
     out.tlbHit = true;
     out.pageSize = pageSize;
-    out.pa = this.ppn[i] * 4096 + (vlo & (pageSize - 1));
-    out.writable = (f & F_WRITABLE) !== 0;
-    out.user = (f & F_USER) !== 0;
-    out.nx = (f & F_NX) !== 0;
-    out.global = (f & F_GLOBAL) !== 0;
-    out.dirty = (f & F_DIRTY) !== 0;
+    out.pa = this.pageBase[i] + (vlo & (pageSize - 1));
+    out.rights = f ^ F_VALID;
     out.errorCode = 0;
-    out.level = k + 1;
+    out.level = level;
     out.entriesRead = 0;
+    return f;
   }
 
   /** Caches the successful walk in `w` for `va` under the current PCID (global if the leaf is). */
   fill(va: number, w: WalkResult): void {
     if (!w.ok) BUG("Tlb.fill", "filling a failed walk");
-    const k = w.pageSize === 4096 ? 0 : w.pageSize === 2097152 ? 1 : 2;
+    const pageSize = w.pageSize;
+    const k = pageSize === 4096 ? 0 : pageSize === 2097152 ? 1 : 2;
     const vlo = va >>> 0;
     const vhi = (va / TWO_32) >>> 0;
-    const s = SHIFT[k];
+    const s = k === 0 ? 12 : k === 1 ? 21 : 30; // SHIFT[k]
     const tLo = (vlo >>> s) | (vhi << (32 - s));
     const tHi = vhi >>> s;
     const i = this.victim(k, tLo, tHi);
-    if (this.tagHi[i] !== NO_TAG) {
-      if (!(this.tagLo[i] === tLo && this.tagHi[i] === tHi)) this.evictions++;
+    const e = this.e;
+    const x = i << 2;
+    if (e[x + 1] !== NO_TAG) {
+      if (!(e[x] === tLo && e[x + 1] === tHi)) this.evictions++;
       this.valid[k]--;
     }
-    this.tagLo[i] = tLo;
-    this.tagHi[i] = tHi;
-    this.entryPcid[i] = this.pcid;
-    this.ppn[i] = (w.pa - (vlo & (w.pageSize - 1))) / 4096;
-    this.flags[i] = F_VALID | (w.global ? F_GLOBAL : 0) | (w.writable ? F_WRITABLE : 0) | (w.user ? F_USER : 0) |
-      (w.nx ? F_NX : 0) | (w.dirty ? F_DIRTY : 0);
-    this.stamp[i] = ++this.tick;
+    e[x] = tLo;
+    e[x + 1] = tHi;
+    e[x + 2] = this.pcid;
+    e[x + 3] = F_VALID | (w.rights & F_RIGHTS);
+    this.pageBase[i] = w.pa - (vlo & (pageSize - 1));
+    const t = this.tick + 1;
+    this.tick = t;
+    this.stamp[i] = t;
+    if (t === TICK_LIMIT) this.renumber();
     this.valid[k]++;
   }
 
@@ -235,22 +264,27 @@ export class Tlb {
   /** Drops every entry, global ones included. */
   flushAll(): void {
     this.flushes++;
-    this.flags.fill(0);
-    this.tagHi.fill(NO_TAG);
+    const e = this.e;
+    for (let x = 0; x < e.length; x += STRIDE) {
+      e[x + 1] = NO_TAG;
+      e[x + 3] = 0;
+    }
     this.valid.fill(0);
   }
 
   /** The valid entries, 4 KiB array first, in way order (for tests and displays). */
   entries(): TlbEntryView[] {
     const out: TlbEntryView[] = [];
+    const e = this.e;
     for (let k = 0; k < 3; k++) {
       for (let i = this.base[k]; i < this.base[k + 1]; i++) {
-        const f = this.flags[i];
+        const x = i * STRIDE;
+        const f = e[x + 3];
         if ((f & F_VALID) === 0) continue;
         out.push({
-          pageSize: PAGE_BYTES[k], vpn: (this.tagHi[i] >>> 0) * TWO_32 + (this.tagLo[i] >>> 0), pcid: this.entryPcid[i],
+          pageSize: PAGE_BYTES[k], vpn: (e[x + 1] >>> 0) * TWO_32 + (e[x] >>> 0), pcid: e[x + 2],
           global: (f & F_GLOBAL) !== 0, writable: (f & F_WRITABLE) !== 0, user: (f & F_USER) !== 0,
-          nx: (f & F_NX) !== 0, dirty: (f & F_DIRTY) !== 0, pa: this.ppn[i] * 4096,
+          nx: (f & F_NX) !== 0, dirty: (f & F_DIRTY) !== 0, pa: this.pageBase[i],
         });
       }
     }
@@ -262,11 +296,13 @@ export class Tlb {
    * valid exactly when its tagHi is not NO_TAG — and throws Bug on the first broken one.
    */
   verify(): void {
+    const e = this.e;
     for (let k = 0; k < 3; k++) {
       let n = 0;
       for (let i = this.base[k]; i < this.base[k + 1]; i++) {
-        const valid = (this.flags[i] & F_VALID) !== 0;
-        if (valid !== (this.tagHi[i] !== NO_TAG)) BUG("Tlb.verify", `entry ${i} is ${valid ? "valid" : "invalid"} but its tagHi is ${this.tagHi[i]}`);
+        const x = i * STRIDE;
+        const valid = (e[x + 3] & F_VALID) !== 0;
+        if (valid !== (e[x + 1] !== NO_TAG)) BUG("Tlb.verify", `entry ${i} is ${valid ? "valid" : "invalid"} but its tagHi is ${e[x + 1]}`);
         if (valid) n++;
       }
       if (n !== this.valid[k]) BUG("Tlb.verify", `${PAGE_BYTES[k]}-byte array counts ${this.valid[k]} valid entries, holds ${n}`);
@@ -274,15 +310,16 @@ export class Tlb {
   }
 
   /**
-   * The hit path's probe: index of the entry of array k for page number (tLo, tHi) visible to
-   * the current PCID, or -1. Invalid entries carry tagHi = NO_TAG, so no valid-bit test.
+   * The probe for array k: index of the entry for page number (tLo, tHi) visible to the
+   * current PCID, or -1. Invalid entries carry tagHi = NO_TAG, so no valid-bit test.
    */
   private find(k: number, tLo: number, tHi: number): number {
+    const e = this.e;
     const ways = this.ways[k];
     const start = this.base[k] + (tLo & this.setMask[k]) * ways;
-    const end = start + ways;
-    for (let i = start; i < end; i++) {
-      if (this.tagLo[i] === tLo && this.tagHi[i] === tHi && (this.entryPcid[i] === this.pcid || (this.flags[i] & F_GLOBAL) !== 0)) return i;
+    for (let i = start; i < start + ways; i++) {
+      const x = i << 2;
+      if (e[x] === tLo && e[x + 1] === tHi && (e[x + 2] === this.pcid || (e[x + 3] & F_GLOBAL) !== 0)) return i;
     }
     return -1;
   }
@@ -291,28 +328,60 @@ export class Tlb {
   private victim(k: number, tLo: number, tHi: number): number {
     const existing = this.find(k, tLo, tHi);
     if (existing >= 0) return existing;
+    const e = this.e;
     const ways = this.ways[k];
     const start = this.base[k] + (tLo & this.setMask[k]) * ways;
     let best = start;
     for (let i = start; i < start + ways; i++) {
-      if (this.tagHi[i] === NO_TAG) return i;
+      if (e[(i << 2) + 1] === NO_TAG) return i;
       if (this.stamp[i] < this.stamp[best]) best = i;
     }
     return best;
   }
 
+  /**
+   * Renumbers the LRU stamps when the tick reaches TICK_LIMIT (every ~10^9 hits and fills), so
+   * stamps stay int32 and the tick a Smi: within each set the stamps are replaced by their
+   * ranks 1..ways, which keeps every comparison victim() makes, and the tick restarts above
+   * them. Invalid entries' stamps are never compared; they get ranks too.
+   */
+  private renumber(): void {
+    const stamp = this.stamp;
+    let top = 0;
+    for (let k = 0; k < 3; k++) {
+      const ways = this.ways[k];
+      const rank = new Int32Array(ways);
+      for (let start = this.base[k]; start < this.base[k + 1]; start += ways) {
+        for (let i = 0; i < ways; i++) {
+          const si = stamp[start + i];
+          let r = 1;
+          for (let j = 0; j < ways; j++) {
+            const sj = stamp[start + j];
+            if (sj < si || (sj === si && j < i)) r++;
+          }
+          rank[i] = r;
+        }
+        stamp.set(rank, start);
+      }
+      if (ways > top) top = ways;
+    }
+    this.tick = top;
+  }
+
   private invalidate(k: number, i: number): void {
-    if (this.tagHi[i] !== NO_TAG) this.valid[k]--;
-    this.flags[i] = 0;
-    this.tagHi[i] = NO_TAG;
+    const x = i * STRIDE;
+    if (this.e[x + 1] !== NO_TAG) this.valid[k]--;
+    this.e[x + 3] = 0;
+    this.e[x + 1] = NO_TAG;
   }
 
   /** Drops the valid non-global entries tagged with `pcid`, or of every PCID when pcid is -1. */
   private dropWhere(pcid: number): void {
+    const e = this.e;
     for (let k = 0; k < 3; k++) {
       for (let i = this.base[k]; i < this.base[k + 1]; i++) {
-        const f = this.flags[i];
-        if ((f & F_VALID) !== 0 && (f & F_GLOBAL) === 0 && (pcid < 0 || this.entryPcid[i] === pcid)) this.invalidate(k, i);
+        const f = e[i * STRIDE + 3];
+        if ((f & F_VALID) !== 0 && (f & F_GLOBAL) === 0 && (pcid < 0 || e[i * STRIDE + 2] === pcid)) this.invalidate(k, i);
       }
     }
   }

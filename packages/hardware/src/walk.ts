@@ -63,6 +63,16 @@ export const CR0_WP = 1;
 export const CR4_SMEP = 2;
 export const CR4_SMAP = 4;
 
+/**
+ * Bits of WalkResult.rights. The TLB stores them unchanged in its entry flags (tlb.ts, where
+ * bit 0 is the entry's valid bit), so both files must agree on these values.
+ */
+export const RIGHT_GLOBAL = 2;
+export const RIGHT_WRITABLE = 4;
+export const RIGHT_USER = 8;
+export const RIGHT_NX = 16;
+export const RIGHT_DIRTY = 32;
+
 /** One level of a recorded walk (for `mmsim walk` and the docs page). */
 export interface WalkStep {
   level: number;
@@ -90,12 +100,12 @@ export class WalkResult {
   level = 0;
   /** x86 page-fault error code (valid when !ok) */
   errorCode = 0;
-  /** effective rights of the translation (valid when ok) */
-  writable = false;
-  user = false;
-  nx = false;
-  global = false;
-  dirty = false;
+  /**
+   * Effective rights of the translation (valid when ok) as RIGHT_* bits; the boolean views
+   * writable, user, nx, global and dirty below read and write these bits. One int field lets
+   * a TLB hit report all rights with one store instead of five boolean stores.
+   */
+  rights = 0;
   /** the leaf entry after A/D updates (valid when ok) */
   leafLo = 0;
   leafHi = 0;
@@ -106,6 +116,22 @@ export class WalkResult {
   /** set to record `steps` (allocates; leave off on hot paths) */
   record = false;
   steps: WalkStep[] = [];
+  /** writable at every level */
+  get writable(): boolean { return (this.rights & RIGHT_WRITABLE) !== 0; }
+  set writable(v: boolean) { this.rights = v ? this.rights | RIGHT_WRITABLE : this.rights & ~RIGHT_WRITABLE; }
+  /** user-accessible at every level */
+  get user(): boolean { return (this.rights & RIGHT_USER) !== 0; }
+  set user(v: boolean) { this.rights = v ? this.rights | RIGHT_USER : this.rights & ~RIGHT_USER; }
+  /** no-execute at some level */
+  get nx(): boolean { return (this.rights & RIGHT_NX) !== 0; }
+  set nx(v: boolean) { this.rights = v ? this.rights | RIGHT_NX : this.rights & ~RIGHT_NX; }
+  /** the leaf is global (G) */
+  get global(): boolean { return (this.rights & RIGHT_GLOBAL) !== 0; }
+  set global(v: boolean) { this.rights = v ? this.rights | RIGHT_GLOBAL : this.rights & ~RIGHT_GLOBAL; }
+  /** the leaf is dirty (D) */
+  get dirty(): boolean { return (this.rights & RIGHT_DIRTY) !== 0; }
+  set dirty(v: boolean) { this.rights = v ? this.rights | RIGHT_DIRTY : this.rights & ~RIGHT_DIRTY; }
+
   /** entry addresses used by the walk, top level first (internal scratch) */
   readonly entryPas = new Float64Array(5);
   /** low halves of those entries as read, as int32 (internal scratch) */
@@ -194,11 +220,8 @@ export function walkPageTable(
   out.pageSize = pageSize;
   out.level = level;
   out.entriesRead = j + 1;
-  out.writable = rw !== 0;
-  out.user = us !== 0;
-  out.nx = nx !== 0;
-  out.global = (lo & G) !== 0;
-  out.dirty = (lo & D) !== 0;
+  out.rights = (rw !== 0 ? RIGHT_WRITABLE : 0) | (us !== 0 ? RIGHT_USER : 0) | (nx !== 0 ? RIGHT_NX : 0) |
+    ((lo & G) !== 0 ? RIGHT_GLOBAL : 0) | ((lo & D) !== 0 ? RIGHT_DIRTY : 0);
   out.leafLo = lo;
   out.leafHi = hi;
   out.errorCode = 0;

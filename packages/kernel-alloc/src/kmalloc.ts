@@ -41,7 +41,7 @@ export interface SlabAllocator<C extends SlabCacheInfo = SlabCacheInfo> {
   setOrigSize(s: C, obj: number, size: number): void;
 }
 
-/** GFP bits that select a non-normal kmalloc type */
+/** GFP bits that select a non-normal kmalloc type (computed once: a module-local constant) */
 const TYPE_GFP = __GFP_DMA | __GFP_RECLAIMABLE | __GFP_ACCOUNT;
 
 export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
@@ -95,7 +95,13 @@ export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
    * above KMALLOC_MAX_SIZE.
    */
   kmalloc(size: number, gfp: number, caller = ""): number {
+    // The common case in one test: a normal-type request of 1..192 bytes indexes size_index[].
     if (size > 0 && size <= 192 && (gfp & TYPE_GFP) === 0) return this.slab.alloc(this.smallNormal[(size - 1) >>> 3], gfp, size, caller);
+    return this.kmallocSlow(size, gfp, caller);
+  }
+
+  /** kmalloc of 0 bytes, above 192 bytes, of a non-normal type, or from the page allocator. */
+  private kmallocSlow(size: number, gfp: number, caller: string): number {
     if (size === 0) return ZERO_SIZE_PTR;
     if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmallocLarge(size, gfp);
     const s = this.cacheFor(size, gfp)!;

@@ -36,6 +36,8 @@ export class KmemCache {
   readonly reclaimable: boolean;
   /** extra GFP bits for this cache's slab pages (s->allocflags) */
   allocGfp = 0;
+  /** kfree may push objects of the CPU slab straight on the CPU freelist: no slub_debug and no hardened-freelist double-free check (set by Slub) */
+  fastFree = false;
   /** CONFIG_SLAB_FREELIST_HARDENED key (s->random) */
   randomLo = 0;
   randomHi = 0;

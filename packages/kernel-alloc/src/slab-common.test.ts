@@ -17,8 +17,16 @@ describe("kmalloc size classes (include/linux/slab.h kmalloc_index, mm/slab_comm
     expect([kmallocIndex(0), kmallocIndex(8193)]).toEqual([0, -1]);
   });
 
-  test("kmalloc_size_roundup gives the class size, PAGE_ALIGN above 8k", () => {
-    expect([0, 100, 190, 3000, 8193, 20000].map(kmallocSizeRoundup)).toEqual([0, 128, 192, 4096, 12288, 20480]);
+  test("kmalloc_size_roundup gives the class size up to 8k", () => {
+    expect([0, 1, 100, 190, 3000, 8192].map(kmallocSizeRoundup)).toEqual([0, 8, 128, 192, 4096, 8192]);
+  });
+
+  // mm/slab_common.c kmalloc_size_roundup: above KMALLOC_MAX_CACHE_SIZE the answer is
+  // PAGE_SIZE << get_order(size) (a large kmalloc gets a whole power-of-two folio), not
+  // PAGE_ALIGN(size); 0 and sizes above KMALLOC_MAX_SIZE come back unchanged.
+  test("kmalloc_size_roundup above 8k is PAGE_SIZE << get_order(size): 8193 -> 16384", () => {
+    expect([8193, 12288, 16385, 20000, 4 * 1024 * 1024].map(kmallocSizeRoundup)).toEqual([16384, 16384, 32768, 32768, 4 * 1024 * 1024]);
+    expect(kmallocSizeRoundup(4 * 1024 * 1024 + 1)).toBe(4 * 1024 * 1024 + 1);
   });
 
   test("type priority is DMA > RECLAIMABLE > ACCOUNT, with Linux's cache names", () => {

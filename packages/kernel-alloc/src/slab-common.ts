@@ -57,11 +57,16 @@ export function kmallocIndex(size: number): number {
   return 32 - Math.clz32(size - 1); // fls(size - 1): the next power of two
 }
 
-/** kmalloc_size_roundup: the bytes a kmalloc(size) really gets (0 for 0; page-aligned above 8k). */
+/**
+ * kmalloc_size_roundup (mm/slab_common.c): the bytes a kmalloc(size) really gets: the size
+ * class up to 8k, PAGE_SIZE << get_order(size) (the whole large-kmalloc folio) up to
+ * KMALLOC_MAX_SIZE, and `size` itself for 0 and above KMALLOC_MAX_SIZE (kmalloc returns
+ * ZERO_SIZE_PTR, or fails).
+ */
 export function kmallocSizeRoundup(size: number): number {
-  if (size === 0) return 0;
-  if (size > KMALLOC_MAX_CACHE_SIZE) return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
-  return kmallocIndexSize(kmallocIndex(size));
+  if (size > 0 && size <= KMALLOC_MAX_CACHE_SIZE) return kmallocIndexSize(kmallocIndex(size));
+  if (size > 0 && size <= KMALLOC_MAX_SIZE) return kmallocClassOf(size).bytes;
+  return size;
 }
 
 /** kmalloc_type: DMA beats RECLAIMABLE beats ACCOUNT (include/linux/slab.h). */

@@ -34,6 +34,9 @@ import { verifySlub } from "./slub-verify";
 
 export type { SlubOptions };
 
+/** module-local copy: an imported binding costs a module-cell load on every fast-path check */
+const GFP_ZERO = __GFP_ZERO;
+
 export class Slub extends SlubSlabs {
   readonly debugger: SlubDebug;
   readonly tunables: SlubTunables;
@@ -78,6 +81,7 @@ export class Slub extends SlubSlabs {
     if (!layout) return null;
     const s = new KmemCache(this.byId.length, name, layout, minPartialFor(layout.size), cpuPartialFor(layout.size, layout.objects, layout.flags), ctor, usersize, this.opts.nrCpus, this.nrNodes);
     s.allocGfp = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0) | ((flags & SLAB_CACHE_DMA32) ? __GFP_DMA32 : 0) | ((flags & SLAB_RECLAIM_ACCOUNT) ? __GFP_RECLAIMABLE : 0);
+    s.fastFree = !s.debug && !this.fp.hardened;
     if (this.fp.hardened) {
       s.randomLo = this.opts.rng.nextU32();
       s.randomHi = this.opts.rng.nextU32();
@@ -93,26 +97,30 @@ export class Slub extends SlubSlabs {
     return slot < 0 ? null : this.byId[this.meta.cache[slot]];
   }
 
+  // The fast paths below (alloc, freeObject, free) are kept small so that V8 inlines them,
+  // and the free-pointer access with them, into kmalloc/kfree callers; everything else is in
+  // the *Slow methods.
+
   /**
    * kmem_cache_alloc: an object's physical address, or 0 when no slab page could be had.
-   * `origSize` is the kmalloc request (debug caches keep it); `caller` names the call site.
+   * `origSize` is the kmalloc request (default object_size; debug caches keep it); `caller` names the call site.
    */
-  alloc(s: KmemCache, gfp: number, origSize = s.objectSize, caller = ""): number {
+  alloc(s: KmemCache, gfp: number, origSize?: number, caller?: string): number {
     const cpu = this.cpu;
     const obj = s.cpuFreelist[cpu];
-    if (obj === 0 || s.debug || (gfp & __GFP_ZERO) !== 0) return this.allocSlow(s, gfp, origSize, caller, cpu);
+    if (obj === 0 || s.debug || (gfp & GFP_ZERO) !== 0) return this.allocSlow(s, gfp, origSize, caller, cpu);
     // The fast path: pop the CPU freelist; the next object's address is read from RAM.
     s.cpuFreelist[cpu] = this.fp.get(s, obj, s.offset);
     return obj;
   }
 
   /** Everything but a plain pop of the CPU freelist: debug caches, refills, __GFP_ZERO. */
-  private allocSlow(s: KmemCache, gfp: number, origSize: number, caller: string, cpu: number): number {
+  private allocSlow(s: KmemCache, gfp: number, origSize: number | undefined, caller: string | undefined, cpu: number): number {
     let obj = s.cpuFreelist[cpu];
     if (obj !== 0 && !s.debug) {
       s.cpuFreelist[cpu] = this.fp.get(s, obj, s.offset);
     } else {
-      obj = s.debug ? this.debugger.alloc(s, gfp, origSize, caller) : this.slowAlloc(s, gfp, cpu);
+      obj = s.debug ? this.debugger.alloc(s, gfp, origSize ?? s.objectSize, caller ?? "") : this.slabAlloc(s, gfp, cpu);
       if (obj === 0) return 0;
     }
     if ((gfp & __GFP_ZERO) !== 0) this.opts.ram.fill(obj, s.objectSize, 0);
@@ -125,8 +133,8 @@ export class Slub extends SlubSlabs {
     if (slot < 0) return false;
     const s = this.byId[this.meta.cache[slot]];
     const cpu = this.cpu;
-    if (slot !== s.cpuSlab[cpu] || s.debug || this.fp.hardened) {
-      this.free(s, obj, caller);
+    if (slot !== s.cpuSlab[cpu] || !s.fastFree) {
+      this.freeSlow(s, obj, slot, caller);
       return true;
     }
     // The fast path: push on the CPU freelist, the old head stored in the object.
@@ -138,6 +146,17 @@ export class Slub extends SlubSlabs {
   /** kmem_cache_free: returns object `obj` (a physical address from alloc) to cache `s`. */
   free(s: KmemCache, obj: number, caller = ""): void {
     const slot = this.meta.slotOfPa(obj);
+    const cpu = this.cpu;
+    if (slot < 0 || slot !== s.cpuSlab[cpu] || !s.fastFree || this.byId[this.meta.cache[slot]] !== s) {
+      this.freeSlow(s, obj, slot, caller);
+      return;
+    }
+    this.fp.set(s, obj, s.offset, s.cpuFreelist[cpu]);
+    s.cpuFreelist[cpu] = obj;
+  }
+
+  /** kmem_cache_free off the fast path: bad pointers, wrong cache, debug caches, hardening, other slabs. */
+  private freeSlow(s: KmemCache, obj: number, slot: number, caller: string): void {
     if (slot < 0) BUG("kmem_cache_free", `0x${obj.toString(16)} is not a slab object`);
     const real = this.byId[this.meta.cache[slot]];
     if (real !== s) {
@@ -157,7 +176,7 @@ export class Slub extends SlubSlabs {
       s.cpuFreelist[cpu] = obj;
       return;
     }
-    this.slowFree(s, slot, obj, cpu);
+    this.slabFree(s, slot, obj, cpu);
   }
 
   /** slab_ksize: the usable bytes of an object of `s`. */
@@ -182,7 +201,7 @@ export class Slub extends SlubSlabs {
   // ---- slow paths -------------------------------------------------------------------------
 
   /** ___slab_alloc for non-debug caches. */
-  private slowAlloc(s: KmemCache, gfp: number, cpu: number): number {
+  private slabAlloc(s: KmemCache, gfp: number, cpu: number): number {
     const m = this.meta;
     let slot = s.cpuSlab[cpu];
     if (slot >= 0) {
@@ -257,7 +276,7 @@ export class Slub extends SlubSlabs {
   }
 
   /** __slab_free for non-debug caches: the object goes back onto its own slab's freelist. */
-  private slowFree(s: KmemCache, slot: number, obj: number, cpu: number): void {
+  private slabFree(s: KmemCache, slot: number, obj: number, cpu: number): void {
     const m = this.meta;
     const prior = m.freelist[slot];
     if (this.fp.hardened && prior === obj) BUG("set_freepointer", `double free or corruption of 0x${obj.toString(16)} in ${s.name}`);

@@ -1,8 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { lookupPte, PAGE_KERNEL } from "@mmsim/hardware";
-import { GFP_KERNEL } from "@mmsim/physical";
+import { GFP_KERNEL, __GFP_HIGHMEM } from "@mmsim/physical";
+import type { PageAllocator } from "./internal/deps";
+import { KernelAlloc } from "./kernel-alloc";
 import { bootKa } from "../test/boot";
-import { freeByOrder } from "../test/machine";
+import { freeByOrder, testMachine } from "../test/machine";
 
 function recordingTlb() {
   const log: string[] = [];
@@ -86,6 +88,65 @@ describe("vmalloc areas", () => {
     m.phys.drainAllPages();
     expect(freeByOrder(m.phys)).toEqual(before);
     expect(ka.vm.busy.length).toBe(1);
+  });
+});
+
+describe("pages and page tables of an area", () => {
+  test("an area crossing a 2 MiB boundary gets its PTEs in two PTE tables; vfree clears all of them", () => {
+    const { ka, m } = bootKa();
+    ka.vmalloc(510 * 4096); // 510 pages + guard: the next area starts at page 511 of the first 2 MiB
+    const va = ka.vmalloc(4 * 4096);
+    expect((va - 0xc90000000000) / 4096).toBe(511);
+    const vm = ka.vm.findVmArea(va)!;
+    const ptes = [0, 1, 2, 3].map((i) => lookupPte(m.ram, ka.vm.pgd, va + i * 4096, 4)!);
+    expect(ptes.map((p) => Math.floor(p.lo / 4096))).toEqual(vm.pages);
+    expect(Math.floor(ptes[1].entryPa / 4096)).not.toBe(Math.floor(ptes[0].entryPa / 4096));
+    expect(ptes[1].entryPa % 4096).toBe(0);
+    ka.verify();
+    ka.vfree(va);
+    expect([0, 1, 2, 3].map((i) => lookupPte(m.ram, ka.vm.pgd, va + i * 4096, 4)!.lo)).toEqual([0, 0, 0, 0]);
+    ka.verify();
+  });
+
+  test("with alloc_pages_bulk_node, pages come at most 100 per call; a short bulk call falls back to single pages", () => {
+    const m = testMachine(64, 2);
+    const bulkCalls: number[] = [];
+    let singles = 0;
+    let bulkLimit = Infinity;
+    // The physical layer's page allocator plus a bulk interface that stops after bulkLimit pages.
+    const phys: PageAllocator = {
+      allocPages: (gfp, order, nid) => {
+        if (order === 0 && gfp & __GFP_HIGHMEM) singles++; // vmalloc's pages, not slab pages
+        return m.phys.allocPages(gfp, order, nid);
+      },
+      freePages: (pfn, order) => m.phys.freePages(pfn, order),
+      maxPfn: m.phys.maxPfn,
+      pages: m.phys.pages,
+      localNid: 0,
+      allocPagesBulk: (gfp, nid, nrPages, out) => {
+        bulkCalls.push(nrPages);
+        const n = Math.min(nrPages, bulkLimit);
+        for (let k = 0; k < n; k++) out[k] = m.phys.allocPages(gfp, 0, nid);
+        bulkLimit -= n;
+        return n;
+      },
+    };
+    const ka = KernelAlloc.boot({ phys, ram: m.ram, rng: m.rng, clock: m.clock, kernelCaches: false });
+    singles = 0;
+    const a = ka.vmalloc(250 * 4096);
+    expect(bulkCalls).toEqual([100, 100, 50]);
+    expect(singles).toBe(0);
+    expect(ka.vm.findVmArea(a)!.pages.length).toBe(250);
+    bulkCalls.length = 0;
+    bulkLimit = 30;
+    const b = ka.vmalloc(40 * 4096);
+    expect(bulkCalls).toEqual([40]);
+    expect(singles).toBe(10);
+    expect(new Set(ka.vm.findVmArea(b)!.pages).size).toBe(40);
+    ka.verify();
+    ka.vfree(a);
+    ka.vfree(b);
+    ka.verify();
   });
 });
 

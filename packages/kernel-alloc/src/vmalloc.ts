@@ -15,7 +15,7 @@
 //                       silently writing into B
 import { BUG, formatVa, PAGE_SIZE } from "@mmsim/base";
 import type { TraceBus } from "@mmsim/base";
-import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_ZERO, PGTY_table } from "@mmsim/physical";
+import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_ZERO, PGTY_table } from "@mmsim/physical";
 import { _KERNPG_TABLE, _PAGE_PRESENT, lookupPte, newPteRef, PAGE_KERNEL, PMD_SIZE, pteAlloc, TLB_SINGLE_PAGE_FLUSH_CEILING } from "@mmsim/hardware";
 import type { PagingLevels, Ram, X86Layout } from "@mmsim/hardware";
 import type { PageAllocator } from "./internal/deps";
@@ -23,6 +23,8 @@ import { fls } from "./slub-layout";
 import { verifyVmalloc } from "./vmalloc-verify";
 
 const TWO_32 = 4294967296;
+/** entries of the located-PTE-table cache (a power of two): 64 × 2 MiB regions */
+const PT_CACHE_SIZE = 64;
 
 // include/linux/vmalloc.h
 export const VM_IOREMAP = 0x1;
@@ -102,9 +104,12 @@ export class Vmalloc {
   /** free ranges [start, end) in address order */
   private readonly freeStart: number[];
   private readonly freeEnd: number[];
-  private readonly byAddr = new Map<number, VmStruct>();
   private readonly allocTable = (): number => this.allocTablePage();
   private readonly pteRef = newPteRef();
+  // Located PTE tables, direct-mapped by 2 MiB region (see pteTableOf). Kernel PTE tables of
+  // the vmalloc range are never freed (as in Linux), so an entry stays valid once filled.
+  private readonly ptTag = new Float64Array(PT_CACHE_SIZE).fill(-1);
+  private readonly ptPa = new Float64Array(PT_CACHE_SIZE);
 
   constructor(private readonly opts: VmallocOptions) {
     this.levels = opts.layout.levels;
@@ -154,16 +159,27 @@ export class Vmalloc {
 
   /** alloc_vmap_area: the lowest free range of `size` bytes, or -1 (after one purge and retry). */
   private allocVa(size: number, align: number): number {
+    const fs = this.freeStart;
+    const fe = this.freeEnd;
     for (let attempt = 0; attempt < 2; attempt++) {
-      for (let i = 0; i < this.freeStart.length; i++) {
-        const start = Math.ceil(this.freeStart[i] / align) * align;
-        if (start + size > this.freeEnd[i]) continue;
-        const end = this.freeEnd[i];
-        const parts: [number, number][] = [];
-        if (start > this.freeStart[i]) parts.push([this.freeStart[i], start]);
-        if (start + size < end) parts.push([start + size, end]);
-        this.freeStart.splice(i, 1, ...parts.map((p) => p[0]));
-        this.freeEnd.splice(i, 1, ...parts.map((p) => p[1]));
+      for (let i = 0; i < fs.length; i++) {
+        const from = fs[i];
+        const start = align === PAGE_SIZE ? from : Math.ceil(from / align) * align;
+        const end = fe[i];
+        if (start + size > end) continue;
+        // Cut [start, start + size) out of free range i: what is left on either side stays free.
+        const head = start > from;
+        const tail = start + size < end;
+        if (head && tail) {
+          fe[i] = start;
+          fs.splice(i + 1, 0, start + size);
+          fe.splice(i + 1, 0, end);
+        } else if (head) fe[i] = start;
+        else if (tail) fs[i] = start + size;
+        else {
+          fs.splice(i, 1);
+          fe.splice(i, 1);
+        }
         return start;
       }
       if (this.lazy.length === 0) break;
@@ -201,11 +217,21 @@ export class Vmalloc {
     return this.freeStart.map((s, i) => [s, this.freeEnd[i]]);
   }
 
+  /** Index of the first busy area whose address is >= addr (busy is sorted by address). */
+  private busyIndex(addr: number): number {
+    const b = this.busy;
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (b[mid].addr < addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   private insertBusy(vm: VmStruct): void {
-    let i = this.busy.length;
-    while (i > 0 && this.busy[i - 1].addr > vm.addr) i--;
-    this.busy.splice(i, 0, vm);
-    this.byAddr.set(vm.addr, vm);
+    this.busy.splice(this.busyIndex(vm.addr), 0, vm);
   }
 
   /** __get_vm_area_node: reserves address space (+ guard page) and its bookkeeping objects; null on failure. */
@@ -237,26 +263,55 @@ export class Vmalloc {
   }
 
   /**
-   * vmap_pages_range: writes the area's PTEs. The PTE table is looked up (and allocated) once
+   * The physical address of the PTE for `va` (its table allocated when `alloc`), or -1 when a
+   * table page could not be had or (not alloc) there is no PTE table. Finding a PTE table
+   * takes a walk from the PGD; the table of each recently used 2 MiB region is remembered in
+   * a small direct-mapped cache, so consecutive areas in one region skip the walk (the PTEs
+   * written are the same; only the host's work changes).
+   */
+  private pteOf(va: number, alloc: boolean): number {
+    const region = Math.floor(va / PMD_SIZE);
+    const k = (region >>> 0) & (PT_CACHE_SIZE - 1);
+    const index = ((va / PAGE_SIZE) >>> 0) & 511;
+    if (this.ptTag[k] === region) return this.ptPa[k] + index * 8;
+    let ea: number;
+    if (alloc) ea = pteAlloc(this.opts.ram, this.pgd, va, 1, this.levels, this.allocTable);
+    else {
+      const ref = lookupPte(this.opts.ram, this.pgd, va, this.levels, this.pteRef);
+      ea = ref === null || ref.level !== 1 ? -1 : ref.entryPa;
+    }
+    if (ea < 0) return -1;
+    this.ptTag[k] = region;
+    this.ptPa[k] = ea - index * 8;
+    return ea;
+  }
+
+  /**
+   * vmap_pages_range: writes the area's PTEs. The PTE table is found (and allocated) once
    * per 2 MiB of address space, then consecutive entries are written, as vmap_pte_range does.
    * Returns false (nothing left mapped) when a page-table page could not be had.
    */
   private mapArea(vm: VmStruct): boolean {
     const { ram } = this.opts;
+    const pages = vm.pages;
+    const protLo = PAGE_KERNEL.lo;
+    const protHi = PAGE_KERNEL.hi;
     let ea = -1;
-    for (let i = 0; i < vm.pages.length; i++) {
+    for (let i = 0; i < pages.length; i++) {
       const va = vm.addr + i * PAGE_SIZE;
-      if (ea < 0 || va % PMD_SIZE === 0) {
-        ea = pteAlloc(ram, this.pgd, va, 1, this.levels, this.allocTable);
+      // A new PTE table starts where the next entry would cross into the next page (2 MiB boundary).
+      if (ea < 0 || (((ea + 8) >>> 0) & (PAGE_SIZE - 1)) === 0) {
+        ea = this.pteOf(va, true);
         if (ea < 0) {
           this.unmapArea(vm.addr, i);
           return false;
         }
       } else ea += 8;
       if (ram.readU32(ea) & _PAGE_PRESENT) BUG("vmap_pte_range", `remap: 0x${va.toString(16)} already mapped`);
-      const pa = vm.pages[i] * PAGE_SIZE;
-      ram.writeU32(ea + 4, (Math.floor(pa / TWO_32) | PAGE_KERNEL.hi) >>> 0);
-      ram.writeU32(ea, ((pa >>> 0) | PAGE_KERNEL.lo) >>> 0);
+      const pa = pages[i] * PAGE_SIZE;
+      const lo = pa >>> 0;
+      ram.writeU32(ea + 4, (((pa - lo) / TWO_32) | protHi) >>> 0);
+      ram.writeU32(ea, (lo | protLo) >>> 0);
     }
     return true;
   }
@@ -267,10 +322,9 @@ export class Vmalloc {
     let ea = -1;
     for (let i = 0; i < nr; i++) {
       const va = addr + i * PAGE_SIZE;
-      if (ea < 0 || va % PMD_SIZE === 0) {
-        const ref = lookupPte(ram, this.pgd, va, this.levels, this.pteRef);
-        if (ref === null || ref.level !== 1) BUG("vunmap_range", `no PTE table for 0x${va.toString(16)}`);
-        ea = ref.entryPa;
+      if (ea < 0 || (((ea + 8) >>> 0) & (PAGE_SIZE - 1)) === 0) {
+        ea = this.pteOf(va, false);
+        if (ea < 0) BUG("vunmap_range", `no PTE table for 0x${va.toString(16)}`);
       } else ea += 8;
       ram.writeU32(ea, 0);
       ram.writeU32(ea + 4, 0);
@@ -295,17 +349,52 @@ export class Vmalloc {
       if (arr === 0) return this.undo(vm, 0);
       vm.metaPa.push(arr);
     }
-    for (let i = 0; i < nr; i++) {
-      const pfn = this.opts.phys.allocPages((gfp | __GFP_HIGHMEM) >>> 0, 0);
-      if (pfn < 0) return this.undo(vm, 0);
-      if (gfp & __GFP_ZERO) this.opts.ram.zeroFrame(pfn);
-      pages.push(pfn);
-    }
+    if (!this.allocAreaPages((gfp | __GFP_HIGHMEM) >>> 0, nr, pages)) return this.undo(vm, 0);
+    if (gfp & __GFP_ZERO) for (let i = 0; i < nr; i++) this.opts.ram.zeroFrame(pages[i]);
     if (!this.mapArea(vm)) return this.undo(vm, 0);
     this.nrVmallocPages += nr;
     this.insertBusy(vm);
     if (this.opts.trace?.on) this.opts.trace.emit("alloc_vmap_area", { addr: vm.addr, size: vm.size, align: PAGE_SIZE, vstart: this.opts.layout.VMALLOC_START, vend: this.opts.layout.VMALLOC_END, failed: 0 });
     return vm.addr;
+  }
+
+  /**
+   * vm_area_alloc_pages: appends `nr` order-0 pages to `pages`. When the page allocator has
+   * a bulk interface (alloc_pages_bulk_node), pages come from it at most 100 per call (the
+   * kernel's cap, bounding time with preemption off), without __GFP_NOFAIL, which the bulk
+   * allocator does not support; whatever the bulk calls did not deliver is then taken one
+   * page at a time, the more permissive path. Returns false when a page could not be had
+   * (`pages` then holds those taken, for the caller to free).
+   */
+  private allocAreaPages(gfp: number, nr: number, pages: number[]): boolean {
+    const phys = this.opts.phys;
+    if (phys.allocPagesBulk !== undefined) {
+      const nid = phys.localNid ?? 0;
+      const bulkGfp = (gfp & ~__GFP_NOFAIL) >>> 0;
+      while (pages.length < nr) {
+        const want = Math.min(100, nr - pages.length);
+        // The first chunk goes straight into `pages`; later ones (areas over 400 KiB) through
+        // a fresh array, so that no stale entry can look populated to the bulk allocator.
+        const first = pages.length === 0;
+        const out: number[] = first ? pages : [];
+        const got = phys.allocPagesBulk(bulkGfp, nid, want, out);
+        if (first) pages.length = got;
+        else for (let k = 0; k < got; k++) pages.push(out[k]);
+        if (got !== want) break;
+      }
+    }
+    while (pages.length < nr) {
+      const pfn = phys.allocPages(gfp, 0);
+      if (pfn < 0) return false;
+      pages.push(pfn);
+    }
+    return true;
+  }
+
+  /** Frees the pages of an area, one __free_page each as vfree does. */
+  private freeAreaPages(pages: readonly number[]): void {
+    const phys = this.opts.phys;
+    for (let i = 0; i < pages.length; i++) phys.freePages(pages[i], 0);
   }
 
   /** vzalloc: vmalloc with zeroed pages. */
@@ -314,7 +403,7 @@ export class Vmalloc {
   }
 
   private undo(vm: VmStruct, ret: number): number {
-    for (const pfn of vm.pages) this.opts.phys.freePages(pfn, 0);
+    this.freeAreaPages(vm.pages);
     this.freeVa(vm.addr, vm.addr + vm.size);
     this.freeMeta(vm);
     return ret;
@@ -342,7 +431,8 @@ export class Vmalloc {
 
   /** The area starting at `addr`, or null (find_vm_area). */
   findVmArea(addr: number): VmStruct | null {
-    return this.byAddr.get(addr) ?? null;
+    const i = this.busyIndex(addr);
+    return i < this.busy.length && this.busy[i].addr === addr ? this.busy[i] : null;
   }
 
   /**
@@ -360,7 +450,8 @@ export class Vmalloc {
 
   private remove(addr: number, freePages: boolean): void {
     if (addr === 0) return;
-    const vm = this.byAddr.get(addr);
+    const i = this.busyIndex(addr);
+    const vm = i < this.busy.length && this.busy[i].addr === addr ? this.busy[i] : null;
     if (!vm) {
       const log = this.opts.log;
       if (log) {
@@ -369,11 +460,10 @@ export class Vmalloc {
       }
       return;
     }
-    this.byAddr.delete(addr);
-    this.busy.splice(this.busy.indexOf(vm), 1);
+    this.busy.splice(i, 1);
     this.unmapArea(vm.addr, vm.pages.length);
     if (freePages && vm.flags & VM_ALLOC) {
-      for (const pfn of vm.pages) this.opts.phys.freePages(pfn, 0);
+      this.freeAreaPages(vm.pages);
       this.nrVmallocPages -= vm.pages.length;
     }
     this.freeMeta(vm);
@@ -387,15 +477,16 @@ export class Vmalloc {
   /** __purge_vmap_area_lazy: one kernel TLB flush over all lazily freed ranges, then they are free again. Returns ranges purged. */
   purgeLazy(): number {
     if (this.lazy.length === 0) return 0;
+    const lazy = this.lazy;
     let start = Infinity;
     let end = 0;
-    for (const a of this.lazy) {
-      start = Math.min(start, a.start);
-      end = Math.max(end, a.end);
+    for (let i = 0; i < lazy.length; i++) {
+      start = Math.min(start, lazy[i].start);
+      end = Math.max(end, lazy[i].end);
     }
     this.flushTlbKernelRange(start, end);
-    const n = this.lazy.length;
-    for (const a of this.lazy) this.freeVa(a.start, a.end);
+    const n = lazy.length;
+    for (let i = 0; i < n; i++) this.freeVa(lazy[i].start, lazy[i].end);
     this.lazy.length = 0;
     this.lazyPages = 0;
     this.purges++;
@@ -405,6 +496,14 @@ export class Vmalloc {
   /** Checks the invariants listed in vmalloc-verify.ts; throws Bug on the first broken one. */
   verify(): void {
     verifyVmalloc(this, this.opts.ram, this.opts.layout);
+    for (let k = 0; k < PT_CACHE_SIZE; k++) {
+      if (this.ptTag[k] < 0) continue;
+      const va = this.ptTag[k] * PMD_SIZE;
+      const ref = lookupPte(this.opts.ram, this.pgd, va, this.levels);
+      if (ref === null || ref.level !== 1 || ref.entryPa !== this.ptPa[k]) {
+        BUG("vmalloc.verify", `PTE-table cache entry ${k} for 0x${va.toString(16)} names table 0x${this.ptPa[k].toString(16)}, not the one the page tables hold`);
+      }
+    }
   }
 
   /** flush_tlb_kernel_range (arch/x86/mm/tlb.c): page by page up to the ceiling, else everything. */

@@ -10,17 +10,17 @@ import { GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THI
 import { ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_NON_BLOCK, ALLOC_OOM, ALLOC_WMARK_LOW, ALLOC_WMARK_MASK } from "./internal/alloc-flags";
 import { bootMemory, DEFAULT_KERNEL_IMAGE } from "./mm-init";
 import type { BootState, KernelImage } from "./mm-init";
-import { MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, PAGEBLOCK_ORDER, WMARK_HIGH, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
+import { MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, PAGEBLOCK_ORDER, WMARK_HIGH, WMARK_LOW, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
 import type { Pglist, Zone } from "./mmzone";
 import type { PageArray } from "./mm-types";
 import { PAGEFLAGS_MASK, PG_active, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_unevictable, PG_writeback } from "./page-flags";
-import { freeToPcp, rmqueuePcplist, drainPagesZone } from "./pcp";
+import { freeToPcp, pcpPop, rmqueuePcplist, drainPagesZone } from "./pcp";
 import { applyBootSysctls, getSysctl, setSysctl } from "./sysctl";
 import { verifyPhysical } from "./internal/verify";
 import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo, vmstatItems } from "./vmstat";
 import type { ZoneinfoProvider } from "./vmstat";
 import type { PhysicalSysctls } from "./watermarks";
-import { zoneWatermarkFast } from "./watermarks";
+import { zoneWatermarkFast, zoneWatermarkOk } from "./watermarks";
 import { allocPagesSlowpath, NOOP_HOOKS } from "./slowpath";
 import type { SlowpathHooks } from "./slowpath";
 
@@ -45,6 +45,11 @@ export interface PhysicalConfig {
   kernelImage?: KernelImage | null;
   /** node of each CPU; default: CPUs split into contiguous blocks across memory nodes */
   cpuToNode?: number[];
+  /**
+   * CONFIG_DEBUG_VM-style page checks: check every tail page of a freed block (Linux checks
+   * only with check_pages_enabled). Default false; the first page is always checked.
+   */
+  debugPageChecks?: boolean;
   /** receives every kernel log line this layer prints after boot (failure reports) */
   log?: (line: string) => void;
   ram?: FrameZeroer;
@@ -53,6 +58,23 @@ export interface PhysicalConfig {
   trace?: TraceBus;
   rng?: Rng;
 }
+
+// Local copies of hot constants: an imported binding costs a module-cell load on every use.
+const ZONEMASK = GFP_ZONEMASK;
+const THISNODE = __GFP_THISNODE;
+const KSWAPD_RECLAIM = __GFP_KSWAPD_RECLAIM;
+const ZERO = __GFP_ZERO;
+const COMP = __GFP_COMP;
+const COSTLY_ORDER = PAGE_ALLOC_COSTLY_ORDER;
+const PCPTYPES = MIGRATE_PCPTYPES;
+const WMARK_LOW_ = WMARK_LOW;
+const WMARK_HIGH_ = WMARK_HIGH;
+
+const BUDDY = BUDDY_TYPE;
+const HEAD_BIT = 1 << PG_head;
+const PB_ORDER = PAGEBLOCK_ORDER;
+const ISOLATE = MIGRATE_ISOLATE;
+const MOVABLE = MIGRATE_MOVABLE;
 
 const CHECK_AT_FREE = (1 << PG_lru) | (1 << PG_locked) | (1 << PG_private) | (1 << PG_private_2) | (1 << PG_writeback) | (1 << PG_reserved) | (1 << PG_active) | (1 << PG_unevictable) | (1 << PG_mlocked);
 
@@ -86,6 +108,8 @@ export class PhysicalMemory implements BuddyEnv {
   allocFailures = 0;
   watermarkBoostFactor = 15000;
   mobilityDisabled = false;
+  /** check every tail page of a freed block as CONFIG_DEBUG_VM does (see PhysicalConfig) */
+  debugPageChecks: boolean;
   thp: boolean;
   onExtfrag: BuddyEnv["onExtfrag"] = null;
   hooks: SlowpathHooks = { ...NOOP_HOOKS };
@@ -111,6 +135,7 @@ export class PhysicalMemory implements BuddyEnv {
     this.ram = config.ram;
     this.logSink = config.log;
     this.thp = config.thp ?? false;
+    this.debugPageChecks = config.debugPageChecks ?? false;
     this.boot = bootMemory({
       memory: config.memory, reserved: config.reserved, nrCpus: config.nrCpus, arch: this.arch,
       kernelcore: config.kernelcore, movablecore: config.movablecore,
@@ -196,9 +221,70 @@ export class PhysicalMemory implements BuddyEnv {
    * on memory pressure; an impossible GFP zone combination is a Bug.
    */
   allocPages(gfp: number, order: number, nid?: number): number {
-    if (!(order >= 0 && order <= MAX_PAGE_ORDER && (order | 0) === order)) return this.badOrder(gfp, order);
     const local = this.localNid;
     if (nid === undefined) nid = local;
+    // The fast path: orders 0..3 straight off a non-empty PCP list of the preferred zone.
+    if ((order & COSTLY_ORDER) === order) {
+      const i = this.rmqueueFast(gfp, order, nid, local);
+      if (i >= 0) return this.pages.pfn(i);
+    }
+    return this.allocPagesFull(gfp, order, nid, local);
+  }
+
+  /**
+   * get_page_from_freelist()'s common case, checked the way Linux's own fast path is: the first
+   * eligible zone of the zonelist, zone_watermark_fast() against the mark ZONE_BELOW_HIGH
+   * selects, a pop from the PCP list, zone_statistics() and the refcount. Returns -1 without
+   * touching any state when anything is unusual (bad gfp or node, empty list, watermark
+   * trouble); allocPagesFull() then takes the request from the top.
+   */
+  private rmqueueFast(gfp: number, order: number, nid: number, local: number): number {
+    const highestIdx = this.gfpZoneTable[gfp & ZONEMASK];
+    const node = this.nodes[nid];
+    if (highestIdx < 0 || node === undefined) return -1;
+    const zonelist = gfp & THISNODE ? node.zonelistNoFallback : node.zonelistFallback;
+    let k = 0;
+    let zone = zonelist[0];
+    while (zone !== undefined && zone.idx > highestIdx) zone = zonelist[++k];
+    if (zone === undefined || zone.managedPages === 0) return -1;
+    // zone_watermark_fast(): the high mark until ZONE_BELOW_HIGH is seen, then the low one.
+    const mark = zone.watermark[zone.belowHigh ? WMARK_LOW_ : WMARK_HIGH_] + zone.watermarkBoost + zone.lowmemReserve[highestIdx];
+    if (order === 0) {
+      if (!(zone.nrFreePages - zone.nrFreeHighatomic - zone.nrFreeCma > mark)) return -1;
+    } else if (!zoneWatermarkOk(zone, order, mark - zone.lowmemReserve[highestIdx], highestIdx, 0)) return -1;
+    const pcp = zone.pcp[this.cpu];
+    const mt = gfpMigratetype(gfp);
+    const pindex = order * PCPTYPES + mt;
+    const i = pcp.head[pindex];
+    if (i < 0) return -1;
+    pcp.freeCount >>= 1;
+    pcpPop(zone, pcp, pindex, i, order);
+    if (gfp & KSWAPD_RECLAIM && zone.boostedWatermark) this.wakeBoosted(zone);
+    // zone_statistics() (the zone is the preferred one) and pgalloc_<zone>
+    const nr = 1 << order;
+    this.counters.values[this.idPgalloc[zone.type]] += nr;
+    zone.pgalloc += nr;
+    zone.nrAllocated += nr;
+    zone.numaHit++;
+    if (zone.nid === local) zone.numaLocal++;
+    else zone.numaOther++;
+    this.pages.refcount[i] = 1;
+    if (gfp & (ZERO | COMP) || this.trace.on) {
+      this.acMigratetype = mt;
+      this.prepNewPage(i, order, gfp);
+    }
+    return i;
+  }
+
+  /** rmqueue()'s ZONE_BOOSTED_WATERMARK check: wake kswapd once after a fragmenting fallback. */
+  private wakeBoosted(zone: Zone): void {
+    zone.boostedWatermark = false;
+    this.hooks.wakeupKswapd(zone, 0, 0, zone.idx);
+  }
+
+  /** __alloc_pages() in full: prepare_alloc_pages, get_page_from_freelist, the slow path. */
+  private allocPagesFull(gfp: number, order: number, nid: number, local: number): number {
+    if (!(order >= 0 && order <= MAX_PAGE_ORDER && (order | 0) === order)) return this.badOrder(gfp, order);
     // gfp_zone() through a GFP_ZONE_TABLE of this arch's zone indices (-1: invalid combination)
     const highestIdx = this.gfpZoneTable[gfp & GFP_ZONEMASK];
     if (highestIdx < 0) BUG("gfp_zone", `invalid zone modifiers in gfp 0x${gfp.toString(16)}`);
@@ -295,10 +381,7 @@ export class PhysicalMemory implements BuddyEnv {
     let i = -1;
     if (order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER) i = rmqueuePcplist(this, zone, this.cpu, order, this.acMigratetype, allocFlags);
     if (i < 0) i = this.rmqueueBuddy(zone, order, allocFlags);
-    if (allocFlags & ALLOC_KSWAPD && zone.boostedWatermark) {
-      zone.boostedWatermark = false;
-      this.hooks.wakeupKswapd(zone, 0, 0, zone.idx);
-    }
+    if (allocFlags & ALLOC_KSWAPD && zone.boostedWatermark) this.wakeBoosted(zone);
     if (i < 0) return -1;
     // zone_statistics() and pgalloc_<zone> (in pages), then prep_new_page().
     const nr = 1 << order;
@@ -367,10 +450,10 @@ export class PhysicalMemory implements BuddyEnv {
     if (i < 0) BUG("__free_pages", `pfn ${pfn} has no struct page`);
     if (!(order >= 0 && order <= MAX_PAGE_ORDER)) BUG("__free_pages", `bad order ${order}`);
     const ref = p.refcount[i];
-    if (ref <= 0 || p.mapcount[i] === BUDDY_TYPE) {
+    if (ref <= 0 || p.mapcount[i] === BUDDY) {
       BUG("__free_pages", `pfn ${pfn}: page is free (refcount ${ref}): double free or never allocated`);
     }
-    const head = p.flags[i] & (1 << PG_head);
+    const head = p.flags[i] & HEAD_BIT;
     if (head !== 0 && p.index[i + 1] !== order) {
       BUG("free_pages_prepare", `pfn ${pfn}: compound order ${p.index[i + 1]} freed as order ${order}`);
     }
@@ -385,34 +468,60 @@ export class PhysicalMemory implements BuddyEnv {
   /** free_pages_prepare() + free_frozen_pages(). */
   private freeFrozenPages(i: number, order: number): void {
     const p = this.pages;
-    const { flags, mapcount, refcount } = p;
-    const zone = this.zoneByBits[flags[i] >>> 24]!;
+    const flags = p.flags;
+    const mapcount = p.mapcount;
+    const f = flags[i];
+    const mc = mapcount[i];
+    // free_page_is_bad() on the first page: a page type (slab, table, ...) is cleared here, as
+    // 6.12+ does, but a buddy or mapped page, a page still in use (PG_lru, ...) is a Bug. Its
+    // refcount has just dropped to 0 (or, split from a larger block, must be 0).
+    if (mc >= 0 || mc === BUDDY || (f & CHECK_AT_FREE) !== 0 || p.refcount[i] !== 0) this.badPage(i, i);
+    const zoneBits = (f & ~PAGEFLAGS_MASK) >>> 0;
+    flags[i] = zoneBits;
+    mapcount[i] = -1;
+    p.private[i] = 0;
+    p.mapping[i] = 0;
+    p.index[i] = 0;
+    if (order > 0) this.freeTailPages(i, order, zoneBits);
+    const zone = this.zoneByBits[f >>> 24]!;
     const n = 1 << order;
-    if (order > 0 && flags[i] & (1 << PG_head)) p.index[i + 1] = 0;
-    // free_page_is_bad() on every page (as with CONFIG_DEBUG_VM), then the reset; a page type
-    // (slab, table, ...) is cleared here, as 6.12+ does, but a buddy or mapped page is a Bug.
-    // The head's refcount has just dropped to 0; tails must have none.
-    const { private: priv, mapping, index } = p;
-    const end = i + n;
-    for (let j = i; j < end; j++) {
-      const mc = mapcount[j];
-      const f = flags[j];
-      if (mc >= 0 || mc === BUDDY_TYPE || (f & CHECK_AT_FREE) !== 0 || refcount[j] !== 0) this.badPage(j, i);
-      flags[j] = (f & ~PAGEFLAGS_MASK) >>> 0;
-      mapcount[j] = -1;
-      priv[j] = 0;
-      mapping[j] = 0;
-      index[j] = 0;
-    }
     zone.nrAllocated -= n;
     this.counters.values[this.idPgfree] += n;
     if (this.trace.on) this.trace.emit("mm_page_free", { pfn: p.pfn(i), order });
-    let mt = p.pageblockMt[i >>> PAGEBLOCK_ORDER];
-    if ((order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER) && mt !== MIGRATE_ISOLATE) {
-      if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
+    let mt = p.pageblockMt[i >>> PB_ORDER];
+    if ((order <= COSTLY_ORDER || order === PB_ORDER) && mt !== ISOLATE) {
+      if (mt >= PCPTYPES) mt = MOVABLE;
       freeToPcp(this, zone, this.cpu, i, order, mt);
     } else {
       freeOnePage(zone, i, order, mt, false);
+    }
+  }
+
+  /**
+   * The tail pages of a freed block. With debugPageChecks (CONFIG_DEBUG_VM), each is checked as
+   * free_page_is_bad() does and fully reset. Without, as Linux's default: PG_* flags, the
+   * compound head link (private), mapping and index are reset without looking; refcount and
+   * mapcount are left alone, so a tail still referenced or mapped stays wrong inside the free
+   * block, where verify() reports it.
+   */
+  private freeTailPages(i: number, order: number, zoneBits: number): void {
+    const p = this.pages;
+    const { flags, private: priv, mapping, index } = p;
+    const end = i + (1 << order);
+    if (this.debugPageChecks) {
+      const { mapcount, refcount } = p;
+      for (let j = i + 1; j < end; j++) {
+        const mc = mapcount[j];
+        if (mc >= 0 || mc === BUDDY || (flags[j] & CHECK_AT_FREE) !== 0 || refcount[j] !== 0) this.badPage(j, i);
+        mapcount[j] = -1;
+      }
+    }
+    // A block never spans zones, so every tail has the head's node and zone bits.
+    for (let j = i + 1; j < end; j++) {
+      flags[j] = zoneBits;
+      priv[j] = 0;
+      mapping[j] = 0;
+      index[j] = 0;
     }
   }
 

@@ -73,7 +73,16 @@ function nrPcpAlloc(pcp: PerCpuPages, zone: Zone, order: number): number {
  */
 export function rmqueuePcplist(env: BuddyEnv, zone: Zone, cpu: number, order: number, mt: number, allocFlags: number): number {
   const pcp = zone.pcp[cpu];
+  // Each allocation halves free_count (the run of consecutive frees that grows pcp->high).
   pcp.freeCount >>= 1;
+  return rmqueuePcplistInner(env, zone, pcp, order, mt, allocFlags);
+}
+
+/**
+ * __rmqueue_pcplist(): the hottest page of the list, refilling it first when empty; no
+ * free_count decay (alloc_pages_bulk takes many pages this way). Returns the page index or -1.
+ */
+export function rmqueuePcplistInner(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, order: number, mt: number, allocFlags: number): number {
   const pindex = orderToPindex(mt, order);
   const head = pcp.head;
   let i = head[pindex];
@@ -82,17 +91,21 @@ export function rmqueuePcplist(env: BuddyEnv, zone: Zone, cpu: number, order: nu
     i = head[pindex];
     if (i < 0) return -1;
   }
-  // list_del() of the hottest page
+  pcpPop(zone, pcp, pindex, i, order);
+  return i;
+}
+
+/** list_del() of the hottest page `i` of list `pindex` (its head), and the count. */
+export function pcpPop(zone: Zone, pcp: PerCpuPages, pindex: number, i: number, order: number): void {
   const p = zone.pages;
   const next = p.lruNext[i];
-  head[pindex] = next;
+  pcp.head[pindex] = next;
   if (next >= 0) p.lruPrev[next] = -1;
   else pcp.tail[pindex] = -1;
   p.lruNext[i] = -1;
   pcp.len[pindex]--;
   p.private[i] = 0;
   pcp.count -= 1 << order;
-  return i;
 }
 
 /** The refill half of rmqueue_pcplist(): nr_pcp_alloc() blocks from __rmqueue, coldest last. */

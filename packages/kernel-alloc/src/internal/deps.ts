@@ -7,6 +7,14 @@ export interface PageAllocator {
   /** pfn of the first page of a 2^order block, or -1 */
   allocPages(gfp: number, order: number, nid?: number): number;
   freePages(pfn: number, order: number): void;
+  /**
+   * alloc_pages_bulk_node: up to `nrPages` order-0 pages on node `nid` into `out` (from
+   * index 0); returns how many it got. Optional: vmalloc falls back to allocPages per page
+   * when the page allocator does not offer it.
+   */
+  allocPagesBulk?(gfp: number, nid: number, nrPages: number, out: Int32Array | number[]): number;
+  /** numa_node_id(): the node of the running CPU (0 when absent) */
+  readonly localNid?: number;
   readonly maxPfn: number;
   readonly pages: PageTypes;
 }

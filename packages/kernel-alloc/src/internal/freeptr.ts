@@ -24,6 +24,8 @@ export class FreePointers {
   readonly poLo: number;
   /** high half of PAGE_OFFSET, sign extension included */
   readonly poHiExt: number;
+  /** physical addresses below this add to PAGE_OFFSET without carrying into the high half */
+  private readonly noCarry: number;
 
   constructor(
     private readonly ram: Memory,
@@ -34,32 +36,45 @@ export class FreePointers {
   ) {
     this.poLo = pageOffset % TWO_32;
     this.poHiExt = (pageOffset - this.poLo) / TWO_32 + (TWO_32 - 2 ** (vaBits - 32));
+    this.noCarry = TWO_32 - this.poLo;
   }
+
+  // get/set are on every kmalloc/kfree fast path: kept small so that callers inline them
+  // (V8 inlines by bytecode size, within a budget per compiled function), with hardening,
+  // NULL and pointers that would carry into the high half out of line. Ram offers no exact
+  // 64-bit access for values >= 2^53 (every sign-extended kernel pointer is one), so the two
+  // halves stay two 32-bit accesses; both hit Ram's cached frame.
 
   /** get_freepointer: the next free object after `obj` (a physical address, 0 = none). */
   get(key: FreelistKey, obj: number, offset: number): number {
-    if (this.hardened) return this.getHardened(key, obj + offset);
     const at = obj + offset;
+    if (this.hardened) return this.getHardened(key, at);
     const lo = this.ram.readU32(at);
     const hi = this.ram.readU32(at + 4);
-    return lo === 0 && hi === 0 ? 0 : (hi - this.poHiExt) * TWO_32 + lo - this.poLo;
+    // lo and hi are 32-bit values, so `|` is exact here: both zero is the NULL pointer.
+    return (lo | hi) === 0 ? 0 : (hi - this.poHiExt) * 4294967296 + lo - this.poLo;
   }
 
   /** set_freepointer: stores `next` (0 = NULL) in free object `obj`. */
   set(key: FreelistKey, obj: number, offset: number, next: number): void {
     const at = obj + offset;
+    if (next === 0 || next >= this.noCarry || this.hardened) {
+      this.setSlow(key, at, next);
+      return;
+    }
+    // PAGE_OFFSET + next without a carry out of the low half: the high half is PAGE_OFFSET's.
+    this.ram.writeU32(at, this.poLo + next);
+    this.ram.writeU32(at + 4, this.poHiExt);
+  }
+
+  private setSlow(key: FreelistKey, at: number, next: number): void {
     if (this.hardened) {
       this.setHardened(key, at, next);
       return;
     }
-    if (next === 0) {
-      this.ram.writeU32(at, 0);
-      this.ram.writeU32(at + 4, 0);
-      return;
-    }
-    const sum = this.poLo + (next >>> 0);
-    this.ram.writeU32(at, sum >>> 0);
-    this.ram.writeU32(at + 4, (this.poHiExt + Math.floor(next / TWO_32) + (sum >= TWO_32 ? 1 : 0)) >>> 0);
+    const [lo, hi] = next === 0 ? [0, 0] : this.slotHalves(next);
+    this.ram.writeU32(at, lo);
+    this.ram.writeU32(at + 4, hi);
   }
 
   /** The halves of the kernel address of the pointer slot at `at`, for the hardening XOR. */

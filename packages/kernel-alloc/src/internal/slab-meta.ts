@@ -38,8 +38,12 @@ export class SlabMeta {
   private freeSlots: number[] = [];
   private used = 0;
 
+  /** bytes covered by slotOfPfn (maxPfn * 4096) */
+  private readonly paLimit: number;
+
   constructor(maxPfn: number, initial = 64) {
     this.slotOfPfn = new Int32Array(maxPfn);
+    this.paLimit = maxPfn * 4096;
     this.cache = new Int32Array(initial).fill(-1);
     this.head = new Float64Array(initial);
     this.order = new Uint8Array(initial);
@@ -63,9 +67,10 @@ export class SlabMeta {
 
   /** The slab slot holding physical address `pa`, or -1 (virt_to_slab). */
   slotOfPa(pa: number): number {
-    const pfn = Math.floor(pa / 4096);
-    if (!(pfn >= 0 && pfn < this.slotOfPfn.length)) return -1;
-    return this.slotOfPfn[pfn] - 1;
+    // On every kfree: one range test, then `>>> 0` is floor(pa / 4096) for 0 <= pa < limit
+    // (the pfn fits in 32 bits), cheaper than Math.floor.
+    if (!(pa >= 0 && pa < this.paLimit)) return -1;
+    return this.slotOfPfn[(pa / 4096) >>> 0] - 1;
   }
 
   /** Takes a slot for a new slab of 2^order pages at `headPfn` owned by cache `cacheId`. */
