@@ -36,8 +36,8 @@ export class KmemCache {
   readonly reclaimable: boolean;
   /** extra GFP bits for this cache's slab pages (s->allocflags) */
   allocGfp = 0;
-  /** kfree may push objects of the CPU slab straight on the CPU freelist: no slub_debug and no hardened-freelist double-free check (set by Slub) */
-  fastFree = false;
+  /** objects go on and off the CPU freelist by SLUB's fast paths: no slub_debug and a plain (not hardened) free pointer (set by Slub) */
+  fastPath = false;
   /** CONFIG_SLAB_FREELIST_HARDENED key (s->random) */
   randomLo = 0;
   randomHi = 0;

@@ -81,7 +81,7 @@ export class Slub extends SlubSlabs {
     if (!layout) return null;
     const s = new KmemCache(this.byId.length, name, layout, minPartialFor(layout.size), cpuPartialFor(layout.size, layout.objects, layout.flags), ctor, usersize, this.opts.nrCpus, this.nrNodes);
     s.allocGfp = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0) | ((flags & SLAB_CACHE_DMA32) ? __GFP_DMA32 : 0) | ((flags & SLAB_RECLAIM_ACCOUNT) ? __GFP_RECLAIMABLE : 0);
-    s.fastFree = !s.debug && !this.fp.hardened;
+    s.fastPath = !s.debug && !this.fp.hardened;
     if (this.fp.hardened) {
       s.randomLo = this.opts.rng.nextU32();
       s.randomHi = this.opts.rng.nextU32();
@@ -108,13 +108,13 @@ export class Slub extends SlubSlabs {
   alloc(s: KmemCache, gfp: number, origSize?: number, caller?: string): number {
     const cpu = this.cpu;
     const obj = s.cpuFreelist[cpu];
-    if (obj === 0 || s.debug || (gfp & GFP_ZERO) !== 0) return this.allocSlow(s, gfp, origSize, caller, cpu);
+    if (obj === 0 || !s.fastPath || (gfp & GFP_ZERO) !== 0) return this.allocSlow(s, gfp, origSize, caller, cpu);
     // The fast path: pop the CPU freelist; the next object's address is read from RAM.
-    s.cpuFreelist[cpu] = this.fp.get(s, obj, s.offset);
+    s.cpuFreelist[cpu] = this.fp.getPlain(obj + s.offset);
     return obj;
   }
 
-  /** Everything but a plain pop of the CPU freelist: debug caches, refills, __GFP_ZERO. */
+  /** Everything but a plain pop of the CPU freelist: debug caches, hardened freelists, refills, __GFP_ZERO. */
   private allocSlow(s: KmemCache, gfp: number, origSize: number | undefined, caller: string | undefined, cpu: number): number {
     let obj = s.cpuFreelist[cpu];
     if (obj !== 0 && !s.debug) {
@@ -133,12 +133,12 @@ export class Slub extends SlubSlabs {
     if (slot < 0) return false;
     const s = this.byId[this.meta.cache[slot]];
     const cpu = this.cpu;
-    if (slot !== s.cpuSlab[cpu] || !s.fastFree) {
+    if (slot !== s.cpuSlab[cpu] || !s.fastPath) {
       this.freeSlow(s, obj, slot, caller);
       return true;
     }
     // The fast path: push on the CPU freelist, the old head stored in the object.
-    this.fp.set(s, obj, s.offset, s.cpuFreelist[cpu]);
+    this.fp.setPlain(obj + s.offset, s.cpuFreelist[cpu]);
     s.cpuFreelist[cpu] = obj;
     return true;
   }
@@ -147,11 +147,11 @@ export class Slub extends SlubSlabs {
   free(s: KmemCache, obj: number, caller = ""): void {
     const slot = this.meta.slotOfPa(obj);
     const cpu = this.cpu;
-    if (slot < 0 || slot !== s.cpuSlab[cpu] || !s.fastFree || this.byId[this.meta.cache[slot]] !== s) {
+    if (slot < 0 || slot !== s.cpuSlab[cpu] || !s.fastPath || this.byId[this.meta.cache[slot]] !== s) {
       this.freeSlow(s, obj, slot, caller);
       return;
     }
-    this.fp.set(s, obj, s.offset, s.cpuFreelist[cpu]);
+    this.fp.setPlain(obj + s.offset, s.cpuFreelist[cpu]);
     s.cpuFreelist[cpu] = obj;
   }
 

@@ -6,9 +6,8 @@
 //   - free ranges are sorted and merged (no two touch); busy areas are sorted by address;
 //   - every page of a busy area is mapped by a present PTE to its pfn, and its guard page
 //     (unless VM_NO_GUARD) is not mapped;
-//   - nrVmallocPages equals the pages of VM_ALLOC areas; lazyPages equals the lazy ranges' pages;
-//   - (checked in Vmalloc.verify) every entry of the located-PTE-table cache names the PTE
-//     table that the kernel page tables hold for its 2 MiB region.
+//   - nrVmallocPages equals the pages of VM_ALLOC areas; lazyPages equals the lazy ranges' pages.
+// Vmalloc.verify() also checks the kernel page table's own invariant (vmalloc-pgtable.ts).
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import { _PAGE_PRESENT, lookupPte } from "@mmsim/hardware";
 import type { Ram, X86Layout } from "@mmsim/hardware";

@@ -122,11 +122,10 @@ describe("pages and page tables of an area", () => {
       freePages: (pfn, order) => m.phys.freePages(pfn, order),
       maxPfn: m.phys.maxPfn,
       pages: m.phys.pages,
-      localNid: 0,
       allocPagesBulk: (gfp, nid, nrPages, out) => {
         bulkCalls.push(nrPages);
         const n = Math.min(nrPages, bulkLimit);
-        for (let k = 0; k < n; k++) out[k] = m.phys.allocPages(gfp, 0, nid);
+        for (let k = 0; k < n; k++) out[k] = m.phys.allocPages(gfp, 0, nid < 0 ? undefined : nid);
         bulkLimit -= n;
         return n;
       },

@@ -1,7 +1,8 @@
 // vmalloc (mm/vmalloc.c): virtually contiguous kernel memory from scattered pages. A
 // vmap-area allocator hands out ranges of [VMALLOC_START, VMALLOC_END) lowest address first;
-// each area gets a trailing guard page; its pages come one by one from the buddy allocator and
-// are mapped in the one kernel page-table tree (init_mm) with the hardware map primitive.
+// each area gets a trailing guard page; its pages come from the buddy allocator (in bulk when
+// it offers alloc_pages_bulk) and are mapped in the one kernel page-table tree (init_mm,
+// vmalloc-pgtable.ts).
 // Freed areas are unmapped at once but their address range is purged lazily: only when
 // lazy_max_pages of freed area has piled up (or an allocation finds no room) is the kernel
 // TLB flushed once for all of them and the ranges returned to the free space.
@@ -13,18 +14,18 @@
 //   |[area A: 4 pages][g]|[area B: 1 page][g]|  free ...  |[lazy C][g]| free ...  |
 //                       guard page: never mapped, so an overrun of A faults instead of
 //                       silently writing into B
-import { BUG, formatVa, PAGE_SIZE } from "@mmsim/base";
+import { formatVa, PAGE_SIZE } from "@mmsim/base";
 import type { TraceBus } from "@mmsim/base";
-import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_ZERO, PGTY_table } from "@mmsim/physical";
-import { _KERNPG_TABLE, _PAGE_PRESENT, lookupPte, newPteRef, PAGE_KERNEL, PMD_SIZE, pteAlloc, TLB_SINGLE_PAGE_FLUSH_CEILING } from "@mmsim/hardware";
+import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_ZERO } from "@mmsim/physical";
+import { TLB_SINGLE_PAGE_FLUSH_CEILING } from "@mmsim/hardware";
 import type { PagingLevels, Ram, X86Layout } from "@mmsim/hardware";
 import type { PageAllocator } from "./internal/deps";
 import { fls } from "./slub-layout";
 import { verifyVmalloc } from "./vmalloc-verify";
+import { KernelPageTable } from "./vmalloc-pgtable";
 
-const TWO_32 = 4294967296;
-/** entries of the located-PTE-table cache (a power of two): 64 × 2 MiB regions */
-const PT_CACHE_SIZE = 64;
+/** vmalloc asks for pages near the running CPU: node -1, the local node */
+const NUMA_NO_NODE = -1;
 
 // include/linux/vmalloc.h
 export const VM_IOREMAP = 0x1;
@@ -88,8 +89,6 @@ export class Vmalloc {
   /** physical address of the kernel's top-level page table (init_mm.pgd, swapper_pg_dir) */
   readonly pgd: number;
   readonly levels: PagingLevels;
-  /** pages of kernel page tables (PageTables) */
-  pageTablePages = 0;
   /** pages backing vmalloc areas (VmallocUsed) */
   nrVmallocPages = 0;
   /** vmap_lazy_nr: pages of freed areas not yet purged */
@@ -101,60 +100,28 @@ export class Vmalloc {
   /** busy areas in address order */
   readonly busy: VmStruct[] = [];
   readonly lazy: LazyArea[] = [];
+  /** the kernel page table the areas are mapped in */
+  private readonly pgtable: KernelPageTable;
   /** free ranges [start, end) in address order */
   private readonly freeStart: number[];
   private readonly freeEnd: number[];
-  private readonly allocTable = (): number => this.allocTablePage();
-  private readonly pteRef = newPteRef();
-  // Located PTE tables, direct-mapped by 2 MiB region (see pteTableOf). Kernel PTE tables of
-  // the vmalloc range are never freed (as in Linux), so an entry stays valid once filled.
-  private readonly ptTag = new Float64Array(PT_CACHE_SIZE).fill(-1);
-  private readonly ptPa = new Float64Array(PT_CACHE_SIZE);
 
   constructor(private readonly opts: VmallocOptions) {
     this.levels = opts.layout.levels;
     this.freeStart = [opts.layout.VMALLOC_START];
     this.freeEnd = [opts.layout.VMALLOC_END];
-    const pgdPfn = this.allocTablePage();
-    if (pgdPfn < 0) BUG("vmalloc_init", "no page for the kernel page table");
-    this.pgd = pgdPfn * PAGE_SIZE;
-    if (opts.preallocate ?? true) this.preallocate();
+    this.pgtable = new KernelPageTable(opts.phys, opts.ram, opts.layout, opts.preallocate ?? true);
+    this.pgd = this.pgtable.pgd;
+  }
+
+  /** pages of kernel page tables (PageTables) */
+  get pageTablePages(): number {
+    return this.pgtable.pageTablePages;
   }
 
   /** lazy_max_pages: fls(num_online_cpus()) * 32 MiB of pages. */
   get lazyMaxPages(): number {
     return fls(this.opts.nrCpus) * ((32 * 1024 * 1024) / PAGE_SIZE);
-  }
-
-  private allocTablePage(): number {
-    const pfn = this.opts.phys.allocPages(GFP_KERNEL | __GFP_ZERO, 0);
-    if (pfn < 0) return -1;
-    this.opts.ram.zeroFrame(pfn);
-    this.opts.phys.pages.setType(pfn, PGTY_table);
-    this.pageTablePages++;
-    return pfn;
-  }
-
-  /**
-   * preallocate_vmalloc_pages (arch/x86/mm/init_64.c): the second-level tables under every
-   * top-level entry of the vmalloc range exist from boot, so the kernel half of every process
-   * PGD, copied once at fork, never goes stale.
-   */
-  private preallocate(): void {
-    const L = this.opts.layout;
-    const top = this.levels === 5 ? 2 ** 48 : 2 ** 39;
-    for (let va = L.VMALLOC_START; va < L.VMALLOC_END; va += top) {
-      // Mapping and unmapping a page at the lowest level would allocate all levels; only the
-      // first level below the root is wanted, so install it directly.
-      const idx = Math.floor(va / top) % 512;
-      const ea = this.pgd + idx * 8;
-      if (this.opts.ram.readU32(ea) !== 0) continue;
-      const pfn = this.allocTablePage();
-      if (pfn < 0) BUG("preallocate_vmalloc_pages", "out of memory");
-      const pa = pfn * PAGE_SIZE;
-      this.opts.ram.writeU32(ea + 4, Math.floor(pa / 4294967296));
-      this.opts.ram.writeU32(ea, ((pa >>> 0) | _KERNPG_TABLE.lo) >>> 0);
-    }
   }
 
   /** alloc_vmap_area: the lowest free range of `size` bytes, or -1 (after one purge and retry). */
@@ -263,75 +230,6 @@ export class Vmalloc {
   }
 
   /**
-   * The physical address of the PTE for `va` (its table allocated when `alloc`), or -1 when a
-   * table page could not be had or (not alloc) there is no PTE table. Finding a PTE table
-   * takes a walk from the PGD; the table of each recently used 2 MiB region is remembered in
-   * a small direct-mapped cache, so consecutive areas in one region skip the walk (the PTEs
-   * written are the same; only the host's work changes).
-   */
-  private pteOf(va: number, alloc: boolean): number {
-    const region = Math.floor(va / PMD_SIZE);
-    const k = (region >>> 0) & (PT_CACHE_SIZE - 1);
-    const index = ((va / PAGE_SIZE) >>> 0) & 511;
-    if (this.ptTag[k] === region) return this.ptPa[k] + index * 8;
-    let ea: number;
-    if (alloc) ea = pteAlloc(this.opts.ram, this.pgd, va, 1, this.levels, this.allocTable);
-    else {
-      const ref = lookupPte(this.opts.ram, this.pgd, va, this.levels, this.pteRef);
-      ea = ref === null || ref.level !== 1 ? -1 : ref.entryPa;
-    }
-    if (ea < 0) return -1;
-    this.ptTag[k] = region;
-    this.ptPa[k] = ea - index * 8;
-    return ea;
-  }
-
-  /**
-   * vmap_pages_range: writes the area's PTEs. The PTE table is found (and allocated) once
-   * per 2 MiB of address space, then consecutive entries are written, as vmap_pte_range does.
-   * Returns false (nothing left mapped) when a page-table page could not be had.
-   */
-  private mapArea(vm: VmStruct): boolean {
-    const { ram } = this.opts;
-    const pages = vm.pages;
-    const protLo = PAGE_KERNEL.lo;
-    const protHi = PAGE_KERNEL.hi;
-    let ea = -1;
-    for (let i = 0; i < pages.length; i++) {
-      const va = vm.addr + i * PAGE_SIZE;
-      // A new PTE table starts where the next entry would cross into the next page (2 MiB boundary).
-      if (ea < 0 || (((ea + 8) >>> 0) & (PAGE_SIZE - 1)) === 0) {
-        ea = this.pteOf(va, true);
-        if (ea < 0) {
-          this.unmapArea(vm.addr, i);
-          return false;
-        }
-      } else ea += 8;
-      if (ram.readU32(ea) & _PAGE_PRESENT) BUG("vmap_pte_range", `remap: 0x${va.toString(16)} already mapped`);
-      const pa = pages[i] * PAGE_SIZE;
-      const lo = pa >>> 0;
-      ram.writeU32(ea + 4, (((pa - lo) / TWO_32) | protHi) >>> 0);
-      ram.writeU32(ea, (lo | protLo) >>> 0);
-    }
-    return true;
-  }
-
-  /** vunmap_range_noflush: clears `nr` PTEs from `addr` (one table lookup per 2 MiB). */
-  private unmapArea(addr: number, nr: number): void {
-    const { ram } = this.opts;
-    let ea = -1;
-    for (let i = 0; i < nr; i++) {
-      const va = addr + i * PAGE_SIZE;
-      if (ea < 0 || (((ea + 8) >>> 0) & (PAGE_SIZE - 1)) === 0) {
-        ea = this.pteOf(va, false);
-        if (ea < 0) BUG("vunmap_range", `no PTE table for 0x${va.toString(16)}`);
-      } else ea += 8;
-      ram.writeU32(ea, 0);
-      ram.writeU32(ea + 4, 0);
-    }
-  }
-
-  /**
    * __vmalloc_node_range: `size` bytes of virtually contiguous, page-granular kernel memory.
    * Returns the start address (a canonical tail in the vmalloc range) or 0 when address
    * space, pages or page tables ran out (everything taken is given back).
@@ -351,7 +249,7 @@ export class Vmalloc {
     }
     if (!this.allocAreaPages((gfp | __GFP_HIGHMEM) >>> 0, nr, pages)) return this.undo(vm, 0);
     if (gfp & __GFP_ZERO) for (let i = 0; i < nr; i++) this.opts.ram.zeroFrame(pages[i]);
-    if (!this.mapArea(vm)) return this.undo(vm, 0);
+    if (!this.pgtable.map(vm.addr, vm.pages)) return this.undo(vm, 0);
     this.nrVmallocPages += nr;
     this.insertBusy(vm);
     if (this.opts.trace?.on) this.opts.trace.emit("alloc_vmap_area", { addr: vm.addr, size: vm.size, align: PAGE_SIZE, vstart: this.opts.layout.VMALLOC_START, vend: this.opts.layout.VMALLOC_END, failed: 0 });
@@ -369,7 +267,6 @@ export class Vmalloc {
   private allocAreaPages(gfp: number, nr: number, pages: number[]): boolean {
     const phys = this.opts.phys;
     if (phys.allocPagesBulk !== undefined) {
-      const nid = phys.localNid ?? 0;
       const bulkGfp = (gfp & ~__GFP_NOFAIL) >>> 0;
       while (pages.length < nr) {
         const want = Math.min(100, nr - pages.length);
@@ -377,7 +274,7 @@ export class Vmalloc {
         // a fresh array, so that no stale entry can look populated to the bulk allocator.
         const first = pages.length === 0;
         const out: number[] = first ? pages : [];
-        const got = phys.allocPagesBulk(bulkGfp, nid, want, out);
+        const got = phys.allocPagesBulk(bulkGfp, NUMA_NO_NODE, want, out);
         if (first) pages.length = got;
         else for (let k = 0; k < got; k++) pages.push(out[k]);
         if (got !== want) break;
@@ -420,7 +317,7 @@ export class Vmalloc {
   vmap(pfns: readonly number[], flags = VM_MAP, caller = ""): number {
     const vm = this.getVmArea(pfns.length * PAGE_SIZE, flags, caller, pfns.slice());
     if (!vm) return 0;
-    if (!this.mapArea(vm)) {
+    if (!this.pgtable.map(vm.addr, vm.pages)) {
       this.freeVa(vm.addr, vm.addr + vm.size);
       this.freeMeta(vm);
       return 0;
@@ -461,7 +358,7 @@ export class Vmalloc {
       return;
     }
     this.busy.splice(i, 1);
-    this.unmapArea(vm.addr, vm.pages.length);
+    this.pgtable.unmap(vm.addr, vm.pages.length);
     if (freePages && vm.flags & VM_ALLOC) {
       this.freeAreaPages(vm.pages);
       this.nrVmallocPages -= vm.pages.length;
@@ -496,14 +393,7 @@ export class Vmalloc {
   /** Checks the invariants listed in vmalloc-verify.ts; throws Bug on the first broken one. */
   verify(): void {
     verifyVmalloc(this, this.opts.ram, this.opts.layout);
-    for (let k = 0; k < PT_CACHE_SIZE; k++) {
-      if (this.ptTag[k] < 0) continue;
-      const va = this.ptTag[k] * PMD_SIZE;
-      const ref = lookupPte(this.opts.ram, this.pgd, va, this.levels);
-      if (ref === null || ref.level !== 1 || ref.entryPa !== this.ptPa[k]) {
-        BUG("vmalloc.verify", `PTE-table cache entry ${k} for 0x${va.toString(16)} names table 0x${this.ptPa[k].toString(16)}, not the one the page tables hold`);
-      }
-    }
+    this.pgtable.verify();
   }
 
   /** flush_tlb_kernel_range (arch/x86/mm/tlb.c): page by page up to the ceiling, else everything. */

@@ -1,4 +1,4 @@
-// Random alloc/free sequences across orders, GFP masks, zones, nodes and CPUs, with verify()
+// Random alloc/bulk-alloc/free sequences across orders, GFP masks, zones, nodes and CPUs, with verify()
 // after every step; freeing everything (and draining the PCP lists) returns buddyinfo to boot.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -10,6 +10,7 @@ const MASKS = [GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, GFP_HIGHUSER_MOVABLE, GFP_KER
 const op = fc.oneof(
   fc.record({ kind: fc.constant("alloc" as const), mask: fc.nat(MASKS.length - 1), order: fc.oneof(fc.nat(3), fc.nat(10)), nid: fc.nat(1), cpu: fc.nat(1), n: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant("free" as const), pick: fc.nat(), cpu: fc.nat(1) }),
+  fc.record({ kind: fc.constant("bulk" as const), mask: fc.nat(MASKS.length - 1), nid: fc.integer({ min: -1, max: 1 }), cpu: fc.nat(1), n: fc.integer({ min: 0, max: 200 }) }),
 );
 
 describe("property: random allocation and free", () => {
@@ -26,6 +27,11 @@ describe("property: random allocation and free", () => {
               const pfn = m.allocPages(MASKS[o.mask] | __GFP_NOWARN, o.order, o.nid);
               if (pfn >= 0) held.push({ pfn, order: o.order });
             }
+          } else if (o.kind === "bulk") {
+            const out: number[] = [];
+            const got = m.allocPagesBulk(MASKS[o.mask] | __GFP_NOWARN, o.nid, o.n, out);
+            expect(out.length).toBe(got);
+            for (const pfn of out) held.push({ pfn, order: 0 });
           } else if (held.length) {
             const [b] = held.splice(o.pick % held.length, 1);
             m.freePages(b.pfn, b.order);

@@ -14,7 +14,7 @@ import { MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_IS
 import type { Pglist, Zone } from "./mmzone";
 import type { PageArray } from "./mm-types";
 import { PAGEFLAGS_MASK, PG_active, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_unevictable, PG_writeback } from "./page-flags";
-import { freeToPcp, pcpPop, rmqueuePcplist, drainPagesZone } from "./pcp";
+import { freeToPcp, pcpPop, rmqueuePcplist, rmqueuePcplistInner, drainPagesZone } from "./pcp";
 import { applyBootSysctls, getSysctl, setSysctl } from "./sysctl";
 import { verifyPhysical } from "./internal/verify";
 import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo, vmstatItems } from "./vmstat";
@@ -313,6 +313,81 @@ export class PhysicalMemory implements BuddyEnv {
     }
     if (i < 0) return -1;
     return this.pages.pfn(i);
+  }
+
+  /**
+   * alloc_pages_bulk_node(gfp, nid, nrPages, out): fills out[0..n) with the pfns of n order-0
+   * pages and returns n. Like mm/page_alloc.c alloc_pages_bulk_noprof, it picks one zone of
+   * the preferred node that stays above its low watermark plus nrPages (a single
+   * zone_watermark_fast() check) and takes the pages straight off this CPU's PCP list
+   * (refilled from the buddy lists as needed), counting the statistics once. Unlike Linux,
+   * which then gives up after one __alloc_pages(), whatever is still missing (all of it when
+   * no zone passed the check, or nrPages = 1) comes from allocPages() page by page, which may
+   * reclaim; n < nrPages only when allocPages() fails. nid < 0 (NUMA_NO_NODE) means the
+   * current CPU's node. Returns 0 for nrPages ≤ 0. An Int32Array `out` shorter than nrPages
+   * is a Bug; pfns must then be below 2^31.
+   */
+  allocPagesBulk(gfp: number, nid: number, nrPages: number, out: Int32Array | number[]): number {
+    if (!(nrPages > 0)) return 0;
+    if (out instanceof Int32Array && out.length < nrPages) BUG("alloc_pages_bulk", `out holds ${out.length} pfns but ${nrPages} were asked for`);
+    if (nid < 0) nid = this.localNid;
+    let n = nrPages > 1 ? this.bulkFromPcp(gfp, nid, nrPages, out) : 0;
+    while (n < nrPages) {
+      const pfn = this.allocPages(gfp, 0, nid);
+      if (pfn < 0) break;
+      out[n++] = pfn;
+    }
+    return n;
+  }
+
+  /** The PCP half of alloc_pages_bulk: returns how many pages it put in out[0..). */
+  private bulkFromPcp(gfp: number, nid: number, nrPages: number, out: Int32Array | number[]): number {
+    const highestIdx = this.gfpZoneTable[gfp & ZONEMASK];
+    const node = this.nodes[nid];
+    if (highestIdx < 0 || node === undefined) return 0; // allocPages() reports it
+    const zonelist = gfp & THISNODE ? node.zonelistNoFallback : node.zonelistFallback;
+    let preferred: Zone | null = null;
+    for (let k = 0; k < zonelist.length && preferred === null; k++) if (zonelist[k].idx <= highestIdx) preferred = zonelist[k];
+    if (preferred === null) return 0;
+    const allocFlags = ALLOC_WMARK_LOW | this.allocFlagsNofragment(preferred, gfp);
+    // An allowed zone of the preferred node above low + nrPages; otherwise the single-page path.
+    let zone: Zone | null = null;
+    for (let k = 0; k < zonelist.length; k++) {
+      const z = zonelist[k];
+      if (z.idx > highestIdx || !z.managedPages) continue;
+      if (this.nodes.length > 1 && z !== preferred && z.nid !== preferred.nid) break;
+      if (zoneWatermarkFast(z, 0, z.wmark(WMARK_LOW) + nrPages, highestIdx, allocFlags)) {
+        zone = z;
+        break;
+      }
+    }
+    if (zone === null) return 0;
+    const mt = gfpMigratetype(gfp);
+    const pcp = zone.pcp[this.cpu];
+    const p = this.pages;
+    let n = 0;
+    while (n < nrPages) {
+      const i = rmqueuePcplistInner(this, zone, pcp, 0, mt, allocFlags);
+      if (i < 0) break;
+      p.refcount[i] = 1;
+      if (gfp & ZERO || this.trace.on) {
+        this.acMigratetype = mt;
+        this.prepNewPage(i, 0, gfp);
+      }
+      out[n++] = p.pfn(i);
+    }
+    // __count_zid_vm_events(PGALLOC) and zone_statistics() once for the batch
+    this.counters.values[this.idPgalloc[zone.type]] += n;
+    zone.pgalloc += n;
+    zone.nrAllocated += n;
+    if (zone.nid === preferred.nid) zone.numaHit += n;
+    else {
+      zone.numaMiss += n;
+      preferred.numaForeign += n;
+    }
+    if (zone.nid === this.localNid) zone.numaLocal += n;
+    else zone.numaOther += n;
+    return n;
   }
 
   /** An order outside 0..MAX_PAGE_ORDER: warn (unless __GFP_NOWARN), count, fail. */

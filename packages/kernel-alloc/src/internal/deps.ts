@@ -8,13 +8,11 @@ export interface PageAllocator {
   allocPages(gfp: number, order: number, nid?: number): number;
   freePages(pfn: number, order: number): void;
   /**
-   * alloc_pages_bulk_node: up to `nrPages` order-0 pages on node `nid` into `out` (from
-   * index 0); returns how many it got. Optional: vmalloc falls back to allocPages per page
-   * when the page allocator does not offer it.
+   * alloc_pages_bulk_node: up to `nrPages` order-0 pages on node `nid` (-1: the local node)
+   * into out[0..n); returns n. Optional: without it vmalloc takes its pages one allocPages
+   * call at a time.
    */
   allocPagesBulk?(gfp: number, nid: number, nrPages: number, out: Int32Array | number[]): number;
-  /** numa_node_id(): the node of the running CPU (0 when absent) */
-  readonly localNid?: number;
   readonly maxPfn: number;
   readonly pages: PageTypes;
 }

@@ -39,27 +39,37 @@ export class FreePointers {
     this.noCarry = TWO_32 - this.poLo;
   }
 
-  // get/set are on every kmalloc/kfree fast path: kept small so that callers inline them
-  // (V8 inlines by bytecode size, within a budget per compiled function), with hardening,
-  // NULL and pointers that would carry into the high half out of line. Ram offers no exact
-  // 64-bit access for values >= 2^53 (every sign-extended kernel pointer is one), so the two
-  // halves stay two 32-bit accesses; both hit Ram's cached frame.
-
   /** get_freepointer: the next free object after `obj` (a physical address, 0 = none). */
   get(key: FreelistKey, obj: number, offset: number): number {
-    const at = obj + offset;
-    if (this.hardened) return this.getHardened(key, at);
+    if (this.hardened) return this.getHardened(key, obj + offset);
+    return this.getPlain(obj + offset);
+  }
+
+  /** set_freepointer: stores `next` (0 = NULL) in free object `obj`. */
+  set(key: FreelistKey, obj: number, offset: number, next: number): void {
+    if (this.hardened) this.setHardened(key, obj + offset, next);
+    else this.setPlain(obj + offset, next);
+  }
+
+  // getPlain/setPlain are SLUB's fast paths (callers check that the freelist is not
+  // hardened). They stay small so that V8 inlines them and the Ram accesses into the
+  // kmalloc/kfree callers (it inlines by bytecode size, within a budget per compiled
+  // function); NULL and pointers whose low half would carry go out of line. Ram has no exact
+  // 64-bit access for values >= 2^53 (every sign-extended kernel pointer is one), so the
+  // halves are two 32-bit accesses; both hit Ram's cached frame.
+
+  /** The unhardened free pointer stored at physical address `at` (0 = NULL). */
+  getPlain(at: number): number {
     const lo = this.ram.readU32(at);
     const hi = this.ram.readU32(at + 4);
     // lo and hi are 32-bit values, so `|` is exact here: both zero is the NULL pointer.
     return (lo | hi) === 0 ? 0 : (hi - this.poHiExt) * 4294967296 + lo - this.poLo;
   }
 
-  /** set_freepointer: stores `next` (0 = NULL) in free object `obj`. */
-  set(key: FreelistKey, obj: number, offset: number, next: number): void {
-    const at = obj + offset;
-    if (next === 0 || next >= this.noCarry || this.hardened) {
-      this.setSlow(key, at, next);
+  /** Stores the unhardened free pointer to `next` (0 = NULL) at physical address `at`. */
+  setPlain(at: number, next: number): void {
+    if (next === 0 || next >= this.noCarry) {
+      this.setPlainSlow(at, next);
       return;
     }
     // PAGE_OFFSET + next without a carry out of the low half: the high half is PAGE_OFFSET's.
@@ -67,17 +77,13 @@ export class FreePointers {
     this.ram.writeU32(at + 4, this.poHiExt);
   }
 
-  private setSlow(key: FreelistKey, at: number, next: number): void {
-    if (this.hardened) {
-      this.setHardened(key, at, next);
-      return;
-    }
+  private setPlainSlow(at: number, next: number): void {
     const [lo, hi] = next === 0 ? [0, 0] : this.slotHalves(next);
     this.ram.writeU32(at, lo);
     this.ram.writeU32(at + 4, hi);
   }
 
-  /** The halves of the kernel address of the pointer slot at `at`, for the hardening XOR. */
+  /** The halves of the kernel address PAGE_OFFSET + `at` (sign-extended), e.g. of a pointer slot for the hardening XOR. */
   private slotHalves(at: number): [number, number] {
     const sum = this.poLo + (at >>> 0);
     return [sum >>> 0, (this.poHiExt + Math.floor(at / TWO_32) + (sum >= TWO_32 ? 1 : 0)) >>> 0];

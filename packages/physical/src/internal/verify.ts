@@ -5,7 +5,8 @@ import { BUDDY_TYPE } from "../buddy";
 import { MAX_PAGE_ORDER, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_TYPES, NR_PCP_LISTS, PAGEBLOCK_ORDER, pindexToOrder } from "../mmzone";
 import type { Zone } from "../mmzone";
 import type { PhysicalMemory } from "../page-alloc";
-import { PG_reserved } from "../page-flags";
+import { PAGEFLAGS_MASK, PG_reserved } from "../page-flags";
+import type { PageArray } from "../mm-types";
 
 /**
  * Invariants:
@@ -15,7 +16,9 @@ import { PG_reserved } from "../page-flags";
  *  3. nrFreePages / nrFreeCma / nrFreeHighatomic equal the recount (Isolate not counted);
  *  4. PCP lists hold non-buddy pages of the zone with refcount 0, and pcp.count matches;
  *  5. no page is in two free blocks or PCP entries; no PGTY_buddy page outside the lists;
- *  6. managed = free + pcp + allocated; present − managed = pages still PG_reserved.
+ *  6. managed = free + pcp + allocated; present − managed = pages still PG_reserved;
+ *  7. the other pages of a free or PCP block are clean: refcount 0, mapcount -1, no PG_* flags
+ *     (without debugPageChecks, a tail freed while referenced or mapped is caught here).
  */
 export function verifyPhysical(m: PhysicalMemory): void {
   const p = m.pages;
@@ -38,7 +41,7 @@ export function verifyPhysical(m: PhysicalMemory): void {
           if (!z.spans(pfn) || !z.spans(pfn + (1 << o) - 1)) BUG("verify", `free block outside its zone: ${where}`);
           if (pfn % (1 << o) !== 0) BUG("verify", `free block misaligned: ${where}`);
           if (p.pageblockMt[i >>> PAGEBLOCK_ORDER] !== mt) BUG("verify", `free block on list ${mt} in pageblock of type ${p.pageblockMt[i >>> PAGEBLOCK_ORDER]}: ${where}`);
-          markRange(seen, i, 1 << o, where);
+          markRange(p, seen, i, 1 << o, where);
           prev = i;
           n++;
           buddyHeads++;
@@ -75,10 +78,14 @@ export function verifyPhysical(m: PhysicalMemory): void {
   if (marked !== buddyHeads) BUG("verify", `${marked} PageBuddy pages but ${buddyHeads} on free lists`);
 }
 
-function markRange(seen: Uint8Array, i: number, n: number, where: string): void {
+function markRange(p: PageArray, seen: Uint8Array, i: number, n: number, where: string): void {
   for (let j = i; j < i + n; j++) {
     if (seen[j]) BUG("verify", `page counted twice (overlapping free blocks): ${where}`);
     seen[j] = 1;
+    if (j === i) continue;
+    if (p.refcount[j] !== 0 || p.mapcount[j] !== -1 || (p.flags[j] & PAGEFLAGS_MASK) !== 0) {
+      BUG("verify", `free tail pfn ${p.pfn(j)} in bad state (refcount ${p.refcount[j]}, mapcount ${p.mapcount[j] + 1}, flags 0x${(p.flags[j] & PAGEFLAGS_MASK).toString(16)}): ${where}`);
+    }
   }
 }
 
@@ -96,7 +103,7 @@ function verifyPcp(z: Zone, seen: Uint8Array): number {
         if (p.lruPrev[i] !== prev) BUG("verify", `pcp list links broken at ${where}`);
         if (p.mapcount[i] === BUDDY_TYPE || p.refcount[i] !== 0) BUG("verify", `pcp page in bad state: ${where}`);
         if (!z.spans(p.pfn(i))) BUG("verify", `pcp page outside its zone: ${where}`);
-        markRange(seen, i, 1 << order, where);
+        markRange(p, seen, i, 1 << order, where);
         prev = i;
         n++;
         count += 1 << order;
