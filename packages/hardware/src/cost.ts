@@ -39,11 +39,13 @@ export interface CostOptions {
 
 /** The costs one machine charges (each overridable at construction). */
 export class CostModel {
-  readonly cpuHz: number;
-  readonly tlbHit: number;
-  readonly walkLevel: number;
-  readonly faultEntryExit: number;
-  readonly syscallEntryExit: number;
+  // `declare`d, assigned in the constructor: plain declarations would first define the fields
+  // as undefined (ES2022 class fields), so V8 would check their Smi tags on every use.
+  declare readonly cpuHz: number;
+  declare readonly tlbHit: number;
+  declare readonly walkLevel: number;
+  declare readonly faultEntryExit: number;
+  declare readonly syscallEntryExit: number;
 
   constructor(opts: CostOptions = {}) {
     this.cpuHz = opts.cpuHz ?? DEFAULT_CPU_HZ;

@@ -27,10 +27,14 @@ export class Cpu {
   /** current PCID (0 when PCIDs are off) */
   pcid = 0;
   mode: CpuMode = "kernel";
-  readonly tlb: Tlb;
-  readonly pcidEnabled: boolean;
+  // Fields assigned in the constructor are `declare`d: a plain declaration would first define
+  // them as undefined (ES2022 class fields), and V8 would then type them as "anything" and
+  // check their maps and Smi tags on every use in the TLB-hit path.
+  declare readonly id: number;
+  declare readonly tlb: Tlb;
+  declare readonly pcidEnabled: boolean;
   /** CR0_WP | CR4_SMEP | CR4_SMAP bits passed to the page walk */
-  readonly pagingFlags: number;
+  declare readonly pagingFlags: number;
   /** cycles charged to this CPU by the cost model */
   cycles = 0;
   // perf-style event counts (dTLB-loads, dTLB-load-misses, iTLB-loads, iTLB-load-misses, ...)
@@ -44,7 +48,8 @@ export class Cpu {
   lastFaultCode = 0;
   cr2 = 0;
 
-  constructor(readonly id: number, opts: CpuOptions = {}) {
+  constructor(id: number, opts: CpuOptions = {}) {
+    this.id = id;
     this.tlb = new Tlb(opts.tlb);
     this.pcidEnabled = opts.pcid ?? true;
     this.pagingFlags = ((opts.wp ?? true) ? CR0_WP : 0) | (opts.smep ? CR4_SMEP : 0) | (opts.smap ? CR4_SMAP : 0);

@@ -39,6 +39,7 @@ export type { PteFlags, PagingLevels, PageSize } from "./pgtable";
 export { walkPageTable, WalkResult, describeErrorCode } from "./walk";
 export { X86_PF_PROT, X86_PF_WRITE, X86_PF_USER, X86_PF_RSVD, X86_PF_INSTR, X86_PF_PK } from "./walk";
 export { ACCESS_READ, ACCESS_WRITE, ACCESS_USER, ACCESS_EXEC, CR0_WP, CR4_SMEP, CR4_SMAP } from "./walk";
+export { RIGHT_GLOBAL, RIGHT_WRITABLE, RIGHT_USER, RIGHT_NX, RIGHT_DIRTY } from "./walk";
 export type { Access, WalkStep } from "./walk";
 
 export { mapPage, unmapPage, lookupPte, pteAlloc, mapRange, unmapRange, freePgtables, newPteRef } from "./map";

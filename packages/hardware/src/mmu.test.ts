@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { Clock, MiB } from "@mmsim/base";
 import { Ram } from "./ram";
 import { Cpu } from "./cpu";
-import { Mmu } from "./mmu";
+import { Mmu, rightsRule } from "./mmu";
 import { CostModel } from "./cost";
 import { mapPage, lookupPte } from "./map";
 import { PAGE_KERNEL, PAGE_READONLY, PAGE_SHARED, PAGE_SHARED_EXEC, _PAGE_RW } from "./pgtable";
-import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, WalkResult } from "./walk";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, CR0_WP, CR4_SMAP, CR4_SMEP, WalkResult, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE } from "./walk";
 
 function machine() {
   const ram = new Ram({ bytes: 16 * MiB });
@@ -113,5 +113,49 @@ describe("Cpu.writeCr3", () => {
     cpu.writeCr3(0x1000);
     expect(cpu.tlb.entries().map((e) => [e.vpn, e.global])).toEqual([[0x888000000000 / 4096, true]]);
     expect(() => cpu.writeCr3(0x1000, 3)).toThrow(/PCIDE/);
+  });
+});
+
+describe("rightsRule (the TLB-hit rights check as one mask)", () => {
+  // The rules of SDM §4.6 written out plainly, as translate() applied them before the table.
+  function reference(e: { writable: boolean; user: boolean; nx: boolean; dirty: boolean }, acc: number, flags: number): boolean {
+    const write = (acc & X86_PF_WRITE) !== 0;
+    const fetch = (acc & X86_PF_INSTR) !== 0;
+    if (write && !e.dirty) return false;
+    if ((acc & X86_PF_USER) !== 0) return e.user && (!write || e.writable) && (!fetch || !e.nx);
+    if (write && !e.writable && (flags & CR0_WP) !== 0) return false;
+    if (fetch && e.nx) return false;
+    if (e.user && ((fetch && (flags & CR4_SMEP) !== 0) || (!fetch && (flags & CR4_SMAP) !== 0))) return false;
+    return true;
+  }
+
+  it("agrees with the plain rules for every access kind, paging-flag set and entry rights", () => {
+    let checked = 0;
+    for (let acc = 0; acc < 32; acc++) {
+      if ((acc & ~(X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR)) !== 0) continue;
+      for (let flags = 0; flags < 8; flags++) {
+        const r = rightsRule(acc, flags);
+        for (let rights = 0; rights < 64; rights += 2) {
+          const w = new WalkResult();
+          w.rights = rights;
+          expect(((rights | 1) & r) === r >>> 8, `acc ${acc} flags ${flags} rights ${rights}`).toBe(reference(w, acc, flags));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(8 * 8 * 32);
+  });
+
+  it("advances the clock on a hit by exactly what Clock.advanceCycles would", () => {
+    const { ram, alloc, mmu, cpu, out, clock } = machine();
+    mapPage(ram, 0x1000, 0x400000, 0x800000, 4096, PAGE_SHARED, 4, alloc);
+    mmu.translate(cpu, 0x400000, ACCESS_READ, out);
+    const reference = new Clock();
+    reference.advanceCycles(100);
+    for (let i = 0; i < 7; i++) {
+      mmu.translate(cpu, 0x400008, ACCESS_READ, out);
+      reference.advanceCycles(1);
+    }
+    expect(clock.ns).toBe(reference.ns);
   });
 });

@@ -29,11 +29,19 @@ const INSTR = X86_PF_INSTR, USER = X86_PF_USER;
 const ACC_BITS = X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR;
 
 export class Mmu {
+  // Fields are `declare`d and assigned in the constructor (parameter properties and plain
+  // declarations would first define them as undefined, and V8 would then check their maps
+  // and Smi tags on every hit).
+  declare readonly ram: Ram;
+  declare readonly levels: PagingLevels;
+  declare readonly cost: CostModel;
+  /** when given, translations advance it by the cycles they cost */
+  declare readonly clock: Clock | null;
   // The hit path's inputs, precomputed (CostModel and Clock fields are readonly):
   /** cost.tlbHit */
-  private readonly hitCycles: number;
+  private declare readonly hitCycles: number;
   /** clock.advanceCycles(cost.tlbHit) as a constant: the same double, without a division per hit */
-  private readonly hitNs: number;
+  private declare readonly hitNs: number;
   /**
    * The TLB rights check as one table: for index (acc & ACC_BITS) | (pagingFlags << 5), the
    * entry's flags f allow the access iff (f & r) === r >>> 8, where r = rights[index] (low byte:
@@ -41,13 +49,11 @@ export class Mmu {
    */
   private readonly rights = new Int32Array(256);
 
-  constructor(
-    readonly ram: Ram,
-    readonly levels: PagingLevels,
-    readonly cost: CostModel,
-    /** when given, translations advance it by the cycles they cost */
-    readonly clock: Clock | null = null,
-  ) {
+  constructor(ram: Ram, levels: PagingLevels, cost: CostModel, clock: Clock | null = null) {
+    this.ram = ram;
+    this.levels = levels;
+    this.cost = cost;
+    this.clock = clock;
     this.hitCycles = cost.tlbHit;
     this.hitNs = clock === null ? 0 : (cost.tlbHit * 1e9) / clock.cpuHz;
     for (let pf = 0; pf < 8; pf++) {
@@ -86,7 +92,7 @@ export class Mmu {
       tlb.hits--;
       tlb.misses++;
     }
-    if ((acc & X86_PF_INSTR) !== 0) cpu.itlbMisses++;
+    if ((acc & INSTR) !== 0) cpu.itlbMisses++;
     else cpu.dtlbMisses++;
     cpu.pageWalks++;
     const ok = walkPageTable(this.ram, cpu.cr3, va, acc, this.levels, out, cpu.pagingFlags);

@@ -14,6 +14,8 @@
 //   - every slot is either owned by exactly one frame or on the free list, never both;
 //   - backedFrames equals the number of frames that own a slot;
 //   - a free slot's bytes are never read (they are zeroed when handed out again).
+//   - a line of the walk's table cache holds a pfn only while that frame owns the slot whose
+//     words and offset the line holds.
 import { BUG, PAGE_SIZE as BASE_PAGE_SIZE } from "@mmsim/base";
 
 const PAGE_SIZE = BASE_PAGE_SIZE; // module-local: an imported binding is a load through a cell per use
@@ -28,6 +30,8 @@ const TWO_32 = 4294967296;
 const NO_FRAME = -(2 ** 60);
 /** Ram sizes are limited so that a pfn fits in an unsigned 32-bit integer (16 TiB). */
 const MAX_RAM_BYTES = TWO_32 * PAGE_SIZE;
+/** Lines of the walk's table cache: one per paging level 1..5 (index 0 unused). */
+const WALK_WAYS = 6;
 
 export interface RamOptions {
   /** size of the physical address space in bytes (a multiple of 4096, holes included) */
@@ -36,13 +40,13 @@ export interface RamOptions {
 
 export class Ram {
   /** size of the physical address space in bytes */
-  readonly bytes: number;
+  declare readonly bytes: number;
   /** number of page frames: valid pfns are 0 .. maxPfn - 1 */
-  readonly maxPfn: number;
+  declare readonly maxPfn: number;
   /** bytes moved by ram.copy() (CPU copies; DMA is counted by the DmaEngine) */
   cpuCopyBytes = 0;
 
-  private readonly dir: (Int32Array | undefined)[];
+  private declare readonly dir: (Int32Array | undefined)[];
   private readonly pool8: Uint8Array[] = [];
   private readonly pool16: Uint16Array[] = [];
   private readonly pool32: Uint32Array[] = [];
@@ -54,6 +58,10 @@ export class Ram {
   private cPa = NO_FRAME;
   private cW: Uint32Array = new Uint32Array(0);
   private cIdx = 0;
+  // The walk's table cache (see tableFrame): pfn (-1 = empty line), words and first-word index.
+  private readonly tcPfn = new Float64Array(WALK_WAYS).fill(-1);
+  private readonly tcWords: Uint32Array[] = new Array<Uint32Array>(WALK_WAYS).fill(new Uint32Array(0));
+  private readonly tcBase = new Int32Array(WALK_WAYS);
 
   constructor(opts: RamOptions) {
     const bytes = opts.bytes;
@@ -91,6 +99,7 @@ export class Ram {
     if (slot < 0) return;
     d[i] = -1;
     this.nrBacked--;
+    this.tcPfn.fill(-1);
     if (this.cPa === pfn * PAGE_SIZE) this.cPa = NO_FRAME;
     if (this.nrFreeSlots === this.freeSlots.length) {
       const grown = new Int32Array(this.freeSlots.length * 2);
@@ -217,6 +226,39 @@ export class Ram {
     this.writeU32(pa + 4, Number(v >> 32n));
   }
 
+  // ---- page-table frames for the MMU's walk --------------------------------------------------
+  // The walk reads one 8-byte entry from each of 4–5 frames, so the one-frame cache above always
+  // misses there, and a directory lookup is a chain of ~6 dependent loads per level. Instead the
+  // walk keeps one line per paging level (`way`) here, mapping a table's pfn to its words: a hit
+  // needs no load that depends on the previous level's entry, so the host CPU overlaps the
+  // levels. Any change of a frame's slot (backed on first write, released by zeroFrame) empties
+  // every line. A host-side cache only: it is not the simulated paging-structure caches and
+  // changes nothing the simulation can observe.
+
+  /**
+   * For reading page-table frame `pfn` (< maxPfn, not checked) through cache line `way`
+   * (0..WALK_WAYS-1, one per paging level): the index of the frame's first word in
+   * tableWords(way), or -1 when the frame reads as zeros (never written since zeroed).
+   * Entry i of the table is words[base + 2i] (low half) and words[base + 2i + 1] (high half).
+   */
+  tableFrame(way: number, pfn: number): number {
+    if (this.tcPfn[way] === pfn) return this.tcBase[way];
+    return this.tableFrameMiss(way, pfn);
+  }
+
+  /** The words tableFrame(way, ...) indexes (valid until RAM is next written or zeroed). */
+  tableWords(way: number): Uint32Array {
+    return this.tcWords[way];
+  }
+
+  private tableFrameMiss(way: number, pfn: number): number {
+    const slot = this.slotOf(pfn);
+    if (slot < 0) return -1;
+    this.tcPfn[way] = pfn;
+    this.tcWords[way] = this.pool32[slot >>> POOL_SHIFT];
+    return (this.tcBase[way] = (slot & (FRAMES_PER_POOL - 1)) << 10);
+  }
+
   // ---- byte ranges (may cross frames) -------------------------------------------------------
 
   /** A copy of `len` bytes at `pa`. */
@@ -311,6 +353,14 @@ export class Ram {
       owner[s] = -2;
     }
     for (let s = 0; s < owner.length; s++) if (owner[s] === -1) BUG("Ram.verify", `slot ${s} is neither owned nor free`);
+    for (let way = 0; way < WALK_WAYS; way++) {
+      const pfn = this.tcPfn[way];
+      if (pfn < 0) continue;
+      const slot = this.slotOf(pfn);
+      if (slot < 0 || this.tcWords[way] !== this.pool32[slot >>> POOL_SHIFT] || this.tcBase[way] !== (slot & (FRAMES_PER_POOL - 1)) << 10) {
+        BUG("Ram.verify", `walk cache line ${way} holds frame ${pfn} but not its slot ${slot}`);
+      }
+    }
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -338,6 +388,7 @@ export class Ram {
     }
     d[i] = slot;
     this.nrBacked++;
+    this.tcPfn.fill(-1);
     return slot;
   }
 

@@ -123,3 +123,19 @@ describe("Tlb", () => {
     expect(tlb.entries().map((e) => e.vpn)).toContain(0x1ffffff80001000 / 4096);
   });
 });
+
+describe("Tlb LRU stamps", () => {
+  it("keeps the LRU order across the renumbering at the tick limit", () => {
+    const tlb = new Tlb(tiny);
+    const out = new WalkResult();
+    const va = (i: number) => i * 2 * 4096; // all in set 0
+    // Push the tick to just below its limit, then fill A B C D and touch A across the limit.
+    (tlb as unknown as { tick: number }).tick = 0x3fffffff - 3;
+    for (let i = 0; i < 4; i++) tlb.fill(va(i), walk(0x100000 + i * 4096));
+    expect(tlb.lookup(va(0), out)).toBe(true);
+    expect((tlb as unknown as { tick: number }).tick).toBeLessThan(100);
+    tlb.fill(va(4), walk(0x200000)); // evicts B, the least recently used
+    expect([0, 1, 2, 3, 4].map((i) => tlb.lookup(va(i), out))).toEqual([true, false, true, true, true]);
+    tlb.verify();
+  });
+});

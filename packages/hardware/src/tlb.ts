@@ -83,27 +83,33 @@ export class Tlb {
   /** the last LRU stamp handed out (a Smi: see TICK_LIMIT) */
   private tick = 0;
 
+  // Fields assigned in the constructor are `declare`d: a plain declaration would first define
+  // them as undefined (ES2022 class fields), and V8 would then type them as "anything" and check
+  // their maps and Smi tags on every probe.
+  declare readonly config: TlbConfig;
+
   // The three arrays (k = 0: 4 KiB, 1: 2 MiB, 2: 1 GiB) share one struct-of-arrays: entries
   // [0, n4k) are the 4 KiB array, then the 2 MiB one, then the 1 GiB one. Set s of array k is
   // the ways base[k] + s * ways[k] .. + ways[k] - 1. Entry i's tag, PCID and flags are the four
   // int32 words e[4i .. 4i+3] = tagLo, tagHi, pcid, flags, so a probe reads one array (one
   // base pointer, one bounds check per word, one cache line per set of 4 ways). The page
   // number is kept as int32 halves (tagLo = vpn mod 2^32, tagHi = vpn / 2^32), never as a float.
-  private readonly e: Int32Array;
+  private declare readonly e: Int32Array;
   /** physical address of the page each entry maps (< 2^52, exact as a double) */
-  private readonly pageBase: Float64Array;
+  private declare readonly pageBase: Float64Array;
   /** LRU stamps, compared only within a set */
-  private readonly stamp: Int32Array;
-  private readonly base: Int32Array;
-  private readonly setMask: Int32Array;
-  private readonly ways: Int32Array;
+  private declare readonly stamp: Int32Array;
+  private declare readonly base: Int32Array;
+  private declare readonly setMask: Int32Array;
+  private declare readonly ways: Int32Array;
   /** valid entries per array */
-  private readonly valid: Int32Array;
+  private declare readonly valid: Int32Array;
   // The 4 KiB array's geometry as plain Smi fields for the hit path (its base is 0).
-  private readonly mask4k: number;
-  private readonly ways4k: number;
+  private declare readonly mask4k: number;
+  private declare readonly ways4k: number;
 
-  constructor(readonly config: TlbConfig = DEFAULT_TLB_CONFIG) {
+  constructor(config: TlbConfig = DEFAULT_TLB_CONFIG) {
+    this.config = config;
     const sets = [config.sets4k, config.sets2m, config.sets1g];
     const ways = [config.ways4k, config.ways2m, config.ways1g];
     this.base = new Int32Array(4);
@@ -163,12 +169,17 @@ export class Tlb {
     return this.probeHuge(vlo, vhi, out);
   }
 
-  /** probe() after a 4 KiB miss: the 2 MiB, then the 1 GiB array. */
+  /** probe() after a 4 KiB miss: the 2 MiB, then the 1 GiB array (each skipped while empty). */
   private probeHuge(vlo: number, vhi: number, out: WalkResult): number {
-    let i = this.find(1, (vlo >>> 21) | (vhi << 11), vhi >>> 21);
-    if (i >= 0) return this.hit(i, 2097152, 2, vlo, out);
-    i = this.find(2, (vlo >>> 30) | (vhi << 2), vhi >>> 30);
-    if (i >= 0) return this.hit(i, 1073741824, 3, vlo, out);
+    const valid = this.valid;
+    if (valid[1] !== 0) {
+      const i = this.find(1, (vlo >>> 21) | (vhi << 11), vhi >>> 21);
+      if (i >= 0) return this.hit(i, 2097152, 2, vlo, out);
+    }
+    if (valid[2] !== 0) {
+      const i = this.find(2, (vlo >>> 30) | (vhi << 2), vhi >>> 30);
+      if (i >= 0) return this.hit(i, 1073741824, 3, vlo, out);
+    }
     this.misses++;
     return 0;
   }
@@ -199,19 +210,26 @@ export class Tlb {
   fill(va: number, w: WalkResult): void {
     if (!w.ok) BUG("Tlb.fill", "filling a failed walk");
     const pageSize = w.pageSize;
-    const k = pageSize === 4096 ? 0 : pageSize === 2097152 ? 1 : 2;
     const vlo = va >>> 0;
     const vhi = (va / TWO_32) >>> 0;
-    const s = k === 0 ? 12 : k === 1 ? 21 : 30; // SHIFT[k]
-    const tLo = (vlo >>> s) | (vhi << (32 - s));
-    const tHi = vhi >>> s;
+    let k = 0, tLo = 0, tHi = 0;
+    if (pageSize === 4096) {
+      tLo = (vlo >>> 12) | (vhi << 20);
+      tHi = vhi >>> 12;
+    } else if (pageSize === 2097152) {
+      k = 1;
+      tLo = (vlo >>> 21) | (vhi << 11);
+      tHi = vhi >>> 21;
+    } else {
+      k = 2;
+      tLo = (vlo >>> 30) | (vhi << 2);
+      tHi = vhi >>> 30;
+    }
     const i = this.victim(k, tLo, tHi);
     const e = this.e;
     const x = i << 2;
-    if (e[x + 1] !== NO_TAG) {
-      if (!(e[x] === tLo && e[x + 1] === tHi)) this.evictions++;
-      this.valid[k]--;
-    }
+    if (e[x + 1] === NO_TAG) this.valid[k]++;
+    else if (!(e[x] === tLo && e[x + 1] === tHi)) this.evictions++;
     e[x] = tLo;
     e[x + 1] = tHi;
     e[x + 2] = this.pcid;
@@ -221,7 +239,6 @@ export class Tlb {
     this.tick = t;
     this.stamp[i] = t;
     if (t === TICK_LIMIT) this.renumber();
-    this.valid[k]++;
   }
 
   /** INVLPG: drops the entries for the page containing `va` in the current PCID, and global ones. */
@@ -324,19 +341,30 @@ export class Tlb {
     return -1;
   }
 
-  /** The way a fill of (tLo, tHi) in array k goes to: the same tag, else an invalid way, else LRU. */
+  /**
+   * The way a fill of (tLo, tHi) in array k goes to: the entry already holding that page (for
+   * the current PCID or global), else the lowest-numbered invalid way, else the least recently
+   * used way. One pass over the set.
+   */
   private victim(k: number, tLo: number, tHi: number): number {
-    const existing = this.find(k, tLo, tHi);
-    if (existing >= 0) return existing;
     const e = this.e;
+    const stamp = this.stamp;
     const ways = this.ways[k];
     const start = this.base[k] + (tLo & this.setMask[k]) * ways;
-    let best = start;
+    let free = -1;
+    let lru = start; // only compared while every way so far is valid (else `free` wins)
     for (let i = start; i < start + ways; i++) {
-      if (e[(i << 2) + 1] === NO_TAG) return i;
-      if (this.stamp[i] < this.stamp[best]) best = i;
+      const x = i << 2;
+      const hi = e[x + 1];
+      if (hi === NO_TAG) {
+        if (free < 0) free = i;
+      } else if (e[x] === tLo && hi === tHi && (e[x + 2] === this.pcid || (e[x + 3] & F_GLOBAL) !== 0)) {
+        return i;
+      } else if (stamp[i] < stamp[lru]) {
+        lru = i;
+      }
     }
-    return best;
+    return free >= 0 ? free : lru;
   }
 
   /**

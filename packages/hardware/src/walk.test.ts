@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { MiB } from "@mmsim/base";
 import { Ram } from "./ram";
 import {
-  ACCESS_EXEC, ACCESS_READ, ACCESS_USER, ACCESS_WRITE, CR0_WP, CR4_SMAP, CR4_SMEP, WalkResult, describeErrorCode, walkPageTable,
+  ACCESS_EXEC, ACCESS_READ, ACCESS_USER, ACCESS_WRITE, CR0_WP, CR4_SMAP, CR4_SMEP, RIGHT_DIRTY, RIGHT_WRITABLE, WalkResult,
+  describeErrorCode, walkPageTable,
 } from "./walk";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX_HI, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_USER } from "./pgtable";
 
@@ -129,6 +130,57 @@ describe("walkPageTable (4-level)", () => {
     ram.writeU32(0x1000 + 254 * 8, 0x2000 | P | RW | US | PS);
     expect(walkPageTable(ram, 0x1000, VA, ACCESS_WRITE, 4, out)).toBe(false);
     expect([out.errorCode, out.level]).toEqual([0xb, 4]);
+  });
+});
+
+describe("walkPageTable (edge cases of the fast path)", () => {
+  it("treats bit 7 of a PTE as PAT, not PS: no reserved-bit fault for address bits 13–20", () => {
+    // frame 0x1fe000 has bits 13..20 set, which would be reserved in a 2 MiB leaf
+    const ram = handBuilt();
+    ram.writeU32(0x4000 + 359 * 8, 0x1fe000 | P | RW | US | PS);
+    const out = new WalkResult();
+    expect(walkPageTable(ram, 0x1000, VA, ACCESS_READ | ACCESS_USER, 4, out)).toBe(true);
+    expect([out.pa, out.pageSize, out.level]).toEqual([0x1feabc, 4096, 1]);
+  });
+
+  it("sees page-table changes made after a walk (RAM's table cache is emptied by writes that back or zero frames)", () => {
+    const ram = handBuilt();
+    const out = new WalkResult();
+    expect(walkPageTable(ram, 0x1000, VA, ACCESS_READ | ACCESS_USER, 4, out)).toBe(true);
+    ram.zeroFrame(0x4000 / 4096); // the PTE table reads as zeros now
+    expect(walkPageTable(ram, 0x1000, VA, ACCESS_READ | ACCESS_USER, 4, out)).toBe(false);
+    expect([out.errorCode, out.level]).toEqual([0x4, 1]);
+    ram.writeU32(0x4000 + 359 * 8, 0xa000 | P | RW | US); // backs the frame with a fresh slot
+    expect(walkPageTable(ram, 0x1000, VA, ACCESS_READ | ACCESS_USER, 4, out)).toBe(true);
+    expect(out.pa).toBe(0xaabc);
+    ram.verify();
+  });
+
+  it("reads the entry as changed in place in a backed table", () => {
+    const ram = handBuilt();
+    const out = new WalkResult();
+    walkPageTable(ram, 0x1000, VA, ACCESS_READ | ACCESS_USER, 4, out);
+    ram.writeU32(0x4000 + 359 * 8, 0xb000 | P | US);
+    expect(walkPageTable(ram, 0x1000, VA, ACCESS_WRITE | ACCESS_USER, 4, out)).toBe(false);
+    expect(out.errorCode).toBe(0x7);
+  });
+
+  it("throws a Bug for a cr3 that is not page aligned or a table outside RAM", () => {
+    const ram = handBuilt();
+    expect(() => walkPageTable(ram, 0x1008, VA, ACCESS_READ, 4, new WalkResult())).toThrow(/cr3 0x1008 is not a page-aligned/);
+    ram.writeU32(0x1000 + 254 * 8, P | RW | US); // PGD entry pointing at frame 0 ...
+    ram.writeU32(0x1000 + 254 * 8 + 4, 0x10); // ... plus address bit 36: 64 GiB, beyond this 4 MiB RAM
+    expect(() => walkPageTable(ram, 0x1000, VA, ACCESS_READ, 4, new WalkResult())).toThrow(/table at 0x1000000000 outside RAM/);
+  });
+
+  it("keeps writable/user/nx/global/dirty as views of the rights bits", () => {
+    const out = new WalkResult();
+    out.writable = true;
+    out.nx = true;
+    out.dirty = true;
+    out.nx = false;
+    expect([out.writable, out.user, out.nx, out.global, out.dirty]).toEqual([true, false, false, false, true]);
+    expect(out.rights).toBe(RIGHT_WRITABLE | RIGHT_DIRTY);
   });
 });
 

@@ -50,6 +50,8 @@ export const ACCESS_EXEC = X86_PF_INSTR;
 const VA_LIMIT_4 = 2 ** 48;
 const VA_LIMIT_5 = 2 ** 57;
 const LEVEL_PAGE_SIZE = [0, 4096, 2097152, 1073741824];
+/** 2^-(12 + 9(level-1)) by paging level: va times this, truncated, has the level's index in its low 9 bits */
+const INDEX_SCALE = new Float64Array([0, 2 ** -12, 2 ** -21, 2 ** -30, 2 ** -39, 2 ** -48]);
 
 // Module-local copies of the entry bits the walk tests (as pgtable.ts names them locally).
 // Measured: reading the imported bindings on every level, each a load through a module cell,
@@ -72,6 +74,14 @@ export const RIGHT_WRITABLE = 4;
 export const RIGHT_USER = 8;
 export const RIGHT_NX = 16;
 export const RIGHT_DIRTY = 32;
+
+// Module-local copies of this file's own exported constants for the hot code below: an
+// exported binding is a cell, and every use in its own module loads it and checks it for the
+// temporal dead zone (seen in the optimized code: a cell load and a hole check per use); a
+// local const folds to an immediate.
+const PF_PROT = X86_PF_PROT, PF_WRITE = X86_PF_WRITE, PF_USER = X86_PF_USER, PF_RSVD = X86_PF_RSVD, PF_INSTR = X86_PF_INSTR;
+const WP = CR0_WP, SMEP = CR4_SMEP, SMAP = CR4_SMAP;
+const R_GLOBAL = RIGHT_GLOBAL, R_WRITABLE = RIGHT_WRITABLE, R_USER = RIGHT_USER, R_NX = RIGHT_NX, R_DIRTY = RIGHT_DIRTY;
 
 /** One level of a recorded walk (for `mmsim walk` and the docs page). */
 export interface WalkStep {
@@ -117,24 +127,24 @@ export class WalkResult {
   record = false;
   steps: WalkStep[] = [];
   /** writable at every level */
-  get writable(): boolean { return (this.rights & RIGHT_WRITABLE) !== 0; }
-  set writable(v: boolean) { this.rights = v ? this.rights | RIGHT_WRITABLE : this.rights & ~RIGHT_WRITABLE; }
+  get writable(): boolean { return (this.rights & R_WRITABLE) !== 0; }
+  set writable(v: boolean) { this.rights = v ? this.rights | R_WRITABLE : this.rights & ~R_WRITABLE; }
   /** user-accessible at every level */
-  get user(): boolean { return (this.rights & RIGHT_USER) !== 0; }
-  set user(v: boolean) { this.rights = v ? this.rights | RIGHT_USER : this.rights & ~RIGHT_USER; }
+  get user(): boolean { return (this.rights & R_USER) !== 0; }
+  set user(v: boolean) { this.rights = v ? this.rights | R_USER : this.rights & ~R_USER; }
   /** no-execute at some level */
-  get nx(): boolean { return (this.rights & RIGHT_NX) !== 0; }
-  set nx(v: boolean) { this.rights = v ? this.rights | RIGHT_NX : this.rights & ~RIGHT_NX; }
+  get nx(): boolean { return (this.rights & R_NX) !== 0; }
+  set nx(v: boolean) { this.rights = v ? this.rights | R_NX : this.rights & ~R_NX; }
   /** the leaf is global (G) */
-  get global(): boolean { return (this.rights & RIGHT_GLOBAL) !== 0; }
-  set global(v: boolean) { this.rights = v ? this.rights | RIGHT_GLOBAL : this.rights & ~RIGHT_GLOBAL; }
+  get global(): boolean { return (this.rights & R_GLOBAL) !== 0; }
+  set global(v: boolean) { this.rights = v ? this.rights | R_GLOBAL : this.rights & ~R_GLOBAL; }
   /** the leaf is dirty (D) */
-  get dirty(): boolean { return (this.rights & RIGHT_DIRTY) !== 0; }
-  set dirty(v: boolean) { this.rights = v ? this.rights | RIGHT_DIRTY : this.rights & ~RIGHT_DIRTY; }
+  get dirty(): boolean { return (this.rights & R_DIRTY) !== 0; }
+  set dirty(v: boolean) { this.rights = v ? this.rights | R_DIRTY : this.rights & ~R_DIRTY; }
 
   /** entry addresses used by the walk, top level first (internal scratch) */
   readonly entryPas = new Float64Array(5);
-  /** low halves of those entries as read, as int32 (internal scratch) */
+  /** unused scratch, kept for compatibility (the walk no longer records the entries it read here) */
   readonly entryLos = new Int32Array(5);
 }
 
@@ -146,7 +156,7 @@ export class WalkResult {
  * canonical tail, or a table outside RAM, is a Bug (real hardware raises #GP / reads garbage).
  */
 export function walkPageTable(
-  ram: Ram, cr3: number, va: number, access: Access, levels: PagingLevels, out: WalkResult, cpuFlags = CR0_WP,
+  ram: Ram, cr3: number, va: number, access: Access, levels: PagingLevels, out: WalkResult, cpuFlags = WP,
 ): boolean {
   // va as int32 halves (va < 2^57, so va / 2^32 truncated is exact); rebuilding va from them
   // is also the integer check.
@@ -158,59 +168,67 @@ export function walkPageTable(
   const record = out.record;
   if (record) out.steps = [];
   const pas = out.entryPas;
-  const los = out.entryLos;
-  let table = cr3;
-  let rw = RW, us = US, nx = 0;
+  // Tables are followed by frame number: pfn < maxPfn <= 2^32, so it stays an integer, and each
+  // entry is read straight from the table's words through Ram's per-level table cache (see
+  // Ram.tableFrame), both halves at once.
+  let pfn = cr3 / 4096;
+  if (pfn !== pfn >>> 0) BUG("walkPageTable", `cr3 0x${cr3.toString(16)} is not a page-aligned physical address`);
+  const maxPfn = ram.maxPfn;
+  let all = -1; // AND of the entries' low halves: RW, US and A survive iff set at every level
+  let nx = 0;
   let level: number = levels;
   let lo = 0, hi = 0;
   let j = 0; // entries read so far (levels - level)
   for (;; j++) {
-    const index = level === 1 ? (vlo >>> 12) & 511 : level === 2 ? (vlo >>> 21) & 511
-      : level === 3 ? ((vlo >>> 30) | (vhi << 2)) & 511 : level === 4 ? (vhi >>> 7) & 511 : (vhi >>> 16) & 511;
-    const ea = table + index * 8;
-    if (ea + 8 > ram.bytes) BUG("walkPageTable", `table at 0x${table.toString(16)} outside RAM`);
-    lo = ram.readU32(ea);
-    hi = ram.readU32(ea + 4);
-    pas[j] = ea;
-    los[j] = lo;
+    // VA bits [12 + 9(level-1), +9): va scaled by an exact power of two, truncated mod 2^32.
+    const index = ((va * INDEX_SCALE[level]) >>> 0) & 511;
+    if (!(pfn < maxPfn)) BUG("walkPageTable", `table at 0x${(pfn * 4096).toString(16)} outside RAM`);
+    const base = ram.tableFrame(level, pfn);
+    if (base >= 0) {
+      const words = ram.tableWords(level);
+      lo = words[base + index * 2];
+      hi = words[base + index * 2 + 1];
+    } else {
+      lo = 0;
+      hi = 0;
+    }
+    pas[j] = pfn * 4096 + index * 8;
     if (record) {
       const shift = levelShift(level);
-      out.steps.push({ level, name: levelName(level, levels), vaHi: shift + 8, vaLo: shift, index, entryPa: ea, lo, hi });
+      out.steps.push({ level, name: levelName(level, levels), vaHi: shift + 8, vaLo: shift, index, entryPa: pas[j], lo, hi });
     }
     if ((lo & P) === 0) return fault(out, level, j + 1, access);
-    const ps = (lo & PSE) !== 0;
-    if ((hi & RSVD_HI) !== 0 || (ps && level >= 4) ||
-        (ps && level === 2 && (lo & 0x001fe000) !== 0) || (ps && level === 3 && (lo & 0x3fffe000) !== 0)) {
-      return fault(out, level, j + 1, X86_PF_PROT | X86_PF_RSVD | access);
-    }
-    rw &= lo;
-    us &= lo;
+    if ((hi & RSVD_HI) !== 0) return fault(out, level, j + 1, PF_PROT | PF_RSVD | access);
+    all &= lo;
     nx |= hi & NX_HI;
-    if (level === 1 || ps) break;
-    table = (hi & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
+    if (level === 1) break; // (bit 7 of a PTE is PAT, not PS)
+    if ((lo & PSE) !== 0) {
+      // A huge-page leaf: PS is reserved above the PUD, and the address bits below the page
+      // size (except PAT_LARGE, bit 12) must be zero.
+      if (level >= 4 || (level === 3 ? (lo & 0x3fffe000) : (lo & 0x001fe000)) !== 0) {
+        return fault(out, level, j + 1, PF_PROT | PF_RSVD | access);
+      }
+      break;
+    }
+    pfn = (hi & ADDR_HI) * 1048576 + (lo >>> 12); // address bits 51..12 of the entry
     level--;
   }
+  const rw = all & RW, us = all & US;
 
   // Rights (SDM §4.6).
-  const write = (access & X86_PF_WRITE) !== 0;
-  const fetch = (access & X86_PF_INSTR) !== 0;
+  const write = (access & PF_WRITE) !== 0;
+  const fetch = (access & PF_INSTR) !== 0;
   let denied: boolean;
-  if ((access & X86_PF_USER) !== 0) denied = us === 0 || (write && rw === 0) || (fetch && nx !== 0);
+  if ((access & PF_USER) !== 0) denied = us === 0 || (write && rw === 0) || (fetch && nx !== 0);
   else {
-    denied = (write && rw === 0 && (cpuFlags & CR0_WP) !== 0) || (fetch && nx !== 0) ||
-      (us !== 0 && ((fetch && (cpuFlags & CR4_SMEP) !== 0) || (!fetch && (cpuFlags & CR4_SMAP) !== 0)));
+    denied = (write && rw === 0 && (cpuFlags & WP) !== 0) || (fetch && nx !== 0) ||
+      (us !== 0 && ((fetch && (cpuFlags & SMEP) !== 0) || (!fetch && (cpuFlags & SMAP) !== 0)));
   }
-  if (denied) return fault(out, level, j + 1, X86_PF_PROT | access);
+  if (denied) return fault(out, level, j + 1, PF_PROT | access);
 
-  // Accessed on every entry used, Dirty on the leaf for a write. The entries are the values the
-  // walk read (kept in `los` as int32), not re-read: nothing else writes RAM in between.
-  for (let k = 0; k < j; k++) {
-    const e = los[k];
-    if ((e & A) === 0) ram.writeU32(pas[k], (e | A) >>> 0);
-  }
-  const leaf = (lo | A | (write ? D : 0)) >>> 0;
-  if (leaf !== lo) ram.writeU32(pas[j], leaf);
-  lo = leaf;
+  // Accessed on every entry used, Dirty on the leaf for a write: usually already set, so the
+  // updates are a separate (cold) function.
+  if ((all & A) === 0 || (write && (lo & D) === 0)) lo = setAccessedDirty(ram, pas, j, write);
 
   const pageSize = LEVEL_PAGE_SIZE[level];
   const offMask = pageSize - 1; // < 2^30, fits int32
@@ -220,12 +238,28 @@ export function walkPageTable(
   out.pageSize = pageSize;
   out.level = level;
   out.entriesRead = j + 1;
-  out.rights = (rw !== 0 ? RIGHT_WRITABLE : 0) | (us !== 0 ? RIGHT_USER : 0) | (nx !== 0 ? RIGHT_NX : 0) |
-    ((lo & G) !== 0 ? RIGHT_GLOBAL : 0) | ((lo & D) !== 0 ? RIGHT_DIRTY : 0);
+  out.rights = (rw !== 0 ? R_WRITABLE : 0) | (us !== 0 ? R_USER : 0) | (nx !== 0 ? R_NX : 0) |
+    ((lo & G) !== 0 ? R_GLOBAL : 0) | ((lo & D) !== 0 ? R_DIRTY : 0);
   out.leafLo = lo;
   out.leafHi = hi;
   out.errorCode = 0;
   return true;
+}
+
+/**
+ * Sets Accessed on entries 0..leaf-1 of a successful walk (at the addresses in `pas`) and
+ * Accessed (and Dirty for a write) on the leaf, writing only the entries that change; returns
+ * the leaf's new low half.
+ */
+function setAccessedDirty(ram: Ram, pas: Float64Array, leaf: number, write: boolean): number {
+  for (let k = 0; k < leaf; k++) {
+    const e = ram.readU32(pas[k]);
+    if ((e & A) === 0) ram.writeU32(pas[k], (e | A) >>> 0);
+  }
+  const lo = ram.readU32(pas[leaf]);
+  const next = (lo | A | (write ? D : 0)) >>> 0;
+  if (next !== lo) ram.writeU32(pas[leaf], next);
+  return next;
 }
 
 /** Reports a page fault found at `level` after reading `entriesRead` entries; returns false. */
