@@ -29,7 +29,11 @@ export class TraceBus {
   private readonly sinks: TraceSink[] = [];
   private filter: ((name: string) => boolean) | null = null;
 
-  constructor(private readonly clock: Clock) {}
+  private declare readonly clock: Clock;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
 
   /** Adds a sink and turns tracing on. Returns a function that removes it. */
   subscribe(sink: TraceSink): () => void {

@@ -160,8 +160,16 @@ export function gfpZone(gfp: number, highmem: boolean): number {
   }
 }
 
+// Local copies for gfpMigratetype (on the allocation fast path): an exported or imported
+// binding costs a module-cell load and a TDZ check on every use.
+const MOVABLE_MASK = GFP_MOVABLE_MASK;
+const MOVABLE_SHIFT = GFP_MOVABLE_SHIFT;
+const MT_MOVABLE = MIGRATE_MOVABLE;
+const MT_RECLAIMABLE = MIGRATE_RECLAIMABLE;
+const MT_UNMOVABLE = MIGRATE_UNMOVABLE;
+
 /** gfp_migratetype(): Unmovable, Movable or Reclaimable from the mobility bits. */
 export function gfpMigratetype(gfp: number): number {
-  const m = (gfp & GFP_MOVABLE_MASK) >>> GFP_MOVABLE_SHIFT;
-  return m === 1 ? MIGRATE_MOVABLE : m === 2 ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
+  const m = (gfp & MOVABLE_MASK) >>> MOVABLE_SHIFT;
+  return m === 1 ? MT_MOVABLE : m === 2 ? MT_RECLAIMABLE : MT_UNMOVABLE;
 }

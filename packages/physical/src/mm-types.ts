@@ -6,7 +6,11 @@ import { BUG } from "@mmsim/base";
 import { PAGEBLOCK_ORDER, PAGES_PER_SECTION, PFN_SECTION_SHIFT } from "./mmzone";
 import { NODES_PGSHIFT, PAGEFLAGS_MASK, PGTY_buddy, PGTY_mapcount_underflow, ZONES_PGSHIFT } from "./page-flags";
 
+// Local copies for idx()/pfn(), called on every allocation and free: an imported binding
+// costs a module-cell load and a TDZ check on every use.
 const SECTION_MASK = PAGES_PER_SECTION - 1;
+const SECTION_SHIFT = PFN_SECTION_SHIFT;
+const SECTION_PAGES = PAGES_PER_SECTION;
 /** Byte skew between consecutive page-array fields in their shared buffer (3 cache lines). */
 const SKEW = 192;
 
@@ -26,23 +30,27 @@ const SKEW = 192;
  *   - node and zone bits of every present page name the zone whose span holds it.
  */
 export class PageArray {
-  readonly flags: Uint32Array;
-  readonly refcount: Int32Array;
-  readonly mapcount: Int32Array;
-  readonly private: Int32Array;
-  readonly lruNext: Int32Array;
-  readonly lruPrev: Int32Array;
-  readonly mapping: Int32Array;
-  readonly index: Uint32Array;
+  // `declare`d fields, assigned in the constructor: see Zone for why (no undefined first).
+  declare readonly flags: Uint32Array;
+  declare readonly refcount: Int32Array;
+  declare readonly mapcount: Int32Array;
+  declare readonly private: Int32Array;
+  declare readonly lruNext: Int32Array;
+  declare readonly lruPrev: Int32Array;
+  declare readonly mapping: Int32Array;
+  declare readonly index: Uint32Array;
   /** migratetype of each pageblock, indexed by idx >>> PAGEBLOCK_ORDER */
-  readonly pageblockMt: Uint8Array;
+  declare readonly pageblockMt: Uint8Array;
   /** section number → slot of its mem_map, or -1 when the section has none */
-  readonly sectionSlot: Int32Array;
+  declare readonly sectionSlot: Int32Array;
   /** slot → first pfn of that section */
-  readonly slotPfn: Uint32Array;
-  readonly nrSlots: number;
+  declare readonly slotPfn: Uint32Array;
+  declare readonly nrSlots: number;
 
-  constructor(readonly maxPfn: number, presentSections: readonly number[]) {
+  declare readonly maxPfn: number;
+
+  constructor(maxPfn: number, presentSections: readonly number[]) {
+    this.maxPfn = maxPfn;
     const nrSections = Math.ceil(maxPfn / PAGES_PER_SECTION);
     this.sectionSlot = new Int32Array(nrSections).fill(-1);
     this.slotPfn = new Uint32Array(presentSections.length);
@@ -76,13 +84,13 @@ export class PageArray {
   /** The page index of `pfn`, or -1 when pfn has no struct page (a hole section or ≥ maxPfn). */
   idx(pfn: number): number {
     if (!(pfn >= 0 && pfn < this.maxPfn)) return -1;
-    const slot = this.sectionSlot[pfn >>> PFN_SECTION_SHIFT];
-    return slot < 0 ? -1 : slot * PAGES_PER_SECTION + (pfn & SECTION_MASK);
+    const slot = this.sectionSlot[pfn >>> SECTION_SHIFT];
+    return slot < 0 ? -1 : slot * SECTION_PAGES + (pfn & SECTION_MASK);
   }
 
   /** The pfn of page index `i`. */
   pfn(i: number): number {
-    return this.slotPfn[i >>> PFN_SECTION_SHIFT] + (i & SECTION_MASK);
+    return this.slotPfn[i >>> SECTION_SHIFT] + (i & SECTION_MASK);
   }
 
   /** pfn_valid(): true when pfn has a struct page. */

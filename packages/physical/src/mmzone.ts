@@ -96,7 +96,13 @@ export class PerCpuPages {
  * which follows the arch's enum (on x86-64 Normal is 2, on i386 it is 1); `type` is ZONE_*.
  */
 export class Zone {
-  readonly name: string;
+  // Fields set by the constructor are `declare`d (not emitted as class fields): an ES2022 class
+  // field starts as undefined, which V8 then types as "any value" and re-checks on hot reads.
+  declare readonly nid: number;
+  declare readonly type: number;
+  declare readonly idx: number;
+  declare readonly pages: PageArray;
+  declare readonly name: string;
   zoneStartPfn = 0;
   spannedPages = 0;
   presentPages = 0;
@@ -132,12 +138,11 @@ export class Zone {
   /** pgalloc_<zone> and pgfree attributable to this zone */
   pgalloc = 0;
 
-  constructor(
-    readonly nid: number,
-    readonly type: number,
-    readonly idx: number,
-    readonly pages: PageArray,
-  ) {
+  constructor(nid: number, type: number, idx: number, pages: PageArray) {
+    this.nid = nid;
+    this.type = type;
+    this.idx = idx;
+    this.pages = pages;
     this.name = ZONE_TYPE_NAMES[type];
   }
 
@@ -214,6 +219,9 @@ export class Pglist {
   /** CPUs that belong to this node */
   cpus: number[] = [];
   kswapdFailures = 0;
+  declare readonly nid: number;
 
-  constructor(readonly nid: number) {}
+  constructor(nid: number) {
+    this.nid = nid;
+  }
 }

@@ -75,6 +75,8 @@ const HEAD_BIT = 1 << PG_head;
 const PB_ORDER = PAGEBLOCK_ORDER;
 const ISOLATE = MIGRATE_ISOLATE;
 const MOVABLE = MIGRATE_MOVABLE;
+const MAX_ORDER = MAX_PAGE_ORDER;
+const FLAGS_MASK = PAGEFLAGS_MASK;
 
 const CHECK_AT_FREE = (1 << PG_lru) | (1 << PG_locked) | (1 << PG_private) | (1 << PG_private_2) | (1 << PG_writeback) | (1 << PG_reserved) | (1 << PG_active) | (1 << PG_unevictable) | (1 << PG_mlocked);
 
@@ -83,19 +85,21 @@ const CHECK_AT_FREE = (1 << PG_lru) | (1 << PG_locked) | (1 << PG_private) | (1 
  * Build it with PhysicalMemory.boot(); many instances can coexist.
  */
 export class PhysicalMemory implements BuddyEnv {
-  readonly pages: PageArray;
-  readonly nodes: Pglist[];
-  readonly maxPfn: number;
-  readonly nrCpus: number;
-  readonly arch: "x86_64" | "i386";
-  readonly distance: number[][];
-  readonly clock: Clock;
-  readonly counters: Counters;
-  readonly trace: TraceBus;
-  readonly boot: BootState;
-  readonly sysctl: PhysicalSysctls;
+  // Fields the constructor sets are `declare`d so that no class field first holds undefined
+  // (V8 would type them "any value" and check them on every hot read); see Zone.
+  declare readonly pages: PageArray;
+  declare readonly nodes: Pglist[];
+  declare readonly maxPfn: number;
+  declare readonly nrCpus: number;
+  declare readonly arch: "x86_64" | "i386";
+  declare readonly distance: number[][];
+  declare readonly clock: Clock;
+  declare readonly counters: Counters;
+  declare readonly trace: TraceBus;
+  declare readonly boot: BootState;
+  declare readonly sysctl: PhysicalSysctls;
   /** kernel image section sizes (all 0 when booted without an image) */
-  readonly kernelImage: KernelImage;
+  declare readonly kernelImage: KernelImage;
   /** user_min_free_kbytes: -1 until a user sets min_free_kbytes */
   userMinFreeKbytes = -1;
   /** the CPU the caller runs on (the kernel sets it); selects PCP lists and the local node */
@@ -109,22 +113,22 @@ export class PhysicalMemory implements BuddyEnv {
   watermarkBoostFactor = 15000;
   mobilityDisabled = false;
   /** check every tail page of a freed block as CONFIG_DEBUG_VM does (see PhysicalConfig) */
-  debugPageChecks: boolean;
-  thp: boolean;
+  declare debugPageChecks: boolean;
+  declare thp: boolean;
   onExtfrag: BuddyEnv["onExtfrag"] = null;
   hooks: SlowpathHooks = { ...NOOP_HOOKS };
   readonly bootLines: string[] = [];
   /** zone by page->flags top byte (node << 3 | zone type) */
   private readonly zoneByBits: (Zone | undefined)[] = new Array(256);
-  private readonly typeToIdx: number[];
+  declare private readonly typeToIdx: number[];
   /** gfp & GFP_ZONEMASK → zone_idx() of the highest usable zone, -1 for a bad combination */
   private readonly gfpZoneTable = new Int8Array(GFP_ZONEMASK + 1);
-  private readonly highmem: boolean;
-  private readonly ram: FrameZeroer | undefined;
-  private readonly cpuToNode: number[];
-  private readonly logSink: ((line: string) => void) | undefined;
+  declare private readonly highmem: boolean;
+  declare private readonly ram: FrameZeroer | undefined;
+  declare private readonly cpuToNode: number[];
+  declare private readonly logSink: ((line: string) => void) | undefined;
   private readonly idPgalloc: number[] = [];
-  private readonly idPgfree: number;
+  declare private readonly idPgfree: number;
 
   private constructor(config: PhysicalConfig) {
     this.arch = config.arch ?? "x86_64";
@@ -523,7 +527,7 @@ export class PhysicalMemory implements BuddyEnv {
     const p = this.pages;
     const i = p.idx(pfn);
     if (i < 0) BUG("__free_pages", `pfn ${pfn} has no struct page`);
-    if (!(order >= 0 && order <= MAX_PAGE_ORDER)) BUG("__free_pages", `bad order ${order}`);
+    if (!(order >= 0 && order <= MAX_ORDER)) BUG("__free_pages", `bad order ${order}`);
     const ref = p.refcount[i];
     if (ref <= 0 || p.mapcount[i] === BUDDY) {
       BUG("__free_pages", `pfn ${pfn}: page is free (refcount ${ref}): double free or never allocated`);
@@ -551,7 +555,7 @@ export class PhysicalMemory implements BuddyEnv {
     // 6.12+ does, but a buddy or mapped page, a page still in use (PG_lru, ...) is a Bug. Its
     // refcount has just dropped to 0 (or, split from a larger block, must be 0).
     if (mc >= 0 || mc === BUDDY || (f & CHECK_AT_FREE) !== 0 || p.refcount[i] !== 0) this.badPage(i, i);
-    const zoneBits = (f & ~PAGEFLAGS_MASK) >>> 0;
+    const zoneBits = (f & ~FLAGS_MASK) >>> 0;
     flags[i] = zoneBits;
     mapcount[i] = -1;
     p.private[i] = 0;

@@ -12,10 +12,18 @@
 //                     ▲ refill from __rmqueue when empty
 import { freeOnePage, rmqueue } from "./buddy";
 import type { BuddyEnv } from "./buddy";
-import { NR_PCP_LISTS, PCP_BATCH_SCALE_MAX, PAGE_ALLOC_COSTLY_ORDER, PAGEBLOCK_ORDER, orderToPindex, pindexToOrder } from "./mmzone";
+import { MIGRATE_PCPTYPES, NR_PCP_LISTS, PCP_BATCH_SCALE_MAX, PAGE_ALLOC_COSTLY_ORDER, PAGEBLOCK_ORDER, orderToPindex, pindexToOrder } from "./mmzone";
 import { WMARK_HIGH } from "./mmzone";
 import type { PerCpuPages, Zone } from "./mmzone";
 import { zoneWatermarkOk } from "./watermarks";
+
+// Local copies of hot constants: an imported binding costs a module-cell load on every use.
+const COSTLY_ORDER = PAGE_ALLOC_COSTLY_ORDER;
+const SCALE_MAX = PCP_BATCH_SCALE_MAX;
+const NR_LISTS = NR_PCP_LISTS;
+const PB_ORDER = PAGEBLOCK_ORDER;
+const PCPTYPES = MIGRATE_PCPTYPES;
+const WMARK_HIGH_ = WMARK_HIGH;
 
 function pushTail(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
   const p = zone.pages;
@@ -43,7 +51,7 @@ function unlink(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
 
 /** pcp_allowed_order(): orders 0..3 and the THP order go through the PCP lists. */
 export function pcpAllowedOrder(order: number): boolean {
-  return order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER;
+  return order <= COSTLY_ORDER || order === PB_ORDER;
 }
 
 function clampHigh(pcp: PerCpuPages): number {
@@ -60,7 +68,7 @@ function nrPcpAlloc(pcp: PerCpuPages, zone: Zone, order: number): number {
   if (pcp.highMin !== pcp.highMax && !zone.belowHigh) high = pcp.high = Math.min(high + batch, pcp.highMax);
   if (!order) {
     const maxNrAlloc = Math.max(high - pcp.count - base, base);
-    if (batch <= maxNrAlloc && pcp.allocFactor < PCP_BATCH_SCALE_MAX) pcp.allocFactor++;
+    if (batch <= maxNrAlloc && pcp.allocFactor < SCALE_MAX) pcp.allocFactor++;
     batch = Math.min(batch, maxNrAlloc);
   }
   if (batch > 1) batch = Math.max(batch >> order, 2);
@@ -125,7 +133,7 @@ function nrPcpHigh(pcp: PerCpuPages, zone: Zone, batch: number, freeHigh: boolea
   const high = clampHigh(pcp);
   if (!high) return 0;
   if (freeHigh) {
-    pcp.high = Math.max(high - (batch << PCP_BATCH_SCALE_MAX), pcp.highMin);
+    pcp.high = Math.max(high - (batch << SCALE_MAX), pcp.highMin);
     return 0;
   }
   if (pcp.highMin === pcp.highMax) return high;
@@ -143,7 +151,7 @@ function nrPcpHigh(pcp: PerCpuPages, zone: Zone, batch: number, freeHigh: boolea
 
 /** nr_pcp_free(): how many pages a drain returns to the buddy lists. */
 function nrPcpFree(pcp: PerCpuPages, batch: number, high: number, freeHigh: boolean): number {
-  if (freeHigh) return Math.min(pcp.count, batch << PCP_BATCH_SCALE_MAX);
+  if (freeHigh) return Math.min(pcp.count, batch << SCALE_MAX);
   if (high < batch) return 1;
   return Math.min(Math.max(pcp.freeCount, batch), high - batch);
 }
@@ -155,7 +163,7 @@ function nrPcpFree(pcp: PerCpuPages, batch: number, high: number, freeHigh: bool
 export function freeToPcp(env: BuddyEnv, zone: Zone, cpu: number, i: number, order: number, mt: number): void {
   const pcp = zone.pcp[cpu];
   pcp.allocFactor >>= 1;
-  const pindex = orderToPindex(mt, order);
+  const pindex = order <= COSTLY_ORDER ? PCPTYPES * order + mt : orderToPindex(mt, order);
   // list_add() at the hot end
   const p = zone.pages;
   const head = pcp.head;
@@ -170,16 +178,21 @@ export function freeToPcp(env: BuddyEnv, zone: Zone, cpu: number, i: number, ord
   const count = (pcp.count += 1 << order);
   const batch = pcp.batch;
   let freeHigh = false;
-  if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
+  if (order && order <= COSTLY_ORDER) {
     freeHigh = pcp.freeCount >= batch + (pcp.highMin >> 1) && pcp.prevFreeHighOrder;
     pcp.prevFreeHighOrder = true;
   } else if (pcp.prevFreeHighOrder) pcp.prevFreeHighOrder = false;
-  if (pcp.freeCount < batch << PCP_BATCH_SCALE_MAX) pcp.freeCount += 1 << order;
+  if (pcp.freeCount < batch << SCALE_MAX) pcp.freeCount += 1 << order;
+  // The common case, decided without nr_pcp_high(): high already inside [highMin, highMax]
+  // (clamping changes nothing), no high-order free run, zone not below high, list under
+  // high. nr_pcp_high() would then return `high` unchanged and nothing drains.
+  const high0 = pcp.high;
+  if (count < high0 && !freeHigh && !zone.belowHigh && high0 >= pcp.highMin && high0 <= pcp.highMax) return;
   const high = nrPcpHigh(pcp, zone, batch, freeHigh);
   if (count >= high) {
     freePcppagesBulk(env, zone, pcp, nrPcpFree(pcp, batch, high, freeHigh), pindex);
     // Only after a drain does Linux look whether the zone is back above its high watermark.
-    if (zone.belowHigh && zoneWatermarkOk(zone, 0, zone.wmark(WMARK_HIGH), zone.lowmemReserve.length - 1, 0)) zone.belowHigh = false;
+    if (zone.belowHigh && zoneWatermarkOk(zone, 0, zone.wmark(WMARK_HIGH_), zone.lowmemReserve.length - 1, 0)) zone.belowHigh = false;
   }
 }
 
@@ -193,7 +206,7 @@ export function freePcppagesBulk(_env: BuddyEnv, zone: Zone, pcp: PerCpuPages, c
   const p = zone.pages;
   while (count > 0) {
     do {
-      if (++pindex > NR_PCP_LISTS - 1) pindex = 0;
+      if (++pindex > NR_LISTS - 1) pindex = 0;
     } while (pcp.head[pindex] < 0);
     const order = pindexToOrder(pindex);
     const nr = 1 << order;
@@ -203,7 +216,7 @@ export function freePcppagesBulk(_env: BuddyEnv, zone: Zone, pcp: PerCpuPages, c
       p.private[i] = 0;
       count -= nr;
       pcp.count -= nr;
-      freeOnePage(zone, i, order, p.pageblockMt[i >>> PAGEBLOCK_ORDER], false);
+      freeOnePage(zone, i, order, p.pageblockMt[i >>> PB_ORDER], false);
     } while (count > 0 && pcp.head[pindex] >= 0);
   }
 }
