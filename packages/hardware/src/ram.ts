@@ -58,6 +58,8 @@ export class Ram {
   private cPa = NO_FRAME;
   private cW: Uint32Array = new Uint32Array(0);
   private cIdx = 0;
+  /** the high half read by the last readU32Pair */
+  pairHi = 0;
   // The walk's table cache (see tableFrame): pfn (-1 = empty line), words and first-word index.
   private readonly tcPfn = new Float64Array(WALK_WAYS).fill(-1);
   private readonly tcWords: Uint32Array[] = new Array<Uint32Array>(WALK_WAYS).fill(new Uint32Array(0));
@@ -137,6 +139,26 @@ export class Ram {
     return this.cW[this.cIdx + (off >>> 2)];
   }
 
+  /**
+   * Reads two 32-bit halves: returns readU32(pa) and leaves readU32(pa + 4) in `pairHi`
+   * (valid until the next readU32Pair). One frame-cache test for both and no allocation; for
+   * 64-bit values that are not safe JS numbers (sign-extended kernel pointers, PTEs with NX).
+   */
+  readU32Pair(pa: number): number {
+    const d = pa - this.cPa;
+    if ((d & 0xff8) !== d) return this.readU32PairSlow(pa);
+    const w = this.cW;
+    const i = this.cIdx + (d >>> 2);
+    this.pairHi = w[i + 1];
+    return w[i];
+  }
+
+  private readU32PairSlow(pa: number): number {
+    const lo = this.readU32(pa);
+    this.pairHi = this.readU32(pa + 4);
+    return lo;
+  }
+
   /** Makes frame at physical base `base` (owning `slot`) the cached one. */
   private cache(base: number, slot: number): void {
     this.cPa = base;
@@ -183,15 +205,37 @@ export class Ram {
 
   writeU32(pa: number, v: number): void {
     const d = pa - this.cPa;
-    if ((d & 0xffc) === d) {
-      this.cW[this.cIdx + (d >>> 2)] = v;
-      return;
-    }
+    if ((d & 0xffc) === d) this.cW[this.cIdx + (d >>> 2)] = v;
+    else this.writeU32Slow(pa, v);
+  }
+
+  // The miss path out of line (like readU32Slow): a small writeU32 is what lets callers that
+  // chain several accesses (SLUB's kmalloc/kfree) stay within V8's inlining budget.
+  private writeU32Slow(pa: number, v: number): void {
     const off = this.offsetOf(pa, 4, "Ram.writeU32");
     const slot = this.slotForWrite((pa - off) / PAGE_SIZE, v >>> 0);
     if (slot < 0) return;
     this.cache(pa - off, slot);
     this.cW[this.cIdx + (off >>> 2)] = v;
+  }
+
+  /**
+   * Writes two 32-bit halves `lo` at `pa` and `hi` at `pa + 4` (pa 8-byte aligned): exactly
+   * writeU32(pa, lo) then writeU32(pa + 4, hi), with one frame-cache test for both. For 64-bit
+   * values that are not safe JS numbers (sign-extended kernel pointers, PTEs with NX).
+   */
+  writeU32Pair(pa: number, lo: number, hi: number): void {
+    const d = pa - this.cPa;
+    if ((d & 0xff8) !== d) return this.writeU32PairSlow(pa, lo, hi);
+    const w = this.cW;
+    const i = this.cIdx + (d >>> 2);
+    w[i] = lo;
+    w[i + 1] = hi;
+  }
+
+  private writeU32PairSlow(pa: number, lo: number, hi: number): void {
+    this.writeU32(pa, lo);
+    this.writeU32(pa + 4, hi);
   }
 
   /**

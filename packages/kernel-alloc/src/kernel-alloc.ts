@@ -87,27 +87,32 @@ export const THREAD_SIZE = 16384;
 const KERNEL_STACK_CALLER = "kernel_clone+0x94/0x3e0";
 
 export class KernelAlloc {
-  readonly printk: Printk;
-  readonly slab: SlabBackend;
+  // Fields set in the constructor are `declare`d (and config is no parameter property): the
+  // ES2022 output would first define them as undefined and V8 would check their type on every
+  // kmalloc/kfree.
+  declare readonly config: KernelAllocConfig;
+  declare readonly printk: Printk;
+  declare readonly slab: SlabBackend;
   /** the SLUB instance when allocator is "slub" (debug checks, slab views) */
-  readonly slub: Slub | null;
-  readonly kmallocs: Kmalloc<SlabCacheInfo>;
-  readonly vm: Vmalloc;
-  readonly levels: PagingLevels;
-  readonly nrNodes: number;
+  declare readonly slub: Slub | null;
+  declare readonly kmallocs: Kmalloc<SlabCacheInfo>;
+  declare readonly vm: Vmalloc;
+  declare readonly levels: PagingLevels;
+  declare readonly nrNodes: number;
   /** named caches by name (boot caches and those created later) */
   readonly cachesByName = new Map<string, SlabCacheInfo>();
   /** kernel stacks allocated (KernelStack = stacks × 16 kB) */
   kernelStacks = 0;
-  private readonly kmemCache: SlabCacheInfo;
-  private readonly kmemCacheNode: SlabCacheInfo;
+  declare private readonly kmemCache: SlabCacheInfo;
+  declare private readonly kmemCacheNode: SlabCacheInfo;
   private readonly descriptors = new Map<SlabCacheInfo, number[]>();
-  private readonly hashKey: number;
-  private readonly trace: TraceBus | null;
-  private readonly pageOffset: number;
-  private readonly vaBits: number;
+  declare private readonly hashKey: number;
+  declare private readonly trace: TraceBus | null;
+  declare private readonly pageOffset: number;
+  declare private readonly vaBits: number;
 
-  private constructor(readonly config: KernelAllocConfig) {
+  private constructor(config: KernelAllocConfig) {
+    this.config = config;
     const nrCpus = config.nrCpus ?? 2;
     this.levels = config.levels ?? 4;
     this.nrNodes = config.nrNodes ?? 1;

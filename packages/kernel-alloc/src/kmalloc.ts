@@ -53,15 +53,26 @@ export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
   /** size_index[]: the normal cache for sizes 1..192, by (size - 1) / 8 */
   private readonly smallNormal: C[] = [];
 
+  // `declare`d and set in the constructor rather than parameter properties, so that V8 does
+  // not see them first defined as undefined (kmalloc/kfree read slab on every call).
+  declare private readonly slab: SlabAllocator<C>;
+  declare private readonly phys: PageAllocator;
+  declare private readonly ram: Memory;
+  /** KMALLOC_SHIFT_LOW: 3 (kmalloc-8) under SLUB, 5 (kmalloc-32) under classic SLAB */
+  declare readonly shiftLow: number;
+
   constructor(
-    private readonly slab: SlabAllocator<C>,
-    private readonly phys: PageAllocator,
-    private readonly ram: Memory,
-    /** KMALLOC_SHIFT_LOW: 3 (kmalloc-8) under SLUB, 5 (kmalloc-32) under classic SLAB */
-    readonly shiftLow = 3,
+    slab: SlabAllocator<C>,
+    phys: PageAllocator,
+    ram: Memory,
+    shiftLow = 3,
     /** ZONE_DMA exists (x86-64 always has it): dma-kmalloc-* caches are created */
     hasDma = true,
   ) {
+    this.slab = slab;
+    this.phys = phys;
+    this.ram = ram;
+    this.shiftLow = shiftLow;
     for (let t = 0; t < NR_KMALLOC_TYPES; t++) this.caches.push(new Array<C | null>(14).fill(null));
     for (const { type, index, size, name } of kmallocBootOrder()) {
       if ((type === KMALLOC_DMA && !hasDma) || (index > 2 && index < shiftLow)) continue;

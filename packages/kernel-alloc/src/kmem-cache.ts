@@ -15,25 +15,25 @@ export class KmemCache {
   /** set when kmem_cache_destroy found objects and left the cache in place */
   leaked = false;
   /** s->object_size: the size the creator asked for */
-  readonly objectSize: number;
+  declare readonly objectSize: number;
   /** s->size: bytes per object slot, metadata and alignment included (slabinfo objsize) */
-  readonly size: number;
-  readonly align: number;
-  readonly offset: number;
-  inuse: number;
-  readonly redLeftPad: number;
-  readonly flags: number;
-  readonly order: number;
-  readonly objects: number;
-  readonly minOrder: number;
-  readonly minObjects: number;
-  readonly minPartial: number;
+  declare readonly size: number;
+  declare readonly align: number;
+  declare readonly offset: number;
+  declare inuse: number;
+  declare readonly redLeftPad: number;
+  declare readonly flags: number;
+  declare readonly order: number;
+  declare readonly objects: number;
+  declare readonly minOrder: number;
+  declare readonly minObjects: number;
+  declare readonly minPartial: number;
   /** s->cpu_partial (objects) and s->cpu_partial_slabs */
-  readonly cpuPartial: number;
-  readonly cpuPartialSlabs: number;
+  declare readonly cpuPartial: number;
+  declare readonly cpuPartialSlabs: number;
   /** true when any slub_debug feature is on (kmem_cache_debug) */
-  readonly debug: boolean;
-  readonly reclaimable: boolean;
+  declare readonly debug: boolean;
+  declare readonly reclaimable: boolean;
   /** extra GFP bits for this cache's slab pages (s->allocflags) */
   allocGfp = 0;
   /** objects go on and off the CPU freelist by SLUB's fast paths: no slub_debug and a plain (not hardened) free pointer (set by Slub) */
@@ -44,32 +44,44 @@ export class KmemCache {
 
   // kmem_cache_cpu, one entry per CPU
   /** c->freelist: physical address of the next free object of the CPU slab (0 = empty) */
-  readonly cpuFreelist: Float64Array;
+  declare readonly cpuFreelist: Float64Array;
   /** c->slab: slab slot, or -1 */
-  readonly cpuSlab: Int32Array;
+  declare readonly cpuSlab: Int32Array;
   /** c->partial: first slab slot of the CPU partial chain, or -1 */
-  readonly cpuPartialHead: Int32Array;
+  declare readonly cpuPartialHead: Int32Array;
 
   // kmem_cache_node, one entry per node
-  readonly partialHead: Int32Array;
-  readonly partialTail: Int32Array;
-  readonly nrPartial: Int32Array;
-  readonly nrSlabs: Int32Array;
-  readonly totalObjects: Int32Array;
+  declare readonly partialHead: Int32Array;
+  declare readonly partialTail: Int32Array;
+  declare readonly nrPartial: Int32Array;
+  declare readonly nrSlabs: Int32Array;
+  declare readonly totalObjects: Int32Array;
   /** first slab slot of the per-cache list of all slabs */
   allHead = -1;
 
+  declare readonly id: number;
+  declare readonly name: string;
+  declare readonly ctor: SlabCtor | null;
+  declare readonly usersize: number;
+
+  // Fields without an initial value are `declare`d and set here, not parameter properties: the
+  // ES2022 output would first define them as undefined, and V8 would then check their type on
+  // every use in SLUB's fast paths.
   constructor(
-    readonly id: number,
-    readonly name: string,
+    id: number,
+    name: string,
     layout: CacheLayout,
     minPartial: number,
     cpuPartial: { objects: number; slabs: number },
-    readonly ctor: SlabCtor | null,
-    readonly usersize: number,
+    ctor: SlabCtor | null,
+    usersize: number,
     nrCpus: number,
     nrNodes: number,
   ) {
+    this.id = id;
+    this.name = name;
+    this.ctor = ctor;
+    this.usersize = usersize;
     this.objectSize = layout.objectSize;
     this.size = layout.size;
     this.align = layout.align;

@@ -44,8 +44,10 @@ export interface SlubOptions {
 
 /** SLUB's slabs, lists and accounting; Slub adds the allocation paths. */
 export abstract class SlubSlabs {
-  readonly meta: SlabMeta;
-  readonly fp: FreePointers;
+  // `declare`d fields set in the constructor (no parameter properties): see KmemCache.
+  declare readonly opts: SlubOptions;
+  declare readonly meta: SlabMeta;
+  declare readonly fp: FreePointers;
   /** every cache in creation order (slab_caches reversed) */
   readonly caches: KmemCache[] = [];
   /** caches by id (ids are never reused; a destroyed cache's entry stays) */
@@ -55,10 +57,11 @@ export abstract class SlubSlabs {
   /** pages held by slabs, reclaimable (SReclaimable) and not (SUnreclaim) */
   reclaimablePages = 0;
   unreclaimablePages = 0;
-  protected readonly nrNodes: number;
+  declare protected readonly nrNodes: number;
   abstract readonly debugger: SlubDebug;
 
-  constructor(readonly opts: SlubOptions) {
+  constructor(opts: SlubOptions) {
+    this.opts = opts;
     this.meta = new SlabMeta(Math.max(opts.phys.maxPfn, opts.ram.maxPfn));
     this.fp = new FreePointers(opts.ram, opts.pageOffset, opts.vaBits, opts.freelistHardened ?? false);
     this.nrNodes = opts.nrNodes ?? 1;

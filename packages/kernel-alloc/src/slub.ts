@@ -38,8 +38,8 @@ export type { SlubOptions };
 const GFP_ZERO = __GFP_ZERO;
 
 export class Slub extends SlubSlabs {
-  readonly debugger: SlubDebug;
-  readonly tunables: SlubTunables;
+  declare readonly debugger: SlubDebug;
+  declare readonly tunables: SlubTunables;
 
   constructor(opts: SlubOptions) {
     super(opts);
@@ -107,10 +107,11 @@ export class Slub extends SlubSlabs {
    */
   alloc(s: KmemCache, gfp: number, origSize?: number, caller?: string): number {
     const cpu = this.cpu;
-    const obj = s.cpuFreelist[cpu];
+    const fl = s.cpuFreelist;
+    const obj = fl[cpu];
     if (obj === 0 || !s.fastPath || (gfp & GFP_ZERO) !== 0) return this.allocSlow(s, gfp, origSize, caller, cpu);
     // The fast path: pop the CPU freelist; the next object's address is read from RAM.
-    s.cpuFreelist[cpu] = this.fp.getPlain(obj + s.offset);
+    fl[cpu] = this.fp.getPlain(obj + s.offset);
     return obj;
   }
 
@@ -129,30 +130,32 @@ export class Slub extends SlubSlabs {
 
   /** kfree of a slab object: finds its cache and frees it; false when `obj` is in no slab. */
   freeObject(obj: number, caller = ""): boolean {
-    const slot = this.meta.slotOfPa(obj);
+    const m = this.meta;
+    const slot = m.slotOfPa(obj);
     if (slot < 0) return false;
-    const s = this.byId[this.meta.cache[slot]];
+    const s = this.byId[m.cache[slot]];
     const cpu = this.cpu;
-    if (slot !== s.cpuSlab[cpu] || !s.fastPath) {
-      this.freeSlow(s, obj, slot, caller);
-      return true;
+    if (slot !== s.cpuSlab[cpu] || !s.fastPath) this.freeSlow(s, obj, slot, caller);
+    else {
+      // The fast path: push on the CPU freelist, the old head stored in the object.
+      const fl = s.cpuFreelist;
+      this.fp.setPlain(obj + s.offset, fl[cpu]);
+      fl[cpu] = obj;
     }
-    // The fast path: push on the CPU freelist, the old head stored in the object.
-    this.fp.setPlain(obj + s.offset, s.cpuFreelist[cpu]);
-    s.cpuFreelist[cpu] = obj;
     return true;
   }
 
   /** kmem_cache_free: returns object `obj` (a physical address from alloc) to cache `s`. */
   free(s: KmemCache, obj: number, caller = ""): void {
-    const slot = this.meta.slotOfPa(obj);
+    const m = this.meta;
+    const slot = m.slotOfPa(obj);
     const cpu = this.cpu;
-    if (slot < 0 || slot !== s.cpuSlab[cpu] || !s.fastPath || this.byId[this.meta.cache[slot]] !== s) {
-      this.freeSlow(s, obj, slot, caller);
-      return;
+    if (slot < 0 || slot !== s.cpuSlab[cpu] || !s.fastPath || this.byId[m.cache[slot]] !== s) this.freeSlow(s, obj, slot, caller);
+    else {
+      const fl = s.cpuFreelist;
+      this.fp.setPlain(obj + s.offset, fl[cpu]);
+      fl[cpu] = obj;
     }
-    this.fp.setPlain(obj + s.offset, s.cpuFreelist[cpu]);
-    s.cpuFreelist[cpu] = obj;
   }
 
   /** kmem_cache_free off the fast path: bad pointers, wrong cache, debug caches, hardening, other slabs. */

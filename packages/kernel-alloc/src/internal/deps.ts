@@ -33,9 +33,14 @@ export interface Memory {
   readonly maxPfn: number;
   readU8(pa: number): number;
   readU32(pa: number): number;
+  /** readU32(pa), with readU32(pa + 4) left in pairHi (the free pointer's halves) */
+  readU32Pair(pa: number): number;
+  readonly pairHi: number;
   readU64(pa: number): number;
   writeU8(pa: number, v: number): void;
   writeU32(pa: number, v: number): void;
+  /** writeU32(pa, lo) then writeU32(pa + 4, hi) (the free pointer's halves) */
+  writeU32Pair(pa: number, lo: number, hi: number): void;
   writeU64(pa: number, v: number): void;
   read(pa: number, len: number): Uint8Array;
   write(pa: number, bytes: Uint8Array): void;

@@ -39,6 +39,26 @@ describe("free pointers in RAM", () => {
     expect(fp.get(key, 0x2000, 16)).toBe(6 * GiB);
   });
 
+  test("plain free pointers round-trip when Ram's one-frame cache misses, and NULL never backs a frame", () => {
+    const ram = new Ram({ bytes: 8 * GiB });
+    const L = x86Layout(4);
+    const fp = new FreePointers(ram, L.PAGE_OFFSET, L.vaBits, false);
+    // Alternate between two frames so that every access after the first one misses the cache.
+    const a = 0x7008;
+    const b = 5 * GiB + 0xff8;
+    expect(fp.getPlain(a)).toBe(0);
+    fp.setPlain(b, 0);
+    expect(ram.isBacked(b / 4096 >>> 0)).toBe(false);
+    for (let i = 1; i <= 4; i++) {
+      fp.setPlain(a, i * 64);
+      fp.setPlain(b, 4 * GiB + i * 64);
+      expect(fp.getPlain(a)).toBe(i * 64);
+      expect(fp.getPlain(b)).toBe(4 * GiB + i * 64);
+      expect(word(ram, b)).toBe(`ffff8881_${(i * 64).toString(16).padStart(8, "0")}`);
+    }
+    expect(ram.backedFrames).toBe(2);
+  });
+
   test("a hardened free pointer is stored XORed and reads back through get, not as a plain pointer", () => {
     const ram = new Ram({ bytes: 8 * GiB });
     const L = x86Layout(4);

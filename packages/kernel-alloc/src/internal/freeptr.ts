@@ -20,20 +20,24 @@ export interface FreelistKey {
 }
 
 export class FreePointers {
+  // Fields are `declare`d and assigned in the constructor: a TypeScript field or parameter
+  // property without `declare` is emitted (ES2022) as a field first defined as undefined, and
+  // V8 then types it "any value" and checks it on every use in the fast paths.
+  declare private readonly ram: Memory;
+  /** PAGE_OFFSET as a canonical tail (0x888000000000 on 4-level) */
+  declare readonly pageOffset: number;
+  declare readonly hardened: boolean;
   /** low half of PAGE_OFFSET */
-  readonly poLo: number;
+  declare readonly poLo: number;
   /** high half of PAGE_OFFSET, sign extension included */
-  readonly poHiExt: number;
+  declare readonly poHiExt: number;
   /** physical addresses below this add to PAGE_OFFSET without carrying into the high half */
-  private readonly noCarry: number;
+  declare private readonly noCarry: number;
 
-  constructor(
-    private readonly ram: Memory,
-    /** PAGE_OFFSET as a canonical tail (0x888000000000 on 4-level) */
-    readonly pageOffset: number,
-    vaBits: number,
-    readonly hardened: boolean,
-  ) {
+  constructor(ram: Memory, pageOffset: number, vaBits: number, hardened: boolean) {
+    this.ram = ram;
+    this.pageOffset = pageOffset;
+    this.hardened = hardened;
     this.poLo = pageOffset % TWO_32;
     this.poHiExt = (pageOffset - this.poLo) / TWO_32 + (TWO_32 - 2 ** (vaBits - 32));
     this.noCarry = TWO_32 - this.poLo;
@@ -56,12 +60,12 @@ export class FreePointers {
   // kmalloc/kfree callers (it inlines by bytecode size, within a budget per compiled
   // function); NULL and pointers whose low half would carry go out of line. Ram has no exact
   // 64-bit access for values >= 2^53 (every sign-extended kernel pointer is one), so the
-  // halves are two 32-bit accesses; both hit Ram's cached frame.
+  // halves go through Ram's pair accessors (one frame-cache test for both, no allocation).
 
   /** The unhardened free pointer stored at physical address `at` (0 = NULL). */
   getPlain(at: number): number {
-    const lo = this.ram.readU32(at);
-    const hi = this.ram.readU32(at + 4);
+    const lo = this.ram.readU32Pair(at);
+    const hi = this.ram.pairHi;
     // lo and hi are 32-bit values, so `|` is exact here: both zero is the NULL pointer.
     return (lo | hi) === 0 ? 0 : (hi - this.poHiExt) * 4294967296 + lo - this.poLo;
   }
@@ -73,14 +77,12 @@ export class FreePointers {
       return;
     }
     // PAGE_OFFSET + next without a carry out of the low half: the high half is PAGE_OFFSET's.
-    this.ram.writeU32(at, this.poLo + next);
-    this.ram.writeU32(at + 4, this.poHiExt);
+    this.ram.writeU32Pair(at, this.poLo + next, this.poHiExt);
   }
 
   private setPlainSlow(at: number, next: number): void {
     const [lo, hi] = next === 0 ? [0, 0] : this.slotHalves(next);
-    this.ram.writeU32(at, lo);
-    this.ram.writeU32(at + 4, hi);
+    this.ram.writeU32Pair(at, lo, hi);
   }
 
   /** The halves of the kernel address PAGE_OFFSET + `at` (sign-extended), e.g. of a pointer slot for the hardening XOR. */

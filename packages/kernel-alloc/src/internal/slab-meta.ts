@@ -15,31 +15,31 @@ export const ON_CPU_SLAB = 3;
 
 export class SlabMeta {
   /** pfn → slot + 1 (0: not a slab page) */
-  readonly slotOfPfn: Int32Array;
-  cache: Int32Array;
-  head: Float64Array;
-  order: Uint8Array;
+  declare readonly slotOfPfn: Int32Array;
+  declare cache: Int32Array;
+  declare head: Float64Array;
+  declare order: Uint8Array;
   /** physical address of the first free object (0 = NULL), SLUB */
-  freelist: Float64Array;
-  inuse: Int32Array;
-  objects: Int32Array;
-  frozen: Uint8Array;
-  where: Uint8Array;
+  declare freelist: Float64Array;
+  declare inuse: Int32Array;
+  declare objects: Int32Array;
+  declare frozen: Uint8Array;
+  declare where: Uint8Array;
   /** list links (node partial list; CPU partial chain uses next only) */
-  next: Int32Array;
-  prev: Int32Array;
+  declare next: Int32Array;
+  declare prev: Int32Array;
   /** per-cache list of all slabs (for verify, destroy and views) */
-  allNext: Int32Array;
-  allPrev: Int32Array;
+  declare allNext: Int32Array;
+  declare allPrev: Int32Array;
   /** slabs on a CPU partial chain from this one on (struct slab.slabs) */
-  slabs: Int32Array;
+  declare slabs: Int32Array;
   /** byte offset of the first object (SLAB colouring; 0 for SLUB) */
-  colour: Int32Array;
+  declare colour: Int32Array;
   private freeSlots: number[] = [];
   private used = 0;
 
   /** bytes covered by slotOfPfn (maxPfn * 4096) */
-  private readonly paLimit: number;
+  declare private readonly paLimit: number;
 
   constructor(maxPfn: number, initial = 64) {
     this.slotOfPfn = new Int32Array(maxPfn);
