@@ -81,8 +81,9 @@ function dumpSlots(k: Kernel, s: KmemCache, v: SlabView, count: number): string 
         const label = off === 0 ? `${r.part}${r.part === "freeptr" && o.state !== "allocated" ? ` = ${freeptrText(chunk)}` : ""}` : "";
         out += `  +${String(r.offset + off).padStart(4)}  ${hexs.padEnd(48)} ${label}\n`;
         if (r.length > 64 && off === 32) {
+          // long regions (red zones of big objects, tracking records): show the first 48 bytes
           out += `  ...   (${r.length - 48} more bytes of ${r.part})\n`;
-          off = r.length - 16 - (r.length % 16 || 16) + 16;
+          break;
         }
       }
     }

@@ -1,7 +1,7 @@
 // The physical and kernel-alloc layers as a scenario drives them through the kernel.
 import { describe, expect, it } from "vitest";
 import { inputError } from "./input-error";
-import { Kernel, loadScenario, runScenario } from "../src/index";
+import { Kernel, explainSlab, loadScenario, runScenario } from "../src/index";
 
 
 const outputs = (text: string) => runScenario(loadScenario(text, "s.yaml")).results.map((r) => r.output);
@@ -66,5 +66,20 @@ describe("slab and vmalloc steps", () => {
     const k = Kernel.boot({ ram: 1024 ** 3, allocator: "slab" });
     expect(k.dmesg.texts()[1]).toContain("slab=classic");
     expect(k.cat("/proc/slabinfo").split("\n")[0]).toBe("slabinfo - version: 2.1");
+  });
+});
+
+describe("explainSlab", () => {
+  it("dumps each slot's regions from RAM and shortens long ones after 48 bytes", () => {
+    const k = Kernel.boot({ ram: 1024 ** 3 });
+    const e = explainSlab(k, "kmalloc-256", { alloc: 2, free: [1], dump: 1 });
+    expect(e.view.cache).toBe("kmalloc-256");
+    const lines = e.dump.split("\n");
+    expect(lines[0]).toMatch(/^slot #0 at ffff888[0-9a-f]{9} \(cpu-free\):$/);
+    // a 256-byte object: 48 bytes shown, then the rest summarised
+    expect(e.dump).toContain("  ...   (");
+    expect(e.dump).toMatch(/^ {2}\+ {3}0 {2}(00 ){15}00 {2}object$/m);
+    expect(e.dump).toContain("  ...   (80 more bytes of object)\n"); // 128 bytes before the free pointer at +128
+    expect(e.dump).toMatch(/freeptr = next free object at ffff888[0-9a-f]{9}$/m);
   });
 });
