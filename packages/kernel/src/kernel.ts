@@ -1,6 +1,7 @@
 // The composition root (ARCHITECTURE §5): Kernel.boot(config) validates a machine config,
-// builds the hardware, brings up each layer in Linux's boot order and wires the hooks through
-// which lower layers call up. Everything a user sees (/proc, sysctl, dmesg) is reached from here.
+// builds the hardware and brings up each layer in Linux's boot order. The reclaim hooks of the
+// page allocator's slow path keep their no-op defaults until @mmsim/reclaim exists, so an
+// allocation fails at the watermark. Everything a user sees (/proc, sysctl, dmesg) is here.
 import { Clock, Counters, InputError, PAGE_SIZE, Rng, TraceBus } from "@mmsim/base";
 import { createHardware, e820Usable, formatE820, type Hardware } from "@mmsim/hardware";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, PHYSICAL_SYSCTLS, PhysicalMemory, __GFP_ZERO } from "@mmsim/physical";
