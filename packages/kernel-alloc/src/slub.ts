@@ -19,6 +19,7 @@
 // slab on the node list that becomes empty is freed once the node keeps min_partial slabs.
 import { BUG, BUG_ON } from "@mmsim/base";
 import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_RECLAIMABLE, __GFP_ZERO } from "@mmsim/physical";
+import { decodePlainFreePtr } from "./internal/freeptr";
 import { ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTIAL } from "./internal/slab-meta";
 import { KmemCache } from "./kmem-cache";
 import type { SlabCtor } from "./kmem-cache";
@@ -99,7 +100,9 @@ export class Slub extends SlubSlabs {
 
   // The fast paths below (alloc, freeObject, free) are kept small so that V8 inlines them,
   // and the free-pointer access with them, into kmalloc/kfree callers; everything else is in
-  // the *Slow methods.
+  // the *Slow methods. V8 counts bytecodes against a budget per compiled caller, so `caller`
+  // is optional (`?? ""` in the slow paths) rather than defaulted: a default costs bytecodes
+  // in every fast path that inlines it.
 
   /**
    * kmem_cache_alloc: an object's physical address, or 0 when no slab page could be had.
@@ -109,14 +112,20 @@ export class Slub extends SlubSlabs {
     const cpu = this.cpu;
     const fl = s.cpuFreelist;
     const obj = fl[cpu];
-    if (obj === 0 || !s.fastPath || (gfp & GFP_ZERO) !== 0) return this.allocSlow(s, gfp, origSize, caller, cpu);
-    // The fast path: pop the CPU freelist; the next object's address is read from RAM.
-    fl[cpu] = this.fp.getPlain(obj + s.offset);
+    if (obj === 0 || !s.fastPath || (gfp & GFP_ZERO) !== 0) return this.allocSlow(s, gfp, origSize, caller);
+    // The fast path: pop the CPU freelist; the next object's address is read from RAM. This is
+    // FreePointers.getPlain written out: kmalloc+kfree sit at V8's inlining budget, and a
+    // getPlain optimized on its own at boot (Ram's slow paths inlined) no longer fits it.
+    const fp = this.fp;
+    const ram = this.opts.ram;
+    const lo = ram.readU32Pair(obj + s.offset);
+    fl[cpu] = decodePlainFreePtr(lo, ram.pairHi, fp.poLo, fp.poHiExt);
     return obj;
   }
 
   /** Everything but a plain pop of the CPU freelist: debug caches, hardened freelists, refills, __GFP_ZERO. */
-  private allocSlow(s: KmemCache, gfp: number, origSize: number | undefined, caller: string | undefined, cpu: number): number {
+  private allocSlow(s: KmemCache, gfp: number, origSize: number | undefined, caller: string | undefined): number {
+    const cpu = this.cpu;
     let obj = s.cpuFreelist[cpu];
     if (obj !== 0 && !s.debug) {
       s.cpuFreelist[cpu] = this.fp.get(s, obj, s.offset);
@@ -129,7 +138,7 @@ export class Slub extends SlubSlabs {
   }
 
   /** kfree of a slab object: finds its cache and frees it; false when `obj` is in no slab. */
-  freeObject(obj: number, caller = ""): boolean {
+  freeObject(obj: number, caller?: string): boolean {
     const m = this.meta;
     const slot = m.slotOfPa(obj);
     if (slot < 0) return false;
@@ -139,27 +148,39 @@ export class Slub extends SlubSlabs {
     else {
       // The fast path: push on the CPU freelist, the old head stored in the object.
       const fl = s.cpuFreelist;
-      this.fp.setPlain(obj + s.offset, fl[cpu]);
+      this.storeFreePtr(obj + s.offset, fl[cpu]);
       fl[cpu] = obj;
     }
     return true;
   }
 
   /** kmem_cache_free: returns object `obj` (a physical address from alloc) to cache `s`. */
-  free(s: KmemCache, obj: number, caller = ""): void {
+  free(s: KmemCache, obj: number, caller?: string): void {
     const m = this.meta;
     const slot = m.slotOfPa(obj);
     const cpu = this.cpu;
     if (slot < 0 || slot !== s.cpuSlab[cpu] || !s.fastPath || this.byId[m.cache[slot]] !== s) this.freeSlow(s, obj, slot, caller);
     else {
       const fl = s.cpuFreelist;
-      this.fp.setPlain(obj + s.offset, fl[cpu]);
+      this.storeFreePtr(obj + s.offset, fl[cpu]);
       fl[cpu] = obj;
     }
   }
 
+  /**
+   * FreePointers.setPlain for the free fast paths, its common case written out here: this call
+   * site's feedback then sees only the bench-hot case, not boot's NULL stores at slab ends, so
+   * V8 does not inline the cold path into kfree and kmalloc keeps fitting its inlining budget.
+   */
+  private storeFreePtr(at: number, next: number): void {
+    const fp = this.fp;
+    // 0 < next < noCarry: PAGE_OFFSET + next does not carry, the high half is PAGE_OFFSET's.
+    if (next !== 0 && next < fp.noCarry) this.opts.ram.writeU32Pair(at, fp.poLo + next, fp.poHiExt);
+    else fp.setPlainSlow(at, next);
+  }
+
   /** kmem_cache_free off the fast path: bad pointers, wrong cache, debug caches, hardening, other slabs. */
-  private freeSlow(s: KmemCache, obj: number, slot: number, caller: string): void {
+  private freeSlow(s: KmemCache, obj: number, slot: number, caller: string | undefined): void {
     if (slot < 0) BUG("kmem_cache_free", `0x${obj.toString(16)} is not a slab object`);
     const real = this.byId[this.meta.cache[slot]];
     if (real !== s) {
@@ -168,7 +189,7 @@ export class Slub extends SlubSlabs {
       s = real;
     }
     if (s.debug) {
-      this.debugger.free(s, slot, obj, caller);
+      this.debugger.free(s, slot, obj, caller ?? "");
       return;
     }
     const cpu = this.cpu;
