@@ -2,16 +2,16 @@
 // function registered by the layer that owns its format (mm/vmstat.c's buddyinfo lives with
 // the buddy allocator, fs/proc/meminfo.c with the kernel); reading renders it afresh, as the
 // kernel does on every read.
-import { InputError } from "@mmsim/base";
+import { BUG, InputError } from "@mmsim/base";
 
 export type Render = () => string;
 
 export class Procfs {
   private readonly files = new Map<string, Render>();
 
-  /** Registers a file; registering a path twice is a programming error. */
+  /** Registers a file; registering a path twice is a Bug. */
   register(path: string, render: Render): void {
-    if (this.files.has(path)) throw new Error(`procfs: ${path} registered twice`);
+    if (this.files.has(path)) BUG("Procfs.register", `${path} registered twice`);
     this.files.set(path, render);
   }
 
