@@ -122,4 +122,19 @@ describe("Counters", () => {
     expect(c.get("custom")).toBe(0);
     expect(c.entries()).toHaveLength(193);
   });
+
+  it("reads a provided counter from its owner in get() and entries(), and refuses set()", () => {
+    const c = new Counters();
+    let zonePgfree = 5;
+    c.provide("pgfree", () => zonePgfree);
+    expect(c.get("pgfree")).toBe(5);
+    zonePgfree = 7;
+    expect(c.get("pgfree")).toBe(7);
+    expect(c.entries().find(([n]) => n === "pgfree")).toEqual(["pgfree", 7]);
+    c.provide("node0_pgx", () => 2);
+    expect(c.get("node0_pgx")).toBe(2);
+    expect(() => c.set("pgfree", 1)).toThrow("Counters.set: pgfree is provided by its owner and cannot be set");
+    c.reset();
+    expect(c.get("pgfree")).toBe(7);
+  });
 });

@@ -207,10 +207,16 @@ export type VmstatItem = (typeof VMSTAT_ITEMS)[number];
 /**
  * A registry of named 64-bit-float counters. Names outside VMSTAT_ITEMS may be registered too
  * (per-zone or per-layer internal counters); they are printed after the vmstat ones.
+ *
+ * A layer that counts an event somewhere cheaper than here (per zone, per CPU, as Linux keeps
+ * vm_event_states per CPU and sums them on read) registers a reader with provide(): get() and
+ * entries() then ask the reader, and the slot in `values` stays unused.
  */
 export class Counters {
   private readonly index = new Map<string, number>();
   private readonly names: string[] = [];
+  /** slot → reader of a counter kept by its owner (see provide) */
+  private readonly readers = new Map<number, () => number>();
   /** the values; index with the number returned by id(). Initialised at its declaration so V8
    *  types the field as a Float64Array from the start (see docs/design/performance.md). */
   values: Float64Array = new Float64Array(16);
@@ -241,15 +247,28 @@ export class Counters {
     this.values[i] += delta;
   }
 
+  /**
+   * Hands counter `name` to its owner: get() and entries() return read() from now on. For
+   * events a layer counts per zone or per CPU on its hot path (sum_vm_events() in Linux).
+   * add() and set() on a provided counter are Bugs in set() and lost in add() (which stays
+   * one store), so only the owner should count it.
+   */
+  provide(name: string, read: () => number): void {
+    this.readers.set(this.id(name), read);
+  }
+
   /** The value of a counter by name; a name never registered is a Bug. */
   get(name: string): number {
     const i = this.index.get(name);
     if (i === undefined) BUG("Counters.get", `no counter named ${name}`);
-    return this.values[i];
+    const read = this.readers.get(i);
+    return read === undefined ? this.values[i] : read();
   }
 
   set(name: string, value: number): void {
-    this.values[this.id(name)] = value;
+    const i = this.id(name);
+    if (this.readers.has(i)) BUG("Counters.set", `${name} is provided by its owner and cannot be set`);
+    this.values[i] = value;
   }
 
   has(name: string): boolean {
@@ -258,10 +277,10 @@ export class Counters {
 
   /** [name, value] pairs in registration order (vmstat order first). */
   entries(): [string, number][] {
-    return this.names.map((n, i) => [n, this.values[i]]);
+    return this.names.map((n, i) => [n, this.readers.get(i)?.() ?? this.values[i]]);
   }
 
-  /** Sets every counter back to zero. */
+  /** Sets every counter kept here back to zero (provided counters belong to their owners). */
   reset(): void {
     this.values.fill(0);
   }

@@ -30,10 +30,11 @@ import { MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGR
 import { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE } from "./mmzone";
 import type { Zone } from "./mmzone";
 import { PG_lru, PGTY_buddy } from "./page-flags";
+import { pageTypeValue } from "./mm-types";
 import { ALLOC_KSWAPD, ALLOC_NOFRAGMENT } from "./internal/alloc-flags";
 
-/** page_type value of a free buddy head (PGTY_buddy in the top byte). */
-export const BUDDY_TYPE = (PGTY_buddy << 24) | 0;
+/** page_type value of a free buddy head (PGTY_buddy in the top byte of the 16-bit word). */
+export const BUDDY_TYPE = pageTypeValue(PGTY_buddy);
 
 /** fallbacks[] (mm/page_alloc.c): which migratetypes a request may take from, in order. */
 export const FALLBACKS: readonly (readonly number[])[] = [

@@ -269,6 +269,7 @@ export function bootMemory(input: BootInput): BootState {
       const zone = zoneOf(nodes[f.nid], start);
       const n = 1 << order;
       zone.managedPages += n;
+      zone.pgfree += n;
       freeOnePage(zone, pages.idx(start), order, MIGRATE_MOVABLE, true);
       start += n;
     }

@@ -15,14 +15,28 @@ const SECTION_PAGES = PAGES_PER_SECTION;
 const SKEW = 192;
 
 /**
+ * The 16-bit page_type value of type `ty` (PGTY_*): the type in the top byte, as Linux keeps
+ * it in the top byte of its 32-bit page_type. Signed, as Int16Array stores it.
+ */
+export function pageTypeValue(ty: number): number {
+  return ((ty << 8) << 16) >> 16;
+}
+
+/** The 16-bit page_type/_mapcount word as 4 hex digits (0xffff = no type, not mapped). */
+function pageTypeHex(v: number): string {
+  return (v & 0xffff).toString(16).padStart(4, "0");
+}
+
+/**
  * The mem_map. Typed arrays are indexed by a *page index* (`idx(pfn)`), not by pfn: present
  * sections are packed one after another, and the low 15 bits of an index equal those of its
  * pfn, so buddy arithmetic (`idx ^ (1 << order)`) works on indices inside a section.
  *
- * Fields (32 bytes per frame): flags (PG_* bits | zone | node), refcount (_refcount),
- * mapcount (_mapcount, union page_type), private (buddy order on free pages), lruNext/lruPrev
- * (list links: buddy, PCP or LRU lists, by page index), mapping (an owner id chosen by the
- * upper layer), index (pgoff). Plus one byte per pageblock: its migratetype.
+ * Fields (30 bytes per frame): flags (PG_* bits | zone | node), refcount (_refcount),
+ * mapcount (16-bit _mapcount in union with page_type: the type in the top byte, -1 = no type
+ * and not mapped), private (buddy order on free pages), lruNext/lruPrev (list links: buddy,
+ * PCP or LRU lists, by page index), mapping (an owner id chosen by the upper layer), index
+ * (pgoff). Plus one byte per pageblock: its migratetype.
  *
  * Invariants (checked by PhysicalMemory.verify):
  *   - a page with type PGTY_buddy is the head of a free block of order `private`, on exactly
@@ -33,7 +47,8 @@ export class PageArray {
   // `declare`d fields, assigned in the constructor: see Zone for why (no undefined first).
   declare readonly flags: Uint32Array;
   declare readonly refcount: Int32Array;
-  declare readonly mapcount: Int32Array;
+  /** _mapcount (mapcount − 1, −1 = unmapped) in union with page_type: 16 bits, see DESIGN.md */
+  declare readonly mapcount: Int16Array;
   declare readonly private: Int32Array;
   declare readonly lruNext: Int32Array;
   declare readonly lruPrev: Int32Array;
@@ -60,19 +75,20 @@ export class PageArray {
     }
     this.nrSlots = presentSections.length;
     const n = this.nrSlots * PAGES_PER_SECTION;
-    // All eight fields share one buffer. Each array is n × 4 bytes, a multiple of 128 KiB, so
-    // laid end to end the same pfn of every field would fall in the same L1 cache set (and
-    // alias at 4 KiB); a skew of SKEW bytes per field spreads them over distinct sets.
+    // All eight fields share one buffer. Each 32-bit array is n × 4 bytes, a multiple of
+    // 128 KiB, so laid end to end the same pfn of every field would fall in the same L1 cache
+    // set (and alias at 4 KiB); a skew of SKEW bytes per field spreads them over distinct sets.
+    // The 16-bit mapcount comes last, so every 32-bit view stays 4-byte aligned.
     const stride = n * 4 + SKEW;
-    const buf = new ArrayBuffer(stride * 8);
+    const buf = new ArrayBuffer(stride * 7 + n * 2);
     this.flags = new Uint32Array(buf, 0, n);
     this.refcount = new Int32Array(buf, stride, n);
-    this.mapcount = new Int32Array(buf, stride * 2, n).fill(-1);
-    this.private = new Int32Array(buf, stride * 3, n);
-    this.lruNext = new Int32Array(buf, stride * 4, n).fill(-1);
-    this.lruPrev = new Int32Array(buf, stride * 5, n).fill(-1);
-    this.mapping = new Int32Array(buf, stride * 6, n);
-    this.index = new Uint32Array(buf, stride * 7, n);
+    this.private = new Int32Array(buf, stride * 2, n);
+    this.lruNext = new Int32Array(buf, stride * 3, n).fill(-1);
+    this.lruPrev = new Int32Array(buf, stride * 4, n).fill(-1);
+    this.mapping = new Int32Array(buf, stride * 5, n);
+    this.index = new Uint32Array(buf, stride * 6, n);
+    this.mapcount = new Int16Array(buf, stride * 7, n).fill(-1);
     this.pageblockMt = new Uint8Array(n >>> PAGEBLOCK_ORDER);
   }
 
@@ -136,7 +152,7 @@ export class PageArray {
 
   /** The page type (PGTY_*) of pfn, or 0 when it has none. */
   getType(pfn: number): number {
-    const t = this.mapcount[this.at(pfn, "page_type")] >>> 24;
+    const t = (this.mapcount[this.at(pfn, "page_type")] >>> 8) & 0xff;
     return t >= PGTY_buddy && t < PGTY_mapcount_underflow ? t : 0;
   }
 
@@ -147,15 +163,15 @@ export class PageArray {
   setType(pfn: number, ty: number): void {
     const i = this.at(pfn, "__SetPageType");
     if (ty === PGTY_buddy) BUG("__SetPageType", `pfn ${pfn}: PGTY_buddy belongs to the buddy allocator`);
-    if (this.mapcount[i] !== -1) BUG("__SetPageType", `pfn ${pfn}: page_type 0x${(this.mapcount[i] >>> 0).toString(16)} is not empty`);
-    this.mapcount[i] = (ty << 24) | 0;
+    if (this.mapcount[i] !== -1) BUG("__SetPageType", `pfn ${pfn}: page_type 0x${pageTypeHex(this.mapcount[i])} is not empty`);
+    this.mapcount[i] = pageTypeValue(ty);
   }
 
   /** __ClearPage<Type>(): removes type `ty` from pfn; a different or absent type is a Bug. */
   clearType(pfn: number, ty: number): void {
     const i = this.at(pfn, "__ClearPageType");
-    if (this.mapcount[i] >>> 24 !== ty || this.mapcount[i] === -1) {
-      BUG("__ClearPageType", `pfn ${pfn}: page_type 0x${(this.mapcount[i] >>> 0).toString(16)} is not 0x${ty.toString(16)}`);
+    if (this.mapcount[i] !== pageTypeValue(ty)) {
+      BUG("__ClearPageType", `pfn ${pfn}: page_type 0x${pageTypeHex(this.mapcount[i])} is not 0x${ty.toString(16)}`);
     }
     this.mapcount[i] = -1;
   }

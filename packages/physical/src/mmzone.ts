@@ -30,6 +30,10 @@ export const MIGRATETYPE_NAMES = ["Unmovable", "Movable", "Reclaimable", "HighAt
 export const MAX_PAGE_ORDER = 10;
 export const NR_PAGE_ORDERS = MAX_PAGE_ORDER + 1;
 export const MAX_ORDER_NR_PAGES = 1 << MAX_PAGE_ORDER;
+/** MAX_NR_ZONES: the zone types above (DMA, DMA32, Normal, HighMem, Movable, Device). */
+export const MAX_NR_ZONES = 6;
+/** Zone.fastMark value that no free count passes (ZONE_BOOSTED_WATERMARK set). */
+export const FAST_MARK_NONE = 0x7fffffff;
 /** PAGE_ALLOC_COSTLY_ORDER (include/linux/mmzone.h). */
 export const PAGE_ALLOC_COSTLY_ORDER = 3;
 /** pageblock_order = min(HPAGE_PMD_ORDER 9, MAX_PAGE_ORDER) on x86-64 (include/linux/pageblock-flags.h). */
@@ -88,7 +92,6 @@ export class PerCpuPages {
   prevFreeHighOrder = false;
   readonly head = new Int32Array(NR_PCP_LISTS).fill(-1);
   readonly tail = new Int32Array(NR_PCP_LISTS).fill(-1);
-  readonly len = new Int32Array(NR_PCP_LISTS);
 }
 
 /**
@@ -107,36 +110,134 @@ export class Zone {
   spannedPages = 0;
   presentPages = 0;
   managedPages = 0;
-  /** _watermark[WMARK_MIN..WMARK_PROMO] */
+  /** _watermark[WMARK_MIN..WMARK_PROMO]; whoever writes it calls updateFastMark() */
   readonly watermark = new Int32Array(NR_WMARK);
-  watermarkBoost = 0;
-  /** lowmem_reserve[j]: pages kept back from allocations whose highest zone idx is j */
-  lowmemReserve: number[] = [];
   readonly freeArea: FreeArea[] = Array.from({ length: NR_PAGE_ORDERS }, () => new FreeArea());
   /** NR_FREE_PAGES: pages in the buddy free lists (not PCP, not Isolate) */
   nrFreePages = 0;
-  /** NR_FREE_CMA_PAGES */
-  nrFreeCma = 0;
-  /** free pages on HighAtomic lists (not usable without ALLOC_RESERVES) */
-  nrFreeHighatomic = 0;
   nrReservedHighatomic = 0;
-  /** pages handed out by allocPages and not yet freed (for verify) */
-  nrAllocated = 0;
   /** per-CPU page lists, one per CPU */
   pcp: PerCpuPages[] = [];
-  /** ZONE_BOOSTED_WATERMARK */
-  boostedWatermark = false;
-  /** ZONE_BELOW_HIGH: free pages were seen below the high watermark (shrinks PCP high) */
-  belowHigh = false;
-  /** NUMA event counters of this zone (numa_hit ... numa_other) */
-  numaHit = 0;
+  /**
+   * Allocation statistics, kept so that the order-0 fast path counts with one increment:
+   * order-0 allocations (pages = events = zone_statistics() accounts), and pages and events of
+   * higher orders. pgalloc, numa_hit and numa_local are derived (getters below): every event
+   * is a hit or a miss, and local or other.
+   */
+  nrAlloc0 = 0;
+  pgallocHigh = 0;
+  nrAllocHigh = 0;
   numaMiss = 0;
   numaForeign = 0;
   numaInterleave = 0;
-  numaLocal = 0;
   numaOther = 0;
-  /** pgalloc_<zone> and pgfree attributable to this zone */
-  pgalloc = 0;
+  /**
+   * pgfree: pages freed into this zone, counting memblock_free_all()'s boot frees as Linux
+   * does (__free_pages_ok counts PGFREE), so pgfree − pgalloc = pages free or on PCP lists.
+   */
+  pgfree = 0;
+  /**
+   * The order-0 zone_watermark_fast() test folded into one number per highest_zoneidx: an
+   * order-0 allocation may take a page when nrFreePages > fastMark[highestIdx], that is
+   * free − free HighAtomic − free CMA > wmark(LOW if ZONE_BELOW_HIGH else HIGH) + boost +
+   * lowmem_reserve[highestIdx]. FAST_MARK_NONE while ZONE_BOOSTED_WATERMARK is set, so the
+   * full path (which wakes kswapd) takes those requests. Kept current by the setters below
+   * and updateFastMark(); verify() recomputes it.
+   */
+  readonly fastMark = new Int32Array(MAX_NR_ZONES).fill(FAST_MARK_NONE);
+  // Backing fields of the inputs of fastMark (accessors below).
+  private _watermarkBoost = 0;
+  private _lowmemReserve: number[] = [];
+  private _nrFreeCma = 0;
+  private _nrFreeHighatomic = 0;
+  private _boostedWatermark = false;
+  private _belowHigh = false;
+
+  /** watermark_boost: pages added to every watermark after a fragmenting fallback */
+  get watermarkBoost(): number {
+    return this._watermarkBoost;
+  }
+  set watermarkBoost(v: number) {
+    this._watermarkBoost = v;
+    this.updateFastMark();
+  }
+  /** lowmem_reserve[j]: pages kept back from allocations whose highest zone idx is j */
+  get lowmemReserve(): number[] {
+    return this._lowmemReserve;
+  }
+  set lowmemReserve(v: number[]) {
+    this._lowmemReserve = v;
+    this.updateFastMark();
+  }
+  /** NR_FREE_CMA_PAGES */
+  get nrFreeCma(): number {
+    return this._nrFreeCma;
+  }
+  set nrFreeCma(v: number) {
+    this._nrFreeCma = v;
+    this.updateFastMark();
+  }
+  /** free pages on HighAtomic lists (not usable without ALLOC_RESERVES) */
+  get nrFreeHighatomic(): number {
+    return this._nrFreeHighatomic;
+  }
+  set nrFreeHighatomic(v: number) {
+    this._nrFreeHighatomic = v;
+    this.updateFastMark();
+  }
+  /** ZONE_BOOSTED_WATERMARK */
+  get boostedWatermark(): boolean {
+    return this._boostedWatermark;
+  }
+  set boostedWatermark(v: boolean) {
+    this._boostedWatermark = v;
+    this.updateFastMark();
+  }
+  /** ZONE_BELOW_HIGH: free pages were seen below the high watermark (shrinks PCP high) */
+  get belowHigh(): boolean {
+    return this._belowHigh;
+  }
+  set belowHigh(v: boolean) {
+    if (v === this._belowHigh) return;
+    this._belowHigh = v;
+    this.updateFastMark();
+  }
+
+  /** pgalloc_<zone>: pages allocated from this zone (summed per zone type for /proc/vmstat). */
+  get pgalloc(): number {
+    return this.nrAlloc0 + this.pgallocHigh;
+  }
+
+  /** numa_hit: allocation events whose zone is on the preferred node. */
+  get numaHit(): number {
+    return this.nrAlloc0 + this.nrAllocHigh - this.numaMiss;
+  }
+
+  /** numa_local: allocation events whose zone is on the allocating CPU's node. */
+  get numaLocal(): number {
+    return this.nrAlloc0 + this.nrAllocHigh - this.numaOther;
+  }
+
+  /**
+   * Counts `n` allocations of `order` from this zone: pgalloc_<zone> and zone_statistics()
+   * (`local`: the zone is on the allocating CPU's node; a miss is counted by the caller).
+   */
+  countAlloc(order: number, n: number, local: boolean): void {
+    if (order === 0) this.nrAlloc0 += n;
+    else {
+      this.pgallocHigh += n << order;
+      this.nrAllocHigh += n;
+    }
+    if (!local) this.numaOther += n;
+  }
+
+  /** Recomputes fastMark from the watermarks and the fields it folds (see fastMark). */
+  updateFastMark(): void {
+    const base = this.watermark[this._belowHigh ? WMARK_LOW : WMARK_HIGH] + this._watermarkBoost + this._nrFreeHighatomic + this._nrFreeCma;
+    for (let hi = 0; hi < MAX_NR_ZONES; hi++) {
+      this.fastMark[hi] = this._boostedWatermark ? FAST_MARK_NONE : Math.min(FAST_MARK_NONE, base + (this._lowmemReserve[hi] ?? 0));
+    }
+  }
 
   constructor(nid: number, type: number, idx: number, pages: PageArray) {
     this.nid = nid;

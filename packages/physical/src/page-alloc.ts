@@ -6,7 +6,7 @@ import { BUG, Clock, Counters, TraceBus } from "@mmsim/base";
 import type { Rng } from "@mmsim/base";
 import { BUDDY_TYPE, freeOnePage, rmqueue, rmqueueSmallest } from "./buddy";
 import type { BuddyEnv } from "./buddy";
-import { GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype, gfpZone } from "./gfp";
+import { GFP_MOVABLE_MASK, GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype, gfpZone } from "./gfp";
 import { ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_NON_BLOCK, ALLOC_OOM, ALLOC_WMARK_LOW, ALLOC_WMARK_MASK } from "./internal/alloc-flags";
 import { bootMemory, DEFAULT_KERNEL_IMAGE } from "./mm-init";
 import type { BootState, KernelImage } from "./mm-init";
@@ -14,7 +14,7 @@ import { MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_IS
 import type { Pglist, Zone } from "./mmzone";
 import type { PageArray } from "./mm-types";
 import { PAGEFLAGS_MASK, PG_active, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_unevictable, PG_writeback } from "./page-flags";
-import { freeToPcp, pcpPop, rmqueuePcplist, rmqueuePcplistInner, drainPagesZone } from "./pcp";
+import { freeToPcp, freeToPcpOrder0, pcpPop, rmqueuePcplist, rmqueuePcplistInner, drainPagesZone } from "./pcp";
 import { applyBootSysctls, getSysctl, setSysctl } from "./sysctl";
 import { verifyPhysical } from "./internal/verify";
 import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo, vmstatItems } from "./vmstat";
@@ -78,6 +78,12 @@ const MOVABLE = MIGRATE_MOVABLE;
 const MAX_ORDER = MAX_PAGE_ORDER;
 const FLAGS_MASK = PAGEFLAGS_MASK;
 
+/** gfp bits the fast path leaves to prep_new_page() in the full path */
+const PREP_GFP = __GFP_ZERO | __GFP_COMP;
+/** gfp bits that select the preferred zone and PCP list: GFP_ZONEMASK and the mobility bits */
+const FAST_GFP = GFP_ZONEMASK | GFP_MOVABLE_MASK;
+const FAST_KEY_SHIFT = 5;
+
 const CHECK_AT_FREE = (1 << PG_lru) | (1 << PG_locked) | (1 << PG_private) | (1 << PG_private_2) | (1 << PG_writeback) | (1 << PG_reserved) | (1 << PG_active) | (1 << PG_unevictable) | (1 << PG_mlocked);
 
 /**
@@ -102,8 +108,10 @@ export class PhysicalMemory implements BuddyEnv {
   declare readonly kernelImage: KernelImage;
   /** user_min_free_kbytes: -1 until a user sets min_free_kbytes */
   userMinFreeKbytes = -1;
-  /** the CPU the caller runs on (the kernel sets it); selects PCP lists and the local node */
-  cpu = 0;
+  /** smp_processor_id() (see the cpu accessor) */
+  private _cpu = 0;
+  /** the current CPU's node << FAST_KEY_SHIFT: the order-0 fast path's key base */
+  private fastKeyBase = 0;
   /** the current task's name, printed in failure reports */
   comm = "mmsim";
   /** kernel log lines printed by this layer after boot */
@@ -123,12 +131,14 @@ export class PhysicalMemory implements BuddyEnv {
   declare private readonly typeToIdx: number[];
   /** gfp & GFP_ZONEMASK → zone_idx() of the highest usable zone, -1 for a bad combination */
   private readonly gfpZoneTable = new Int8Array(GFP_ZONEMASK + 1);
+  /** order-0 fast path, by nid << FAST_KEY_SHIFT | gfp & FAST_GFP: the preferred zone or null */
+  private readonly fastZone: (Zone | null)[] = [];
+  /** ... and migratetype << 3 | highest zone_idx */
+  declare private readonly fastSlot: Int8Array;
   declare private readonly highmem: boolean;
   declare private readonly ram: FrameZeroer | undefined;
   declare private readonly cpuToNode: number[];
   declare private readonly logSink: ((line: string) => void) | undefined;
-  private readonly idPgalloc: number[] = [];
-  declare private readonly idPgfree: number;
 
   private constructor(config: PhysicalConfig) {
     this.arch = config.arch ?? "x86_64";
@@ -165,9 +175,18 @@ export class PhysicalMemory implements BuddyEnv {
     const nrNodes = this.nodes.length;
     this.distance = config.distance ?? Array.from({ length: nrNodes }, (_, a) => Array.from({ length: nrNodes }, (_, b) => (a === b ? 10 : 20)));
     const names = ["dma", "dma32", "normal", "high", "movable", "device"];
-    for (let t = 0; t < names.length; t++) this.idPgalloc[t] = this.counters.id(`pgalloc_${names[t]}`);
-    this.idPgfree = this.counters.id("pgfree");
+    // pgalloc_<zone> and pgfree are counted per zone on the hot paths and summed on read, as
+    // Linux sums its per-CPU vm_event_states (sum_vm_events).
+    for (let t = 0; t < names.length; t++) {
+      const zs = this.nodes.flatMap((n) => n.zones.filter((z) => z.type === t));
+      this.counters.provide(`pgalloc_${names[t]}`, () => zs.reduce((sum, z) => sum + z.pgalloc, 0));
+    }
+    const all = this.nodes.flatMap((n) => n.zones);
+    this.counters.provide("pgfree", () => all.reduce((sum, z) => sum + z.pgfree, 0));
     this.sysctl = applyBootSysctls(this, config.sysctl ?? {});
+    this.fastSlot = new Int8Array(nrNodes << FAST_KEY_SHIFT);
+    this.buildFastZones();
+    this.fastKeyBase = this.cpuToNode[0] << FAST_KEY_SHIFT;
   }
 
   /**
@@ -181,6 +200,17 @@ export class PhysicalMemory implements BuddyEnv {
   /** Replaces some of the slow-path hooks (the kernel wires kswapd, reclaim, compaction, OOM). */
   setHooks(h: Partial<SlowpathHooks>): void {
     this.hooks = { ...this.hooks, ...h };
+  }
+
+  /** The CPU the caller runs on (the kernel sets it); selects PCP lists and the local node. */
+  get cpu(): number {
+    return this._cpu;
+  }
+
+  set cpu(c: number) {
+    if (!(c >= 0 && c < this.nrCpus && (c | 0) === c)) BUG("smp_processor_id", `no CPU ${c} (${this.nrCpus} CPUs)`);
+    this._cpu = c;
+    this.fastKeyBase = this.cpuToNode[c] << FAST_KEY_SHIFT;
   }
 
   /** numa_node_id(): node of the current CPU. */
@@ -219,20 +249,70 @@ export class PhysicalMemory implements BuddyEnv {
   /** @internal numa_node_id() at the time of the call (zone_statistics' local node) */ acLocalNid = 0;
 
   /**
-   * alloc_pages(gfp, order) on node `nid` (default: the current CPU's node). Returns the pfn
-   * of the first page of a block of 2^order pages, or -1 when the request cannot be met (the
-   * failure is counted and, without __GFP_NOWARN, reported in the kernel log). Never throws
-   * on memory pressure; an impossible GFP zone combination is a Bug.
+   * alloc_pages(gfp, order) on node `nid` (default NUMA_NO_NODE: the current CPU's node).
+   * Returns the pfn of the first page of a block of 2^order pages, or -1 when the request
+   * cannot be met (the failure is counted and, without __GFP_NOWARN, reported in the kernel
+   * log). Never throws on memory pressure; an impossible GFP zone combination is a Bug.
    */
-  allocPages(gfp: number, order: number, nid?: number): number {
-    const local = this.localNid;
-    if (nid === undefined) nid = local;
-    // The fast path: orders 0..3 straight off a non-empty PCP list of the preferred zone.
+  allocPages(gfp: number, order: number, nid = -1): number {
+    // The order-0 fast path, small enough for V8 to inline into the caller (see DESIGN.md):
+    // the local node's preferred zone for these gfp bits, the folded watermark test, a pop
+    // from the PCP list, the statistics. Anything unusual goes the whole way.
+    if (order === 0 && nid < 0 && (gfp & PREP_GFP) === 0 && this.trace.on === false) {
+      const key = this.fastKeyBase | (gfp & FAST_GFP);
+      const zone = this.fastZone[key];
+      const slot = this.fastSlot[key];
+      if (zone !== null && zone.nrFreePages > zone.fastMark[slot & 7]) {
+        const pcp = zone.pcp[this._cpu];
+        const pindex = slot >> 3;
+        const i = pcp.head[pindex];
+        if (i >= 0) {
+          const p = zone.pages;
+          pcp.freeCount >>= 1;
+          // pcpPop() for order 0, written out to stay inside V8's inlining budget
+          const next = p.lruNext[i];
+          pcp.head[pindex] = next;
+          if (next >= 0) p.lruPrev[next] = -1;
+          else pcp.tail[pindex] = -1;
+          p.private[i] = 0;
+          pcp.count--;
+          // pgalloc_<zone> and zone_statistics(): order 0, preferred and local
+          zone.nrAlloc0++;
+          p.refcount[i] = 1;
+          return p.pfn(i);
+        }
+      }
+    }
+    return this.allocPagesSlow(gfp, order, nid);
+  }
+
+  /** alloc_pages() past the inlined fast path: rmqueueFast() for orders 0..3, else in full. */
+  private allocPagesSlow(gfp: number, order: number, nid: number): number {
+    const local = this.cpuToNode[this.cpu];
+    if (nid < 0) nid = local;
+    // orders 0..3 straight off a non-empty PCP list of the preferred zone
     if ((order & COSTLY_ORDER) === order) {
       const i = this.rmqueueFast(gfp, order, nid, local);
       if (i >= 0) return this.pages.pfn(i);
     }
     return this.allocPagesFull(gfp, order, nid, local);
+  }
+
+  /**
+   * Builds the order-0 fast path's tables: for each node and each value of the gfp's zone
+   * and mobility bits, the preferred zone (null when the gfp is invalid or the zone is not on
+   * that node, so the full path decides), its zone_idx bound and the PCP list (migratetype).
+   */
+  private buildFastZones(): void {
+    for (const node of this.nodes) {
+      for (let bits = 0; bits <= FAST_GFP; bits++) {
+        const key = (node.nid << FAST_KEY_SHIFT) | bits;
+        const hi = this.gfpZoneTable[bits & GFP_ZONEMASK];
+        const zone = hi < 0 ? undefined : node.zonelistFallback.find((z) => z.idx <= hi);
+        this.fastZone[key] = zone !== undefined && zone.nid === node.nid ? zone : null;
+        this.fastSlot[key] = (gfpMigratetype(bits) << 3) | Math.max(hi, 0);
+      }
+    }
   }
 
   /**
@@ -252,28 +332,22 @@ export class PhysicalMemory implements BuddyEnv {
     while (zone !== undefined && zone.idx > highestIdx) zone = zonelist[++k];
     if (zone === undefined || zone.managedPages === 0) return -1;
     // zone_watermark_fast(): the high mark until ZONE_BELOW_HIGH is seen, then the low one.
-    const mark = zone.watermark[zone.belowHigh ? WMARK_LOW_ : WMARK_HIGH_] + zone.watermarkBoost + zone.lowmemReserve[highestIdx];
+    const mark = zone.watermark[zone.belowHigh === true ? WMARK_LOW_ : WMARK_HIGH_] + zone.watermarkBoost;
     if (order === 0) {
-      if (!(zone.nrFreePages - zone.nrFreeHighatomic - zone.nrFreeCma > mark)) return -1;
-    } else if (!zoneWatermarkOk(zone, order, mark - zone.lowmemReserve[highestIdx], highestIdx, 0)) return -1;
+      if (!(zone.nrFreePages - zone.nrFreeHighatomic - zone.nrFreeCma > mark + zone.lowmemReserve[highestIdx])) return -1;
+    } else if (!zoneWatermarkOk(zone, order, mark, highestIdx, 0)) return -1;
     const pcp = zone.pcp[this.cpu];
     const mt = gfpMigratetype(gfp);
     const pindex = order * PCPTYPES + mt;
     const i = pcp.head[pindex];
     if (i < 0) return -1;
     pcp.freeCount >>= 1;
-    pcpPop(zone, pcp, pindex, i, order);
-    if (gfp & KSWAPD_RECLAIM && zone.boostedWatermark) this.wakeBoosted(zone);
-    // zone_statistics() (the zone is the preferred one) and pgalloc_<zone>
-    const nr = 1 << order;
-    this.counters.values[this.idPgalloc[zone.type]] += nr;
-    zone.pgalloc += nr;
-    zone.nrAllocated += nr;
-    zone.numaHit++;
-    if (zone.nid === local) zone.numaLocal++;
-    else zone.numaOther++;
+    pcpPop(zone.pages, pcp, pindex, i, order);
+    if (gfp & KSWAPD_RECLAIM && zone.boostedWatermark === true) this.wakeBoosted(zone);
+    // pgalloc_<zone> (in pages) and zone_statistics(); the zone is the preferred one.
+    zone.countAlloc(order, 1, zone.nid === local);
     this.pages.refcount[i] = 1;
-    if (gfp & (ZERO | COMP) || this.trace.on) {
+    if (gfp & (ZERO | COMP) || this.trace.on === true) {
       this.acMigratetype = mt;
       this.prepNewPage(i, order, gfp);
     }
@@ -381,16 +455,11 @@ export class PhysicalMemory implements BuddyEnv {
       out[n++] = p.pfn(i);
     }
     // __count_zid_vm_events(PGALLOC) and zone_statistics() once for the batch
-    this.counters.values[this.idPgalloc[zone.type]] += n;
-    zone.pgalloc += n;
-    zone.nrAllocated += n;
-    if (zone.nid === preferred.nid) zone.numaHit += n;
-    else {
+    zone.countAlloc(0, n, zone.nid === this.localNid);
+    if (zone.nid !== preferred.nid) {
       zone.numaMiss += n;
       preferred.numaForeign += n;
     }
-    if (zone.nid === this.localNid) zone.numaLocal += n;
-    else zone.numaOther += n;
     return n;
   }
 
@@ -463,17 +532,11 @@ export class PhysicalMemory implements BuddyEnv {
     if (allocFlags & ALLOC_KSWAPD && zone.boostedWatermark) this.wakeBoosted(zone);
     if (i < 0) return -1;
     // zone_statistics() and pgalloc_<zone> (in pages), then prep_new_page().
-    const nr = 1 << order;
-    this.counters.values[this.idPgalloc[zone.type]] += nr;
-    zone.pgalloc += nr;
-    zone.nrAllocated += nr;
-    if (zone.nid === preferred.nid) zone.numaHit++;
-    else {
+    zone.countAlloc(order, 1, zone.nid === this.acLocalNid);
+    if (zone.nid !== preferred.nid) {
       zone.numaMiss++;
       preferred.numaForeign++;
     }
-    if (zone.nid === this.acLocalNid) zone.numaLocal++;
-    else zone.numaOther++;
     this.pages.refcount[i] = 1;
     if (gfp & (__GFP_ZERO | __GFP_COMP) || this.trace.on) this.prepNewPage(i, order, gfp);
     return i;
@@ -524,56 +587,88 @@ export class PhysicalMemory implements BuddyEnv {
    * page still flagged in use (PG_lru, PG_locked, ...) are Bugs naming the function.
    */
   freePages(pfn: number, order: number): void {
+    // The fast path for an order-0 page in its simplest state (one reference, not mapped, no
+    // page type or PG_* flag, pageblock of a PCP type), small enough for V8 to inline into
+    // the caller: free_pages_prepare() has nothing to check or clear but mapping and index.
+    const p = this.pages;
+    const i = p.idx(pfn); // -1 reads undefined below and takes the full path, which reports it
+    if (order === 0 && p.refcount[i] === 1 && p.mapcount[i] === -1 && this.trace.on === false) {
+      const f = p.flags[i];
+      const mt = p.pageblockMt[i >>> PB_ORDER];
+      if ((f & FLAGS_MASK) === 0 && mt < PCPTYPES) {
+        p.refcount[i] = 0;
+        p.mapping[i] = 0;
+        const zone = this.zoneByBits[f >>> 24]!;
+        zone.pgfree++;
+        freeToPcpOrder0(this, zone, zone.pcp[this._cpu], i, mt);
+        return;
+      }
+    }
+    this.freePagesFull(pfn, order);
+  }
+
+  /** __free_pages() in full: every check, compound and split blocks, any order. */
+  private freePagesFull(pfn: number, order: number): void {
     const p = this.pages;
     const i = p.idx(pfn);
     if (i < 0) BUG("__free_pages", `pfn ${pfn} has no struct page`);
     if (!(order >= 0 && order <= MAX_ORDER)) BUG("__free_pages", `bad order ${order}`);
-    const ref = p.refcount[i];
-    if (ref <= 0 || p.mapcount[i] === BUDDY) {
-      BUG("__free_pages", `pfn ${pfn}: page is free (refcount ${ref}): double free or never allocated`);
-    }
-    const head = p.flags[i] & HEAD_BIT;
-    if (head !== 0 && p.index[i + 1] !== order) {
-      BUG("free_pages_prepare", `pfn ${pfn}: compound order ${p.index[i + 1]} freed as order ${order}`);
-    }
-    p.refcount[i] = ref - 1;
-    if (ref > 1) {
-      if (head === 0 && order > 0) while (order-- > 0) this.freeFrozenPages(i + (1 << order), order);
-      return;
-    }
-    this.freeFrozenPages(i, order);
-  }
-
-  /** free_pages_prepare() + free_frozen_pages(). */
-  private freeFrozenPages(i: number, order: number): void {
-    const p = this.pages;
     const flags = p.flags;
     const mapcount = p.mapcount;
-    const f = flags[i];
+    const ref = p.refcount[i];
     const mc = mapcount[i];
-    // free_page_is_bad() on the first page: a page type (slab, table, ...) is cleared here, as
-    // 6.12+ does, but a buddy or mapped page, a page still in use (PG_lru, ...) is a Bug. Its
-    // refcount has just dropped to 0 (or, split from a larger block, must be 0).
-    if (mc >= 0 || mc === BUDDY || (f & CHECK_AT_FREE) !== 0 || p.refcount[i] !== 0) this.badPage(i, i);
+    if (ref <= 0 || mc === BUDDY) this.doubleFree(pfn, ref);
+    const f = flags[i];
+    const head = f & HEAD_BIT;
+    if (head !== 0 && p.index[i + 1] !== order) this.compoundOrderMismatch(pfn, order);
+    p.refcount[i] = ref - 1;
+    if (ref !== 1) {
+      if (head === 0 && order > 0) this.freeOtherSubblocks(i, order);
+      return;
+    }
+    // free_pages_prepare(): free_page_is_bad() on the first page. A page type (slab, table,
+    // ...) is cleared here, as 6.12+ does, but a mapped page or one still in use (PG_lru, ...)
+    // is a Bug.
+    if (mc >= 0 || (f & CHECK_AT_FREE) !== 0) this.badPage(i, i);
     const zoneBits = (f & ~FLAGS_MASK) >>> 0;
     flags[i] = zoneBits;
     mapcount[i] = -1;
-    p.private[i] = 0;
     p.mapping[i] = 0;
-    p.index[i] = 0;
     if (order > 0) this.freeTailPages(i, order, zoneBits);
     const zone = this.zoneByBits[f >>> 24]!;
-    const n = 1 << order;
-    zone.nrAllocated -= n;
-    this.counters.values[this.idPgfree] += n;
-    if (this.trace.on) this.trace.emit("mm_page_free", { pfn: p.pfn(i), order });
+    zone.pgfree += 1 << order;
+    if (this.trace.on === true) this.trace.emit("mm_page_free", { pfn, order });
+    // free_frozen_pages(): orders 0..3 and THP to this CPU's PCP list, the rest to the buddy lists
     let mt = p.pageblockMt[i >>> PB_ORDER];
     if ((order <= COSTLY_ORDER || order === PB_ORDER) && mt !== ISOLATE) {
       if (mt >= PCPTYPES) mt = MOVABLE;
-      freeToPcp(this, zone, this.cpu, i, order, mt);
+      freeToPcp(this, zone, zone.pcp[this.cpu], i, order, mt);
     } else {
+      p.private[i] = 0;
       freeOnePage(zone, i, order, mt, false);
     }
+  }
+
+  /**
+   * __free_pages() of a non-compound block whose first page is still referenced: every other
+   * sub-block (order-1, order-2, ... halves) is freed now. Their pages must be unreferenced.
+   */
+  private freeOtherSubblocks(i: number, order: number): void {
+    const p = this.pages;
+    while (order-- > 0) {
+      const j = i + (1 << order);
+      if (p.refcount[j] !== 0 || p.mapcount[j] === BUDDY) this.badPage(j, i);
+      p.refcount[j] = 1;
+      this.freePagesFull(p.pfn(j), order);
+    }
+  }
+
+  private doubleFree(pfn: number, ref: number): never {
+    BUG("__free_pages", `pfn ${pfn}: page is free (refcount ${ref}): double free or never allocated`);
+  }
+
+  private compoundOrderMismatch(pfn: number, order: number): never {
+    BUG("free_pages_prepare", `pfn ${pfn}: compound order ${this.pages.index[this.pages.idx(pfn) + 1]} freed as order ${order}`);
   }
 
   /**

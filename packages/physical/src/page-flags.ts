@@ -2,7 +2,9 @@
 // PG_* are bit numbers in page->flags, in Linux's enum order. Since 6.12 PageBuddy, PageSlab,
 // PageTable, ... are not flags but a "page type" held in the top byte of page->page_type, a
 // union with _mapcount: a page with a type cannot be mapped, and _mapcount = -1 (0xffffffff)
-// means "no type, not mapped". mmsim stores both in PageArray.mapcount the same way.
+// means "no type, not mapped". mmsim stores both in PageArray.mapcount the same way, in 16
+// bits: the type in the top byte (0xf000 = PGTY_buddy), -1 (0xffff) for none; a mapped page
+// holds mapcount − 1 in 0..32766 (DESIGN.md: 16-bit _mapcount).
 
 export const PG_locked = 0;
 export const PG_writeback = 1;

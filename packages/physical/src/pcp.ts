@@ -15,6 +15,7 @@ import type { BuddyEnv } from "./buddy";
 import { MIGRATE_PCPTYPES, NR_PCP_LISTS, PCP_BATCH_SCALE_MAX, PAGE_ALLOC_COSTLY_ORDER, PAGEBLOCK_ORDER, orderToPindex, pindexToOrder } from "./mmzone";
 import { WMARK_HIGH } from "./mmzone";
 import type { PerCpuPages, Zone } from "./mmzone";
+import type { PageArray } from "./mm-types";
 import { zoneWatermarkOk } from "./watermarks";
 
 // Local copies of hot constants: an imported binding costs a module-cell load on every use.
@@ -33,7 +34,6 @@ function pushTail(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void
   if (t >= 0) p.lruNext[t] = i;
   else pcp.head[pindex] = i;
   pcp.tail[pindex] = i;
-  pcp.len[pindex]++;
 }
 
 function unlink(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
@@ -46,7 +46,6 @@ function unlink(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
   else pcp.tail[pindex] = pr;
   p.lruNext[i] = -1;
   p.lruPrev[i] = -1;
-  pcp.len[pindex]--;
 }
 
 /** pcp_allowed_order(): orders 0..3 and the THP order go through the PCP lists. */
@@ -99,19 +98,20 @@ export function rmqueuePcplistInner(env: BuddyEnv, zone: Zone, pcp: PerCpuPages,
     i = head[pindex];
     if (i < 0) return -1;
   }
-  pcpPop(zone, pcp, pindex, i, order);
+  pcpPop(zone.pages, pcp, pindex, i, order);
   return i;
 }
 
-/** list_del() of the hottest page `i` of list `pindex` (its head), and the count. */
-export function pcpPop(zone: Zone, pcp: PerCpuPages, pindex: number, i: number, order: number): void {
-  const p = zone.pages;
+/**
+ * list_del() of the hottest page `i` of list `pindex` (its head), and the count; private goes
+ * back to 0 as post_alloc_hook() does. The page's own links keep stale values, as list_del()
+ * leaves poison: an allocated page is on no list, and whoever lists it next sets both.
+ */
+export function pcpPop(p: PageArray, pcp: PerCpuPages, pindex: number, i: number, order: number): void {
   const next = p.lruNext[i];
   pcp.head[pindex] = next;
   if (next >= 0) p.lruPrev[next] = -1;
   else pcp.tail[pindex] = -1;
-  p.lruNext[i] = -1;
-  pcp.len[pindex]--;
   p.private[i] = 0;
   pcp.count -= 1 << order;
 }
@@ -157,15 +157,46 @@ function nrPcpFree(pcp: PerCpuPages, batch: number, high: number, freeHigh: bool
 }
 
 /**
- * free_frozen_page_commit(): puts a freed block on the CPU's list and drains a batch when the
- * list passes `high`. `mt` is the pageblock's migratetype (HighAtomic/CMA go to Movable).
+ * free_frozen_page_commit(): puts a freed block on the CPU's list `pcp` of `zone` and drains a
+ * batch when the list passes `high`. `mt` is the pageblock's migratetype (HighAtomic/CMA go to
+ * Movable).
  */
-export function freeToPcp(env: BuddyEnv, zone: Zone, cpu: number, i: number, order: number, mt: number): void {
-  const pcp = zone.pcp[cpu];
+export function freeToPcp(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, i: number, order: number, mt: number): void {
+  if (order === 0) return freeToPcpOrder0(env, zone, pcp, i, mt);
   pcp.allocFactor >>= 1;
   const pindex = order <= COSTLY_ORDER ? PCPTYPES * order + mt : orderToPindex(mt, order);
-  // list_add() at the hot end
+  pushHead(zone.pages, pcp, pindex, i, order);
+  freeToPcpOrder(env, zone, pcp, pindex, order, (pcp.count += 1 << order));
+}
+
+/**
+ * free_frozen_page_commit() of an order-0 page, small enough to inline into the free fast
+ * path. An order-0 free ends any high-order free run (PCPF_PREV_FREE_HIGH_ORDER) and cannot
+ * start a free_high drain, so the common case is decided without nr_pcp_high(): high already
+ * inside [highMin, highMax] (clamping changes nothing), zone not below high, list under high.
+ * nr_pcp_high() would then return `high` unchanged and nothing drains.
+ */
+export function freeToPcpOrder0(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, i: number, mt: number): void {
+  pcp.allocFactor >>= 1;
+  // pushHead() for order 0, written out to stay inside V8's inlining budget
   const p = zone.pages;
+  const h = pcp.head[mt];
+  p.private[i] = 0;
+  p.lruNext[i] = h;
+  p.lruPrev[i] = -1;
+  if (h >= 0) p.lruPrev[h] = i;
+  else pcp.tail[mt] = i;
+  pcp.head[mt] = i;
+  const count = ++pcp.count;
+  pcp.prevFreeHighOrder = false;
+  if (pcp.freeCount < pcp.batch << SCALE_MAX) pcp.freeCount++;
+  const high = pcp.high;
+  if (count < high && zone.belowHigh === false && high >= pcp.highMin && high <= pcp.highMax) return;
+  freePcpCommit(env, zone, pcp, mt, count, false);
+}
+
+/** list_add() of page i at the hot end of list pindex; private holds the order meanwhile. */
+function pushHead(p: PageArray, pcp: PerCpuPages, pindex: number, i: number, order: number): void {
   const head = pcp.head;
   const h = head[pindex];
   p.private[i] = order;
@@ -174,8 +205,10 @@ export function freeToPcp(env: BuddyEnv, zone: Zone, cpu: number, i: number, ord
   if (h >= 0) p.lruPrev[h] = i;
   else pcp.tail[pindex] = i;
   head[pindex] = i;
-  pcp.len[pindex]++;
-  const count = (pcp.count += 1 << order);
+}
+
+/** The rest of free_frozen_page_commit() for a high-order free or the first order-0 one after it. */
+function freeToPcpOrder(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, pindex: number, order: number, count: number): void {
   const batch = pcp.batch;
   let freeHigh = false;
   if (order && order <= COSTLY_ORDER) {
@@ -183,11 +216,12 @@ export function freeToPcp(env: BuddyEnv, zone: Zone, cpu: number, i: number, ord
     pcp.prevFreeHighOrder = true;
   } else if (pcp.prevFreeHighOrder) pcp.prevFreeHighOrder = false;
   if (pcp.freeCount < batch << SCALE_MAX) pcp.freeCount += 1 << order;
-  // The common case, decided without nr_pcp_high(): high already inside [highMin, highMax]
-  // (clamping changes nothing), no high-order free run, zone not below high, list under
-  // high. nr_pcp_high() would then return `high` unchanged and nothing drains.
-  const high0 = pcp.high;
-  if (count < high0 && !freeHigh && !zone.belowHigh && high0 >= pcp.highMin && high0 <= pcp.highMax) return;
+  freePcpCommit(env, zone, pcp, pindex, count, freeHigh);
+}
+
+/** nr_pcp_high() and, once the list reaches it, free_pcppages_bulk() of nr_pcp_free() pages. */
+function freePcpCommit(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, pindex: number, count: number, freeHigh: boolean): void {
+  const batch = pcp.batch;
   const high = nrPcpHigh(pcp, zone, batch, freeHigh);
   if (count >= high) {
     freePcppagesBulk(env, zone, pcp, nrPcpFree(pcp, batch, high, freeHigh), pindex);

@@ -96,6 +96,7 @@ export function setupPerZoneWmarks(nodes: readonly Pglist[], sys: PhysicalSysctl
     z.watermark[WMARK_LOW] = z.watermark[WMARK_MIN] + tmp;
     z.watermark[WMARK_HIGH] = z.watermark[WMARK_LOW] + tmp;
     z.watermark[WMARK_PROMO] = z.watermark[WMARK_HIGH] + tmp;
+    z.updateFastMark();
   }
 }
 
@@ -107,14 +108,14 @@ export function setupPerZoneLowmemReserve(nodes: readonly Pglist[], sys: Physica
       const zone = zs[i];
       const reserve: number[] = [];
       for (let j = 0; j < zs.length; j++) reserve.push(0);
-      zone.lowmemReserve = reserve;
       const ratio = sys.lowmem_reserve_ratio[i] ?? 0;
       const clear = !ratio || zone.managedPages === 0;
       let managed = 0;
       for (let j = i + 1; j < zs.length; j++) {
         managed += zs[j].managedPages;
-        zone.lowmemReserve[j] = clear ? 0 : Math.floor(managed / ratio);
+        reserve[j] = clear ? 0 : Math.floor(managed / ratio);
       }
+      zone.lowmemReserve = reserve;
     }
   }
 }

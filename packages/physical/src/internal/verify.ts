@@ -16,9 +16,11 @@ import type { PageArray } from "../mm-types";
  *  3. nrFreePages / nrFreeCma / nrFreeHighatomic equal the recount (Isolate not counted);
  *  4. PCP lists hold non-buddy pages of the zone with refcount 0, and pcp.count matches;
  *  5. no page is in two free blocks or PCP entries; no PGTY_buddy page outside the lists;
- *  6. managed = free + pcp + allocated; present − managed = pages still PG_reserved;
+ *  6. pgfree − pgalloc = free + isolated + pcp (every page freed into the zone, boot frees
+ *     included, and not allocated since is on a list); present − managed = pages still PG_reserved;
  *  7. the other pages of a free or PCP block are clean: refcount 0, mapcount -1, no PG_* flags
- *     (without debugPageChecks, a tail freed while referenced or mapped is caught here).
+ *     (without debugPageChecks, a tail freed while referenced or mapped is caught here);
+ *  8. each zone's fastMark equals its recomputation from watermarks, boost and reserves.
  */
 export function verifyPhysical(m: PhysicalMemory): void {
   const p = m.pages;
@@ -60,9 +62,12 @@ export function verifyPhysical(m: PhysicalMemory): void {
     const pcp = verifyPcp(z, seen);
     let isolate = 0;
     for (let o = 0; o <= MAX_PAGE_ORDER; o++) isolate += z.freeArea[o].count[MIGRATE_ISOLATE] << o;
-    if (z.managedPages !== free + isolate + pcp + z.nrAllocated) {
-      BUG("verify", `${z.name}: managed ${z.managedPages} != free ${free} + isolated ${isolate} + pcp ${pcp} + allocated ${z.nrAllocated}`);
+    if (z.pgfree - z.pgalloc !== free + isolate + pcp) {
+      BUG("verify", `${z.name}: pgfree ${z.pgfree} − pgalloc ${z.pgalloc} != free ${free} + isolated ${isolate} + pcp ${pcp}`);
     }
+    const fastMark = Array.from(z.fastMark);
+    z.updateFastMark();
+    if (fastMark.some((v, hi) => v !== z.fastMark[hi])) BUG("verify", `${z.name}: fastMark [${fastMark}] is stale (recomputed [${Array.from(z.fastMark)}])`);
     let reserved = 0;
     for (const r of m.boot.memblock.memory.regions) {
       const a = Math.max(z.zoneStartPfn, Math.ceil(r.base / 4096));
@@ -96,7 +101,6 @@ function verifyPcp(z: Zone, seen: Uint8Array): number {
     let count = 0;
     for (let k = 0; k < NR_PCP_LISTS; k++) {
       const order = pindexToOrder(k);
-      let n = 0;
       let prev = -1;
       for (let i = pcp.head[k]; i >= 0; i = p.lruNext[i]) {
         const where = `${z.name} cpu ${cpu} pcp list ${k} pfn ${p.pfn(i)}`;
@@ -105,10 +109,9 @@ function verifyPcp(z: Zone, seen: Uint8Array): number {
         if (!z.spans(p.pfn(i))) BUG("verify", `pcp page outside its zone: ${where}`);
         markRange(p, seen, i, 1 << order, where);
         prev = i;
-        n++;
         count += 1 << order;
       }
-      if (pcp.tail[k] !== prev || pcp.len[k] !== n) BUG("verify", `${z.name} cpu ${cpu} pcp list ${k}: tail/len wrong`);
+      if (pcp.tail[k] !== prev) BUG("verify", `${z.name} cpu ${cpu} pcp list ${k}: tail pointer wrong`);
     }
     if (count !== pcp.count) BUG("verify", `${z.name} cpu ${cpu}: pcp count ${pcp.count} but ${count} pages on lists`);
     total += count;
