@@ -193,12 +193,13 @@ export class KernelAlloc {
     this.descriptors.set(c, objs);
   }
 
-  /** The CPU the simulated kernel runs on (selects per-CPU slabs). */
+  /** The CPU the simulated kernel runs on: selects per-CPU slabs and the page allocator's PCP lists. */
   get cpu(): number {
     return this.slab.cpu;
   }
 
   set cpu(c: number) {
+    this.config.phys.cpu = c;
     this.slab.cpu = c;
   }
 

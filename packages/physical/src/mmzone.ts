@@ -118,6 +118,8 @@ export class Zone {
   nrReservedHighatomic = 0;
   /** per-CPU page lists, one per CPU */
   pcp: PerCpuPages[] = [];
+  /** this_cpu_ptr(zone->per_cpu_pageset): pcp[current CPU], set by PhysicalMemory.cpu */
+  thisCpuPcp: PerCpuPages = new PerCpuPages();
   /**
    * Allocation statistics, kept so that the order-0 fast path counts with one increment:
    * order-0 allocations (pages = events = zone_statistics() accounts), and pages and events of

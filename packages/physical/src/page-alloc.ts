@@ -186,7 +186,7 @@ export class PhysicalMemory implements BuddyEnv {
     this.sysctl = applyBootSysctls(this, config.sysctl ?? {});
     this.fastSlot = new Int8Array(nrNodes << FAST_KEY_SHIFT);
     this.buildFastZones();
-    this.fastKeyBase = this.cpuToNode[0] << FAST_KEY_SHIFT;
+    this.cpu = 0;
   }
 
   /**
@@ -211,6 +211,7 @@ export class PhysicalMemory implements BuddyEnv {
     if (!(c >= 0 && c < this.nrCpus && (c | 0) === c)) BUG("smp_processor_id", `no CPU ${c} (${this.nrCpus} CPUs)`);
     this._cpu = c;
     this.fastKeyBase = this.cpuToNode[c] << FAST_KEY_SHIFT;
+    for (const n of this.nodes) for (const z of n.zones) z.thisCpuPcp = z.pcp[c];
   }
 
   /** numa_node_id(): node of the current CPU. */
@@ -263,7 +264,7 @@ export class PhysicalMemory implements BuddyEnv {
       const zone = this.fastZone[key];
       const slot = this.fastSlot[key];
       if (zone !== null && zone.nrFreePages > zone.fastMark[slot & 7]) {
-        const pcp = zone.pcp[this._cpu];
+        const pcp = zone.thisCpuPcp;
         const pindex = slot >> 3;
         const i = pcp.head[pindex];
         if (i >= 0) {
@@ -600,7 +601,7 @@ export class PhysicalMemory implements BuddyEnv {
         p.mapping[i] = 0;
         const zone = this.zoneByBits[f >>> 24]!;
         zone.pgfree++;
-        freeToPcpOrder0(this, zone, zone.pcp[this._cpu], i, mt);
+        freeToPcpOrder0(this, zone, zone.thisCpuPcp, i, mt);
         return;
       }
     }

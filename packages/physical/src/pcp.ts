@@ -177,7 +177,7 @@ export function freeToPcp(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, i: number
  * nr_pcp_high() would then return `high` unchanged and nothing drains.
  */
 export function freeToPcpOrder0(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, i: number, mt: number): void {
-  pcp.allocFactor >>= 1;
+  if (pcp.allocFactor !== 0) pcp.allocFactor >>= 1;
   // pushHead() for order 0, written out to stay inside V8's inlining budget
   const p = zone.pages;
   const h = pcp.head[mt];
@@ -188,7 +188,7 @@ export function freeToPcpOrder0(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, i: 
   else pcp.tail[mt] = i;
   pcp.head[mt] = i;
   const count = ++pcp.count;
-  pcp.prevFreeHighOrder = false;
+  if (pcp.prevFreeHighOrder) pcp.prevFreeHighOrder = false;
   if (pcp.freeCount < pcp.batch << SCALE_MAX) pcp.freeCount++;
   const high = pcp.high;
   if (count < high && zone.belowHigh === false && high >= pcp.highMin && high <= pcp.highMax) return;

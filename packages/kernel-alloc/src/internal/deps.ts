@@ -15,6 +15,8 @@ export interface PageAllocator {
   allocPagesBulk?(gfp: number, nid: number, nrPages: number, out: Int32Array | number[]): number;
   readonly maxPfn: number;
   readonly pages: PageTypes;
+  /** smp_processor_id() of the page allocator (its PCP lists); KernelAlloc.cpu sets it */
+  cpu?: number;
 }
 
 /** The struct page operations used here (PageArray). */

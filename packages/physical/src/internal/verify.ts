@@ -20,7 +20,8 @@ import type { PageArray } from "../mm-types";
  *     included, and not allocated since is on a list); present − managed = pages still PG_reserved;
  *  7. the other pages of a free or PCP block are clean: refcount 0, mapcount -1, no PG_* flags
  *     (without debugPageChecks, a tail freed while referenced or mapped is caught here);
- *  8. each zone's fastMark equals its recomputation from watermarks, boost and reserves.
+ *  8. each zone's fastMark equals its recomputation from watermarks, boost and reserves, and
+ *     thisCpuPcp is the current CPU's pcp.
  */
 export function verifyPhysical(m: PhysicalMemory): void {
   const p = m.pages;
@@ -65,6 +66,7 @@ export function verifyPhysical(m: PhysicalMemory): void {
     if (z.pgfree - z.pgalloc !== free + isolate + pcp) {
       BUG("verify", `${z.name}: pgfree ${z.pgfree} − pgalloc ${z.pgalloc} != free ${free} + isolated ${isolate} + pcp ${pcp}`);
     }
+    if (z.thisCpuPcp !== z.pcp[m.cpu]) BUG("verify", `${z.name}: thisCpuPcp is not the pcp of CPU ${m.cpu}`);
     const fastMark = Array.from(z.fastMark);
     z.updateFastMark();
     if (fastMark.some((v, hi) => v !== z.fastMark[hi])) BUG("verify", `${z.name}: fastMark [${fastMark}] is stale (recomputed [${Array.from(z.fastMark)}])`);
