@@ -1,27 +1,30 @@
 // The page allocator's front (mm/page_alloc.c): PhysicalMemory boots the layer and serves
-// alloc_pages/__free_pages through get_page_from_freelist (zonelist walk, watermark check,
-// PCP or buddy), prep_new_page and the slow path (slowpath.ts). Not modelled: cpusets,
+// alloc_pages/__free_pages. Their order-0 fast paths live here and are kept small enough for
+// V8 to inline into callers (DESIGN.md, "Fast paths"); everything else is in get-page.ts
+// (get_page_from_freelist, rmqueue, prep_new_page), slowpath.ts (__alloc_pages_slowpath),
+// free-page.ts (__free_pages in full) and page-alloc-bulk.ts. Not modelled: cpusets,
 // mempolicies (callers pass a node), page_owner, memcg charging, KASAN/KMSAN hooks.
 import { BUG, Clock, Counters, TraceBus } from "@mmsim/base";
 import type { Rng } from "@mmsim/base";
-import { BUDDY_TYPE, freeOnePage, rmqueue, rmqueueSmallest } from "./buddy";
 import type { BuddyEnv } from "./buddy";
 import { GFP_MOVABLE_MASK, GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype, gfpZone } from "./gfp";
-import { ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_NON_BLOCK, ALLOC_OOM, ALLOC_WMARK_LOW, ALLOC_WMARK_MASK } from "./internal/alloc-flags";
 import { bootMemory, DEFAULT_KERNEL_IMAGE } from "./mm-init";
 import type { BootState, KernelImage } from "./mm-init";
-import { MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, PAGEBLOCK_ORDER, WMARK_HIGH, WMARK_LOW, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
+import { MIGRATE_PCPTYPES, PAGEBLOCK_ORDER, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
 import type { Pglist, Zone } from "./mmzone";
 import type { PageArray } from "./mm-types";
-import { PAGEFLAGS_MASK, PG_active, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_unevictable, PG_writeback } from "./page-flags";
-import { freeToPcp, freeToPcpOrder0, pcpPop, rmqueuePcplist, rmqueuePcplistInner, drainPagesZone } from "./pcp";
+import { PAGEFLAGS_MASK, PG_head } from "./page-flags";
+import { BUDDY_TYPE } from "./buddy";
+import { freeToPcpOrder0, drainPagesZone } from "./pcp";
+import { allocPagesSlow, tryZonelist } from "./get-page";
+import { bulkFromPcp } from "./page-alloc-bulk";
+import { freePagesFull } from "./free-page";
 import { applyBootSysctls, getSysctl, setSysctl } from "./sysctl";
 import { verifyPhysical } from "./internal/verify";
 import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo, vmstatItems } from "./vmstat";
 import type { ZoneinfoProvider } from "./vmstat";
 import type { PhysicalSysctls } from "./watermarks";
-import { zoneWatermarkFast, zoneWatermarkOk } from "./watermarks";
-import { allocPagesSlowpath, NOOP_HOOKS } from "./slowpath";
+import { NOOP_HOOKS } from "./slowpath";
 import type { SlowpathHooks } from "./slowpath";
 
 /** Frees a frame's contents; hardware's Ram has exactly this method. */
@@ -60,22 +63,8 @@ export interface PhysicalConfig {
 }
 
 // Local copies of hot constants: an imported binding costs a module-cell load on every use.
-const ZONEMASK = GFP_ZONEMASK;
-const THISNODE = __GFP_THISNODE;
-const KSWAPD_RECLAIM = __GFP_KSWAPD_RECLAIM;
-const ZERO = __GFP_ZERO;
-const COMP = __GFP_COMP;
-const COSTLY_ORDER = PAGE_ALLOC_COSTLY_ORDER;
 const PCPTYPES = MIGRATE_PCPTYPES;
-const WMARK_LOW_ = WMARK_LOW;
-const WMARK_HIGH_ = WMARK_HIGH;
-
-const BUDDY = BUDDY_TYPE;
-const HEAD_BIT = 1 << PG_head;
 const PB_ORDER = PAGEBLOCK_ORDER;
-const ISOLATE = MIGRATE_ISOLATE;
-const MOVABLE = MIGRATE_MOVABLE;
-const MAX_ORDER = MAX_PAGE_ORDER;
 const FLAGS_MASK = PAGEFLAGS_MASK;
 
 /** gfp bits the fast path leaves to prep_new_page() in the full path */
@@ -83,8 +72,6 @@ const PREP_GFP = __GFP_ZERO | __GFP_COMP;
 /** gfp bits that select the preferred zone and PCP list: GFP_ZONEMASK and the mobility bits */
 const FAST_GFP = GFP_ZONEMASK | GFP_MOVABLE_MASK;
 const FAST_KEY_SHIFT = 5;
-
-const CHECK_AT_FREE = (1 << PG_lru) | (1 << PG_locked) | (1 << PG_private) | (1 << PG_private_2) | (1 << PG_writeback) | (1 << PG_reserved) | (1 << PG_active) | (1 << PG_unevictable) | (1 << PG_mlocked);
 
 /**
  * One machine's physical memory: memblock, nodes, zones, the mem_map and the page allocator.
@@ -127,17 +114,17 @@ export class PhysicalMemory implements BuddyEnv {
   hooks: SlowpathHooks = { ...NOOP_HOOKS };
   readonly bootLines: string[] = [];
   /** zone by page->flags top byte (node << 3 | zone type) */
-  private readonly zoneByBits: (Zone | undefined)[] = new Array(256);
-  declare private readonly typeToIdx: number[];
+  /** @internal */ readonly zoneByBits: (Zone | undefined)[] = new Array(256);
+  /** @internal */ declare readonly typeToIdx: number[];
   /** gfp & GFP_ZONEMASK → zone_idx() of the highest usable zone, -1 for a bad combination */
-  private readonly gfpZoneTable = new Int8Array(GFP_ZONEMASK + 1);
+  /** @internal */ readonly gfpZoneTable = new Int8Array(GFP_ZONEMASK + 1);
   /** order-0 fast path, by nid << FAST_KEY_SHIFT | gfp & FAST_GFP: the preferred zone or null */
   private readonly fastZone: (Zone | null)[] = [];
   /** ... and migratetype << 3 | highest zone_idx */
   declare private readonly fastSlot: Int8Array;
   declare private readonly highmem: boolean;
-  declare private readonly ram: FrameZeroer | undefined;
-  declare private readonly cpuToNode: number[];
+  /** @internal */ declare readonly ram: FrameZeroer | undefined;
+  /** @internal */ declare readonly cpuToNode: number[];
   declare private readonly logSink: ((line: string) => void) | undefined;
 
   private constructor(config: PhysicalConfig) {
@@ -284,19 +271,7 @@ export class PhysicalMemory implements BuddyEnv {
         }
       }
     }
-    return this.allocPagesSlow(gfp, order, nid);
-  }
-
-  /** alloc_pages() past the inlined fast path: rmqueueFast() for orders 0..3, else in full. */
-  private allocPagesSlow(gfp: number, order: number, nid: number): number {
-    const local = this.cpuToNode[this.cpu];
-    if (nid < 0) nid = local;
-    // orders 0..3 straight off a non-empty PCP list of the preferred zone
-    if ((order & COSTLY_ORDER) === order) {
-      const i = this.rmqueueFast(gfp, order, nid, local);
-      if (i >= 0) return this.pages.pfn(i);
-    }
-    return this.allocPagesFull(gfp, order, nid, local);
+    return allocPagesSlow(this, gfp, order, nid);
   }
 
   /**
@@ -317,84 +292,6 @@ export class PhysicalMemory implements BuddyEnv {
   }
 
   /**
-   * get_page_from_freelist()'s common case, checked the way Linux's own fast path is: the first
-   * eligible zone of the zonelist, zone_watermark_fast() against the mark ZONE_BELOW_HIGH
-   * selects, a pop from the PCP list, zone_statistics() and the refcount. Returns -1 without
-   * touching any state when anything is unusual (bad gfp or node, empty list, watermark
-   * trouble); allocPagesFull() then takes the request from the top.
-   */
-  private rmqueueFast(gfp: number, order: number, nid: number, local: number): number {
-    const highestIdx = this.gfpZoneTable[gfp & ZONEMASK];
-    const node = this.nodes[nid];
-    if (highestIdx < 0 || node === undefined) return -1;
-    const zonelist = gfp & THISNODE ? node.zonelistNoFallback : node.zonelistFallback;
-    let k = 0;
-    let zone = zonelist[0];
-    while (zone !== undefined && zone.idx > highestIdx) zone = zonelist[++k];
-    if (zone === undefined || zone.managedPages === 0) return -1;
-    // zone_watermark_fast(): the high mark until ZONE_BELOW_HIGH is seen, then the low one.
-    const mark = zone.watermark[zone.belowHigh === true ? WMARK_LOW_ : WMARK_HIGH_] + zone.watermarkBoost;
-    if (order === 0) {
-      if (!(zone.nrFreePages - zone.nrFreeHighatomic - zone.nrFreeCma > mark + zone.lowmemReserve[highestIdx])) return -1;
-    } else if (!zoneWatermarkOk(zone, order, mark, highestIdx, 0)) return -1;
-    const pcp = zone.pcp[this.cpu];
-    const mt = gfpMigratetype(gfp);
-    const pindex = order * PCPTYPES + mt;
-    const i = pcp.head[pindex];
-    if (i < 0) return -1;
-    pcp.freeCount >>= 1;
-    pcpPop(zone.pages, pcp, pindex, i, order);
-    if (gfp & KSWAPD_RECLAIM && zone.boostedWatermark === true) this.wakeBoosted(zone);
-    // pgalloc_<zone> (in pages) and zone_statistics(); the zone is the preferred one.
-    zone.countAlloc(order, 1, zone.nid === local);
-    this.pages.refcount[i] = 1;
-    if (gfp & (ZERO | COMP) || this.trace.on === true) {
-      this.acMigratetype = mt;
-      this.prepNewPage(i, order, gfp);
-    }
-    return i;
-  }
-
-  /** rmqueue()'s ZONE_BOOSTED_WATERMARK check: wake kswapd once after a fragmenting fallback. */
-  private wakeBoosted(zone: Zone): void {
-    zone.boostedWatermark = false;
-    this.hooks.wakeupKswapd(zone, 0, 0, zone.idx);
-  }
-
-  /** __alloc_pages() in full: prepare_alloc_pages, get_page_from_freelist, the slow path. */
-  private allocPagesFull(gfp: number, order: number, nid: number, local: number): number {
-    if (!(order >= 0 && order <= MAX_PAGE_ORDER && (order | 0) === order)) return this.badOrder(gfp, order);
-    // gfp_zone() through a GFP_ZONE_TABLE of this arch's zone indices (-1: invalid combination)
-    const highestIdx = this.gfpZoneTable[gfp & GFP_ZONEMASK];
-    if (highestIdx < 0) BUG("gfp_zone", `invalid zone modifiers in gfp 0x${gfp.toString(16)}`);
-    const node = this.nodes[nid];
-    if (node === undefined) BUG("alloc_pages", `no node ${nid}`);
-    const zonelist = gfp & __GFP_THISNODE ? node.zonelistNoFallback : node.zonelistFallback;
-    // first_zones_zonelist()
-    let preferred: Zone | null = null;
-    for (let k = 0; k < zonelist.length; k++) {
-      if (zonelist[k].idx <= highestIdx) {
-        preferred = zonelist[k];
-        break;
-      }
-    }
-    if (preferred === null) return -1;
-    this.acMigratetype = gfpMigratetype(gfp);
-    this.acLocalNid = local;
-    let i = this.tryZonelist(zonelist, preferred, highestIdx, gfp, order, ALLOC_WMARK_LOW | this.allocFlagsNofragment(preferred, gfp));
-    if (i < 0) {
-      // The slow path reads the alloc_context from fields (stored only here: pointer stores cost).
-      this.acZonelist = zonelist;
-      this.acPreferred = preferred;
-      this.acHighestIdx = highestIdx;
-      this.acNid = nid;
-      i = allocPagesSlowpath(this, gfp, order);
-    }
-    if (i < 0) return -1;
-    return this.pages.pfn(i);
-  }
-
-  /**
    * alloc_pages_bulk_node(gfp, nid, nrPages, out): fills out[0..n) with the pfns of n order-0
    * pages and returns n. Like mm/page_alloc.c alloc_pages_bulk_noprof, it picks one zone of
    * the preferred node that stays above its low watermark plus nrPages (a single
@@ -410,7 +307,7 @@ export class PhysicalMemory implements BuddyEnv {
     if (!(nrPages > 0)) return 0;
     if (out instanceof Int32Array && out.length < nrPages) BUG("alloc_pages_bulk", `out holds ${out.length} pfns but ${nrPages} were asked for`);
     if (nid < 0) nid = this.localNid;
-    let n = nrPages > 1 ? this.bulkFromPcp(gfp, nid, nrPages, out) : 0;
+    let n = nrPages > 1 ? bulkFromPcp(this, gfp, nid, nrPages, out) : 0;
     while (n < nrPages) {
       const pfn = this.allocPages(gfp, 0, nid);
       if (pfn < 0) break;
@@ -419,70 +316,9 @@ export class PhysicalMemory implements BuddyEnv {
     return n;
   }
 
-  /** The PCP half of alloc_pages_bulk: returns how many pages it put in out[0..). */
-  private bulkFromPcp(gfp: number, nid: number, nrPages: number, out: Int32Array | number[]): number {
-    const highestIdx = this.gfpZoneTable[gfp & ZONEMASK];
-    const node = this.nodes[nid];
-    if (highestIdx < 0 || node === undefined) return 0; // allocPages() reports it
-    const zonelist = gfp & THISNODE ? node.zonelistNoFallback : node.zonelistFallback;
-    let preferred: Zone | null = null;
-    for (let k = 0; k < zonelist.length && preferred === null; k++) if (zonelist[k].idx <= highestIdx) preferred = zonelist[k];
-    if (preferred === null) return 0;
-    const allocFlags = ALLOC_WMARK_LOW | this.allocFlagsNofragment(preferred, gfp);
-    // An allowed zone of the preferred node above low + nrPages; otherwise the single-page path.
-    let zone: Zone | null = null;
-    for (let k = 0; k < zonelist.length; k++) {
-      const z = zonelist[k];
-      if (z.idx > highestIdx || !z.managedPages) continue;
-      if (this.nodes.length > 1 && z !== preferred && z.nid !== preferred.nid) break;
-      if (zoneWatermarkFast(z, 0, z.wmark(WMARK_LOW) + nrPages, highestIdx, allocFlags)) {
-        zone = z;
-        break;
-      }
-    }
-    if (zone === null) return 0;
-    const mt = gfpMigratetype(gfp);
-    const pcp = zone.pcp[this.cpu];
-    const p = this.pages;
-    let n = 0;
-    while (n < nrPages) {
-      const i = rmqueuePcplistInner(this, zone, pcp, 0, mt, allocFlags);
-      if (i < 0) break;
-      p.refcount[i] = 1;
-      if (gfp & ZERO || this.trace.on) {
-        this.acMigratetype = mt;
-        this.prepNewPage(i, 0, gfp);
-      }
-      out[n++] = p.pfn(i);
-    }
-    // __count_zid_vm_events(PGALLOC) and zone_statistics() once for the batch
-    zone.countAlloc(0, n, zone.nid === this.localNid);
-    if (zone.nid !== preferred.nid) {
-      zone.numaMiss += n;
-      preferred.numaForeign += n;
-    }
-    return n;
-  }
-
-  /** An order outside 0..MAX_PAGE_ORDER: warn (unless __GFP_NOWARN), count, fail. */
-  private badOrder(gfp: number, order: number): number {
-    if (!(gfp & __GFP_NOWARN)) this.printk(`WARNING: alloc_pages: order ${order} > MAX_PAGE_ORDER ${MAX_PAGE_ORDER}`);
-    this.allocFailures++;
-    return -1;
-  }
-
   /** __get_free_pages(): the same as allocPages (kernel virtual addresses are the caller's). */
   getFreePages(gfp: number, order: number): number {
     return this.allocPages(gfp, order);
-  }
-
-  /** alloc_flags_nofragment(): ALLOC_KSWAPD from the gfp, NOFRAGMENT for Normal over a DMA32. */
-  private allocFlagsNofragment(zone: Zone, gfp: number): number {
-    let flags = gfp & __GFP_KSWAPD_RECLAIM;
-    if (zone.type !== ZONE_NORMAL) return flags;
-    const dma32 = this.nodes[zone.nid].zones[this.typeToIdx[ZONE_DMA32]];
-    if (dma32 && dma32.type === ZONE_DMA32 && dma32.populated) flags |= ALLOC_NOFRAGMENT;
-    return flags;
   }
 
   /**
@@ -491,81 +327,7 @@ export class PhysicalMemory implements BuddyEnv {
    * @internal
    */
   getPageFromFreelist(gfp: number, order: number, allocFlags: number): number {
-    return this.tryZonelist(this.acZonelist, this.acPreferred!, this.acHighestIdx, gfp, order, allocFlags);
-  }
-
-  /** get_page_from_freelist() proper, with the alloc_context passed in. */
-  private tryZonelist(zonelist: Zone[], preferred: Zone, highestIdx: number, gfp: number, order: number, allocFlags: number): number {
-    for (;;) {
-      const noFallback = allocFlags & ALLOC_NOFRAGMENT;
-      let retry = false;
-      for (let k = 0; k < zonelist.length; k++) {
-        const zone = zonelist[k];
-        if (zone.idx > highestIdx || !zone.managedPages) continue;
-        if (noFallback && this.nodes.length > 1 && zone !== preferred && zone.nid !== preferred.nid) {
-          allocFlags &= ~ALLOC_NOFRAGMENT;
-          retry = true;
-          break;
-        }
-        // The high watermark first, so that ZONE_BELOW_HIGH is noticed (6.10+); once a
-        // zone is below high, only the watermark of the request is checked.
-        if (zone.belowHigh || !zoneWatermarkFast(zone, order, zone.watermark[WMARK_HIGH] + zone.watermarkBoost, highestIdx, allocFlags)) {
-          zone.belowHigh = true;
-          if (!(allocFlags & ALLOC_NO_WATERMARKS) && !zoneWatermarkFast(zone, order, zone.wmark(allocFlags & ALLOC_WMARK_MASK), highestIdx, allocFlags)) continue;
-        }
-        const i = this.rmqueueZone(preferred, zone, order, gfp, allocFlags);
-        if (i >= 0) return i;
-      }
-      if (retry) continue;
-      if (allocFlags & ALLOC_NOFRAGMENT) {
-        allocFlags &= ~ALLOC_NOFRAGMENT;
-        continue;
-      }
-      return -1;
-    }
-  }
-
-  /** rmqueue(): PCP or buddy, then accounting and prep_new_page. */
-  private rmqueueZone(preferred: Zone, zone: Zone, order: number, gfp: number, allocFlags: number): number {
-    let i = -1;
-    if (order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER) i = rmqueuePcplist(this, zone, this.cpu, order, this.acMigratetype, allocFlags);
-    if (i < 0) i = this.rmqueueBuddy(zone, order, allocFlags);
-    if (allocFlags & ALLOC_KSWAPD && zone.boostedWatermark) this.wakeBoosted(zone);
-    if (i < 0) return -1;
-    // zone_statistics() and pgalloc_<zone> (in pages), then prep_new_page().
-    zone.countAlloc(order, 1, zone.nid === this.acLocalNid);
-    if (zone.nid !== preferred.nid) {
-      zone.numaMiss++;
-      preferred.numaForeign++;
-    }
-    this.pages.refcount[i] = 1;
-    if (gfp & (__GFP_ZERO | __GFP_COMP) || this.trace.on) this.prepNewPage(i, order, gfp);
-    return i;
-  }
-
-  /** rmqueue_buddy(): the zone's free lists under the zone lock (highatomic reserves as Linux allows). */
-  private rmqueueBuddy(zone: Zone, order: number, allocFlags: number): number {
-    const mt = this.acMigratetype;
-    let i = -1;
-    if (order > 0 && allocFlags & ALLOC_HIGHATOMIC) i = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
-    if (i < 0) i = rmqueue(this, zone, order, mt, allocFlags);
-    if (i < 0 && allocFlags & (ALLOC_OOM | ALLOC_NON_BLOCK)) i = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
-    return i;
-  }
-
-  /** The rest of prep_new_page(): zeroing for __GFP_ZERO, compound setup for __GFP_COMP, the tracepoint. */
-  private prepNewPage(i: number, order: number, gfp: number): void {
-    const p = this.pages;
-    if (gfp & __GFP_ZERO && this.ram) {
-      const pfn = p.pfn(i);
-      for (let k = 0; k < 1 << order; k++) this.ram.zeroFrame(pfn + k);
-    }
-    if (gfp & __GFP_COMP && order > 0) {
-      p.flags[i] = (p.flags[i] | (1 << PG_head)) >>> 0;
-      for (let k = 1; k < 1 << order; k++) p.private[i + k] = -k;
-      p.index[i + 1] = order;
-    }
-    if (this.trace.on) this.trace.emit("mm_page_alloc", { pfn: p.pfn(i), order, gfp_flags: gfp, migratetype: this.acMigratetype });
+    return tryZonelist(this, this.acZonelist, this.acPreferred!, this.acHighestIdx, gfp, order, allocFlags);
   }
 
   /** compound_head(): the head pfn of the compound page holding pfn (pfn itself if none). */
@@ -605,108 +367,7 @@ export class PhysicalMemory implements BuddyEnv {
         return;
       }
     }
-    this.freePagesFull(pfn, order);
-  }
-
-  /** __free_pages() in full: every check, compound and split blocks, any order. */
-  private freePagesFull(pfn: number, order: number): void {
-    const p = this.pages;
-    const i = p.idx(pfn);
-    if (i < 0) BUG("__free_pages", `pfn ${pfn} has no struct page`);
-    if (!(order >= 0 && order <= MAX_ORDER)) BUG("__free_pages", `bad order ${order}`);
-    const flags = p.flags;
-    const mapcount = p.mapcount;
-    const ref = p.refcount[i];
-    const mc = mapcount[i];
-    if (ref <= 0 || mc === BUDDY) this.doubleFree(pfn, ref);
-    const f = flags[i];
-    const head = f & HEAD_BIT;
-    if (head !== 0 && p.index[i + 1] !== order) this.compoundOrderMismatch(pfn, order);
-    p.refcount[i] = ref - 1;
-    if (ref !== 1) {
-      if (head === 0 && order > 0) this.freeOtherSubblocks(i, order);
-      return;
-    }
-    // free_pages_prepare(): free_page_is_bad() on the first page. A page type (slab, table,
-    // ...) is cleared here, as 6.12+ does, but a mapped page or one still in use (PG_lru, ...)
-    // is a Bug.
-    if (mc >= 0 || (f & CHECK_AT_FREE) !== 0) this.badPage(i, i);
-    const zoneBits = (f & ~FLAGS_MASK) >>> 0;
-    flags[i] = zoneBits;
-    mapcount[i] = -1;
-    p.mapping[i] = 0;
-    if (order > 0) this.freeTailPages(i, order, zoneBits);
-    const zone = this.zoneByBits[f >>> 24]!;
-    zone.pgfree += 1 << order;
-    if (this.trace.on === true) this.trace.emit("mm_page_free", { pfn, order });
-    // free_frozen_pages(): orders 0..3 and THP to this CPU's PCP list, the rest to the buddy lists
-    let mt = p.pageblockMt[i >>> PB_ORDER];
-    if ((order <= COSTLY_ORDER || order === PB_ORDER) && mt !== ISOLATE) {
-      if (mt >= PCPTYPES) mt = MOVABLE;
-      freeToPcp(this, zone, zone.pcp[this.cpu], i, order, mt);
-    } else {
-      p.private[i] = 0;
-      freeOnePage(zone, i, order, mt, false);
-    }
-  }
-
-  /**
-   * __free_pages() of a non-compound block whose first page is still referenced: every other
-   * sub-block (order-1, order-2, ... halves) is freed now. Their pages must be unreferenced.
-   */
-  private freeOtherSubblocks(i: number, order: number): void {
-    const p = this.pages;
-    while (order-- > 0) {
-      const j = i + (1 << order);
-      if (p.refcount[j] !== 0 || p.mapcount[j] === BUDDY) this.badPage(j, i);
-      p.refcount[j] = 1;
-      this.freePagesFull(p.pfn(j), order);
-    }
-  }
-
-  private doubleFree(pfn: number, ref: number): never {
-    BUG("__free_pages", `pfn ${pfn}: page is free (refcount ${ref}): double free or never allocated`);
-  }
-
-  private compoundOrderMismatch(pfn: number, order: number): never {
-    BUG("free_pages_prepare", `pfn ${pfn}: compound order ${this.pages.index[this.pages.idx(pfn) + 1]} freed as order ${order}`);
-  }
-
-  /**
-   * The tail pages of a freed block. With debugPageChecks (CONFIG_DEBUG_VM), each is checked as
-   * free_page_is_bad() does and fully reset. Without, as Linux's default: PG_* flags, the
-   * compound head link (private), mapping and index are reset without looking; refcount and
-   * mapcount are left alone, so a tail still referenced or mapped stays wrong inside the free
-   * block, where verify() reports it.
-   */
-  private freeTailPages(i: number, order: number, zoneBits: number): void {
-    const p = this.pages;
-    const { flags, private: priv, mapping, index } = p;
-    const end = i + (1 << order);
-    if (this.debugPageChecks) {
-      const { mapcount, refcount } = p;
-      for (let j = i + 1; j < end; j++) {
-        const mc = mapcount[j];
-        if (mc >= 0 || mc === BUDDY || (flags[j] & CHECK_AT_FREE) !== 0 || refcount[j] !== 0) this.badPage(j, i);
-        mapcount[j] = -1;
-      }
-    }
-    // A block never spans zones, so every tail has the head's node and zone bits.
-    for (let j = i + 1; j < end; j++) {
-      flags[j] = zoneBits;
-      priv[j] = 0;
-      mapping[j] = 0;
-      index[j] = 0;
-    }
-  }
-
-  /** free_page_is_bad(): reports the first bad page state found at page index j (block at i). */
-  private badPage(j: number, i: number): never {
-    const p = this.pages;
-    if (p.mapcount[j] === BUDDY_TYPE) BUG("free_pages_prepare", `pfn ${p.pfn(j)} is already in the buddy allocator`);
-    if (p.mapcount[j] >= 0) BUG("free_pages_prepare", `bad page state: pfn ${p.pfn(j)} still mapped (mapcount ${p.mapcount[j] + 1})`);
-    if (j !== i && p.refcount[j] !== 0) BUG("free_pages_prepare", `bad page state: tail pfn ${p.pfn(j)} has refcount ${p.refcount[j]}`);
-    BUG("free_pages_prepare", `bad page state: pfn ${p.pfn(j)} flags 0x${(p.flags[j] & PAGEFLAGS_MASK).toString(16)}`);
+    freePagesFull(this, pfn, order);
   }
 
   /** Checks every invariant of the layer (see internal/verify.ts); throws Bug on the first broken one. */
