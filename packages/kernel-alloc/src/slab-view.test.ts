@@ -26,6 +26,7 @@ describe("slab view", () => {
     const objs = [0, 1, 2, 3].map(() => ka.kmemCacheAlloc(s, GFP_KERNEL));
     ka.kmemCacheFree(s, objs[1]);
     ka.cpu = 1;
+    expect((ka.config.phys as { cpu?: number }).cpu).toBe(1); // the page allocator's PCP lists follow
     ka.kmemCacheFree(s, objs[2]); // a remote free: onto the slab's own freelist
     const v = slabView(ka.slub!, s)!;
     expect([v.where, v.cpu, v.objects, v.inuse]).toEqual(["cpu-slab", 0, 64, 2]);
