@@ -1,13 +1,13 @@
 // The vm sysctls of this layer (kernel/sysctl.c, mm/page_alloc.c handlers) and the boot steps
-// that depend on them: zonelists (build_all_zonelists), min_free_kbytes, watermarks,
+// that depend on them: zonelists (build_all_zonelists, in zonelists.ts), min_free_kbytes, watermarks,
 // lowmem_reserve, PCP high/batch, the THP min_free_kbytes raise, and the "Built ... zonelists"
 // and "Memory:" boot lines. Not modelled: memory hotplug re-runs, zone-order zonelists.
 import { InputError } from "@mmsim/base";
 import { ZONE_DEVICE, ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NORMAL, ZONE_TYPE_NAMES, PAGEBLOCK_NR_PAGES } from "./mmzone";
-import type { Pglist, Zone } from "./mmzone";
 import type { PhysicalMemory } from "./page-alloc";
 import { minFreeKbytesFor, nrFreeBufferPages, setupPcpHighAndBatch, setupPerZoneLowmemReserve, setupPerZoneWmarks, thpRecommendedMinFreeKbytes } from "./watermarks";
 import type { PhysicalSysctls } from "./watermarks";
+import { buildAllZonelists } from "./zonelists";
 
 /** Migrate types counted by the mobility-grouping check (no CMA configured: 5). */
 const MIGRATE_TYPES_NO_CMA = 5;
@@ -16,17 +16,6 @@ const THP_MIN_RAM_PAGES = (512 << 20) / 4096;
 
 /** Default lowmem_reserve_ratio per zone type (mm/page_alloc.c sysctl_lowmem_reserve_ratio). */
 const LOWMEM_RESERVE_RATIO: Record<number, number> = { 0: 256, 1: 256, 2: 32, 3: 0, 4: 0, 5: 0 };
-
-/** build_zonelists(): per node, zones of all nodes by distance, highest zone first. */
-function buildZonelists(nodes: Pglist[], distance: number[][]): void {
-  const withMemory = nodes.filter((n) => n.nodePresentPages > 0);
-  for (const node of nodes) {
-    const order = [...withMemory].sort((a, b) => (distance[node.nid]?.[a.nid] ?? 20) - (distance[node.nid]?.[b.nid] ?? 20) || (a.nid === node.nid ? -1 : b.nid === node.nid ? 1 : a.nid - b.nid));
-    const list = (n: Pglist): Zone[] => [...n.zones].reverse().filter((z) => z.managedPages > 0);
-    node.zonelistFallback = order.flatMap(list);
-    node.zonelistNoFallback = list(node);
-  }
-}
 
 function K(pages: number): number {
   return pages * 4;
@@ -43,7 +32,7 @@ export function applyBootSysctls(m: PhysicalMemory, given: Partial<PhysicalSysct
     percpu_pagelist_high_fraction: 0,
     numa_zonelist_order: "Node",
   };
-  buildZonelists(m.nodes, m.distance);
+  const fallbackOrders = buildAllZonelists(m.nodes, m.distance, m.boot.cpuToNode);
   const zones = m.nodes.flatMap((n) => n.zones);
   const totalPages = m.nodes.reduce((s, n) => s + n.nodePresentPages, 0);
   m.mobilityDisabled = totalPages < PAGEBLOCK_NR_PAGES * MIGRATE_TYPES_NO_CMA;
@@ -51,6 +40,8 @@ export function applyBootSysctls(m: PhysicalMemory, given: Partial<PhysicalSysct
   for (const z of zones) if (z.populated && z.type > policy && z.type !== ZONE_MOVABLE && z.type !== ZONE_DEVICE) policy = z.type;
   const log = m.bootLines;
   log.push(...m.boot.log);
+  // build_zonelists() prints each node's order with pr_cont("%d "), so the line ends in a space
+  fallbackOrders.forEach((order, nid) => log.push(`Fallback order for Node ${nid}: ${order.map((n) => `${n} `).join("")}`));
   const nrOnline = m.nodes.filter((n) => n.nodePresentPages > 0).length;
   log.push(`Built ${nrOnline} zonelists, mobility grouping ${m.mobilityDisabled ? "off" : "on"}.  Total pages: ${totalPages}`);
   log.push(`Policy zone: ${ZONE_TYPE_NAMES[policy]}`);
