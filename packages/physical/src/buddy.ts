@@ -111,7 +111,7 @@ export function delFromFreeList(zone: Zone, i: number, order: number, mt: number
 }
 
 /** move_to_free_list(): a free block changes lists (to the tail, as Linux's list_move_tail). */
-function moveToFreeList(zone: Zone, i: number, order: number, oldMt: number, newMt: number): void {
+export function moveToFreeList(zone: Zone, i: number, order: number, oldMt: number, newMt: number): void {
   delFromFreeList(zone, i, order, oldMt);
   addToFreeList(zone, i, order, newMt, true);
 }
@@ -256,6 +256,18 @@ export function moveFreepagesBlock(zone: Zone, start: number, oldMt: number, new
   }
   p.pageblockMt[start >>> PAGEBLOCK_ORDER] = newMt;
   return moved;
+}
+
+/**
+ * move_freepages_block(): moves the free blocks of the pageblock holding page index i from
+ * oldMt's lists to newMt's and sets the pageblock's type. Returns the pages moved, or -1 (and
+ * changes nothing) when the pageblock straddles the zone's ends (prep_move_freepages_block).
+ */
+export function moveFreepagesBlockOf(zone: Zone, i: number, oldMt: number, newMt: number): number {
+  const start = i - (i % PAGEBLOCK_NR_PAGES);
+  const startPfn = zone.pages.pfn(start);
+  if (!zone.spans(startPfn) || !zone.spans(startPfn + PAGEBLOCK_NR_PAGES - 1)) return -1;
+  return moveFreepagesBlock(zone, start, oldMt, newMt);
 }
 
 /** try_to_claim_block(): claim the pageblock of free block i for startMt, then allocate. */

@@ -1,11 +1,12 @@
 // get_page_from_freelist() and the rest of __alloc_pages() behind PhysicalMemory.allocPages()'s
-// inlined order-0 fast path (mm/page_alloc.c): rmqueue_pcplist's common case for orders 0-3
-// (rmqueueFast), then prepare_alloc_pages, the zonelist walk with watermarks and
-// ALLOC_NOFRAGMENT, rmqueue from the PCP or buddy lists, prep_new_page, and the slow path
-// (slowpath.ts). Functions of the machine `m`, as slowpath.ts; not part of the package API.
+// inlined order-0 fast path (mm/page_alloc.c): rmqueueFast (rmqueue_pcplist's common case, orders
+// 0-3), prepare_alloc_pages, the zonelist walk with watermarks and ALLOC_NOFRAGMENT, rmqueue from
+// the PCP or buddy lists, prep_new_page, the highatomic reservation (highatomic.ts), the slow path
+// (slowpath.ts). Functions of the machine `m`; not part of the package API.
 import { BUG } from "@mmsim/base";
 import { rmqueue, rmqueueSmallest } from "./buddy";
 import { GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype } from "./gfp";
+import { reserveHighatomicPageblock } from "./highatomic";
 import { ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_NON_BLOCK, ALLOC_OOM, ALLOC_WMARK_LOW, ALLOC_WMARK_MASK } from "./internal/alloc-flags";
 import { MAX_PAGE_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_PCPTYPES, PAGE_ALLOC_COSTLY_ORDER, PAGEBLOCK_ORDER, WMARK_HIGH, WMARK_LOW, ZONE_DMA32, ZONE_NORMAL } from "./mmzone";
 import type { Zone } from "./mmzone";
@@ -152,7 +153,11 @@ export function tryZonelist(m: PhysicalMemory, zonelist: Zone[], preferred: Zone
         if (!(allocFlags & ALLOC_NO_WATERMARKS) && !zoneWatermarkFast(zone, order, zone.wmark(allocFlags & ALLOC_WMARK_MASK), highestIdx, allocFlags)) continue;
       }
       const i = rmqueueZone(m, preferred, zone, order, gfp, allocFlags);
-      if (i >= 0) return i;
+      if (i >= 0) {
+        // a high-order atomic allocation may set its pageblock aside for the next ones
+        if (allocFlags & ALLOC_HIGHATOMIC) reserveHighatomicPageblock(zone, i, order);
+        return i;
+      }
     }
     if (retry) continue;
     if (allocFlags & ALLOC_NOFRAGMENT) {

@@ -1,15 +1,18 @@
 // __alloc_pages_slowpath (mm/page_alloc.c) in Linux's order, with the upper layers reached
 // through hooks (kswapd, direct reclaim, compaction, OOM). Default hooks do nothing, so an
 // allocation that misses the low watermark retries at min and then fails. Not modelled:
-// cpuset retry, PF_MEMALLOC task flags (callers pass __GFP_MEMALLOC), stall warnings, the
-// highatomic unreserve before OOM, compaction priorities.
+// cpuset retry, PF_MEMALLOC task flags (callers pass __GFP_MEMALLOC), stall warnings,
+// compaction priorities. The highatomic reserve is given back (highatomic.ts) where 6.18 does.
 //
 //   fast path (low wmark) ─fail→ wake kswapd → retry at min ─→ [costly: async compaction]
-//        → no DIRECT_RECLAIM? fail → direct reclaim (+drain PCP) → direct compaction
-//        → NORETRY / costly? fail → retry while reclaim may help (≤16 no-progress loops)
+//        → no DIRECT_RECLAIM? fail → direct reclaim; on progress but no page: unreserve one
+//          highatomic pageblock (not a zone's last), drain PCP, retry → direct compaction
+//        → NORETRY / costly? fail → retry while reclaim may help (≤16 no-progress loops);
+//          when it may not, unreserve a highatomic pageblock (force) and retry if one was
 //        → OOM killer (order ≤ 3, not lowmem-only, not RETRY_MAYFAIL/THISNODE) → retry
 //        → NOFAIL: keep going with min reserves  … else "page allocation failure"
 import { __GFP_DIRECT_RECLAIM, __GFP_HARDWALL, __GFP_HIGH, __GFP_KSWAPD_RECLAIM, __GFP_MEMALLOC, __GFP_NOFAIL, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_RETRY_MAYFAIL, __GFP_THISNODE } from "./gfp";
+import { unreserveHighatomicPageblock } from "./highatomic";
 import { ALLOC_CPUSET, ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_MIN_RESERVE, ALLOC_NO_WATERMARKS, ALLOC_NON_BLOCK, ALLOC_WMARK_HIGH, ALLOC_WMARK_MIN } from "./internal/alloc-flags";
 import { MIGRATE_MOVABLE, PAGE_ALLOC_COSTLY_ORDER, WMARK_MIN, ZONE_NORMAL } from "./mmzone";
 import type { Zone } from "./mmzone";
@@ -70,14 +73,21 @@ function wakeAllKswapds(m: PhysicalMemory, gfp: number, order: number): void {
   }
 }
 
-/** should_reclaim_retry(): could reclaiming everything reclaimable meet the min watermark? */
-function shouldReclaimRetry(m: PhysicalMemory, order: number, allocFlags: number): boolean {
-  for (const z of m.acZonelist) {
-    if (z.idx > m.acHighestIdx || !z.managedPages) continue;
-    const available = m.hooks.zoneReclaimablePages(z) + z.nrFreePages;
-    if (zoneWatermarkOk(z, order, z.wmark(WMARK_MIN), m.acHighestIdx, allocFlags, available)) return true;
+/**
+ * should_reclaim_retry() after the no-progress count was updated: while at most
+ * MAX_RECLAIM_RETRIES rounds in a row made no progress, could reclaiming everything
+ * reclaimable meet the min watermark of some zone? When not, a highatomic pageblock is given
+ * back before the OOM path (force), and the answer is whether one was.
+ */
+function shouldReclaimRetry(m: PhysicalMemory, order: number, allocFlags: number, noProgressLoops: number): boolean {
+  if (noProgressLoops <= MAX_RECLAIM_RETRIES) {
+    for (const z of m.acZonelist) {
+      if (z.idx > m.acHighestIdx || !z.managedPages) continue;
+      const available = m.hooks.zoneReclaimablePages(z) + z.nrFreePages;
+      if (zoneWatermarkOk(z, order, z.wmark(WMARK_MIN), m.acHighestIdx, allocFlags, available)) return true;
+    }
   }
-  return false;
+  return unreserveHighatomicPageblock(m, true);
 }
 
 /**
@@ -109,6 +119,8 @@ export function allocPagesSlowpath(m: PhysicalMemory, gfp: number, order: number
     const progress = m.hooks.tryToFreePages(gfp, order, nid);
     i = m.getPageFromFreelist(gfp, order, allocFlags);
     if (i < 0 && progress > 0) {
+      // pages may sit in the highatomic reserve or on the PCP lists: release some, retry
+      unreserveHighatomicPageblock(m, false);
       m.drainAllPages();
       i = m.getPageFromFreelist(gfp, order, allocFlags);
     }
@@ -119,7 +131,7 @@ export function allocPagesSlowpath(m: PhysicalMemory, gfp: number, order: number
     if (costly && !(gfp & __GFP_RETRY_MAYFAIL)) break;
     if (progress > 0 && !costly) noProgressLoops = 0;
     else noProgressLoops++;
-    if (noProgressLoops <= MAX_RECLAIM_RETRIES && shouldReclaimRetry(m, order, allocFlags)) continue;
+    if (shouldReclaimRetry(m, order, allocFlags, noProgressLoops)) continue;
     if (progress > 0 && order > 0 && compactRetries++ < MAX_COMPACT_RETRIES) continue;
     // __alloc_pages_may_oom
     i = m.getPageFromFreelist((gfp | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order, ALLOC_WMARK_HIGH | ALLOC_CPUSET);

@@ -2,7 +2,8 @@
 // and per-page state from scratch and throws a Bug naming the first broken invariant.
 import { BUG } from "@mmsim/base";
 import { BUDDY_TYPE } from "../buddy";
-import { MAX_PAGE_ORDER, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_TYPES, NR_PCP_LISTS, PAGEBLOCK_ORDER, pindexToOrder } from "../mmzone";
+import { maxReservedHighatomic } from "../highatomic";
+import { MAX_ORDER_NR_PAGES, MAX_PAGE_ORDER, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_TYPES, NR_PCP_LISTS, PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER, pindexToOrder } from "../mmzone";
 import type { Zone } from "../mmzone";
 import type { PhysicalMemory } from "../page-alloc";
 import { PAGEFLAGS_MASK, PG_reserved } from "../page-flags";
@@ -21,7 +22,14 @@ import type { PageArray } from "../mm-types";
  *  7. the other pages of a free or PCP block are clean: refcount 0, mapcount -1, no PG_* flags
  *     (without debugPageChecks, a tail freed while referenced or mapped is caught here);
  *  8. each zone's fastMark equals its recomputation from watermarks, boost and reserves, and
- *     thisCpuPcp is the current CPU's pcp.
+ *     thisCpuPcp is the current CPU's pcp;
+ *  9. highatomic reserve: nr_reserved_highatomic = pageblock_nr_pages × the zone's HighAtomic
+ *     pageblocks (the relation reserve/unreserve_highatomic_pageblock keep), none of which
+ *     straddles the zone's ends; a zone has some only if 1% of it is at least a pageblock, and
+ *     then reserves less than its cap + MAX_ORDER_NR_PAGES (a reservation is made below the
+ *     cap and adds at most one MAX_PAGE_ORDER block; managed pages do not change after boot);
+ *     every pageblock of a free block larger than a pageblock has the type of its list, so
+ *     nr_free_highatomic ≤ nr_reserved_highatomic.
  */
 export function verifyPhysical(m: PhysicalMemory): void {
   const p = m.pages;
@@ -43,7 +51,9 @@ export function verifyPhysical(m: PhysicalMemory): void {
           const pfn = p.pfn(i);
           if (!z.spans(pfn) || !z.spans(pfn + (1 << o) - 1)) BUG("verify", `free block outside its zone: ${where}`);
           if (pfn % (1 << o) !== 0) BUG("verify", `free block misaligned: ${where}`);
-          if (p.pageblockMt[i >>> PAGEBLOCK_ORDER] !== mt) BUG("verify", `free block on list ${mt} in pageblock of type ${p.pageblockMt[i >>> PAGEBLOCK_ORDER]}: ${where}`);
+          for (let b = i >>> PAGEBLOCK_ORDER; b < (i + (1 << o)) / PAGEBLOCK_NR_PAGES; b++) {
+            if (p.pageblockMt[b] !== mt) BUG("verify", `free block on list ${mt} in pageblock of type ${p.pageblockMt[b]}: ${where}`);
+          }
           markRange(p, seen, i, 1 << o, where);
           prev = i;
           n++;
@@ -70,6 +80,7 @@ export function verifyPhysical(m: PhysicalMemory): void {
     const fastMark = Array.from(z.fastMark);
     z.updateFastMark();
     if (fastMark.some((v, hi) => v !== z.fastMark[hi])) BUG("verify", `${z.name}: fastMark [${fastMark}] is stale (recomputed [${Array.from(z.fastMark)}])`);
+    verifyHighatomic(z);
     let reserved = 0;
     for (const r of m.boot.memblock.memory.regions) {
       const a = Math.max(z.zoneStartPfn, Math.ceil(r.base / 4096));
@@ -83,6 +94,28 @@ export function verifyPhysical(m: PhysicalMemory): void {
   let marked = 0;
   for (let i = 0; i < p.length; i++) if (p.mapcount[i] === BUDDY_TYPE) marked++;
   if (marked !== buddyHeads) BUG("verify", `${marked} PageBuddy pages but ${buddyHeads} on free lists`);
+}
+
+/** Invariant 9: the highatomic reserve of zone z matches its HighAtomic pageblocks. */
+function verifyHighatomic(z: Zone): void {
+  const p = z.pages;
+  let blocks = 0;
+  const first = z.zoneStartPfn - (z.zoneStartPfn % PAGEBLOCK_NR_PAGES);
+  for (let pfn = first; pfn < z.zoneEndPfn; pfn += PAGEBLOCK_NR_PAGES) {
+    const i = p.idx(Math.max(pfn, z.zoneStartPfn));
+    if (i < 0 || p.pageblockMt[i >>> PAGEBLOCK_ORDER] !== MIGRATE_HIGHATOMIC) continue;
+    if (pfn < z.zoneStartPfn || pfn + PAGEBLOCK_NR_PAGES > z.zoneEndPfn) BUG("verify", `${z.name}: HighAtomic pageblock at pfn ${pfn} straddles the zone`);
+    blocks++;
+  }
+  const reserved = z.nrReservedHighatomic;
+  if (reserved !== blocks * PAGEBLOCK_NR_PAGES) {
+    BUG("verify", `${z.name}: nr_reserved_highatomic ${reserved} but ${blocks} HighAtomic pageblocks (${blocks * PAGEBLOCK_NR_PAGES} pages)`);
+  }
+  const max = maxReservedHighatomic(z);
+  if (reserved > 0 && (max === 0 || reserved >= max + MAX_ORDER_NR_PAGES)) {
+    BUG("verify", `${z.name}: nr_reserved_highatomic ${reserved} beyond what reserve_highatomic_pageblock allows (cap ${max})`);
+  }
+  if (z.nrFreeHighatomic > reserved) BUG("verify", `${z.name}: nr_free_highatomic ${z.nrFreeHighatomic} > nr_reserved_highatomic ${reserved}`);
 }
 
 function markRange(p: PageArray, seen: Uint8Array, i: number, n: number, where: string): void {
