@@ -9,7 +9,11 @@ import type { Zone } from "./mmzone";
 import { pageTypeValue } from "./mm-types";
 import { PG_referenced, PGTY_buddy, PGTY_slab, PGTY_table } from "./page-flags";
 import { pciHole, tiny, twoNodes } from "../test/machines";
+import { FAST_PATH_LITERALS } from "./page-alloc";
 import type { PhysicalMemory } from "./page-alloc";
+import { GFP_MOVABLE_MASK, GFP_ZONEMASK, __GFP_COMP } from "./gfp";
+import { MIGRATE_PCPTYPES, PAGEBLOCK_ORDER, PAGES_PER_SECTION, PCP_BATCH_SCALE_MAX, PFN_SECTION_SHIFT } from "./mmzone";
+import { PAGEFLAGS_MASK } from "./page-flags";
 
 /** Everything allocation and freeing change in a zone, as plain data. */
 function zoneState(m: PhysicalMemory): unknown[] {
@@ -20,6 +24,19 @@ function zoneState(m: PhysicalMemory): unknown[] {
 }
 
 describe("order-0 fast paths", () => {
+  it("write as literals exactly the constants they stand for", () => {
+    expect(FAST_PATH_LITERALS).toEqual({
+      "__GFP_ZERO | __GFP_COMP": __GFP_ZERO | __GFP_COMP,
+      "GFP_ZONEMASK | GFP_MOVABLE_MASK": GFP_ZONEMASK | GFP_MOVABLE_MASK,
+      PFN_SECTION_SHIFT,
+      PAGES_PER_SECTION,
+      PAGEBLOCK_ORDER,
+      PAGEFLAGS_MASK,
+      MIGRATE_PCPTYPES,
+      PCP_BATCH_SCALE_MAX,
+    });
+  });
+
   it("allocate and free exactly as the full paths do", () => {
     // nid given explicitly takes rmqueueFast(); the default takes the inlined fast path
     const fast = tiny();

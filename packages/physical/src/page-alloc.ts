@@ -10,12 +10,12 @@ import type { BuddyEnv } from "./buddy";
 import { GFP_MOVABLE_MASK, GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype, gfpZone } from "./gfp";
 import { bootMemory, DEFAULT_KERNEL_IMAGE } from "./mm-init";
 import type { BootState, KernelImage } from "./mm-init";
-import { MIGRATE_PCPTYPES, PAGEBLOCK_ORDER, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
+import { ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
 import type { Pglist, Zone } from "./mmzone";
 import type { PageArray } from "./mm-types";
-import { PAGEFLAGS_MASK, PG_head } from "./page-flags";
+import { PG_head } from "./page-flags";
 import { BUDDY_TYPE } from "./buddy";
-import { freeToPcpOrder0, drainPagesZone } from "./pcp";
+import { drainPagesZone, freePcpCommitOrder0 } from "./pcp";
 import { allocPagesSlow, tryZonelist } from "./get-page";
 import { bulkFromPcp } from "./page-alloc-bulk";
 import { freePagesFull } from "./free-page";
@@ -62,13 +62,22 @@ export interface PhysicalConfig {
   rng?: Rng;
 }
 
-// Local copies of hot constants: an imported binding costs a module-cell load on every use.
-const PCPTYPES = MIGRATE_PCPTYPES;
-const PB_ORDER = PAGEBLOCK_ORDER;
-const FLAGS_MASK = PAGEFLAGS_MASK;
+/**
+ * The constants allocPages()/freePages() write as literals: in a module const V8 would charge
+ * each use a TDZ check against the inlining budget. fast-path.test.ts checks every one
+ * against its definition.
+ */
+export const FAST_PATH_LITERALS = {
+  "__GFP_ZERO | __GFP_COMP": 0x40100,
+  "GFP_ZONEMASK | GFP_MOVABLE_MASK": 0x1f,
+  PFN_SECTION_SHIFT: 15,
+  PAGES_PER_SECTION: 32768,
+  PAGEBLOCK_ORDER: 9,
+  PAGEFLAGS_MASK: 0xffffff,
+  MIGRATE_PCPTYPES: 3,
+  PCP_BATCH_SCALE_MAX: 5,
+} as const;
 
-/** gfp bits the fast path leaves to prep_new_page() in the full path */
-const PREP_GFP = __GFP_ZERO | __GFP_COMP;
 /** gfp bits that select the preferred zone and PCP list: GFP_ZONEMASK and the mobility bits */
 const FAST_GFP = GFP_ZONEMASK | GFP_MOVABLE_MASK;
 const FAST_KEY_SHIFT = 5;
@@ -243,11 +252,12 @@ export class PhysicalMemory implements BuddyEnv {
    * log). Never throws on memory pressure; an impossible GFP zone combination is a Bug.
    */
   allocPages(gfp: number, order: number, nid = -1): number {
-    // The order-0 fast path, small enough for V8 to inline into the caller (see DESIGN.md):
-    // the local node's preferred zone for these gfp bits, the folded watermark test, a pop
-    // from the PCP list, the statistics. Anything unusual goes the whole way.
-    if (order === 0 && nid < 0 && (gfp & PREP_GFP) === 0 && this.trace.on === false) {
-      const key = this.fastKeyBase | (gfp & FAST_GFP);
+    // The order-0 fast path, small enough for V8 to inline into the caller (DESIGN.md "Fast
+    // paths"): the local node's preferred zone for these gfp bits, the folded watermark test,
+    // a pop from the PCP list, the statistics. Anything unusual goes the whole way. Constants
+    // are literals here (fast-path.test.ts pins them): a module const costs a TDZ check.
+    if (order === 0 && nid < 0 && (gfp & 0x40100) === 0 /* __GFP_ZERO | __GFP_COMP */ && this.trace.on === false) {
+      const key = this.fastKeyBase | (gfp & 0x1f); // GFP_ZONEMASK | GFP_MOVABLE_MASK
       const zone = this.fastZone[key];
       const slot = this.fastSlot[key];
       if (zone !== null && zone.nrFreePages > zone.fastMark[slot & 7]) {
@@ -267,7 +277,7 @@ export class PhysicalMemory implements BuddyEnv {
           // pgalloc_<zone> and zone_statistics(): order 0, preferred and local
           zone.nrAlloc0++;
           p.refcount[i] = 1;
-          return p.pfn(i);
+          return p.slotPfn[i >>> 15] + (i & 32767); // page_to_pfn(): PFN_SECTION_SHIFT 15
         }
       }
     }
@@ -350,25 +360,48 @@ export class PhysicalMemory implements BuddyEnv {
    * page still flagged in use (PG_lru, PG_locked, ...) are Bugs naming the function.
    */
   freePages(pfn: number, order: number): void {
-    // The fast path for an order-0 page in its simplest state (one reference, not mapped, no
-    // page type or PG_* flag, pageblock of a PCP type), small enough for V8 to inline into
-    // the caller: free_pages_prepare() has nothing to check or clear but mapping and index.
+    // The fast path: an order-0 page in its simplest state (one reference, not mapped, no page
+    // type or PG_* flag, pageblock of a PCP type), where free_pages_prepare() has nothing to
+    // check or clear but mapping. pfn_to_page() and free_frozen_page_commit() (pcp.ts
+    // freeToPcp) are written out, with no helper calls, so that V8 inlines the whole of it
+    // into callers (DESIGN.md "Fast paths"); constants are literals, as in allocPages().
+    // Anything else goes the whole way.
     const p = this.pages;
-    const i = p.idx(pfn); // -1 reads undefined below and takes the full path, which reports it
-    if (order === 0 && p.refcount[i] === 1 && p.mapcount[i] === -1 && this.trace.on === false) {
+    // pfn_to_page(): PFN_SECTION_SHIFT 15; slot is undefined for pfn < 0
+    const slot = pfn < p.maxPfn ? p.sectionSlot[pfn >>> 15] : -1;
+    const i = (slot << 15) + (pfn & 32767);
+    if (order === 0 && slot >= 0 && p.refcount[i] === 1 && p.mapcount[i] === -1 && this.trace.on === false) {
       const f = p.flags[i];
-      const mt = p.pageblockMt[i >>> PB_ORDER];
-      if ((f & FLAGS_MASK) === 0 && mt < PCPTYPES) {
+      const mt = p.pageblockMt[i >>> 9]; // pageblock_order 9
+      if ((f & 0xffffff) === 0 && mt < 3) { // PAGEFLAGS_MASK, MIGRATE_PCPTYPES
         p.refcount[i] = 0;
         p.mapping[i] = 0;
         const zone = this.zoneByBits[f >>> 24]!;
         zone.pgfree++;
-        freeToPcpOrder0(this, zone, zone.thisCpuPcp, i, mt);
+        const pcp = zone.thisCpuPcp;
+        if (pcp.allocFactor !== 0) pcp.allocFactor >>= 1;
+        // list_add() at the hot end; private holds the order (0) while on the list
+        const h = pcp.head[mt];
+        p.private[i] = 0;
+        p.lruNext[i] = h;
+        p.lruPrev[i] = -1;
+        if (h >= 0) p.lruPrev[h] = i;
+        else pcp.tail[mt] = i;
+        pcp.head[mt] = i;
+        const count = ++pcp.count;
+        // An order-0 free ends a high-order free run and cannot start a free_high drain. When
+        // high lies in [highMin, highMax], the zone is not below high and count < high,
+        // nr_pcp_high() would return high unchanged and nothing drains.
+        if (pcp.prevFreeHighOrder) pcp.prevFreeHighOrder = false;
+        if (pcp.freeCount < pcp.batch << 5) pcp.freeCount++; // PCP_BATCH_SCALE_MAX 5
+        const high = pcp.high;
+        if (count >= high || zone.belowHigh || high < pcp.highMin || high > pcp.highMax) freePcpCommitOrder0(this, zone, pcp, mt);
         return;
       }
     }
     freePagesFull(this, pfn, order);
   }
+
 
   /** Checks every invariant of the layer (see internal/verify.ts); throws Bug on the first broken one. */
   verify(): void {

@@ -159,40 +159,13 @@ function nrPcpFree(pcp: PerCpuPages, batch: number, high: number, freeHigh: bool
 /**
  * free_frozen_page_commit(): puts a freed block on the CPU's list `pcp` of `zone` and drains a
  * batch when the list passes `high`. `mt` is the pageblock's migratetype (HighAtomic/CMA go to
- * Movable).
+ * Movable). PhysicalMemory.freePages() has this written out for order 0 (its fast path).
  */
 export function freeToPcp(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, i: number, order: number, mt: number): void {
-  if (order === 0) return freeToPcpOrder0(env, zone, pcp, i, mt);
-  pcp.allocFactor >>= 1;
+  if (pcp.allocFactor !== 0) pcp.allocFactor >>= 1;
   const pindex = order <= COSTLY_ORDER ? PCPTYPES * order + mt : orderToPindex(mt, order);
   pushHead(zone.pages, pcp, pindex, i, order);
   freeToPcpOrder(env, zone, pcp, pindex, order, (pcp.count += 1 << order));
-}
-
-/**
- * free_frozen_page_commit() of an order-0 page, small enough to inline into the free fast
- * path. An order-0 free ends any high-order free run (PCPF_PREV_FREE_HIGH_ORDER) and cannot
- * start a free_high drain, so the common case is decided without nr_pcp_high(): high already
- * inside [highMin, highMax] (clamping changes nothing), zone not below high, list under high.
- * nr_pcp_high() would then return `high` unchanged and nothing drains.
- */
-export function freeToPcpOrder0(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, i: number, mt: number): void {
-  if (pcp.allocFactor !== 0) pcp.allocFactor >>= 1;
-  // pushHead() for order 0, written out to stay inside V8's inlining budget
-  const p = zone.pages;
-  const h = pcp.head[mt];
-  p.private[i] = 0;
-  p.lruNext[i] = h;
-  p.lruPrev[i] = -1;
-  if (h >= 0) p.lruPrev[h] = i;
-  else pcp.tail[mt] = i;
-  pcp.head[mt] = i;
-  const count = ++pcp.count;
-  if (pcp.prevFreeHighOrder) pcp.prevFreeHighOrder = false;
-  if (pcp.freeCount < pcp.batch << SCALE_MAX) pcp.freeCount++;
-  const high = pcp.high;
-  if (count < high && zone.belowHigh === false && high >= pcp.highMin && high <= pcp.highMax) return;
-  freePcpCommit(env, zone, pcp, mt, count, false);
 }
 
 /** list_add() of page i at the hot end of list pindex; private holds the order meanwhile. */
@@ -207,7 +180,7 @@ function pushHead(p: PageArray, pcp: PerCpuPages, pindex: number, i: number, ord
   head[pindex] = i;
 }
 
-/** The rest of free_frozen_page_commit() for a high-order free or the first order-0 one after it. */
+/** The rest of free_frozen_page_commit(): the high-order free run, free_count, then freePcpCommit(). */
 function freeToPcpOrder(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, pindex: number, order: number, count: number): void {
   const batch = pcp.batch;
   let freeHigh = false;
@@ -219,7 +192,12 @@ function freeToPcpOrder(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, pindex: num
   freePcpCommit(env, zone, pcp, pindex, count, freeHigh);
 }
 
-/** nr_pcp_high() and, once the list reaches it, free_pcppages_bulk() of nr_pcp_free() pages. */
+/** freePcpCommit() after an order-0 free onto list `pindex` (the free fast path's way out). */
+export function freePcpCommitOrder0(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, pindex: number): void {
+  freePcpCommit(env, zone, pcp, pindex, pcp.count, false);
+}
+
+/** nr_pcp_high() and, once the list reaches `high`, free_pcppages_bulk() of nr_pcp_free() pages. */
 function freePcpCommit(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, pindex: number, count: number, freeHigh: boolean): void {
   const batch = pcp.batch;
   const high = nrPcpHigh(pcp, zone, batch, freeHigh);
