@@ -55,11 +55,11 @@ export function rmqueueFast(m: PhysicalMemory, gfp: number, order: number, nid: 
   let zone = zonelist[0];
   while (zone !== undefined && zone.idx > highestIdx) zone = zonelist[++k];
   if (zone === undefined || zone.managedPages === 0) return -1;
-  // zone_watermark_fast(): the high mark until ZONE_BELOW_HIGH is seen, then the low one.
-  const mark = zone.watermark[zone.belowHigh === true ? WMARK_LOW_ : WMARK_HIGH_] + zone.watermarkBoost;
+  // zone_watermark_fast(): the high mark until ZONE_BELOW_HIGH is seen, then the low one;
+  // for order 0 folded into zone.fastMark (which also sends boosted zones to the full path)
   if (order === 0) {
-    if (!(zone.nrFreePages - zone.nrFreeHighatomic - zone.nrFreeCma > mark + zone.lowmemReserve[highestIdx])) return -1;
-  } else if (!zoneWatermarkOk(zone, order, mark, highestIdx, 0)) return -1;
+    if (!(zone.nrFreePages > zone.fastMark[highestIdx])) return -1;
+  } else if (!zoneWatermarkOk(zone, order, zone.watermark[zone.belowHigh === true ? WMARK_LOW_ : WMARK_HIGH_] + zone.watermarkBoost, highestIdx, 0)) return -1;
   const pcp = zone.pcp[m.cpu];
   const mt = gfpMigratetype(gfp);
   const pindex = order * PCPTYPES + mt;
