@@ -146,6 +146,10 @@ export class Kernel {
     d.log(`Command line: ${this.commandLine()}`);
     d.log("BIOS-provided physical RAM map:");
     for (const line of formatE820(this.hw.e820)) d.log(line);
+    // trim_bios_range() (arch/x86/kernel/setup.c): page 0 belongs to the BIOS, and the PC BIOS
+    // area 640K..1M is never RAM; memoryByNode() leaves both out of what memblock sees.
+    d.log("e820: update [mem 0x00000000-0x00000fff] usable ==> reserved");
+    d.log("e820: remove [mem 0x000a0000-0x000fffff] usable");
     if (this.config.pagingLevels === 5) d.log("x86/mm: 5-level paging enabled");
     for (const line of this.phys.bootLog()) d.log(line);
   }
@@ -168,14 +172,24 @@ export class Kernel {
   }
 }
 
-/** The usable e820 RAM, cut at NUMA node boundaries: the physical layer's boot input. */
+/** trim_bios_range(): [0, 4K) becomes reserved and [640K, 1M) is removed from the usable RAM. */
+const BIOS_TRIMS: readonly [number, number][] = [
+  [0, 0x1000],
+  [0xa0000, 0x100000],
+];
+
+/** The usable e820 RAM after trim_bios_range(), cut at NUMA node boundaries: the physical layer's boot input. */
 function memoryByNode(hw: Hardware): { base: number; size: number; nid: number }[] {
   const out: { base: number; size: number; nid: number }[] = [];
   for (const r of e820Usable(hw.e820)) {
-    for (const n of hw.numa.nodes) {
-      const start = Math.max(r.addr, n.start);
-      const end = Math.min(r.addr + r.size, n.end);
-      if (end > start) out.push({ base: start, size: end - start, nid: n.nid });
+    let pieces: [number, number][] = [[r.addr, r.addr + r.size]];
+    for (const [a, b] of BIOS_TRIMS) pieces = pieces.flatMap(([s, e]) => [[s, Math.min(e, a)], [Math.max(s, b), e]].filter(([x, y]) => y > x) as [number, number][]);
+    for (const [s, e] of pieces) {
+      for (const n of hw.numa.nodes) {
+        const start = Math.max(s, n.start);
+        const end = Math.min(e, n.end);
+        if (end > start) out.push({ base: start, size: end - start, nid: n.nid });
+      }
     }
   }
   return out;

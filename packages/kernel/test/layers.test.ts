@@ -6,6 +6,19 @@ import { Kernel, explainSlab, loadScenario, runScenario } from "../src/index";
 
 const outputs = (text: string) => runScenario(loadScenario(text, "s.yaml")).results.map((r) => r.output);
 
+describe("x86 boot memory", () => {
+  it("applies trim_bios_range(): page 0 reserved, 640K-1M removed, so ZONE_DMA starts at pfn 1 as on a 6.18 machine", () => {
+    // arch/x86/kernel/setup.c trim_bios_range(); the 6.18 snapshot's zoneinfo has DMA start_pfn 1, spanned 4095
+    const k = Kernel.boot({}, { seed: 1 });
+    const dmesg = k.dmesg.texts();
+    const at = dmesg.findIndex((l) => l.startsWith("e820: update"));
+    expect(dmesg.slice(at, at + 2)).toEqual(["e820: update [mem 0x00000000-0x00000fff] usable ==> reserved", "e820: remove [mem 0x000a0000-0x000fffff] usable"]);
+    expect(dmesg[at - 1]).toMatch(/^BIOS-e820: /);
+    const dma = k.phys.nodes[0].zones[0];
+    expect([dma.zoneStartPfn, dma.spannedPages, dma.presentPages]).toEqual([1, 4095, 3998]);
+  });
+});
+
 describe("page allocator steps", () => {
   it("splits a block on alloc_pages and merges it back on free_pages + drain: buddyinfo returns to boot", () => {
     const out = outputs(
