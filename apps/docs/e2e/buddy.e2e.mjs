@@ -151,3 +151,22 @@ test("buddy: the browser shows exactly what the model computes in Node for the s
     assert.equal(seen[i].log, want[i].log.join("\n") || "—", label);
   }
 });
+
+test("buddy: the highatomic section's numbers are the demo machine's (1% of DMA32 under one pageblock: no reserve)", async ({ page, goto }) => {
+  const node = spawnSync(process.execPath, ["--conditions=mmsim-source", "--import", "tsx", "e2e/node-buddy.ts", JSON.stringify([{ reset: true }])], { cwd: DOCS, encoding: "utf8" });
+  assert.equal(node.status, 0, `node-buddy.ts failed: ${node.stderr}`);
+  const zones = JSON.parse(node.stdout)[0].zones;
+  // mm/page_alloc.c reserve_highatomic_pageblock(): a zone whose managed/100 is below
+  // pageblock_nr_pages (512) reserves nothing (6.8+)
+  for (const z of zones) assert.ok(Math.floor(z.managed / 100) < 512, z.name);
+  const dma32 = zones.find((z) => z.name === "DMA32");
+  const claims = { "/buddy.html": /1% of DMA32's (\d+) pages is (\d+) pages, far less than 512/, "/zh/buddy.html": /DMA32 的 (\d+) 页的 1% 是 (\d+) 页，远小于 512/ };
+  for (const [url, re] of Object.entries(claims)) {
+    await goto(url);
+    await page.locator("#zone-table").waitFor();
+    assert.equal((await page.locator('#zone-table tr[data-zone="DMA32"] .zone-managed').textContent()).trim(), String(dma32.managed), url);
+    const m = re.exec(await page.locator(".vp-doc").innerText());
+    assert.ok(m, `${url}: highatomic sentence not found`);
+    assert.deepEqual([Number(m[1]), Number(m[2])], [dma32.managed, Math.floor(dma32.managed / 100)], url);
+  }
+});

@@ -2,6 +2,7 @@
 // The default is a realistic small x86-64 box: 8 GiB with the PCI hole below 4 GiB, 2 CPUs,
 // one NUMA node, 4-level paging, SLUB.
 import { GiB, MiB, InputError } from "@mmsim/base";
+import { buildE820, e820Usable } from "@mmsim/hardware";
 import { expectEnum, expectInt, expectKeys, expectObject, expectSize, fail, type Path } from "./validate";
 
 export interface MachineConfig {
@@ -84,8 +85,14 @@ export function checkMachine(m: MachineConfig, path: Path = ["machine"]): void {
     fail([...path, "ram"], `expected a RAM size from 32MiB to ${m.arch === "i386" ? "4GiB (i386 without PAE)" : "256GiB"}, got ${m.ram} bytes`);
   }
   if (m.ram % (4 * MiB) !== 0) fail([...path, "ram"], `expected a multiple of 4MiB, got ${m.ram} bytes`);
-  if (m.nodes > 1 && m.ram / m.nodes < MIN_NODE_RAM) {
-    fail([...path, "nodes"], `expected at most ${Math.floor(m.ram / MIN_NODE_RAM)} nodes for ${m.ram / MiB}MiB of RAM (each node needs at least 128MiB)`);
+  if (m.nodes > 1) {
+    // hardware's splitNodes() gives each node at least one 128 MiB section of *usable* RAM,
+    // and the e820 map's holes (640K..1M, the top of low memory) take a little of it
+    const usable = e820Usable(buildE820({ ramBytes: m.ram })).reduce((n, r) => n + r.size, 0);
+    const maxNodes = Math.floor(usable / MIN_NODE_RAM);
+    if (m.nodes > maxNodes) {
+      fail([...path, "nodes"], `expected at most ${maxNodes} node${maxNodes === 1 ? "" : "s"} for ${m.ram / MiB}MiB of RAM (each node needs at least 128MiB of usable RAM, and the e820 map leaves ${Math.floor(usable / MiB)}MiB usable)`);
+    }
   }
   if (m.arch === "i386" && m.pagingLevels !== 4) fail([...path, "paging"], "expected 4 on i386 (5-level paging is x86-64 only)");
   if (m.arch === "i386" && m.nodes !== 1) fail([...path, "nodes"], "expected 1 on i386 (NUMA is modelled on x86-64 only)");
