@@ -57,7 +57,7 @@ export function freePagesFull(m: PhysicalMemory, pfn: number, order: number): vo
   let mt = p.pageblockMt[i >>> PB_ORDER];
   if ((order <= COSTLY_ORDER || order === PB_ORDER) && mt !== ISOLATE) {
     if (mt >= PCPTYPES) mt = MOVABLE;
-    freeToPcp(m, zone, zone.pcp[m.cpu], i, order, mt);
+    freeToPcp(m, zone, zone.thisCpuPcp, i, order, mt);
   } else {
     p.private[i] = 0;
     freeOnePage(zone, i, order, mt, false);

@@ -60,7 +60,7 @@ export function rmqueueFast(m: PhysicalMemory, gfp: number, order: number, nid: 
   if (order === 0) {
     if (!(zone.nrFreePages > zone.fastMark[highestIdx])) return -1;
   } else if (!zoneWatermarkOk(zone, order, zone.watermark[zone.belowHigh === true ? WMARK_LOW_ : WMARK_HIGH_] + zone.watermarkBoost, highestIdx, 0)) return -1;
-  const pcp = zone.pcp[m.cpu];
+  const pcp = zone.thisCpuPcp;
   const mt = gfpMigratetype(gfp);
   const pindex = order * PCPTYPES + mt;
   const i = pcp.head[pindex];

@@ -38,7 +38,7 @@ export function bulkFromPcp(m: PhysicalMemory, gfp: number, nid: number, nrPages
   }
   if (zone === null) return 0;
   const mt = gfpMigratetype(gfp);
-  const pcp = zone.pcp[m.cpu];
+  const pcp = zone.thisCpuPcp;
   const p = m.pages;
   let n = 0;
   while (n < nrPages) {

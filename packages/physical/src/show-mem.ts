@@ -26,7 +26,7 @@ export function showFreeAreas(m: PhysicalMemory): string[] {
     out.push(
       `Node ${z.nid} ${z.name} free:${K(z.nrFreePages)}kB boost:${K(z.watermarkBoost)}kB min:${K(z.watermark[0])}kB low:${K(z.watermark[1])}kB high:${K(z.watermark[2])}kB ` +
         `reserved_highatomic:${K(z.nrReservedHighatomic)}KB free_highatomic:${K(z.nrFreeHighatomic)}KB active_anon:0kB inactive_anon:0kB active_file:0kB inactive_file:0kB unevictable:0kB writepending:0kB zspages:0kB ` +
-        `present:${K(z.presentPages)}kB managed:${K(z.managedPages)}kB mlocked:0kB bounce:0kB free_pcp:${K(z.pcpCount)}kB local_pcp:${K(z.pcp[m.cpu]?.count ?? 0)}kB free_cma:${K(z.nrFreeCma)}kB`,
+        `present:${K(z.presentPages)}kB managed:${K(z.managedPages)}kB mlocked:0kB bounce:0kB free_pcp:${K(z.pcpCount)}kB local_pcp:${K(z.thisCpuPcp.count)}kB free_cma:${K(z.nrFreeCma)}kB`,
     );
     out.push("lowmem_reserve[]:" + z.lowmemReserve.map((r) => ` ${r}`).join(""));
   }
