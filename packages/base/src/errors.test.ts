@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUG, BUG_ON, Bug, Errno, InputError, MmsimError, err, ok } from "./errors";
+import { BUG, BUG_ON, Bug, Errno, InputError, KernelBug, MmsimError, err, ok } from "./errors";
 
 describe("Bug", () => {
   it("BUG throws a Bug whose message is 'fn: detail'", () => {
@@ -69,5 +69,28 @@ describe("Errno and Result", () => {
   it("ok and err build tagged results", () => {
     expect(ok(4096)).toEqual({ ok: true, value: 4096 });
     expect(err("ENOMEM")).toEqual({ ok: false, errno: "ENOMEM" });
+  });
+});
+
+describe("KernelBug", () => {
+  const report = ["------------[ cut here ]------------", "kernel BUG at mm/slub.c:447!"];
+
+  it("is an InputError (CLI exit 2) carrying Linux's report and the detecting function", () => {
+    const e = new KernelBug("double free of 0xffff888003a1b040 (kmalloc-64)", report, "set_freepointer");
+    expect(e).toBeInstanceOf(InputError);
+    expect(e).toBeInstanceOf(MmsimError);
+    expect(e.name).toBe("KernelBug");
+    expect(e.message).toBe("double free of 0xffff888003a1b040 (kmalloc-64)");
+    expect(e.report).toEqual(report);
+    expect(e.fn).toBe("set_freepointer");
+  });
+
+  it("at() keeps the class, the report and the function, and adds the location", () => {
+    const e = new KernelBug("double free", report, "set_freepointer").at({ file: "df.yaml", line: 9, field: "steps[3]" });
+    expect(e).toBeInstanceOf(KernelBug);
+    expect(e.message).toBe("df.yaml:9: steps[3]: double free");
+    expect(e.report).toEqual(report);
+    expect(e.fn).toBe("set_freepointer");
+    expect(e.where).toEqual({ file: "df.yaml", line: 9, field: "steps[3]" });
   });
 });

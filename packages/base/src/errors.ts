@@ -4,7 +4,8 @@
 //     function that found it, like Linux's "kernel BUG at mm/page_alloc.c" or xv6's
 //     "mappages: remap";
 //   - bad user input at the edge (configs, scenarios, traces, CLI flags): `InputError`, which
-//     names where the input was wrong (file, line, field) and what was expected.
+//     names where the input was wrong (file, line, field) and what was expected; and its kind
+//     `KernelBug`, a misuse of a kernel API that Linux itself catches and reports (double free).
 
 /** Base class of every error mmsim throws on purpose. */
 export class MmsimError extends Error {
@@ -72,6 +73,35 @@ function formatLocation(w: InputLocation): string {
   if (s) s += ": ";
   if (w.field !== undefined) s += `${w.field}: `;
   return s;
+}
+
+/**
+ * A bug in the simulated kernel's *caller*, caught the way Linux catches it: a double free, a
+ * kfree of a pointer the allocator never returned. Linux prints a report (a slub_debug "BUG
+ * <cache>" block, a "kernel BUG at mm/slub.c:N!" Oops, a WARNING) and mmsim stops the operation
+ * there, leaving the allocator consistent (the object is not freed again). It extends
+ * InputError because in mmsim that caller is user input (a scenario step, a CLI flag, a library
+ * call), so the CLI exits 2 and prints `report` and then `message`; a scenario runner
+ * relocates it with at(), which keeps the class and the report.
+ */
+export class KernelBug extends InputError {
+  override name = "KernelBug";
+  constructor(
+    /** one line saying what happened, e.g. "double free of 0xffff888003a1b040 (kmalloc-64)" */
+    problem: string,
+    /** the lines Linux prints for it, as they went to the kernel log (no trailing newlines) */
+    readonly report: readonly string[],
+    /** the kernel function that detected it, e.g. "set_freepointer", "free_consistency_checks" */
+    readonly fn: string,
+    where: InputLocation = {},
+  ) {
+    super(problem, where);
+  }
+
+  /** The same report, located inside `where` (outer information fills what is missing). */
+  override at(where: InputLocation): KernelBug {
+    return new KernelBug(this.problem, this.report, this.fn, { ...where, ...definedOnly(this.where) });
+  }
 }
 
 /** Linux errno values (include/uapi/asm-generic/errno-base.h), returned, never thrown. */

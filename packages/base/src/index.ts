@@ -14,7 +14,7 @@ export { Counters, VMSTAT_ITEMS } from "./counters";
 export type { VmstatItem } from "./counters";
 export { TraceBus, collect, formatTraceLine } from "./trace";
 export type { TraceEvent, TraceFields, TraceSink } from "./trace";
-export { MmsimError, Bug, BUG, BUG_ON, InputError, Errno, ok, err } from "./errors";
+export { MmsimError, Bug, BUG, BUG_ON, InputError, KernelBug, Errno, ok, err } from "./errors";
 export type { InputLocation, ErrnoName, Result } from "./errors";
 export { verifyAll } from "./verify";
 export type { Verifiable } from "./verify";
