@@ -1,37 +1,83 @@
-// File and output helpers of the CLI: reading a user's file with an error that names it, and
-// turning any thrown error into one line on stderr and an exit code, never a stack trace.
-import { readFileSync } from "node:fs";
-import { Bug, InputError } from "@mmsim/base";
+// What the CLI needs from the host, as one injectable object (CliIo): output streams, reading
+// a user's file, the environment. The bin passes nodeIo(); tests run the whole program
+// in-process with a fake. Also: turning any thrown error into one line on stderr and an exit
+// code, never a stack trace, and the small option parsers the commands share.
+import { readFileSync, statSync } from "node:fs";
+import { Bug, InputError, formatSize } from "@mmsim/base";
 
-/** Reads a text file the user named; a missing or unreadable file is an InputError naming it. */
-export function readUserFile(path: string, what: string): string {
+/** The host as the CLI sees it. Every command writes and reads through this, never `process`. */
+export interface CliIo {
+  /** writes text to standard output */
+  out(text: string): void;
+  /** writes text to standard error */
+  err(text: string): void;
+  /**
+   * Reads a text file, refusing one larger than `maxBytes` before reading it. Throws an Error
+   * with a Node errno `code` (ENOENT, EISDIR, EACCES, EFBIG for "too large", ...).
+   */
+  readFile(path: string, maxBytes: number): string;
+  /** environment variables (MMSIM_DEBUG) */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The real host: process.stdout/stderr, node:fs, process.env. */
+export function nodeIo(): CliIo {
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    readFile(path, maxBytes) {
+      const st = statSync(path);
+      if (st.isFile() && st.size > maxBytes) throw Object.assign(new Error(`${st.size} bytes`), { code: "EFBIG", size: st.size });
+      return readFileSync(path, "utf8");
+    },
+    env: process.env,
+  };
+}
+
+/**
+ * Largest scenario or machine-config file mmsim reads: 1 MiB, about 40,000 steps. The YAML
+ * parser needs ~100 bytes of heap per byte of input and 2 s per MiB on these machines, so a
+ * 50 MB file would exhaust the heap; the kernel's YamlSource enforces the same bound on text.
+ */
+export const MAX_INPUT_FILE_BYTES = 1024 * 1024;
+
+/** Reads a text file the user named; a missing, unreadable or too large file is an InputError naming it. */
+export function readUserFile(io: CliIo, path: string, what: string, maxBytes = MAX_INPUT_FILE_BYTES): string {
   try {
-    return readFileSync(path, "utf8");
+    return io.readFile(path, maxBytes);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : String((e as Error).message);
+    const err = e as NodeJS.ErrnoException & { size?: number };
+    const why =
+      err.code === "ENOENT" ? "no such file"
+      : err.code === "EISDIR" ? "is a directory"
+      : err.code === "EACCES" ? "permission denied"
+      : err.code === "ENOTDIR" ? "a part of the path is not a directory"
+      : err.code === "ENAMETOOLONG" ? "the name is too long"
+      : err.code === "EFBIG" ? `too large (${err.size ?? "over " + maxBytes} bytes; mmsim reads files of at most ${formatSize(maxBytes)})`
+      : String(err?.message ?? e);
     throw new InputError(`cannot read ${what} ${path}: ${why}`);
   }
 }
 
-/** Exit codes: 0 ok, 1 a simulated failure the user asked to see, 2 bad input, 70 a bug. */
+/** Exit codes: 0 ok, 1 a simulated failure the user asked to see, 2 bad input, 70 a bug (EX_SOFTWARE). */
+export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
 export const EXIT_BUG = 70;
 
-/** Prints one line for `e` and returns the exit code. */
-export function reportError(e: unknown): number {
+/** Prints `e` on stderr (one line, or a simulated kernel's report) and returns the exit code. */
+export function reportError(io: CliIo, e: unknown): number {
   if (e instanceof InputError) {
-    process.stderr.write(`mmsim: ${e.message}\n`);
+    io.err(`mmsim: ${e.message}\n`);
     return EXIT_USAGE;
   }
   if (e instanceof Bug) {
-    process.stderr.write(`mmsim: internal error (a bug in mmsim, please report it): ${e.message}\n`);
-    if (process.env.MMSIM_DEBUG) process.stderr.write(`${e.stack}\n`);
+    io.err(`mmsim: internal error (a bug in mmsim, please report it): ${e.message}\n`);
+    if (io.env.MMSIM_DEBUG) io.err(`${e.stack}\n`);
     return EXIT_BUG;
   }
   const err = e as Error;
-  process.stderr.write(`mmsim: internal error: ${err?.message ?? String(e)}\n`);
-  if (process.env.MMSIM_DEBUG) process.stderr.write(`${err?.stack}\n`);
+  io.err(`mmsim: internal error: ${err?.message ?? String(e)}\n`);
+  if (io.env.MMSIM_DEBUG) io.err(`${err?.stack}\n`);
   return EXIT_BUG;
 }
 

@@ -1,11 +1,12 @@
 // mmsim boot: boot a machine and print what was asked.
 import type { Command } from "commander";
+import type { CliIo } from "../io";
 import { Kernel } from "@mmsim/kernel";
 import { formatSize } from "@mmsim/base";
 import { addMachineFlags, machineFromFlags, type MachineFlags } from "./machine-flags";
 import { collect } from "../io";
 
-export function registerBoot(program: Command): void {
+export function registerBoot(program: Command, io: CliIo): void {
   const cmd = program
     .command("boot")
     .description("boot a simulated machine and print its memory map, kernel log or /proc files");
@@ -23,7 +24,7 @@ Examples:
   mmsim boot --sysctl vm.min_free_kbytes=20000 --cat /proc/sys/vm/min_free_kbytes`,
     )
     .action((opts: MachineFlags & { cat?: string[]; dmesg?: boolean }) => {
-      const k = Kernel.boot(machineFromFlags(opts), { seed: opts.seed });
+      const k = Kernel.boot(machineFromFlags(io, opts), { seed: opts.seed });
       let out = "";
       if (opts.dmesg) out += k.dmesg.render();
       for (const path of opts.cat ?? []) out += k.cat(path);
@@ -33,6 +34,6 @@ Examples:
         out += "BIOS-provided physical RAM map:\n";
         out += k.dmesg.texts().filter((l) => l.startsWith("BIOS-e820")).map((l) => l + "\n").join("");
       }
-      process.stdout.write(out);
+      io.out(out);
     });
 }

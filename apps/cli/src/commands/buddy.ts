@@ -1,10 +1,11 @@
 // mmsim buddy: the buddy allocator, step by step.
 import type { Command } from "commander";
+import type { CliIo } from "../io";
 import { InputError } from "@mmsim/base";
 import { Kernel, formatBuddySteps, parseBuddyOps, runBuddyOps } from "@mmsim/kernel";
 import { addMachineFlags, machineFromFlags, type MachineFlags } from "./machine-flags";
 
-export function registerBuddy(program: Command): void {
+export function registerBuddy(program: Command, io: CliIo): void {
   const cmd = program
     .command("buddy")
     .description("allocate and free blocks of pages and watch the buddy allocator's free lists split and merge");
@@ -35,12 +36,12 @@ Examples:
     )
     .action((opts: MachineFlags & { ops: string; zone?: string; migratetype?: boolean; json?: boolean }) => {
       const ops = parseBuddyOps(opts.ops);
-      const k = Kernel.boot(machineFromFlags(opts), { seed: opts.seed });
+      const k = Kernel.boot(machineFromFlags(io, opts), { seed: opts.seed });
       if (opts.zone && !k.phys.nodes.some((n) => n.zones.some((z) => z.populated && z.name.toLowerCase() === opts.zone!.toLowerCase()))) {
         const names = [...new Set(k.phys.nodes.flatMap((n) => n.zones.filter((z) => z.populated).map((z) => z.name)))];
         throw new InputError(`invalid --zone "${opts.zone}": this machine's populated zones are ${names.join(", ")}`);
       }
       const steps = runBuddyOps(k, ops);
-      process.stdout.write(opts.json ? JSON.stringify(steps, null, 2) + "\n" : formatBuddySteps(steps, { byType: opts.migratetype, zone: opts.zone }));
+      io.out(opts.json ? JSON.stringify(steps, null, 2) + "\n" : formatBuddySteps(steps, { byType: opts.migratetype, zone: opts.zone }));
     });
 }

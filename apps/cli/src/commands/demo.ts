@@ -1,5 +1,6 @@
 // mmsim demo: the guided tour. Each layer adds an act.
 import type { Command } from "commander";
+import type { CliIo } from "../io";
 import { InputError } from "@mmsim/base";
 import { banner, type Act } from "../demo/act";
 import { machineAct } from "../demo/act-machine";
@@ -9,7 +10,7 @@ import { slabAct } from "../demo/act-slab";
 
 export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct];
 
-export function registerDemo(program: Command): void {
+export function registerDemo(program: Command, io: CliIo): void {
   program
     .command("demo")
     .description("a guided tour of Linux memory management in mmsim, one act per layer")
@@ -17,7 +18,7 @@ export function registerDemo(program: Command): void {
     .option("--list", "list the acts")
     .action((opts: { act?: string; list?: boolean }) => {
       if (opts.list) {
-        process.stdout.write(ACTS.map((a, i) => `${i + 1}. ${a.title}\n`).join(""));
+        io.out(ACTS.map((a, i) => `${i + 1}. ${a.title}\n`).join(""));
         return;
       }
       let chosen = ACTS.map((a, i) => [i + 1, a] as const);
@@ -26,9 +27,9 @@ export function registerDemo(program: Command): void {
         if (!Number.isInteger(n) || n < 1 || n > ACTS.length) throw new InputError(`invalid --act "${opts.act}": expected a number from 1 to ${ACTS.length}`);
         chosen = [[n, ACTS[n - 1]!]];
       }
-      process.stdout.write("mmsim demo: Linux memory management, simulated layer by layer (Linux 6.18, x86-64)\n\n");
+      io.out("mmsim demo: Linux memory management, simulated layer by layer (Linux 6.18, x86-64)\n\n");
       for (const [n, act] of chosen) {
-        process.stdout.write(banner(n, act.title) + act.run() + `\n  Try next: ${act.tryNext.join("   ")}\n\n`);
+        io.out(banner(n, act.title) + act.run() + `\n  Try next: ${act.tryNext.join("   ")}\n\n`);
       }
     });
 }

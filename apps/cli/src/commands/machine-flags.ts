@@ -1,6 +1,7 @@
 // The machine flags shared by boot, run, walk and the layer commands: --ram, --cpus, --nodes,
 // --swap, --paging, --sysctl, --config, --seed. Flags override a --config file field by field.
 import type { Command } from "commander";
+import type { CliIo } from "../io";
 import { InputError, parseSize } from "@mmsim/base";
 import { DEFAULT_MACHINE, checkMachine, parseMachineConfig, parseSysctlAssignment, YamlSource, type MachineConfig } from "@mmsim/kernel";
 import { collect, intOption, readUserFile } from "../io";
@@ -43,10 +44,10 @@ export function addMachineFlags(cmd: Command): Command {
 }
 
 /** The machine a command's flags describe: defaults < --config file < flags. */
-export function machineFromFlags(f: MachineFlags): MachineConfig {
+export function machineFromFlags(io: CliIo, f: MachineFlags): MachineConfig {
   let m: MachineConfig = { ...DEFAULT_MACHINE, sysctl: {} };
   if (f.config) {
-    const src = new YamlSource(readUserFile(f.config, "config file"), f.config);
+    const src = new YamlSource(readUserFile(io, f.config, "config file"), f.config);
     try {
       m = parseMachineConfig(src.value, []);
     } catch (e) {

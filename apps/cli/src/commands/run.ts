@@ -1,9 +1,10 @@
 // mmsim run: run a scenario file.
 import type { Command } from "commander";
+import type { CliIo } from "../io";
 import { STEPS, formatResults, loadScenario, runScenario } from "@mmsim/kernel";
 import { collect, intOption, readUserFile } from "../io";
 
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, io: CliIo): void {
   const steps = [...STEPS.values()].map((s) => `  ${s.name.padEnd(18)} ${s.summary}\n      ${s.example}`).join("\n");
   program
     .command("run")
@@ -28,14 +29,14 @@ Each step prints "$ <command>" and then its output. Steps:
 ${steps}`,
     )
     .action((file: string, opts: { seed?: number; cat?: string[]; json?: boolean }) => {
-      const scenario = loadScenario(readUserFile(file, "scenario"), file);
+      const scenario = loadScenario(readUserFile(io, file, "scenario"), file);
       const { kernel, results } = runScenario(scenario, { seed: opts.seed });
       const after = (opts.cat ?? []).map((path) => ({ path, content: kernel.cat(path) }));
       if (opts.json) {
         const json = { seed: kernel.seed, machine: scenario.machine, steps: results, files: after };
-        process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+        io.out(JSON.stringify(json, null, 2) + "\n");
       } else {
-        process.stdout.write(formatResults(results) + after.map((f) => `$ cat ${f.path}\n${f.content}`).join(""));
+        io.out(formatResults(results) + after.map((f) => `$ cat ${f.path}\n${f.content}`).join(""));
       }
     });
 }

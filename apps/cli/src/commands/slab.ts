@@ -1,11 +1,12 @@
 // mmsim slab: one SLUB cache's slab, byte by byte.
 import type { Command } from "commander";
+import type { CliIo } from "../io";
 import { InputError } from "@mmsim/base";
 import { Kernel, explainSlab, formatSlab } from "@mmsim/kernel";
 import { addMachineFlags, machineFromFlags, type MachineFlags } from "./machine-flags";
 import { intOption } from "../io";
 
-export function registerSlab(program: Command): void {
+export function registerSlab(program: Command, io: CliIo): void {
   const cmd = program
     .command("slab")
     .description("allocate objects from a SLUB cache and show its slab byte by byte, with the free-pointer chain")
@@ -31,7 +32,7 @@ Examples:
   mmsim slab kmalloc-64 --slub-debug FZP --dump 2`,
     )
     .action((cache: string, opts: MachineFlags & { alloc?: number; free?: string; dump?: number; slubDebug?: string | boolean }) => {
-      const m = machineFromFlags(opts);
+      const m = machineFromFlags(io, opts);
       if (opts.slubDebug !== undefined) m.slubDebug = opts.slubDebug === true ? "" : String(opts.slubDebug);
       let free: number[] | undefined;
       if (opts.free !== undefined) {
@@ -41,6 +42,6 @@ Examples:
         });
       }
       const k = Kernel.boot(m, { seed: opts.seed });
-      process.stdout.write(formatSlab(explainSlab(k, cache, { alloc: opts.alloc, free, dump: opts.dump })));
+      io.out(formatSlab(explainSlab(k, cache, { alloc: opts.alloc, free, dump: opts.dump })));
     });
 }

@@ -1,9 +1,10 @@
 // mmsim walk: an x86-64 page walk, step by step, then the TLB hit.
 import type { Command } from "commander";
+import type { CliIo } from "../io";
 import { Kernel, explainWalk, formatWalk } from "@mmsim/kernel";
 import { intOption } from "../io";
 
-export function registerWalk(program: Command): void {
+export function registerWalk(program: Command, io: CliIo): void {
   program
     .command("walk")
     .description("map a page at a virtual address, then show the MMU's page walk and the TLB hit")
@@ -28,6 +29,6 @@ Examples:
     .action((vaddr: string, opts: { levels?: number; json?: boolean }) => {
       const kernel = Kernel.boot({ pagingLevels: (opts.levels ?? 4) as 4 | 5, ram: 1024 * 1024 * 1024 });
       const w = explainWalk(kernel, vaddr);
-      process.stdout.write(opts.json ? JSON.stringify(w, null, 2) + "\n" : formatWalk(w));
+      io.out(opts.json ? JSON.stringify(w, null, 2) + "\n" : formatWalk(w));
     });
 }
