@@ -1,13 +1,15 @@
 // The composition root (ARCHITECTURE §5): Kernel.boot(config) validates a machine config,
-// builds the hardware and brings up each layer in Linux's boot order. The reclaim hooks of the
-// page allocator's slow path keep their no-op defaults until @mmsim/reclaim exists, so an
-// allocation fails at the watermark. Everything a user sees (/proc, sysctl, dmesg) is here.
-import { Clock, Counters, InputError, PAGE_SIZE, Rng, TraceBus } from "@mmsim/base";
+// builds the hardware, boots the page allocator and the slab allocator in Linux's order, then
+// runs each kernel module's init (modules/all.ts), which registers the layer's files,
+// sysctls, counters, hooks and steps. The reclaim hooks of the page allocator's slow path
+// keep their no-op defaults until a reclaim module sets them, so an allocation fails at the
+// watermark. verify() checks every module (CONFIG_DEBUG_VM for the whole machine).
+import { BUG, Clock, Counters, InputError, PAGE_SIZE, Rng, TraceBus } from "@mmsim/base";
 import { createHardware, e820Usable, formatE820, type Hardware } from "@mmsim/hardware";
-import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, PHYSICAL_SYSCTLS, PhysicalMemory, __GFP_ZERO } from "@mmsim/physical";
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, PhysicalMemory, __GFP_ZERO } from "@mmsim/physical";
 import { KernelAlloc } from "@mmsim/kernel-alloc";
-import { renderMeminfo } from "./meminfo";
-import { renderVmstat } from "./vmstat";
+import type { KernelModule } from "./module";
+import { KERNEL_MODULES } from "./modules/all";
 import { checkMachine, DEFAULT_MACHINE, type MachineConfig } from "./config";
 import { Dmesg } from "./dmesg";
 import { Procfs } from "./procfs";
@@ -32,8 +34,10 @@ export class Kernel {
   readonly hw: Hardware;
   readonly phys: PhysicalMemory;
   readonly alloc: KernelAlloc;
-  /** page-table pages of user address spaces built by the kernel (counted in PageTables) */
-  userPgtablePages = 0;
+  /** each module's layer, by module, in boot order (see layer()) */
+  private readonly layers = new Map<KernelModule, unknown>();
+  /** Counters slot of nr_page_table_pages (allocPgtable counts the tables it hands out) */
+  private readonly nrPageTablePages: number;
 
   private constructor(
     readonly config: MachineConfig,
@@ -68,7 +72,6 @@ export class Kernel {
       rng: this.rng,
       log: (line) => this.dmesg.log(line),
     });
-    this.registerPhysical();
     this.alloc = KernelAlloc.boot({
       phys: this.phys,
       ram: this.hw.ram,
@@ -83,15 +86,37 @@ export class Kernel {
       trace: this.trace,
       log: (line) => this.dmesg.log(line),
     });
-    this.registerKernelAlloc();
-    this.procfs.register("/proc/meminfo", () => renderMeminfo(this));
-    this.procfs.register("/proc/vmstat", () => renderVmstat(this));
+    this.nrPageTablePages = this.counters.id("nr_page_table_pages");
+    for (const m of KERNEL_MODULES) {
+      if ([...this.layers.keys()].some((o) => o.name === m.name)) BUG("Kernel", `two kernel modules are named ${m.name}`);
+      this.layers.set(m, m.init(this));
+    }
   }
 
-  /** /proc files owned by the slab and vmalloc allocators (mm/slab_common.c, mm/vmalloc.c). */
-  private registerKernelAlloc(): void {
-    this.procfs.register("/proc/slabinfo", () => this.alloc.slabinfo());
-    this.procfs.register("/proc/vmallocinfo", () => this.alloc.vmallocinfo());
+  /** The layer `m` brought up (what its init returned); a module that is not booted is a Bug. */
+  layer<L>(m: KernelModule<L>): L {
+    if (!this.layers.has(m as KernelModule)) BUG("Kernel.layer", `module ${m.name} is not part of this kernel`);
+    return this.layers.get(m as KernelModule) as L;
+  }
+
+  /** [module, layer] for every module, in boot order. */
+  moduleLayers(): [KernelModule, unknown][] {
+    return [...this.layers];
+  }
+
+  /**
+   * Checks every invariant of the machine (CONFIG_DEBUG_VM): each module's verify() in boot
+   * order (the buddy allocator and PCP lists, the slab caches and vmalloc, the counters against
+   * each other). Throws Bug on the first broken invariant; `mmsim run --verify` calls it after
+   * every step.
+   */
+  verify(): void {
+    for (const [m, layer] of this.layers) m.verify?.(layer, this);
+  }
+
+  /** Pages of the per-CPU areas (pcpu_nr_pages(), meminfo's Percpu); the percpu allocator is not modelled yet. */
+  percpuPages(): number {
+    return 0;
   }
 
   /** Pages of swap space the swap devices offer (each loses its header page to mkswap). */
@@ -99,23 +124,10 @@ export class Kernel {
     return this.hw.swapDevices.reduce((n, d) => n + Math.max(0, Math.floor((d.nrSectors * 512) / PAGE_SIZE) - 1), 0);
   }
 
-  /** /proc files and sysctls owned by the physical layer (Linux's mm/vmstat.c, mm/page_alloc.c). */
-  private registerPhysical(): void {
-    const p = this.phys;
-    this.procfs.register("/proc/buddyinfo", () => p.buddyinfo());
-    this.procfs.register("/proc/pagetypeinfo", () => p.pagetypeinfo());
-    this.procfs.register("/proc/zoneinfo", () => p.zoneinfo());
-    this.procfs.register("/sys/kernel/debug/extfrag/extfrag_index", () => p.extfragIndex());
-    this.procfs.register("/sys/kernel/debug/extfrag/unusable_index", () => p.unusableIndex());
-    for (const key of PHYSICAL_SYSCTLS) {
-      this.sysctl.register({ name: `vm.${key}`, get: () => p.getSysctl(key), set: (text) => p.setSysctl(key, text) });
-    }
-  }
-
   /** A zeroed page for a page table (GFP_KERNEL | __GFP_ZERO, counted as PageTables later); pfn or -1. */
   allocPgtable(): number {
     const pfn = this.phys.allocPages(GFP_KERNEL | __GFP_ZERO, 0);
-    if (pfn >= 0) this.userPgtablePages++;
+    if (pfn >= 0) this.counters.add(this.nrPageTablePages);
     return pfn;
   }
 

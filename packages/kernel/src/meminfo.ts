@@ -3,14 +3,20 @@
 // Each line is show_val_kb(): the label padded to 16 columns, the value right-aligned in 8,
 // then " kB"; the HugePages_ counts have no unit (mm/hugetlb.c hugetlb_report_meminfo).
 //
-// Lines of layers not simulated yet (page cache, anon memory, swap cache, hugetlb) are 0;
-// Percpu is 0 because mmsim does not model the percpu allocator (docs/design/kernel.md).
+// Every number comes from a counter, as in Linux: the vmstat items (globalVmstat: the
+// machine's Counters plus what each module keeps itself) and the gauges of MEMINFO_GAUGES.
+// The layers that move them (page cache, anon memory, swap) update the counters; the lines
+// of what no layer counts yet read 0. Zswap and hugetlb are not modelled (always 0).
 import { KiB, PAGE_SIZE } from "@mmsim/base";
 import { totalReservePages, WMARK_LOW, ZONE_HIGHMEM } from "@mmsim/physical";
 import type { Kernel } from "./kernel";
+import { globalVmstat } from "./vmstat";
 
 /** vm.overcommit_ratio's default (mm/util.c sysctl_overcommit_ratio = 50). */
 export const DEFAULT_OVERCOMMIT_RATIO = 50;
+
+/** HPAGE_PMD_NR: base pages in a PMD-mapped huge page (2 MiB / 4 KiB). */
+const HPAGE_PMD_NR = 512;
 
 function kb(label: string, valueKb: number): string {
   return `${(label + ":").padEnd(16)}${String(valueKb).padStart(8)} kB\n`;
@@ -22,32 +28,43 @@ function count(label: string, n: number): string {
 
 const pagesToKb = (pages: number) => (pages * PAGE_SIZE) / KiB;
 
-/** The /proc/meminfo text of `k`. */
+/** The /proc/meminfo text of `k` (meminfo_proc_show). */
 export function renderMeminfo(k: Kernel): string {
   const zones = k.phys.nodes.flatMap((n) => n.zones);
   let totalram = 0;
-  let freeram = 0;
   let wmarkLow = 0;
   let highTotal = 0;
   let highFree = 0;
   for (const z of zones) {
     totalram += z.managedPages;
-    freeram += z.nrFreePages;
     wmarkLow += z.wmark(WMARK_LOW);
     if (z.type === ZONE_HIGHMEM) {
       highTotal += z.managedPages;
       highFree += z.nrFreePages;
     }
   }
+  const v = globalVmstat(k);
+  const g = (name: string) => v.get(name)!;
+  const c = (name: string) => k.counters.get(name);
+  const freeram = g("nr_free_pages");
   const ka = k.alloc.meminfo();
-  const sreclaimable = ka.SReclaimable / 4; // pages
-  // si_mem_available(): free pages above the reserves, plus the reclaimable part of the page
-  // cache and of reclaimable slab (mm/show_mem.c).
+  const activeAnon = g("nr_active_anon");
+  const inactiveAnon = g("nr_inactive_anon");
+  const activeFile = g("nr_active_file");
+  const inactiveFile = g("nr_inactive_file");
+  const sreclaimable = g("nr_slab_reclaimable");
+  const kreclaimable = sreclaimable + g("nr_kernel_misc_reclaimable");
+  // si_mem_available() (mm/show_mem.c): free pages above the reserves, plus the part of the
+  // page cache and of the reclaimable kernel memory that reclaim would give back.
   let avail = freeram - totalReservePages(k.phys.nodes);
-  const pagecache = 0;
+  const pagecache = activeFile + inactiveFile;
   avail += pagecache - Math.min(Math.floor(pagecache / 2), wmarkLow);
-  avail += sreclaimable - Math.min(Math.floor(sreclaimable / 2), wmarkLow);
+  avail += kreclaimable - Math.min(Math.floor(kreclaimable / 2), wmarkLow);
   const available = Math.max(avail, 0);
+  const bufferram = c("nr_blockdev_pages");
+  const swapcache = g("nr_swapcached");
+  // Cached: the page cache minus the swap cache and the block devices' pages, never negative
+  const cached = Math.max(g("nr_file_pages") - swapcache - bufferram, 0);
   const swapPages = k.swapTotalPages();
   const commitLimit = Math.floor((totalram * DEFAULT_OVERCOMMIT_RATIO) / 100) + swapPages;
   const dm = directMapKb(k);
@@ -55,7 +72,17 @@ export function renderMeminfo(k: Kernel): string {
   s += kb("MemTotal", pagesToKb(totalram));
   s += kb("MemFree", pagesToKb(freeram));
   s += kb("MemAvailable", pagesToKb(available));
-  for (const l of ["Buffers", "Cached", "SwapCached", "Active", "Inactive", "Active(anon)", "Inactive(anon)", "Active(file)", "Inactive(file)", "Unevictable", "Mlocked"]) s += kb(l, 0);
+  s += kb("Buffers", pagesToKb(bufferram));
+  s += kb("Cached", pagesToKb(cached));
+  s += kb("SwapCached", pagesToKb(swapcache));
+  s += kb("Active", pagesToKb(activeAnon + activeFile));
+  s += kb("Inactive", pagesToKb(inactiveAnon + inactiveFile));
+  s += kb("Active(anon)", pagesToKb(activeAnon));
+  s += kb("Inactive(anon)", pagesToKb(inactiveAnon));
+  s += kb("Active(file)", pagesToKb(activeFile));
+  s += kb("Inactive(file)", pagesToKb(inactiveFile));
+  s += kb("Unevictable", pagesToKb(g("nr_unevictable")));
+  s += kb("Mlocked", pagesToKb(g("nr_mlock")));
   if (k.config.arch === "i386") {
     s += kb("HighTotal", pagesToKb(highTotal));
     s += kb("HighFree", pagesToKb(highFree));
@@ -63,22 +90,36 @@ export function renderMeminfo(k: Kernel): string {
     s += kb("LowFree", pagesToKb(freeram - highFree));
   }
   s += kb("SwapTotal", pagesToKb(swapPages));
-  s += kb("SwapFree", pagesToKb(swapPages));
-  for (const l of ["Zswap", "Zswapped", "Dirty", "Writeback", "AnonPages", "Mapped", "Shmem"]) s += kb(l, 0);
-  s += kb("KReclaimable", ka.SReclaimable);
-  s += kb("Slab", ka.Slab);
-  s += kb("SReclaimable", ka.SReclaimable);
-  s += kb("SUnreclaim", ka.SUnreclaim);
-  s += kb("KernelStack", ka.KernelStack);
-  s += kb("PageTables", ka.PageTables + pagesToKb(k.userPgtablePages));
-  for (const l of ["SecPageTables", "NFS_Unstable", "Bounce", "WritebackTmp"]) s += kb(l, 0);
+  s += kb("SwapFree", pagesToKb(c("nr_swap_pages")));
+  s += kb("Zswap", 0);
+  s += kb("Zswapped", 0);
+  s += kb("Dirty", pagesToKb(g("nr_dirty")));
+  s += kb("Writeback", pagesToKb(g("nr_writeback")));
+  s += kb("AnonPages", pagesToKb(g("nr_anon_pages")));
+  s += kb("Mapped", pagesToKb(g("nr_mapped")));
+  s += kb("Shmem", pagesToKb(g("nr_shmem")));
+  s += kb("KReclaimable", pagesToKb(kreclaimable));
+  s += kb("Slab", pagesToKb(sreclaimable + g("nr_slab_unreclaimable")));
+  s += kb("SReclaimable", pagesToKb(sreclaimable));
+  s += kb("SUnreclaim", pagesToKb(g("nr_slab_unreclaimable")));
+  s += kb("KernelStack", g("nr_kernel_stack"));
+  s += kb("PageTables", pagesToKb(g("nr_page_table_pages")));
+  s += kb("SecPageTables", pagesToKb(g("nr_sec_page_table_pages")));
+  s += kb("NFS_Unstable", 0);
+  s += kb("Bounce", 0);
+  s += kb("WritebackTmp", 0); // NR_WRITEBACK_TEMP is gone in 6.18; the line stays, always 0
   s += kb("CommitLimit", pagesToKb(commitLimit));
-  s += kb("Committed_AS", 0);
+  s += kb("Committed_AS", pagesToKb(c("vm_committed_as")));
   s += kb("VmallocTotal", ka.VmallocTotal);
   s += kb("VmallocUsed", ka.VmallocUsed);
   s += kb("VmallocChunk", 0);
-  s += kb("Percpu", 0);
-  for (const l of ["AnonHugePages", "ShmemHugePages", "ShmemPmdMapped", "FileHugePages", "FilePmdMapped", "Balloon"]) s += kb(l, 0);
+  s += kb("Percpu", pagesToKb(k.percpuPages()));
+  s += kb("AnonHugePages", pagesToKb(g("nr_anon_transparent_hugepages") * HPAGE_PMD_NR));
+  s += kb("ShmemHugePages", pagesToKb(g("nr_shmem_hugepages") * HPAGE_PMD_NR));
+  s += kb("ShmemPmdMapped", pagesToKb(g("nr_shmem_pmdmapped") * HPAGE_PMD_NR));
+  s += kb("FileHugePages", pagesToKb(g("nr_file_hugepages") * HPAGE_PMD_NR));
+  s += kb("FilePmdMapped", pagesToKb(g("nr_file_pmdmapped") * HPAGE_PMD_NR));
+  s += kb("Balloon", pagesToKb(g("nr_balloon_pages")));
   for (const l of ["HugePages_Total", "HugePages_Free", "HugePages_Rsvd", "HugePages_Surp"]) s += count(l, 0);
   s += kb("Hugepagesize", 2048);
   s += kb("Hugetlb", 0);

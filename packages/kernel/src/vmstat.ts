@@ -1,8 +1,10 @@
 // /proc/vmstat (mm/vmstat.c vmstat_show): "name value" per line in VMSTAT_ITEMS order (6.18).
-// Each value comes from the layer that owns it: the zone and NUMA counters and pgalloc/pgfree
-// from the physical layer, the slab and kernel-stack gauges from kernel-alloc, the dirty
-// thresholds from the page-writeback formula, and every other event from the machine's
-// Counters (0 until the layer that counts it exists).
+// A value is the machine's Counters slot of that name (what the upper layers count with
+// Counters.add, and the events the physical layer provides per zone) plus what each kernel
+// module keeps itself (KernelModule.vmstat: the zone and NUMA counters of the physical layer,
+// the slab, kernel-stack and kernel page-table gauges of kernel-alloc): the kernel's view of
+// global_node_page_state() / global_zone_page_state(). The dirty thresholds come from the
+// page-writeback formula.
 import { VMSTAT_ITEMS } from "@mmsim/base";
 import { totalReservePages } from "@mmsim/physical";
 import type { Kernel } from "./kernel";
@@ -10,6 +12,16 @@ import type { Kernel } from "./kernel";
 /** vm.dirty_ratio and vm.dirty_background_ratio defaults (mm/page-writeback.c). */
 export const DIRTY_RATIO = 20;
 export const DIRTY_BACKGROUND_RATIO = 10;
+
+/**
+ * Gauges /proc/meminfo reads that are not vmstat items, kept in the machine's Counters under
+ * these names for the layers that will move them:
+ *   nr_blockdev_pages  page-cache pages of block devices (Buffers: nr_blockdev_pages(), block/bdev.c)
+ *   nr_swap_pages      free swap slots (SwapFree: the atomic nr_swap_pages, mm/swapfile.c); the
+ *                      kernel sets it to the swap space at boot, as swapon does
+ *   vm_committed_as    committed address space in pages (Committed_AS: vm_committed_as, mm/util.c)
+ */
+export const MEMINFO_GAUGES = ["nr_blockdev_pages", "nr_swap_pages", "vm_committed_as"] as const;
 
 /**
  * global_dirty_limits(): the ratios become 1/4096 fractions (ratio * 4096 / 100), applied to the
@@ -26,21 +38,28 @@ export function dirtyLimits(free: number, totalreserve: number, fileLru: number)
   return [thresh, bg];
 }
 
-export function renderVmstat(k: Kernel): string {
-  const values = new Map<string, number>(k.phys.vmstatItems());
-  const ka = k.alloc.meminfo();
-  values.set("nr_slab_reclaimable", ka.SReclaimable / 4);
-  values.set("nr_slab_unreclaimable", ka.SUnreclaim / 4);
-  values.set("nr_kernel_stack", ka.KernelStack);
-  values.set("nr_page_table_pages", ka.PageTables / 4 + k.userPgtablePages);
-  const free = k.phys.zones().reduce((n, z) => n + z.nrFreePages, 0);
-  const [thresh, bg] = dirtyLimits(free, totalReservePages(k.phys.nodes), 0);
+/**
+ * Every vmstat item's machine-wide value, by name: Counters plus the modules' own items, and
+ * the dirty thresholds (global_dirty_limits over the free pages and the file LRU).
+ */
+export function globalVmstat(k: Kernel): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const name of VMSTAT_ITEMS) values.set(name, k.counters.get(name));
+  for (const [m, layer] of k.moduleLayers()) {
+    if (!m.vmstat) continue;
+    for (const [name, v] of m.vmstat(layer, k)) values.set(name, (values.get(name) ?? 0) + v);
+  }
+  const fileLru = values.get("nr_active_file")! + values.get("nr_inactive_file")!;
+  const [thresh, bg] = dirtyLimits(values.get("nr_free_pages")!, totalReservePages(k.phys.nodes), fileLru);
   values.set("nr_dirty_threshold", thresh);
   values.set("nr_dirty_background_threshold", bg);
+  return values;
+}
+
+/** The /proc/vmstat text of `k`. */
+export function renderVmstat(k: Kernel): string {
+  const values = globalVmstat(k);
   let s = "";
-  for (const name of VMSTAT_ITEMS) {
-    const v = values.get(name) ?? (k.counters.has(name) ? k.counters.get(name) : 0);
-    s += `${name} ${v}\n`;
-  }
+  for (const name of VMSTAT_ITEMS) s += `${name} ${values.get(name)}\n`;
   return s;
 }

@@ -10,7 +10,7 @@
 // before anything boots; an error names the file, line and field and what was expected.
 // runScenario then boots the machine and runs the steps in order. The same file and seed give
 // byte-identical output.
-import { InputError } from "@mmsim/base";
+import { Bug, InputError, KernelBug } from "@mmsim/base";
 import { parseMachineConfig, type MachineConfig } from "../config";
 import { Kernel } from "../kernel";
 import { expectInt, expectKeys, expectObject, fail, formatPath, type Path } from "../validate";
@@ -75,29 +75,53 @@ export interface RunOptions {
   seed?: number;
   /** called after each step (for progress and streaming output) */
   onStep?: (r: StepResult) => void;
+  /**
+   * Runs Kernel.verify() after boot and after every step (`mmsim run --verify`): a broken
+   * invariant stops the run with a Bug that names the scenario file, line and step.
+   */
+  verify?: boolean;
 }
 
-/** Boots the scenario's machine and runs every step. A runtime input error names the step's line. */
+/**
+ * Boots the scenario's machine and runs every step. Whatever stops a step names the scenario
+ * file and the step's line: a runtime input error (InputError), a misuse the simulated kernel
+ * caught and reported (KernelBug, e.g. a double free: its report is kept), and a broken
+ * invariant (Bug, from the step or from verify).
+ */
 export function runScenario(s: Scenario, opts: RunOptions = {}): { kernel: Kernel; results: StepResult[] } {
   const kernel = Kernel.boot(s.machine, { seed: opts.seed ?? s.seed });
+  if (opts.verify) kernel.verify();
   const ctx = new RunContext(kernel);
   const results: StepResult[] = [];
   for (const step of s.steps) {
     let output: string;
     try {
       output = step.def.run(step.args, ctx);
+      if (opts.verify) kernel.verify();
     } catch (e) {
-      if (e instanceof InputError) {
-        const problem = e.where.field ? `${e.where.field}: ${e.problem}` : e.problem;
-        throw new InputError(problem, { file: s.file, line: step.line, field: formatPath(["steps", step.index, step.def.name]) });
-      }
-      throw e;
+      throw locateStepError(e, s.file, step);
     }
     const r: StepResult = { step: step.index + 1, line: step.line, op: step.def.name, command: step.def.describe(step.args), output };
     results.push(r);
     opts.onStep?.(r);
   }
   return { kernel, results };
+}
+
+/** The error `e` raised by `step`, located at the step's file and line (other errors unchanged). */
+function locateStepError(e: unknown, file: string, step: ParsedStep): unknown {
+  const field = formatPath(["steps", step.index, step.def.name]);
+  if (e instanceof KernelBug) return e.at({ file, line: step.line, field });
+  if (e instanceof InputError) {
+    const problem = e.where.field ? `${e.where.field}: ${e.problem}` : e.problem;
+    return new InputError(problem, { file, line: step.line, field });
+  }
+  if (e instanceof Bug) {
+    const located = new Bug(e.fn, `${e.detail} (in ${file}:${step.line ?? "?"}: ${field})`);
+    located.stack = e.stack;
+    return located;
+  }
+  return e;
 }
 
 /** The text form of a run: each step's command after "$ ", then its output. */

@@ -2,7 +2,7 @@
 // with the buddy allocator; kmalloc with SLUB; mmap, store and malloc with virtual memory...).
 // A step is parsed for the whole file before anything runs, so a mistake in step 9 stops the
 // run before step 1 executes: nothing is half-run.
-import { InputError } from "@mmsim/base";
+import { BUG, InputError } from "@mmsim/base";
 import type { Kernel } from "../kernel";
 import { fail, type Path } from "../validate";
 
@@ -21,17 +21,32 @@ export interface StepDef<A = unknown> {
   run(args: A, ctx: RunContext): string;
 }
 
+/**
+ * What a name bound with `as:` holds, by kind. Each layer's steps file adds its kinds by
+ * declaration merging, next to the steps that bind them:
+ *
+ *   declare module "./step" { interface Bindings { "page allocation": Allocation } }
+ *
+ * so the kinds are a closed union (BindingKind) that grows by adding a file, and a lookup of
+ * a kind returns that kind's value type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface Bindings {}
+
+/** The kinds of value a scenario name can hold ("page allocation", "slab object", ...). */
+export type BindingKind = keyof Bindings;
+
 /** Names bound by steps (`as: a`) and their kinds, checked before the run. */
 export class Scope {
-  private readonly kinds = new Map<string, string>();
+  private readonly kinds = new Map<string, BindingKind>();
 
-  define(name: string, kind: string, path: Path): void {
+  define(name: string, kind: BindingKind, path: Path): void {
     if (!/^[A-Za-z_][\w-]*$/.test(name)) fail(path, `expected a name of letters, digits, _ and -, got "${name}"`);
     if (this.kinds.has(name)) fail(path, `the name "${name}" is already bound by an earlier step`);
     this.kinds.set(name, kind);
   }
 
-  use(name: unknown, kind: string, path: Path): string {
+  use(name: unknown, kind: BindingKind, path: Path): string {
     if (typeof name !== "string") fail(path, `expected the name of a ${kind} bound earlier with as:, got ${String(name)}`);
     const k = this.kinds.get(name);
     if (k === undefined) fail(path, `no earlier step bound "${name}" (bind one with as: ${name})`);
@@ -52,17 +67,23 @@ export class Scope {
 
 /** The runtime side: the kernel and the values bound by earlier steps. */
 export class RunContext {
-  private readonly bound = new Map<string, unknown>();
+  private readonly bound = new Map<string, { kind: BindingKind; value: unknown }>();
 
   constructor(readonly kernel: Kernel) {}
 
-  bind(name: string, value: unknown): void {
-    this.bound.set(name, value);
+  bind<K extends BindingKind>(name: string, kind: K, value: Bindings[K]): void {
+    this.bound.set(name, { kind, value });
   }
 
-  /** The value bound to `name`; undefined when its step ran but failed (e.g. an allocation). */
-  lookup<T>(name: string): T | undefined {
-    return this.bound.get(name) as T | undefined;
+  /**
+   * The value bound to `name`; undefined when its step ran but failed (e.g. an allocation).
+   * A name bound with another kind is a Bug: the parse-time Scope checked the kinds.
+   */
+  lookup<K extends BindingKind>(name: string, kind: K): Bindings[K] | undefined {
+    const b = this.bound.get(name);
+    if (b === undefined) return undefined;
+    if (b.kind !== kind) BUG("RunContext.lookup", `"${name}" holds a ${b.kind}, not a ${kind}`);
+    return b.value as Bindings[K];
   }
 
   unbind(name: string): void {

@@ -10,9 +10,10 @@
 //   - vfree: { of: v }
 import { InputError, formatVa } from "@mmsim/base";
 import { GFP_KERNEL, parseGfp } from "@mmsim/physical";
+import type { SlabCacheInfo } from "@mmsim/kernel-alloc";
 import type { Kernel } from "../kernel";
 import { expectInt, expectKeys, expectObject, expectSize, expectString, fail, type Path } from "../validate";
-import { unbound, type Scope, type StepDef } from "./step";
+import { unbound, type BindingKind, type Scope, type StepDef } from "./step";
 
 /** KMALLOC_MAX_SIZE on x86-64: 2^(MAX_PAGE_ORDER + PAGE_SHIFT) = 4 MiB (include/linux/slab.h). */
 const KMALLOC_MAX_SIZE = 4 * 1024 * 1024;
@@ -27,11 +28,22 @@ function gfpField(o: Record<string, unknown>, path: Path): number {
   }
 }
 
-function bindName(o: Record<string, unknown>, path: Path, scope: Scope, kind: string): string | undefined {
+function bindName(o: Record<string, unknown>, path: Path, scope: Scope, kind: BindingKind): string | undefined {
   if (o.as === undefined) return undefined;
   const as = expectString(o.as, [...path, "as"], "a name");
   scope.define(as, kind, [...path, "as"]);
   return as;
+}
+
+declare module "./step" {
+  interface Bindings {
+    /** a cache from kmem_cache_create */
+    "slab cache": SlabCacheInfo;
+    /** the physical address of an object from kmalloc or kmem_cache_alloc */
+    "slab object": number;
+    /** the kernel virtual address vmalloc returned */
+    "vmalloc area": number;
+  }
 }
 
 const kva = (k: Kernel, pa: number) => formatVa(k.hw.layout.PAGE_OFFSET + pa, k.hw.layout.vaBits);
@@ -53,7 +65,7 @@ export const kmemCacheCreateStep: StepDef<{ name: string; size: number; align: n
   run(a, ctx) {
     const c = ctx.kernel.alloc.kmemCacheCreate(a.name, a.size, a.align);
     if (!c) return "failed: the object does not fit in any slab\n";
-    if (a.as) ctx.bind(a.as, c);
+    if (a.as) ctx.bind(a.as, "slab cache", c);
     return c.name === a.name ? `created ${c.name}: objects of ${c.objectSize} bytes in ${c.size}-byte slots\n` : `merged into ${c.name} (an alias, as slab merging does for compatible caches)\n`;
   },
 };
@@ -73,11 +85,11 @@ export const kmemCacheAllocStep: StepDef<{ cache: string; bound: boolean; gfp: n
   describe: (a) => `kmem_cache_alloc(${a.cache})${a.as ? ` as ${a.as}` : ""}`,
   run(a, ctx) {
     const k = ctx.kernel;
-    const c = a.bound ? (ctx.lookup<ReturnType<Kernel["alloc"]["cache"]>>(a.cache) ?? unbound(a.cache)) : k.alloc.cache(a.cache);
+    const c = a.bound ? (ctx.lookup(a.cache, "slab cache") ?? unbound(a.cache)) : k.alloc.cache(a.cache);
     if (!c) throw new InputError(`no slab cache named "${a.cache}" (see /proc/slabinfo)`);
     const pa = k.alloc.kmemCacheAlloc(c, a.gfp, "scenario");
     if (pa === 0) return "failed: out of memory\n";
-    if (a.as) ctx.bind(a.as, pa);
+    if (a.as) ctx.bind(a.as, "slab object", pa);
     return `${kva(k, pa)} from ${c.name}\n`;
   },
 };
@@ -97,7 +109,7 @@ export const kmallocStep: StepDef<{ size: number; gfp: number; as: string | unde
     const k = ctx.kernel;
     const pa = k.alloc.kmalloc(a.size, a.gfp, "scenario");
     if (pa === 0) return "failed: out of memory\n";
-    if (a.as) ctx.bind(a.as, pa);
+    if (a.as) ctx.bind(a.as, "slab object", pa);
     if (a.size === 0) return "ZERO_SIZE_PTR (0x10): kmalloc(0) returns a pointer that must not be used\n";
     return `${kva(k, pa)} (ksize ${k.alloc.ksize(pa)})\n`;
   },
@@ -116,7 +128,7 @@ export const kfreeStep: StepDef<{ of: string }> = {
   },
   describe: (a) => `kfree(${a.of})`,
   run(a, ctx) {
-    const pa = ctx.lookup<number>(a.of) ?? unbound(a.of);
+    const pa = ctx.lookup(a.of, "slab object") ?? unbound(a.of);
     ctx.kernel.alloc.kfree(pa, "scenario");
     ctx.unbind(a.of);
     return "";
@@ -139,7 +151,7 @@ export const vmallocStep: StepDef<{ size: number; as: string | undefined }> = {
     const k = ctx.kernel;
     const va = k.alloc.vmalloc(a.size, GFP_KERNEL, "scenario");
     if (va === 0) return "failed: out of memory or vmalloc space\n";
-    if (a.as) ctx.bind(a.as, va);
+    if (a.as) ctx.bind(a.as, "vmalloc area", va);
     return `${formatVa(va, k.hw.layout.vaBits)} (${Math.ceil(a.size / 4096)} pages + a guard page)\n`;
   },
 };
@@ -157,7 +169,7 @@ export const vfreeStep: StepDef<{ of: string }> = {
   },
   describe: (a) => `vfree(${a.of})`,
   run(a, ctx) {
-    const va = ctx.lookup<number>(a.of) ?? unbound(a.of);
+    const va = ctx.lookup(a.of, "vmalloc area") ?? unbound(a.of);
     ctx.kernel.alloc.vfree(va);
     ctx.unbind(a.of);
     return "";

@@ -8,9 +8,16 @@ import { GFP_KERNEL, MAX_PAGE_ORDER, formatGfp, parseGfp } from "@mmsim/physical
 import { expectInt, expectKeys, expectObject, expectString, fail } from "../validate";
 import { unbound, type StepDef } from "./step";
 
-interface Allocation {
+/** What alloc_pages binds with `as:`: the block it returned. */
+export interface PageAllocation {
   pfn: number;
   order: number;
+}
+
+declare module "./step" {
+  interface Bindings {
+    "page allocation": PageAllocation;
+  }
 }
 
 export const allocPagesStep: StepDef<{ order: number; gfp: number; node: number | undefined; as: string | undefined }> = {
@@ -41,7 +48,7 @@ export const allocPagesStep: StepDef<{ order: number; gfp: number; node: number 
     if (a.node !== undefined && a.node >= phys.nodes.length) throw new InputError(`node ${a.node} does not exist (the machine has ${phys.nodes.length})`);
     const pfn = phys.allocPages(a.gfp, a.order, a.node);
     if (pfn < 0) return `failed: no free block of order ${a.order} above the watermark (see dmesg)\n`;
-    if (a.as) ctx.bind(a.as, { pfn, order: a.order } satisfies Allocation);
+    if (a.as) ctx.bind(a.as, "page allocation", { pfn, order: a.order });
     const zone = phys.pageZone(pfn);
     const n = 2 ** a.order;
     return `pfn 0x${pfn.toString(16)}${n > 1 ? `-0x${(pfn + n - 1).toString(16)}` : ""} (${n} page${n > 1 ? "s" : ""}) from node ${zone?.nid ?? "?"}, zone ${zone?.name ?? "?"}\n`;
@@ -61,7 +68,7 @@ export const freePagesStep: StepDef<{ of: string }> = {
   },
   describe: (a) => `free_pages(${a.of})`,
   run(a, ctx) {
-    const al = ctx.lookup<Allocation>(a.of) ?? unbound(a.of);
+    const al = ctx.lookup(a.of, "page allocation") ?? unbound(a.of);
     ctx.kernel.phys.freePages(al.pfn, al.order);
     ctx.unbind(a.of);
     return `freed pfn 0x${al.pfn.toString(16)} order ${al.order}\n`;

@@ -1,0 +1,12 @@
+// The kernel's modules in boot order, one line per layer (ARCHITECTURE §1). Adding a layer
+// (virtual memory, reclaim) is adding its module file and one line here.
+import type { KernelModule } from "../module";
+import { coreModule } from "./core";
+import { kernelAllocModule } from "./kernel-alloc";
+import { physicalModule } from "./physical";
+
+export const KERNEL_MODULES: readonly KernelModule[] = [
+  coreModule,
+  physicalModule,
+  kernelAllocModule,
+];
