@@ -1,5 +1,53 @@
 /**
- * @mmsim/virtual: not built yet (see the open issues). The package exists so the layer graph is
- * visible and enforced from day one.
+ * @mmsim/virtual: processes' address spaces at the VMA level: mm_struct and vm_area_struct in
+ * the kernel-alloc caches, the ordered VMA index, get_unmapped_area, merging and splitting as
+ * mm/vma.c decides, the mmap family (mmap, munmap, mprotect, mremap, brk, madvise, mlock), and the
+ * anon_vma reverse-map structures. Page tables and faults come next; their hooks are VmaPageHooks.
  */
 export const LAYER = "virtual";
+export { VirtualMemory, DEFAULT_MAX_MAP_COUNT, DEFAULT_STACK_GUARD_GAP, DEFAULT_MMAP_MIN_ADDR } from "./virtual-memory";
+export { OVERCOMMIT_GUESS, OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER } from "./virtual-memory";
+export type { VirtualConfig, VirtualSysctls, VirtualObjectCounts } from "./virtual-memory";
+export { NOOP_VMA_PAGE_HOOKS } from "./hooks";
+export type { VmaPageHooks } from "./hooks";
+export { MmStruct, VmAreaStruct, AnonVma, AnonVmaChain, VmFile, AddressSpace } from "./mm-types";
+export type { VmOperations, VmFileOptions, MmRlimits } from "./mm-types";
+export { VmaTree } from "./vma-tree";
+export {
+  VmaMergeStruct, vmaMergeNewRange, vmaMergeExistingRange, vmaExpand, vmaShrink, vmaLink, isMergeableAnonVma, canMergeRemoveVma,
+  VMA_MERGE_START, VMA_MERGE_ERROR_NOMEM, VMA_MERGE_NOMERGE, VMA_MERGE_SUCCESS,
+} from "./vma-merge";
+export { __splitVma, splitVma, vmaModify, vmaModifyFlags, vmaMergeExtend, copyVma, doVmiMunmap, doVmiAlignMunmap } from "./vma";
+export { anonVmaPrepare, anonVmaClone, anonVmaFork, unlinkAnonVmas, putAnonVma, findMergeableAnonVma } from "./rmap";
+export {
+  doMmap, mmapRegion, getUnmappedArea, unmappedAreaTopdown, archGetUnmappedAreaTopdown, mmapBase, vmGetPageProt,
+  vmStatAccount, mayExpandVm, mlockFutureOk, vmStartGap,
+} from "./mmap";
+export type { MmapResult } from "./mmap";
+export { doMprotect, mprotectFixup } from "./mprotect";
+export { doMremap } from "./mremap";
+export { doBrk, doBrkFlags } from "./brk";
+export { doMadvise, madviseBehaviorValid } from "./madvise";
+export { doMlock, doMlock2, doMunlock, doMlockall, doMunlockall } from "./mlock";
+export { sysMmap, sysMunmap, exitMmap, mmput } from "./syscalls";
+export { verifyMm, verifyVirtual } from "./verify";
+export {
+  VM_NONE, VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE, VM_GROWSDOWN,
+  VM_UFFD_MISSING, VM_PFNMAP, VM_UFFD_WP, VM_LOCKED, VM_IO, VM_SEQ_READ, VM_RAND_READ, VM_DONTCOPY, VM_DONTEXPAND,
+  VM_LOCKONFAULT, VM_ACCOUNT, VM_NORESERVE, VM_HUGETLB, VM_SYNC, VM_ARCH_1, VM_WIPEONFORK, VM_DONTDUMP, VM_SOFTDIRTY,
+  VM_MIXEDMAP, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_MERGEABLE, VM_STACK, VM_SPECIAL, VM_LOCKED_MASK, VM_ACCESS_FLAGS,
+  VM_IGNORE_MERGE, VM_DATA_DEFAULT_FLAGS, VM_STACK_DEFAULT_FLAGS,
+} from "./mm-flags";
+export {
+  PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP,
+  MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_32BIT, MAP_GROWSDOWN,
+  MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK, MAP_STACK, MAP_HUGETLB,
+  MAP_SYNC, MAP_FIXED_NOREPLACE, MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP,
+} from "./mm-flags";
+export {
+  MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_DONTFORK,
+  MADV_DOFORK, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP,
+  MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_READ, MADV_POPULATE_WRITE,
+  MADV_DONTNEED_LOCKED, MADV_COLLAPSE, MLOCK_ONFAULT, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT,
+} from "./mm-flags";
+export { calcVmProtBits, calcVmFlagBits, isExecMapping, isStackMapping, isDataMapping, formatVmFlags, VM_FLAG_MNEMONICS } from "./mm-flags";

@@ -1,0 +1,190 @@
+// The objects of a process's address space (include/linux/mm_types.h, rmap.h, fs.h): mm_struct,
+// vm_area_struct, anon_vma and anon_vma_chain, and the file/address_space a mapping refers to.
+// Each kernel object remembers the slab object (kaddr) it was allocated from, so /proc/slabinfo
+// moves as on Linux. Page-level state (page tables, rss counters) is not here yet.
+import type { PteFlags } from "@mmsim/hardware";
+import { VmaTree } from "./vma-tree";
+
+/** vm_operations_struct: the hooks a mapping's owner installs (only those the VMA layer calls). */
+export interface VmOperations {
+  /** a name for messages, e.g. "special_mapping" */
+  readonly name: string;
+  /** ->open: called on a VMA duplicated by split or copy */
+  open?: (vma: VmAreaStruct) => void;
+  /** ->close: called when a VMA is unmapped; a VMA with one is never deleted by a merge */
+  close?: (vma: VmAreaStruct) => void;
+}
+
+/**
+ * struct address_space's mapping side: i_mmap, every VMA mapping the file (Linux keeps them in an
+ * interval tree keyed by pgoff; here a list in link order, see docs/design/virtual.md), and
+ * i_mmap_writable, the number of shared writable mappings.
+ */
+export class AddressSpace {
+  readonly iMmap: VmAreaStruct[] = [];
+  iMmapWritable = 0;
+}
+
+/** Options of a file description handed to mmap. */
+export interface VmFileOptions {
+  /** device as "major:minor" numbers (maps shows them in hex) */
+  dev?: [number, number];
+  ino?: number;
+  /** FMODE_READ (default true) */
+  readable?: boolean;
+  /** FMODE_WRITE (default false) */
+  writable?: boolean;
+  /** the mount is noexec */
+  noexec?: boolean;
+  /** the file has f_op->mmap (default true; false gives ENODEV) */
+  mmap?: boolean;
+  /** the vm_ops its ->mmap installs (default none) */
+  vmOps?: VmOperations | null;
+  /** shared mapping of an address_space (default a fresh one) */
+  mapping?: AddressSpace;
+}
+
+/** struct file as mmap sees it: modes, f_op->mmap, the inode's mapping, and f_count. */
+export class VmFile {
+  readonly dev: [number, number];
+  readonly ino: number;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly noexec: boolean;
+  readonly hasMmap: boolean;
+  readonly vmOps: VmOperations | null;
+  readonly mapping: AddressSpace;
+  /** f_count: references held (one per VMA mapping it, plus the opener's) */
+  fCount = 1;
+
+  constructor(
+    readonly path: string,
+    opts: VmFileOptions = {},
+  ) {
+    this.dev = opts.dev ?? [0, 0];
+    this.ino = opts.ino ?? 0;
+    this.readable = opts.readable ?? true;
+    this.writable = opts.writable ?? false;
+    this.noexec = opts.noexec ?? false;
+    this.hasMmap = opts.mmap ?? true;
+    this.vmOps = opts.vmOps ?? null;
+    this.mapping = opts.mapping ?? new AddressSpace();
+  }
+}
+
+/**
+ * struct anon_vma: the root of the reverse map of anonymous pages. Every anonymous page of a VMA
+ * points at its VMA's anon_vma; the anon_vma's tree (rbRoot, Linux's interval tree of chains)
+ * lists every VMA that may map such a page: the VMA itself and, after fork, its children's.
+ */
+export class AnonVma {
+  /** the root of this anon_vma's family (itself for a fresh one); shares the lock in Linux */
+  root: AnonVma = this;
+  /** the anon_vma this one was forked from (itself for a fresh one) */
+  parent: AnonVma = this;
+  /** references: one per chain in rbRoot's VMAs that own it, plus one per child (get_anon_vma) */
+  refcount = 1;
+  /** anon_vmas whose parent this is, counting itself (num_children) */
+  numChildren = 0;
+  /** VMAs whose vma->anon_vma is this one (num_active_vmas) */
+  numActiveVmas = 0;
+  /** anon_vma_chains linking VMAs to this anon_vma (rb_root) */
+  readonly rbRoot: AnonVmaChain[] = [];
+
+  constructor(readonly kaddr: number) {}
+}
+
+/** struct anon_vma_chain: one (VMA, anon_vma) link, on vma.anonVmaChain and anonVma.rbRoot. */
+export class AnonVmaChain {
+  constructor(
+    readonly kaddr: number,
+    readonly vma: VmAreaStruct,
+    readonly anonVma: AnonVma,
+  ) {}
+}
+
+/** struct vm_area_struct: one mapped range [vmStart, vmEnd) of an mm. */
+export class VmAreaStruct {
+  vmStart = 0;
+  /** exclusive */
+  vmEnd = 0;
+  /** offset of vmStart in the file, in pages; for anonymous VMAs vmStart >> PAGE_SHIFT at creation */
+  vmPgoff = 0;
+  /** VM_* bits (int32) */
+  vmFlags = 0;
+  /** the PTE protection (protection_map[flags & (READ|WRITE|EXEC|SHARED)]) */
+  vmPageProt!: PteFlags;
+  vmFile: VmFile | null = null;
+  vmOps: VmOperations | null = null;
+  anonVma: AnonVma | null = null;
+  /** this VMA's anon_vma_chains, newest first (list_add at the head, as Linux) */
+  readonly anonVmaChain: AnonVmaChain[] = [];
+  /** PR_SET_VMA_ANON_NAME (null: none) */
+  anonName: string | null = null;
+  /** true once removed from its mm (vma_mark_detached) */
+  detached = true;
+
+  constructor(
+    readonly vmMm: MmStruct,
+    /** the slab object (vm_area_struct) backing this VMA */
+    readonly kaddr: number,
+  ) {}
+
+  /** vma_pages */
+  get pages(): number {
+    return (this.vmEnd - this.vmStart) / 4096;
+  }
+}
+
+/** Resource limits of the task owning an mm, in bytes (Infinity: RLIM_INFINITY). */
+export interface MmRlimits {
+  /** RLIMIT_AS */
+  as: number;
+  /** RLIMIT_DATA */
+  data: number;
+  /** RLIMIT_MEMLOCK (Linux's default since 5.16: 8 MiB) */
+  memlock: number;
+  /** RLIMIT_STACK (8 MiB by default) */
+  stack: number;
+}
+
+/** struct mm_struct: one address space. */
+export class MmStruct {
+  /** the VMAs (mm_mt) */
+  readonly mmMt = new VmaTree();
+  mapCount = 0;
+  mmapBase = 0;
+  taskSize = 0;
+  startCode = 0;
+  endCode = 0;
+  startData = 0;
+  endData = 0;
+  startBrk = 0;
+  brk = 0;
+  startStack = 0;
+  /** pages mapped (VmSize) */
+  totalVm = 0;
+  /** pages with VM_LOCKED (VmLck) */
+  lockedVm = 0;
+  pinnedVm = 0;
+  /** private writable, not stack (VmData) */
+  dataVm = 0;
+  /** executable, not writable, not stack (VmExe + VmLib) */
+  execVm = 0;
+  /** VM_STACK (VmStk) */
+  stackVm = 0;
+  /** high-water mark of totalVm (VmPeak) */
+  hiwaterVm = 0;
+  /** VM_* bits every new mapping gets (mlockall(MCL_FUTURE) sets VM_LOCKED here) */
+  defFlags = 0;
+  /** mm_users */
+  mmUsers = 1;
+  readonly rlimits: MmRlimits = { as: Infinity, data: Infinity, memlock: 8 * 1024 * 1024, stack: 8 * 1024 * 1024 };
+  /** the task holds CAP_IPC_LOCK (mlock beyond RLIMIT_MEMLOCK) */
+  capIpcLock = false;
+
+  constructor(
+    /** the slab object (mm_struct) */
+    readonly kaddr: number,
+  ) {}
+}

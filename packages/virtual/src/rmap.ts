@@ -1,0 +1,193 @@
+// The reverse-map structures (mm/rmap.c): anon_vma and anon_vma_chain, and the file side's
+// i_mmap. An anonymous page will point at its VMA's anon_vma; the anon_vma's chains list every
+// VMA (in this mm and, after fork, in children) that may map it. fork links a child's VMA to
+// every anon_vma of the parent's VMA and gives it an anon_vma of its own for its COW copies:
+//
+//     parent VMA P ──avc──> AV0 (root)          AV0.rbRoot = {P, C}
+//     child  VMA C ──avc──> AV0, ──avc──> AV1   AV1.parent = AV0, AV1.root = AV0
+//
+// Invariants (verifyRmap): every chain is on both its VMA's list and its anon_vma's tree; a VMA's
+// anonVma is one of its chains' anon_vmas; numActiveVmas counts the VMAs pointing at it;
+// numChildren counts anon_vmas whose parent it is (plus its self-parent link for a root).
+import { BUG } from "@mmsim/base";
+import type { AnonVma, AnonVmaChain, MmStruct, VmAreaStruct } from "./mm-types";
+import { VM_ACCESS_FLAGS, VM_SHARED, VM_MAYWRITE, VM_SOFTDIRTY } from "./mm-flags";
+import type { VirtualMemory } from "./virtual-memory";
+
+const ENOMEM = -12;
+
+/** anon_vma_chain_link: the chain goes on the VMA's list (at the head) and into the anon_vma's tree. */
+function anonVmaChainLink(vma: VmAreaStruct, avc: AnonVmaChain, av: AnonVma): void {
+  vma.anonVmaChain.unshift(avc);
+  av.rbRoot.push(avc);
+}
+
+function treeRemove(av: AnonVma, avc: AnonVmaChain): void {
+  const i = av.rbRoot.indexOf(avc);
+  if (i < 0) BUG("anon_vma_interval_tree_remove", "chain not in its anon_vma's tree");
+  av.rbRoot.splice(i, 1);
+}
+
+/** anon_vma_compatible: a and b adjacent with the same file and flags (ignoring access and soft-dirty bits) and linear pgoff. */
+function anonVmaCompatible(a: VmAreaStruct, b: VmAreaStruct): boolean {
+  return a.vmEnd === b.vmStart && a.vmFile === b.vmFile && ((a.vmFlags ^ b.vmFlags) & ~(VM_ACCESS_FLAGS | VM_SOFTDIRTY)) === 0 && b.vmPgoff === a.vmPgoff + (b.vmStart - a.vmStart) / 4096;
+}
+
+function reusableAnonVma(old: VmAreaStruct, a: VmAreaStruct, b: VmAreaStruct): AnonVma | null {
+  if (anonVmaCompatible(a, b) && old.anonVma !== null && old.anonVmaChain.length === 1) return old.anonVma;
+  return null;
+}
+
+/** find_mergeable_anon_vma: a neighbour's anon_vma this VMA may share (next first, then prev), or null. */
+export function findMergeableAnonVma(vma: VmAreaStruct): AnonVma | null {
+  const t = vma.vmMm.mmMt;
+  const next = t.vmaLookup(vma.vmEnd);
+  if (next !== null) {
+    const av = reusableAnonVma(next, vma, next);
+    if (av !== null) return av;
+  }
+  const prev = t.vmaPrev(vma);
+  return prev !== null ? reusableAnonVma(prev, prev, vma) : null;
+}
+
+/**
+ * __anon_vma_prepare: gives `vma` an anon_vma (a neighbour's if reusable, else a new root) before
+ * its first anonymous page. Returns 0 or -ENOMEM.
+ */
+export function anonVmaPrepare(vmm: VirtualMemory, vma: VmAreaStruct): number {
+  if (vma.anonVma !== null) return 0;
+  let av = findMergeableAnonVma(vma);
+  let allocated: AnonVma | null = null;
+  if (av === null) {
+    av = allocated = vmm.anonVmaAlloc();
+    if (av === null) return ENOMEM;
+    av.numChildren++; // self-parent link for a new root
+  }
+  const avc = vmm.avcAlloc(vma, av);
+  if (avc === null) {
+    if (allocated !== null) putAnonVma(vmm, allocated);
+    return ENOMEM;
+  }
+  vma.anonVma = av;
+  anonVmaChainLink(vma, avc, av);
+  av.numActiveVmas++;
+  return 0;
+}
+
+/**
+ * anon_vma_clone: links `dst` to every anon_vma `src` is linked to (oldest first), reusing one
+ * that no VMA uses and that has fewer than two children. Returns 0 or -ENOMEM (dst left unlinked).
+ */
+export function anonVmaClone(vmm: VirtualMemory, dst: VmAreaStruct, src: VmAreaStruct): number {
+  for (let i = src.anonVmaChain.length - 1; i >= 0; i--) {
+    const av = src.anonVmaChain[i].anonVma;
+    const avc = vmm.avcAlloc(dst, av);
+    if (avc === null) {
+      dst.anonVma = null;
+      unlinkAnonVmas(vmm, dst);
+      return ENOMEM;
+    }
+    anonVmaChainLink(dst, avc, av);
+    if (dst.anonVma === null && src.anonVma !== null && av.numChildren < 2 && av.numActiveVmas === 0) dst.anonVma = av;
+  }
+  if (dst.anonVma !== null) dst.anonVma.numActiveVmas++;
+  return 0;
+}
+
+/**
+ * anon_vma_fork: attaches a forked child's VMA to the parent VMA's anon_vmas and gives it its own
+ * anon_vma (or reuses an idle one). Returns 0 or -ENOMEM. Used by dup_mmap (next session).
+ */
+export function anonVmaFork(vmm: VirtualMemory, vma: VmAreaStruct, pvma: VmAreaStruct): number {
+  if (pvma.anonVma === null) return 0;
+  vma.anonVma = null;
+  if (anonVmaClone(vmm, vma, pvma) < 0) return ENOMEM;
+  if (vma.anonVma !== null) return 0;
+  const av = vmm.anonVmaAlloc();
+  if (av === null) {
+    unlinkAnonVmas(vmm, vma);
+    return ENOMEM;
+  }
+  av.numActiveVmas++;
+  const avc = vmm.avcAlloc(vma, av);
+  if (avc === null) {
+    putAnonVma(vmm, av);
+    unlinkAnonVmas(vmm, vma);
+    return ENOMEM;
+  }
+  av.root = pvma.anonVma.root;
+  av.parent = pvma.anonVma;
+  av.root.refcount++; // get_anon_vma(root): the lock lives in the root
+  vma.anonVma = av;
+  anonVmaChainLink(vma, avc, av);
+  av.parent.numChildren++;
+  return 0;
+}
+
+/** put_anon_vma: drops a reference; the last one frees it (and drops the root's reference). */
+export function putAnonVma(vmm: VirtualMemory, av: AnonVma): void {
+  if (--av.refcount > 0) return;
+  if (av.refcount < 0) BUG("put_anon_vma", "refcount below zero");
+  const root = av.root;
+  vmm.anonVmaFree(av);
+  if (root !== av && --root.refcount === 0) vmm.anonVmaFree(root);
+}
+
+/**
+ * unlink_anon_vmas: removes every chain of `vma` from its anon_vma's tree and frees the chains;
+ * an anon_vma left with no chains drops its parent's child count and its own reference.
+ */
+export function unlinkAnonVmas(vmm: VirtualMemory, vma: VmAreaStruct): void {
+  const chains = vma.anonVmaChain;
+  const empty: AnonVma[] = [];
+  for (const avc of chains) {
+    const av = avc.anonVma;
+    treeRemove(av, avc);
+    if (av.rbRoot.length === 0) {
+      av.parent.numChildren--;
+      empty.push(av);
+    }
+    vmm.avcFree(avc);
+  }
+  chains.length = 0;
+  if (vma.anonVma !== null) {
+    vma.anonVma.numActiveVmas--;
+    vma.anonVma = null;
+  }
+  for (const av of empty) putAnonVma(vmm, av);
+}
+
+// ---- the file side: i_mmap ---------------------------------------------------------------------
+
+/** __vma_link_file: a file VMA joins its mapping's i_mmap (and i_mmap_writable if shared and may write). */
+export function vmaLinkFile(vma: VmAreaStruct): void {
+  const f = vma.vmFile;
+  if (f === null) return;
+  if ((vma.vmFlags & (VM_SHARED | VM_MAYWRITE)) === (VM_SHARED | VM_MAYWRITE)) f.mapping.iMmapWritable++;
+  f.mapping.iMmap.push(vma);
+}
+
+/** __remove_shared_vm_struct: the reverse of vmaLinkFile. */
+export function vmaUnlinkFile(vma: VmAreaStruct): void {
+  const f = vma.vmFile;
+  if (f === null) return;
+  if ((vma.vmFlags & (VM_SHARED | VM_MAYWRITE)) === (VM_SHARED | VM_MAYWRITE)) f.mapping.iMmapWritable--;
+  const i = f.mapping.iMmap.indexOf(vma);
+  if (i < 0) BUG("__remove_shared_vm_struct", `VMA ${vma.vmStart.toString(16)} not in i_mmap of ${f.path}`);
+  f.mapping.iMmap.splice(i, 1);
+}
+
+/** The rmap invariants of every VMA of `mm` (part of verify). */
+export function verifyRmap(mm: MmStruct): void {
+  for (const vma of mm.mmMt.vmas) {
+    const av = vma.anonVma;
+    if (av !== null && !vma.anonVmaChain.some((c) => c.anonVma === av)) BUG("verifyRmap", `VMA ${vma.vmStart.toString(16)}: anon_vma not among its chains`);
+    if (av === null && vma.anonVmaChain.length !== 0) BUG("verifyRmap", `VMA ${vma.vmStart.toString(16)}: chains without an anon_vma`);
+    for (const c of vma.anonVmaChain) {
+      if (c.vma !== vma) BUG("verifyRmap", "chain on the wrong VMA's list");
+      if (!c.anonVma.rbRoot.includes(c)) BUG("verifyRmap", "chain missing from its anon_vma's tree");
+      if (c.anonVma.refcount <= 0) BUG("verifyRmap", "chain to a freed anon_vma");
+    }
+    if (vma.vmFile !== null && !vma.vmFile.mapping.iMmap.includes(vma)) BUG("verifyRmap", `file VMA ${vma.vmStart.toString(16)} not in i_mmap`);
+  }
+}

@@ -1,0 +1,228 @@
+// The virtual-memory layer of one machine: the slab caches of mm_struct, vm_area_struct, anon_vma
+// and anon_vma_chain (kernel/fork.c, mm/rmap.c, 6.18 object sizes), the sysctls of mm/mmap.c and
+// mm/util.c, vm_committed_as with __vm_enough_memory, and the hooks through which page-level work
+// (zapping, populating, changing protections, moving page tables) will be done once page tables
+// exist (next session). mm_alloc and exit_mmap at the VMA level live here too.
+import { BUG, PAGE_SIZE } from "@mmsim/base";
+import { x86Layout } from "@mmsim/hardware";
+import type { PagingLevels } from "@mmsim/hardware";
+import type { KernelAlloc, SlabCacheInfo } from "@mmsim/kernel-alloc";
+import { KERNEL_CACHES } from "@mmsim/kernel-alloc";
+import { GFP_KERNEL } from "@mmsim/physical";
+import { AnonVma, AnonVmaChain, MmStruct, VmAreaStruct } from "./mm-types";
+import type { VmaPageHooks } from "./hooks";
+import { NOOP_VMA_PAGE_HOOKS } from "./hooks";
+
+/** DEFAULT_MAX_MAP_COUNT = USHRT_MAX - MAPCOUNT_ELF_CORE_MARGIN = 65535 - 5 (include/linux/mm.h). */
+export const DEFAULT_MAX_MAP_COUNT = 65530;
+/** stack_guard_gap = 256UL << PAGE_SHIFT (mm/mmap.c). */
+export const DEFAULT_STACK_GUARD_GAP = 256 * PAGE_SIZE;
+/** mmap_min_addr on the 6.18 reference machine (CONFIG_DEFAULT_MMAP_MIN_ADDR 4096; distros ship 65536). */
+export const DEFAULT_MMAP_MIN_ADDR = 4096;
+/** OVERCOMMIT_GUESS, OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER (include/uapi/linux/mman.h). */
+export const OVERCOMMIT_GUESS = 0;
+export const OVERCOMMIT_ALWAYS = 1;
+export const OVERCOMMIT_NEVER = 2;
+
+/** The sysctls this layer reads (/proc/sys/vm/...). */
+export interface VirtualSysctls {
+  maxMapCount: number;
+  mmapMinAddr: number;
+  /** bytes (the stack_guard_gap= boot parameter is in pages) */
+  stackGuardGap: number;
+  overcommitMemory: number;
+  overcommitRatio: number;
+  overcommitKbytes: number;
+  adminReserveKbytes: number;
+  userReserveKbytes: number;
+}
+
+export interface VirtualConfig {
+  alloc: KernelAlloc;
+  /** paging depth (TASK_SIZE): 4 (default) or 5 */
+  levels?: PagingLevels;
+  /** totalram_pages() for overcommit (default: no limit) */
+  totalramPages?: number;
+  /** total swap pages for overcommit (default 0) */
+  totalSwapPages?: number;
+  /** CONFIG_MEM_SOFT_DIRTY: new and expanded VMAs get VM_SOFTDIRTY (default false, as the 6.18 reference) */
+  softDirty?: boolean;
+  /** CONFIG_TRANSPARENT_HUGEPAGE: PMD-multiple anonymous mappings are PMD-aligned (default true) */
+  thp?: boolean;
+  /** page-level work; defaults do nothing because no page tables exist at this layer yet */
+  hooks?: Partial<VmaPageHooks>;
+  sysctls?: Partial<VirtualSysctls>;
+}
+
+/** The objects of this layer alive in the slab caches (verify() recounts them). */
+export interface VirtualObjectCounts {
+  mmStruct: number;
+  vmAreaStruct: number;
+  anonVma: number;
+  anonVmaChain: number;
+}
+
+export class VirtualMemory {
+  readonly ka: KernelAlloc;
+  readonly sysctl: VirtualSysctls;
+  readonly hooks: VmaPageHooks;
+  readonly taskSize: number;
+  readonly defaultMapWindow: number;
+  readonly softDirty: boolean;
+  readonly thp: boolean;
+  totalramPages: number;
+  totalSwapPages: number;
+  /** vm_committed_as, in pages (Committed_AS) */
+  committedAs = 0;
+  /** live objects per cache */
+  readonly live: VirtualObjectCounts = { mmStruct: 0, vmAreaStruct: 0, anonVma: 0, anonVmaChain: 0 };
+  private readonly mmCache: SlabCacheInfo;
+  private readonly vmaCache: SlabCacheInfo;
+  private readonly anonVmaCache: SlabCacheInfo;
+  private readonly avcCache: SlabCacheInfo;
+
+  constructor(config: VirtualConfig) {
+    this.ka = config.alloc;
+    const layout = x86Layout(config.levels ?? 4);
+    this.taskSize = layout.TASK_SIZE;
+    this.defaultMapWindow = layout.DEFAULT_MAP_WINDOW;
+    this.softDirty = config.softDirty ?? false;
+    this.thp = config.thp ?? true;
+    this.totalramPages = config.totalramPages ?? Infinity;
+    this.totalSwapPages = config.totalSwapPages ?? 0;
+    this.hooks = { ...NOOP_VMA_PAGE_HOOKS, ...config.hooks };
+    this.sysctl = {
+      maxMapCount: DEFAULT_MAX_MAP_COUNT, mmapMinAddr: DEFAULT_MMAP_MIN_ADDR, stackGuardGap: DEFAULT_STACK_GUARD_GAP,
+      overcommitMemory: OVERCOMMIT_GUESS, overcommitRatio: 50, overcommitKbytes: 0,
+      adminReserveKbytes: 8192, userReserveKbytes: 131072, ...config.sysctls,
+    };
+    this.mmCache = this.cache("mm_struct");
+    this.vmaCache = this.cache("vm_area_struct");
+    this.anonVmaCache = this.cache("anon_vma");
+    this.avcCache = this.cache("anon_vma_chain");
+  }
+
+  /** The boot cache of that name, created with the 6.18 size when the kernel was booted without them. */
+  private cache(name: string): SlabCacheInfo {
+    const have = this.ka.cache(name);
+    if (have) return have;
+    const spec = KERNEL_CACHES.find((c) => c.name === name);
+    if (!spec) BUG("VirtualMemory", `no cache spec for ${name}`);
+    const c = this.ka.kmemCacheCreate(name, spec.size, 0, spec.flags);
+    if (!c) BUG("VirtualMemory", `cannot create cache ${name}`);
+    return c;
+  }
+
+  // ---- object allocation (vm_area_alloc, anon_vma_alloc, ...): null on ENOMEM -------------------
+
+  /** mm_alloc: a fresh mm with an empty address space, or null. */
+  mmAlloc(): MmStruct | null {
+    const p = this.ka.kmemCacheAlloc(this.mmCache, GFP_KERNEL, "mm_alloc");
+    if (p === 0) return null;
+    this.live.mmStruct++;
+    const mm = new MmStruct(p);
+    mm.taskSize = this.taskSize;
+    return mm;
+  }
+
+  /** vm_area_alloc: a detached VMA of `mm`, or null. */
+  vmAreaAlloc(mm: MmStruct): VmAreaStruct | null {
+    const p = this.ka.kmemCacheAlloc(this.vmaCache, GFP_KERNEL, "vm_area_alloc");
+    if (p === 0) return null;
+    this.live.vmAreaStruct++;
+    return new VmAreaStruct(mm, p);
+  }
+
+  /** vm_area_dup: a detached copy of `vma` (range, flags, file, ops, anon_vma pointer; no chains), or null. */
+  vmAreaDup(vma: VmAreaStruct): VmAreaStruct | null {
+    const n = this.vmAreaAlloc(vma.vmMm);
+    if (n === null) return null;
+    n.vmStart = vma.vmStart;
+    n.vmEnd = vma.vmEnd;
+    n.vmPgoff = vma.vmPgoff;
+    n.vmFlags = vma.vmFlags;
+    n.vmPageProt = vma.vmPageProt;
+    n.vmFile = vma.vmFile;
+    n.vmOps = vma.vmOps;
+    n.anonVma = vma.anonVma;
+    n.anonName = vma.anonName;
+    return n;
+  }
+
+  /** vm_area_free. */
+  vmAreaFree(vma: VmAreaStruct): void {
+    if (!vma.detached) BUG("vm_area_free", `VMA ${vma.vmStart.toString(16)} is still attached`);
+    this.ka.kmemCacheFree(this.vmaCache, vma.kaddr, "vm_area_free");
+    this.live.vmAreaStruct--;
+  }
+
+  /** anon_vma_alloc: refcount 1, its own root and parent, or null. */
+  anonVmaAlloc(): AnonVma | null {
+    const p = this.ka.kmemCacheAlloc(this.anonVmaCache, GFP_KERNEL, "anon_vma_alloc");
+    if (p === 0) return null;
+    this.live.anonVma++;
+    return new AnonVma(p);
+  }
+
+  /** anon_vma_free. */
+  anonVmaFree(av: AnonVma): void {
+    this.ka.kmemCacheFree(this.anonVmaCache, av.kaddr, "anon_vma_free");
+    this.live.anonVma--;
+  }
+
+  /** anon_vma_chain_alloc + linking into both lists, or null. */
+  avcAlloc(vma: VmAreaStruct, av: AnonVma): AnonVmaChain | null {
+    const p = this.ka.kmemCacheAlloc(this.avcCache, GFP_KERNEL, "anon_vma_chain_alloc");
+    if (p === 0) return null;
+    this.live.anonVmaChain++;
+    return new AnonVmaChain(p, vma, av);
+  }
+
+  /** anon_vma_chain_free. */
+  avcFree(avc: AnonVmaChain): void {
+    this.ka.kmemCacheFree(this.avcCache, avc.kaddr, "anon_vma_chain_free");
+    this.live.anonVmaChain--;
+  }
+
+  /** __mmdrop: frees the mm_struct of an mm whose address space is already empty. */
+  mmFree(mm: MmStruct): void {
+    if (mm.mmMt.length !== 0) BUG("__mmdrop", `mm still has ${mm.mmMt.length} VMAs`);
+    this.ka.kmemCacheFree(this.mmCache, mm.kaddr, "__mmdrop");
+    this.live.mmStruct--;
+  }
+
+  // ---- overcommit (mm/util.c) ------------------------------------------------------------------
+
+  /** vm_commit_limit: (totalram - hugetlb) * overcommit_ratio / 100 + swap, or overcommit_kbytes + swap. */
+  vmCommitLimit(): number {
+    const s = this.sysctl;
+    const allowed = s.overcommitKbytes ? s.overcommitKbytes / (PAGE_SIZE / 1024) : Math.floor((this.totalramPages * s.overcommitRatio) / 100);
+    return allowed + this.totalSwapPages;
+  }
+
+  /**
+   * __vm_enough_memory: charges `pages` to vm_committed_as when the policy allows it and returns
+   * 0, or returns -ENOMEM (-12) without charging. `mm` is the caller's (its total_vm sizes the
+   * user reserve under OVERCOMMIT_NEVER); `capSysAdmin` drops the admin reserve.
+   */
+  vmEnoughMemory(mm: MmStruct | null, pages: number, capSysAdmin = false): number {
+    this.committedAs += pages;
+    const s = this.sysctl;
+    if (s.overcommitMemory === OVERCOMMIT_ALWAYS) return 0;
+    if (s.overcommitMemory === OVERCOMMIT_GUESS) {
+      if (pages <= this.totalramPages + this.totalSwapPages) return 0;
+    } else {
+      let allowed = this.vmCommitLimit();
+      if (!capSysAdmin) allowed -= s.adminReserveKbytes / (PAGE_SIZE / 1024);
+      if (mm) allowed -= Math.min(Math.floor(mm.totalVm / 32), s.userReserveKbytes / (PAGE_SIZE / 1024));
+      if (this.committedAs < allowed) return 0;
+    }
+    this.committedAs -= pages;
+    return -12;
+  }
+
+  /** vm_unacct_memory. */
+  vmUnacctMemory(pages: number): void {
+    this.committedAs -= pages;
+  }
+}
