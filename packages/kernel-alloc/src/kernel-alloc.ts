@@ -10,12 +10,12 @@ import type { PagingLevels, Ram } from "@mmsim/hardware";
 import { formatGfp, GFP_KERNEL, __GFP_ZERO } from "@mmsim/physical";
 import { kernelPtr } from "./internal/format";
 import type { PageAllocator } from "./internal/deps";
-import { Printk } from "./internal/printk";
+import { Printk, TAINT_WARN } from "./internal/printk";
 import type { LogSink } from "./internal/printk";
 import { KERNEL_CACHES, KMEM_CACHE_NODE_SIZE, KMEM_CACHE_SIZE } from "./kernel-caches";
 import type { SlabCtor } from "./kmem-cache";
 import { Kmalloc } from "./kmalloc";
-import type { SlabAllocator, SlabCacheInfo } from "./kmalloc";
+import type { KmallocLog, SlabAllocator, SlabCacheInfo } from "./kmalloc";
 import { formatVmallocinfo } from "./proc-vmallocinfo";
 import { formatSlabinfo } from "./slab-common";
 import type { SlabinfoRow } from "./slab-common";
@@ -149,7 +149,21 @@ export class KernelAlloc {
     list.splice(list.indexOf(node), 0, kc); // bootstrap() lists kmem_cache first
     this.allocDescriptors(kc);
     this.allocDescriptors(node);
-    this.kmallocs = new Kmalloc(this.slab, config.phys, config.ram, config.allocator === "slab" ? SLAB_KMALLOC_SHIFT_LOW : 3);
+    const printk = this.printk;
+    const slab = this.slab;
+    const slub = this.slub;
+    const kmallocLog: KmallocLog = {
+      printk,
+      get cpu() {
+        return slab.cpu;
+      },
+      get pid() {
+        return slub ? slub.debugger.pid : 0;
+      },
+      ptr: (pa) => "0x" + kernelPtr(layout.PAGE_OFFSET, layout.vaBits, pa),
+      warned: () => printk.addTaint(TAINT_WARN),
+    };
+    this.kmallocs = new Kmalloc(this.slab, config.phys, config.ram, config.allocator === "slab" ? SLAB_KMALLOC_SHIFT_LOW : 3, true, kmallocLog);
     if (this.slab instanceof SlabClassic) {
       const k = this.kmallocs;
       this.slab.kmallocSlab = (bytes) => k.cacheFor(bytes, GFP_KERNEL) as SlabCache | null;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { KernelBug } from "@mmsim/base";
 import { GFP_DMA, GFP_KERNEL, GFP_KERNEL_ACCOUNT, __GFP_RECLAIMABLE, PGTY_large_kmalloc } from "@mmsim/physical";
 import { bootKa } from "../test/boot";
 import { ZERO_SIZE_PTR } from "./slab-flags";
@@ -60,8 +61,31 @@ describe("kmalloc", () => {
     expect(ka.kmalloc(4 * 1024 * 1024 + 1)).toBe(0);
   });
 
-  test("kfree of an address kmalloc never returned is a Bug", () => {
-    const { ka } = bootKa();
-    expect(() => ka.kfree(0x3000)).toThrow("kfree: 0x3000 was not returned by kmalloc");
+  test("kfree of an address kmalloc never returned warns as free_large_kmalloc does and throws KernelBug", () => {
+    const { ka, m } = bootKa();
+    const pfn = m.phys.allocPages(GFP_KERNEL, 0);
+    const p = pfn * 4096;
+    let e: unknown;
+    try {
+      ka.kfree(p + 8, "drv_remove");
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(KernelBug);
+    const bug = e as KernelBug;
+    const report = [
+      "------------[ cut here ]------------",
+      "WARNING: CPU: 0 PID: 0 at free_large_kmalloc",
+      `page: refcount:1 pfn:0x${pfn.toString(16)}`,
+      "page dumped because: Not a kmalloc allocation",
+    ];
+    expect(bug.report).toEqual(report);
+    expect(ka.printk.lines).toEqual(report);
+    expect(bug.message).toBe(`kfree of 0x${(0xffff888000000000n + BigInt(p + 8)).toString(16)}, which kmalloc did not return (from drv_remove)`);
+    expect(bug.fn).toBe("free_large_kmalloc");
+    // Nothing was freed: the page is still allocated, and the W taint is set.
+    expect(m.phys.pages.refCount(pfn)).toBe(1);
+    expect(ka.printk.printTainted()).toBe("Tainted: G        W          ");
+    ka.verify();
   });
 });

@@ -4,9 +4,10 @@
 // PGTY_large_kmalloc and counted as unreclaimable slab memory. kmalloc(0) is ZERO_SIZE_PTR.
 // Works over either slab allocator through SlabAllocator. Not modelled: kmalloc buckets,
 // CONFIG_RANDOM_KMALLOC_CACHES, kmalloc_node NUMA placement, init_on_alloc.
-import { BUG, PAGE_SIZE } from "@mmsim/base";
+import { BUG, KernelBug, PAGE_SIZE } from "@mmsim/base";
 import { __GFP_ACCOUNT, __GFP_COMP, __GFP_DMA, __GFP_RECLAIMABLE, __GFP_ZERO, PGTY_large_kmalloc } from "@mmsim/physical";
 import type { Memory, PageAllocator } from "./internal/deps";
+import type { Printk } from "./internal/printk";
 import {
   KMALLOC_CGROUP, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE, KMALLOC_NORMAL, KMALLOC_RECLAIM,
   kmallocBootOrder, kmallocIndex, kmallocTypeOf, NR_KMALLOC_TYPES,
@@ -41,6 +42,17 @@ export interface SlabAllocator<C extends SlabCacheInfo = SlabCacheInfo> {
   setOrigSize(s: C, obj: number, size: number): void;
 }
 
+/** How Kmalloc reports a bad kfree: the kernel log and the context its lines print. */
+export interface KmallocLog {
+  readonly printk: Printk;
+  readonly cpu: number;
+  readonly pid: number;
+  /** a pointer as %px prints it, "0x" + the direct-map address */
+  ptr(pa: number): string;
+  /** adds the taint a WARN adds */
+  warned(): void;
+}
+
 /** GFP bits that select a non-normal kmalloc type (computed once: a module-local constant) */
 const TYPE_GFP = __GFP_DMA | __GFP_RECLAIMABLE | __GFP_ACCOUNT;
 
@@ -60,6 +72,8 @@ export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
   declare private readonly ram: Memory;
   /** KMALLOC_SHIFT_LOW: 3 (kmalloc-8) under SLUB, 5 (kmalloc-32) under classic SLAB */
   declare readonly shiftLow: number;
+  /** where a bad kfree is reported (with the CPU, PID and pointer format of the reports) */
+  declare private readonly log: KmallocLog | null;
 
   constructor(
     slab: SlabAllocator<C>,
@@ -68,7 +82,9 @@ export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
     shiftLow = 3,
     /** ZONE_DMA exists (x86-64 always has it): dma-kmalloc-* caches are created */
     hasDma = true,
+    log: KmallocLog | null = null,
   ) {
+    this.log = log;
     this.slab = slab;
     this.phys = phys;
     this.ram = ram;
@@ -138,17 +154,37 @@ export class Kmalloc<C extends SlabCacheInfo = SlabCacheInfo> {
     return pa;
   }
 
-  /** kfree: frees a kmalloc'ed object or large allocation; NULL and ZERO_SIZE_PTR are ignored. A pointer that is neither is a Bug. */
+  /**
+   * kfree: frees a kmalloc'ed object or large allocation (any address in its first page, as
+   * virt_to_folio finds it); NULL and ZERO_SIZE_PTR are ignored. Throws KernelBug for a
+   * double free (from the slab allocator) and for a pointer kmalloc did not return.
+   */
   kfree(p: number, caller = ""): void {
     if (p === 0 || p === ZERO_SIZE_PTR) return;
     if (this.slab.freeObject(p, caller)) return;
     const pfn = Math.floor(p / PAGE_SIZE);
-    const order = this.large.get(pfn);
-    if (order === undefined || p % PAGE_SIZE !== 0) BUG("kfree", `0x${p.toString(16)} was not returned by kmalloc`);
+    const order = p >= 0 ? this.large.get(pfn) : undefined;
+    if (order === undefined) this.notKmalloc(p, pfn, caller);
     this.large.delete(pfn);
     this.largePages -= 2 ** order;
     this.phys.pages.clearType(pfn, PGTY_large_kmalloc);
     this.phys.freePages(pfn, order);
+  }
+
+  /**
+   * free_large_kmalloc()'s refusal of a page that is neither a slab nor a large kmalloc:
+   * WARN_ON_ONCE and dump_page(page, "Not a kmalloc allocation") (the page line shortened to
+   * what struct page holds here), nothing freed, then the throw.
+   */
+  private notKmalloc(p: number, pfn: number, caller: string): never {
+    const lines: string[] = ["------------[ cut here ]------------", `WARNING: CPU: ${this.log?.cpu ?? 0} PID: ${this.log?.pid ?? 0} at free_large_kmalloc`];
+    if (pfn >= 0 && pfn < this.phys.maxPfn) lines.push(`page: refcount:${this.phys.pages.refCount(pfn)} pfn:0x${pfn.toString(16)}`, "page dumped because: Not a kmalloc allocation");
+    if (this.log) {
+      for (const l of lines) this.log.printk.log(l);
+      this.log.warned();
+    }
+    const ptr = this.log ? this.log.ptr(p) : `0x${p.toString(16)}`;
+    throw new KernelBug(`kfree of ${ptr}, which kmalloc did not return${caller === "" ? "" : ` (from ${caller})`}`, lines, "free_large_kmalloc");
   }
 
   /** ksize: usable bytes at `p` (the slot, or object_size under red zoning/poisoning; whole pages for large). 0 for NULL/ZERO_SIZE_PTR. */

@@ -38,6 +38,8 @@ export class KmemCache {
   allocGfp = 0;
   /** objects go on and off the CPU freelist by SLUB's fast paths: no slub_debug and a plain (not hardened) free pointer (set by Slub) */
   fastPath = false;
+  /** slabs of this cache are at most INUSE_MAP_MAX_ORDER, so SLUB's in-use map covers them (set by Slub) */
+  inuseMapped = false;
   /** CONFIG_SLAB_FREELIST_HARDENED key (s->random) */
   randomLo = 0;
   randomHi = 0;

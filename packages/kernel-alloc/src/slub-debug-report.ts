@@ -102,6 +102,21 @@ export abstract class SlubDebugReports {
     this.warnOn("object_err");
   }
 
+  /**
+   * free_debug_processing()'s report of a double free: object_err(..., "Object already free")
+   * and slab_fix's "Object at ... not freed". Also used for the free map's finds (slub-free-check.ts).
+   */
+  reportAlreadyFree(s: KmemCache, slot: number, obj: number): void {
+    this.objectErr(s, slot, obj, "Object already free");
+    this.slabFix(s, `Object at 0x${kptr(this.slub, obj)} not freed`);
+  }
+
+  /** free_consistency_checks()'s report of an address that is no object of the slab, and the fix. */
+  reportInvalidPointer(s: KmemCache, slot: number, obj: number): void {
+    this.slabErr(s, slot, `Invalid object pointer 0x${kptr(this.slub, obj)}`);
+    this.slabFix(s, `Object at 0x${kptr(this.slub, obj)} not freed`);
+  }
+
   protected slabErr(s: KmemCache, slot: number, msg: string): boolean {
     this.slabBug(s, msg);
     this.slabErrTail(slot);

@@ -2,6 +2,7 @@
 // "[<what> overwritten] ..." before an "Object corrupt" BUG; free_consistency_checks reports
 // "Object already free"), as lib/tests/slub_kunit.c provokes them.
 import { describe, expect, test } from "vitest";
+import { KernelBug } from "@mmsim/base";
 import { GFP_KERNEL } from "@mmsim/physical";
 import { bootKa } from "../test/boot";
 import type { KmemCache } from "./kmem-cache";
@@ -9,6 +10,17 @@ import type { KmemCache } from "./kmem-cache";
 const va = (pa: number) => (0xffff888000000000n + BigInt(pa)).toString(16);
 const BAR = "=============================================================================";
 const DASH = "-----------------------------------------------------------------------------";
+
+/** Runs `f`, which must throw a KernelBug, and returns it. */
+function catchBug(f: () => void): KernelBug {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof KernelBug) return e;
+    throw e;
+  }
+  throw new Error("expected a KernelBug");
+}
 
 function debugKa(opts = "FZPU,kmalloc-64") {
   const { ka, m } = bootKa({ slubDebug: opts });
@@ -100,24 +112,28 @@ describe("detections", () => {
     ka.verify();
   });
 
-  test("freeing an object twice reports Object already free and leaves the freelist intact", () => {
+  test("freeing an object twice reports Object already free, throws KernelBug with that report and leaves the freelist intact", () => {
     const { ka } = debugKa();
     const p = ka.kmalloc(64, GFP_KERNEL, "t");
     const keep = ka.kmalloc(64, GFP_KERNEL, "t");
     ka.kfree(p, "t");
-    ka.kfree(p, "t");
+    const e = catchBug(() => ka.kfree(p, "t"));
     const log = ka.printk.lines;
     expect(log.slice(0, 4)).toEqual([BAR, "BUG kmalloc-64 (Not tainted): Object already free", DASH, ""]);
     expect(log[log.length - 1]).toBe(`FIX kmalloc-64: Object at 0x${va(p)} not freed`);
+    expect(e.report).toEqual(log);
+    expect(e.message).toBe(`bad free of 0x${va(p)} in kmalloc-64: Object already free`);
+    expect(e.fn).toBe("free_debug_processing");
     ka.verify();
     // The second report shows the taint of the first (B: bad page, W: warning).
     const p2 = ka.kmalloc(64, GFP_KERNEL, "t");
     ka.kfree(p2, "t");
-    ka.kfree(p2, "t");
+    catchBug(() => ka.kfree(p2, "t"));
     expect(ka.printk.lines).toContain("BUG kmalloc-64 (Tainted: G    B   W          ): Object already free");
     ka.kfree(keep, "t");
     // With no object left in the slab, a further free of p is caught by the counters first.
-    ka.kfree(p, "t");
+    const e3 = catchBug(() => ka.kfree(p, "t"));
+    expect(e3.message).toBe(`bad free of 0x${va(p)} in kmalloc-64: Slab has 0 allocated objects but 1 are to be freed`);
     expect(ka.printk.lines).toContain("BUG kmalloc-64 (Tainted: G    B   W          ): Slab has 0 allocated objects but 1 are to be freed");
     ka.verify();
   });

@@ -84,11 +84,11 @@ export class SlubDebug extends SlubDebugReports {
     m.frozen[slot] = 1;
   }
 
-  /** free_to_partial_list: checks the object, then puts it back on its slab's freelist. */
-  free(s: KmemCache, slot: number, obj: number, caller: string): void {
+  /** free_to_partial_list: checks the object, then puts it back on its slab's freelist; false when the checks refused it (reported, not freed). */
+  free(s: KmemCache, slot: number, obj: number, caller: string): boolean {
     const sl = this.slub;
     const m = sl.meta;
-    if (!this.freeDebugProcessing(s, slot, obj, caller)) return;
+    if (!this.freeDebugProcessing(s, slot, obj, caller)) return false;
     const prior = m.freelist[slot];
     m.inuse[slot]--;
     sl.fp.set(s, obj, s.offset, prior);
@@ -98,6 +98,7 @@ export class SlubDebug extends SlubDebugReports {
       if (!slabFree) sl.addPartial(s, 0, slot, true);
     } else if (slabFree && m.where[slot] === ON_NODE_PARTIAL) sl.removePartial(s, 0, slot);
     if (slabFree) sl.discardSlab(s, slot);
+    return true;
   }
 
   private freeDebugProcessing(s: KmemCache, slot: number, obj: number, caller: string): boolean {

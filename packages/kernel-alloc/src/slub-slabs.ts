@@ -54,6 +54,8 @@ export abstract class SlubSlabs {
   protected readonly byId: KmemCache[] = [];
   /** the CPU the simulated kernel is running on */
   cpu = 0;
+  /** Oopses so far (die_counter: the "[#n]" of the next one is this + 1) */
+  oopses = 0;
   /** pages held by slabs, reclaimable (SReclaimable) and not (SUnreclaim) */
   reclaimablePages = 0;
   unreclaimablePages = 0;
@@ -62,7 +64,7 @@ export abstract class SlubSlabs {
 
   constructor(opts: SlubOptions) {
     this.opts = opts;
-    this.meta = new SlabMeta(Math.max(opts.phys.maxPfn, opts.ram.maxPfn));
+    this.meta = new SlabMeta(Math.max(opts.phys.maxPfn, opts.ram.maxPfn), 64, true);
     this.fp = new FreePointers(opts.ram, opts.pageOffset, opts.vaBits, opts.freelistHardened ?? false);
     this.nrNodes = opts.nrNodes ?? 1;
   }

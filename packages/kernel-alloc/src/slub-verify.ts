@@ -11,10 +11,13 @@
 //   - a CPU slab is frozen; a slab on a CPU partial chain or node partial list is not, and
 //     has free objects (or is empty, on the node list); a non-debug slab on no list is full;
 //   - node partial lists are consistent doubly-linked lists whose length is nr_partial;
-//   - nr_slabs, total_objects and the reclaimable/unreclaimable page counts equal recounts.
+//   - nr_slabs, total_objects and the reclaimable/unreclaimable page counts equal recounts;
+//   - the in-use map has exactly the bits of the slab's allocated objects (none for a cache
+//     whose slabs it does not cover, none for a free slot; in a slab slub_debug retired, the
+//     objects it marked used without handing them out have none).
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import { PGTY_slab } from "@mmsim/physical";
-import { ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTIAL } from "./internal/slab-meta";
+import { INUSE_MAP_WORDS, ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTIAL } from "./internal/slab-meta";
 import type { Slub } from "./slub";
 import type { KmemCache } from "./kmem-cache";
 
@@ -49,6 +52,7 @@ export function verifySlub(sl: Slub): void {
       totalObjects[node] += m.objects[slot];
       // The slab's own freelist.
       const free = new Set<number>();
+      const cpuFree = new Set<number>();
       let n = 0;
       for (let p = m.freelist[slot]; p !== 0; p = sl.fp.get(s, p, s.offset)) {
         if (!isObject(sl, s, slot, p)) BUG(fn, `${s.name}: freelist of slab at pfn ${head} points to 0x${p.toString(16)}, not one of its objects`);
@@ -58,6 +62,14 @@ export function verifySlub(sl: Slub): void {
       }
       if (n !== m.objects[slot] - m.inuse[slot]) BUG(fn, `${s.name}: slab at pfn ${head} has ${n} free objects but inuse ${m.inuse[slot]} of ${m.objects[slot]}`);
       const w = m.where[slot];
+      if (w === ON_CPU_SLAB) {
+        let owner = -1;
+        for (let cpu = 0; cpu < s.cpuSlab.length; cpu++) if (s.cpuSlab[cpu] === slot) owner = cpu;
+        if (owner >= 0) {
+          for (let p = s.cpuFreelist[owner], k = 0; p !== 0 && k <= m.objects[slot]; p = sl.fp.get(s, p, s.offset), k++) cpuFree.add(p);
+        }
+      }
+      verifyInuseMap(sl, s, slot, free, cpuFree);
       if (w === ON_CPU_SLAB) {
         if (!m.frozen[slot]) BUG(fn, `${s.name}: CPU slab at pfn ${head} is not frozen`);
         let owner = -1;
@@ -101,5 +113,32 @@ export function verifySlub(sl: Slub): void {
   }
   if (recl !== sl.reclaimablePages) BUG(fn, `SReclaimable ${sl.reclaimablePages} pages but ${recl} counted`);
   if (unrecl !== sl.unreclaimablePages) BUG(fn, `SUnreclaim ${sl.unreclaimablePages} pages but ${unrecl} counted`);
-  for (let slot = 0; slot < m.capacity; slot++) if (m.cache[slot] >= 0 && !seen.has(slot)) BUG(fn, `slab slot ${slot} of cache ${m.cache[slot]} is on no cache's list`);
+  for (let slot = 0; slot < m.capacity; slot++) {
+    if (m.cache[slot] >= 0 && !seen.has(slot)) BUG(fn, `slab slot ${slot} of cache ${m.cache[slot]} is on no cache's list`);
+    if (m.cache[slot] < 0) for (let i = 0; i < INUSE_MAP_WORDS; i++) if (m.inuseMap[slot * INUSE_MAP_WORDS + i] !== 0) BUG(fn, `free slab slot ${slot} has bits in its in-use map`);
+  }
+}
+
+/** The in-use map of `slot` marks exactly its objects that are on neither freelist. */
+function verifyInuseMap(sl: Slub, s: KmemCache, slot: number, free: Set<number>, cpuFree: Set<number>): void {
+  const m = sl.meta;
+  const words = m.inuseMap.subarray(slot * INUSE_MAP_WORDS, (slot + 1) * INUSE_MAP_WORDS);
+  let bits = 0;
+  for (const x of words) for (let v = x >>> 0; v !== 0; v &= v - 1) bits++;
+  if (!s.inuseMapped) {
+    if (bits !== 0) BUG("slub.verify", `${s.name}: slab slot ${slot} is not mapped but has ${bits} in-use bits`);
+    return;
+  }
+  const first = m.head[slot] * PAGE_SIZE + s.redLeftPad;
+  const retired = s.debug && m.frozen[slot] !== 0;
+  let inUse = 0;
+  for (let i = 0; i < m.objects[slot]; i++) {
+    const p = first + i * s.size;
+    const isFree = free.has(p) || cpuFree.has(p);
+    const set = (words[(p >>> 8) & 127] & (1 << ((p >>> 3) & 31))) !== 0;
+    // A slab slub_debug retired ("Marking all objects used") holds objects nobody was given.
+    if (set === isFree && !(retired && !set)) BUG("slub.verify", `${s.name}: object 0x${p.toString(16)} is ${isFree ? "free" : "allocated"} but its in-use bit is ${set ? "set" : "clear"}`);
+    if (set) inUse++;
+  }
+  if (bits !== inUse) BUG("slub.verify", `${s.name}: slab slot ${slot} has ${bits} in-use bits for ${inUse} allocated objects`);
 }

@@ -17,21 +17,22 @@
 // its slab's freelist, and a slab that was full moves to this CPU's partial chain (when the
 // chain is already cpu_partial_slabs long, the old chain is first moved to the node list). A
 // slab on the node list that becomes empty is freed once the node keeps min_partial slabs.
-import { BUG, BUG_ON } from "@mmsim/base";
+import { BUG_ON } from "@mmsim/base";
 import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_RECLAIMABLE, __GFP_ZERO } from "@mmsim/physical";
 import { decodePlainFreePtr } from "./internal/freeptr";
-import { ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTIAL } from "./internal/slab-meta";
+import { INUSE_MAP_MAX_ORDER, ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTIAL } from "./internal/slab-meta";
 import { KmemCache } from "./kmem-cache";
 import type { SlabCtor } from "./kmem-cache";
 import { findMergeable } from "./slab-common";
 import type { SlabinfoRow } from "./slab-common";
-import { SLAB_CACHE_DMA, SLAB_CACHE_DMA32, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU, SLUB_RED_ACTIVE } from "./slab-flags";
+import { SLAB_CACHE_DMA, SLAB_CACHE_DMA32, SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU, SLUB_RED_ACTIVE } from "./slab-flags";
 import { calculateAlignment, calculateSizes, cpuPartialFor, minPartialFor } from "./slub-layout";
 import type { SlubTunables } from "./slub-layout";
 import { SlubDebug } from "./slub-debug";
 import { SlubSlabs } from "./slub-slabs";
 import type { SlubOptions } from "./slub-slabs";
 import { verifySlub } from "./slub-verify";
+import { badFree, debugFreeRefused, markFree, markInUse, notSlabObject, objectInUse } from "./slub-free-check";
 
 export type { SlubOptions };
 
@@ -82,7 +83,8 @@ export class Slub extends SlubSlabs {
     if (!layout) return null;
     const s = new KmemCache(this.byId.length, name, layout, minPartialFor(layout.size), cpuPartialFor(layout.size, layout.objects, layout.flags), ctor, usersize, this.opts.nrCpus, this.nrNodes);
     s.allocGfp = __GFP_COMP | ((flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0) | ((flags & SLAB_CACHE_DMA32) ? __GFP_DMA32 : 0) | ((flags & SLAB_RECLAIM_ACCOUNT) ? __GFP_RECLAIMABLE : 0);
-    s.fastPath = !s.debug && !this.fp.hardened;
+    s.inuseMapped = s.order <= INUSE_MAP_MAX_ORDER;
+    s.fastPath = !s.debug && !this.fp.hardened && s.inuseMapped;
     if (this.fp.hardened) {
       s.randomLo = this.opts.rng.nextU32();
       s.randomHi = this.opts.rng.nextU32();
@@ -120,6 +122,8 @@ export class Slub extends SlubSlabs {
     const ram = this.opts.ram;
     const lo = ram.readU32Pair(obj + s.offset);
     fl[cpu] = decodePlainFreePtr(lo, ram.pairHi, fp.poLo, fp.poHiExt);
+    // markInUse written out: the object's bit in its slab's in-use map (128 words a slot).
+    this.meta.inuseMap[(s.cpuSlab[cpu] << 7) + ((obj >>> 8) & 127)] |= 1 << ((obj >>> 3) & 31);
     return obj;
   }
 
@@ -133,6 +137,7 @@ export class Slub extends SlubSlabs {
       obj = s.debug ? this.debugger.alloc(s, gfp, origSize ?? s.objectSize, caller ?? "") : this.slabAlloc(s, gfp, cpu);
       if (obj === 0) return 0;
     }
+    markInUse(this, s, this.meta.slotOfPa(obj), obj);
     if ((gfp & __GFP_ZERO) !== 0) this.opts.ram.fill(obj, s.objectSize, 0);
     return obj;
   }
@@ -144,9 +149,15 @@ export class Slub extends SlubSlabs {
     if (slot < 0) return false;
     const s = this.byId[m.cache[slot]];
     const cpu = this.cpu;
-    if (slot !== s.cpuSlab[cpu] || !s.fastPath) this.freeSlow(s, obj, slot, caller);
+    // markFree written out, with its test: a clear bit (double free, not an object) goes slow.
+    const map = m.inuseMap;
+    const w = (slot << 7) + ((obj >>> 8) & 127);
+    const bit = 1 << ((obj >>> 3) & 31);
+    const x = map[w];
+    if (slot !== s.cpuSlab[cpu] || !s.fastPath || (x & bit) === 0) this.freeSlow(s, obj, slot, caller);
     else {
       // The fast path: push on the CPU freelist, the old head stored in the object.
+      map[w] = x ^ bit;
       const fl = s.cpuFreelist;
       this.storeFreePtr(obj + s.offset, fl[cpu]);
       fl[cpu] = obj;
@@ -159,8 +170,12 @@ export class Slub extends SlubSlabs {
     const m = this.meta;
     const slot = m.slotOfPa(obj);
     const cpu = this.cpu;
-    if (slot < 0 || slot !== s.cpuSlab[cpu] || !s.fastPath || this.byId[m.cache[slot]] !== s) this.freeSlow(s, obj, slot, caller);
+    const map = m.inuseMap;
+    const w = (slot << 7) + ((obj >>> 8) & 127);
+    const bit = 1 << ((obj >>> 3) & 31);
+    if (slot < 0 || slot !== s.cpuSlab[cpu] || !s.fastPath || this.byId[m.cache[slot]] !== s || (map[w] & bit) === 0) this.freeSlow(s, obj, slot, caller);
     else {
+      map[w] ^= bit;
       const fl = s.cpuFreelist;
       this.storeFreePtr(obj + s.offset, fl[cpu]);
       fl[cpu] = obj;
@@ -181,22 +196,30 @@ export class Slub extends SlubSlabs {
 
   /** kmem_cache_free off the fast path: bad pointers, wrong cache, debug caches, hardening, other slabs. */
   private freeSlow(s: KmemCache, obj: number, slot: number, caller: string | undefined): void {
-    if (slot < 0) BUG("kmem_cache_free", `0x${obj.toString(16)} is not a slab object`);
+    if (slot < 0) notSlabObject(this, obj, caller ?? "");
     const real = this.byId[this.meta.cache[slot]];
     if (real !== s) {
       // cache_from_obj: free into the cache the object really belongs to, and WARN.
       this.debugger.warn(`cache_from_obj: Wrong slab cache. ${s.name} but object is from ${real.name}`);
       s = real;
     }
+    const inUse = objectInUse(this, s, slot, obj);
+    if (s.debug && (s.flags & SLAB_CONSISTENCY_CHECKS) !== 0) {
+      // slub_debug F finds a bad free itself (free_consistency_checks) and says so in Linux's words.
+      const from = this.printk.lines.length;
+      if (this.debugger.free(s, slot, obj, caller ?? "")) markFree(this, s, slot, obj);
+      else if (!inUse) debugFreeRefused(this, s, obj, from);
+      return;
+    }
+    if (!inUse) badFree(this, s, slot, obj, caller ?? "");
+    markFree(this, s, slot, obj);
     if (s.debug) {
       this.debugger.free(s, slot, obj, caller ?? "");
       return;
     }
     const cpu = this.cpu;
     if (slot === s.cpuSlab[cpu]) {
-      const fp = s.cpuFreelist[cpu];
-      if (this.fp.hardened && fp === obj) BUG("set_freepointer", `double free or corruption of 0x${obj.toString(16)} in ${s.name}`);
-      this.fp.set(s, obj, s.offset, fp);
+      this.fp.set(s, obj, s.offset, s.cpuFreelist[cpu]);
       s.cpuFreelist[cpu] = obj;
       return;
     }
@@ -303,7 +326,6 @@ export class Slub extends SlubSlabs {
   private slabFree(s: KmemCache, slot: number, obj: number, cpu: number): void {
     const m = this.meta;
     const prior = m.freelist[slot];
-    if (this.fp.hardened && prior === obj) BUG("set_freepointer", `double free or corruption of 0x${obj.toString(16)} in ${s.name}`);
     this.fp.set(s, obj, s.offset, prior);
     m.freelist[slot] = obj;
     m.inuse[slot]--;

@@ -28,6 +28,8 @@ export interface PageTypes {
   /** PG_* bits (node and zone masked off) */
   pageFlags(pfn: number): number;
   zoneType(pfn: number): number;
+  /** page_ref_count() (for dump_page) */
+  refCount(pfn: number): number;
 }
 
 /** Simulated RAM (hardware Ram). */

@@ -8,6 +8,8 @@ export type LogSink = (line: string) => void;
 /** Taint flags in kernel/panic.c taint_flags[] order (6.18: 20 flags). */
 const TAINT_LETTERS = "GFSRMBUDAWCIOELKXTNJ";
 export const TAINT_BAD_PAGE = 5;
+/** 'D': the kernel died (an Oops) */
+export const TAINT_DIE = 7;
 export const TAINT_WARN = 9;
 
 export class Printk {

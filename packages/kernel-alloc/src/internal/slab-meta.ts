@@ -3,15 +3,30 @@
 // slab (head and tail pages) to that slot, which is what virt_to_slab() needs on kfree.
 // Slots are recycled through a free stack; arrays grow by doubling.
 //
+// SLUB also keeps an in-use map per slot (mmsim's, not Linux's): one bit per 8-byte granule of
+// the 32 KiB-aligned window that holds the slab, set while the object starting there is
+// allocated (handed out and not yet freed); a new slab's map is all zero.
+// Buddy blocks are naturally aligned, so a slab of order <= 3 lies inside one such window and
+// the bit of the object at physical address pa is bit (pa >>> 3) & 4095 of its slot's 128
+// words: no division and no slab base on the hot paths. A free whose bit is clear is a double
+// free or not an object's address, whether or not it is the head of a freelist (see
+// slub-free-check.ts).
+//
 // Invariants (checked by the allocator's verify()):
 //   - slotOfPfn[p] = s for exactly the 2^order[s] pfns starting at head[s], for live slots s;
-//   - a live slot's cache >= 0; a free slot's cache is -1.
+//   - a live slot's cache >= 0; a free slot's cache is -1;
+//   - a free slot's in-use map is all zero.
 
 /** Where a slab sits (SLUB). */
 export const ON_NO_LIST = 0; // full (or a debug cache's full list)
 export const ON_NODE_PARTIAL = 1;
 export const ON_CPU_PARTIAL = 2;
 export const ON_CPU_SLAB = 3;
+
+/** Int32 words of in-use map per slot: 4096 bits, one per 8-byte granule of a 32 KiB window. */
+export const INUSE_MAP_WORDS = 128;
+/** The largest slab order the in-use map covers (32 KiB = PAGE_SIZE << 3, slub_max_order's default). */
+export const INUSE_MAP_MAX_ORDER = 3;
 
 export class SlabMeta {
   /** pfn → slot + 1 (0: not a slab page) */
@@ -35,13 +50,18 @@ export class SlabMeta {
   declare slabs: Int32Array;
   /** byte offset of the first object (SLAB colouring; 0 for SLUB) */
   declare colour: Int32Array;
+  /** SLUB's in-use map, INUSE_MAP_WORDS per slot (empty when the allocator keeps none) */
+  declare inuseMap: Int32Array;
+  declare private readonly keepInuseMap: boolean;
   private freeSlots: number[] = [];
   private used = 0;
 
   /** bytes covered by slotOfPfn (maxPfn * 4096) */
   declare private readonly paLimit: number;
 
-  constructor(maxPfn: number, initial = 64) {
+  constructor(maxPfn: number, initial = 64, inuseMap = false) {
+    this.keepInuseMap = inuseMap;
+    this.inuseMap = new Int32Array(inuseMap ? initial * INUSE_MAP_WORDS : 0);
     this.slotOfPfn = new Int32Array(maxPfn);
     this.paLimit = maxPfn * 4096;
     this.cache = new Int32Array(initial).fill(-1);
@@ -105,6 +125,7 @@ export class SlabMeta {
     const h = this.head[s];
     for (let i = 0; i < n; i++) this.slotOfPfn[h + i] = 0;
     this.cache[s] = -1;
+    if (this.keepInuseMap) this.inuseMap.fill(0, s * INUSE_MAP_WORDS, (s + 1) * INUSE_MAP_WORDS);
     this.freeSlots.push(s);
   }
 
@@ -130,5 +151,10 @@ export class SlabMeta {
     this.allPrev = g(this.allPrev, -1);
     this.slabs = g(this.slabs);
     this.colour = g(this.colour);
+    if (this.keepInuseMap) {
+      const fm = new Int32Array(n * INUSE_MAP_WORDS);
+      fm.set(this.inuseMap);
+      this.inuseMap = fm;
+    }
   }
 }
