@@ -1,6 +1,7 @@
 // Lint for the whole monorepo, run once from the root (`pnpm lint`).
 // Besides the recommended rules it enforces the architecture (ARCHITECTURE.md §1, §3):
-//   - a package under packages/ imports only @mmsim packages below it in LAYERS;
+//   - a package under packages/ imports only @mmsim packages below it in LAYERS, or, for a
+//     package beside the stack (SIDE_PACKAGES), only the layers its allow list names;
 //   - nothing under packages/*/src touches Node APIs (they must run in a browser);
 //   - nothing under packages/*/src reads wall-clock time, Math.random or timers (determinism).
 import js from "@eslint/js";
@@ -11,11 +12,25 @@ import { builtinModules } from "node:module";
 /** Bottom to top. A package may import only the ones before it. */
 export const LAYERS = ["base", "hardware", "physical", "kernel-alloc", "virtual", "reclaim", "kernel"];
 
+/**
+ * Packages beside the linear stack, each with the only @mmsim packages it may import. Nothing
+ * in the stack imports them, and they import no other side package.
+ */
+export const SIDE_PACKAGES = { replay: ["base"], textbook: ["base", "hardware"] };
+
+/** Every package directory, and the @mmsim packages each one may import. */
+export function allowedImports(pkg) {
+  if (pkg in SIDE_PACKAGES) return SIDE_PACKAGES[pkg];
+  return LAYERS.slice(0, LAYERS.indexOf(pkg));
+}
+
 const nodeBuiltins = [...new Set(builtinModules.map((m) => m.replace(/^node:/, "")))];
 
 function layerRules(layer) {
-  const higher = LAYERS.slice(LAYERS.indexOf(layer) + 1).map((l) => `@mmsim/${l}`);
+  const allowed = allowedImports(layer);
+  const higher = [...LAYERS, ...Object.keys(SIDE_PACKAGES)].filter((l) => l !== layer && !allowed.includes(l)).map((l) => `@mmsim/${l}`);
   const self = `@mmsim/${layer}`;
+  const why = layer in SIDE_PACKAGES ? `may import only ${allowed.map((l) => `@mmsim/${l}`).join(" and ")}` : "may import only lower layers";
   return {
     files: [`packages/${layer}/src/**/*.ts`],
     rules: {
@@ -23,12 +38,12 @@ function layerRules(layer) {
         "error",
         {
           paths: [
-            ...higher.map((name) => ({ name, message: `${self} may import only lower layers (layering: ${LAYERS.join(" < ")}).` })),
+            ...higher.map((name) => ({ name, message: `${self} ${why} (layering: ${LAYERS.join(" < ")}).` })),
             ...nodeBuiltins.map((name) => ({ name, message: `packages must stay browser-safe: no Node builtin '${name}' outside apps/.` })),
           ],
           patterns: [
             { group: ["node:*"], message: "packages must stay browser-safe: no node:* imports outside apps/." },
-            ...higher.map((name) => ({ group: [`${name}/*`], message: `${self} may import only lower layers.` })),
+            ...higher.map((name) => ({ group: [`${name}/*`], message: `${self} ${why}.` })),
           ],
         },
       ],
@@ -69,5 +84,5 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
-  ...LAYERS.map(layerRules),
+  ...[...LAYERS, ...Object.keys(SIDE_PACKAGES)].map(layerRules),
 );

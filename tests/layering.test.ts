@@ -9,10 +9,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "..");
 let LAYERS: string[] = [];
+let SIDE_PACKAGES: Record<string, string[]> = {};
+let allowedImports: (pkg: string) => string[] = () => [];
 let eslint: ESLint;
 
 beforeAll(async () => {
-  ({ LAYERS } = (await import(pathToFileURL(join(root, "eslint.config.js")).href)) as { LAYERS: string[] });
+  ({ LAYERS, SIDE_PACKAGES, allowedImports } = (await import(pathToFileURL(join(root, "eslint.config.js")).href)) as {
+    LAYERS: string[];
+    SIDE_PACKAGES: Record<string, string[]>;
+    allowedImports: (pkg: string) => string[];
+  });
   eslint = new ESLint({ cwd: root });
 });
 
@@ -113,9 +119,20 @@ describe("package.json dependencies follow the layers", () => {
     .map((d) => d.name)
     .sort();
 
-  it("finds one package per layer and no other", () => {
-    expect(dirs).toEqual([...LAYERS].sort());
-    expect(dirs).toHaveLength(7);
+  it("finds one package per layer or side package and no other", () => {
+    expect(dirs).toEqual([...LAYERS, ...Object.keys(SIDE_PACKAGES)].sort());
+    expect(dirs.length).toBe(7 + Object.keys(SIDE_PACKAGES).length);
+  });
+
+  it("lets a side package import what its allow list names and nothing else (replay: base only)", async () => {
+    expect(allowedImports("replay")).toEqual(["base"]);
+    expect(await lint(`import { InputError } from "@mmsim/base";\nexport const x = InputError;\n`, "packages/replay/src/x.ts")).toEqual([]);
+    for (const other of ["hardware", "physical", "kernel", "textbook"]) {
+      const found = await lint(`import * as m from "@mmsim/${other}";\nexport const n = m;\n`, "packages/replay/src/x.ts");
+      expect([other, found.map((f) => f.message)]).toEqual([other, [expect.stringContaining("@mmsim/replay may import only @mmsim/base")]]);
+    }
+    const fromKernel = await lint(`import * as m from "@mmsim/replay";\nexport const n = m;\n`, "packages/kernel/src/x.ts");
+    expect(fromKernel.map((f) => f.rule)).toEqual(["no-restricted-imports"]);
   });
 
   it("lists only lower layers in each package's dependencies, peer and dev dependencies", () => {
@@ -123,7 +140,7 @@ describe("package.json dependencies follow the layers", () => {
     for (const dir of dirs) {
       const pkg = JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) as Record<string, unknown>;
       expect(pkg.name).toBe(`@mmsim/${dir}`);
-      const lower = LAYERS.slice(0, LAYERS.indexOf(dir)).map((l) => `@mmsim/${l}`);
+      const lower = allowedImports(dir).map((l) => `@mmsim/${l}`);
       for (const field of ["dependencies", "peerDependencies", "devDependencies", "optionalDependencies"]) {
         const deps = Object.keys((pkg[field] as Record<string, string> | undefined) ?? {}).filter((d) => d.startsWith("@mmsim/"));
         for (const d of deps) {

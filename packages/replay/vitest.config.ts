@@ -1,0 +1,8 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  // resolve @mmsim/* to their TypeScript source (the "mmsim-source" export condition)
+  resolve: { conditions: ["mmsim-source", "module", "browser", "development|production"] },
+  ssr: { resolve: { conditions: ["mmsim-source", "module", "node", "development|production"] } },
+  test: { name: "replay", include: ["src/**/*.test.ts", "conformance/**/*.test.ts", "test/**/*.test.ts"] },
+});
