@@ -1,0 +1,335 @@
+// The mmap family at the VMA level: placement (get_unmapped_area), errnos at Linux's places
+// (man 2 mmap/munmap/mprotect/mremap, mm/mmap.c, mm/mremap.c), merging and splitting as seen
+// through the syscalls (selftests/mm/merge.c's VMA-level cases), accounting and slab objects.
+import { describe, expect, test } from "vitest";
+import { activeObjs, bootVirtual, newMm, ranges } from "../test/boot";
+import {
+  MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_WIPEONFORK, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN,
+  MAP_LOCKED, MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE,
+  VM_ACCOUNT, VM_DONTCOPY, VM_HUGEPAGE, VM_LOCKED, VM_NORESERVE, VM_WIPEONFORK, formatVmFlags,
+} from "./mm-flags";
+import { sysMmap, sysMunmap, exitMmap } from "./syscalls";
+import { doMprotect } from "./mprotect";
+import { doMremap } from "./mremap";
+import { doBrk } from "./brk";
+import { doMadvise } from "./madvise";
+import { doMlock, doMunlock } from "./mlock";
+import { mmapBase } from "./mmap";
+import { verifyVirtual } from "./verify";
+import { VmFile } from "./mm-types";
+import type { MmStruct } from "./mm-types";
+import type { VirtualMemory } from "./virtual-memory";
+
+const KiB = 1024, MiB = 1024 * 1024;
+const RW = PROT_READ | PROT_WRITE;
+const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
+const BASE = 0x7ffff7fff000;
+
+function anon(vmm: VirtualMemory, mm: MmStruct, len: number, prot = RW, flags = ANON, addr = 0): number {
+  return sysMmap(vmm, mm, addr, len, prot, flags, null, 0);
+}
+
+describe("get_unmapped_area: top-down below mmap_base", () => {
+  test("mmap_base without randomization is 0x7ffff7fff000 (TASK_SIZE - 128 MiB, arch/x86/mm/mmap.c)", () => {
+    expect(mmapBase(2 ** 47 - 4096, 8 * MiB, 1 * MiB)).toBe(BASE);
+  });
+
+  test("successive anonymous mappings go down from mmap_base and merge into one VMA", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    expect(anon(vmm, mm, 40 * KiB)).toBe(BASE - 40 * KiB);
+    expect(anon(vmm, mm, 8 * KiB)).toBe(BASE - 48 * KiB);
+    expect(ranges(mm)).toEqual(["7ffff7ff3000-7ffff7fff000"]);
+    expect(mm.totalVm).toBe(12);
+    expect(vmm.committedAs).toBe(12);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("a free hint is used as is; a taken one falls back to the top-down search", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    expect(anon(vmm, mm, 4096, RW, ANON, 0x10000000)).toBe(0x10000000);
+    expect(anon(vmm, mm, 4096, RW, ANON, 0x10000000)).toBe(BASE - 4096);
+    // a hint below mmap_min_addr is rounded up to it (round_hint_to_min)
+    expect(anon(vmm, mm, 4096, RW, ANON, 0x100)).toBe(BASE - 8192);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("an anonymous mapping whose length is a multiple of 2 MiB is 2 MiB-aligned (thp_get_unmapped_area)", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    anon(vmm, mm, 4096, PROT_READ);
+    const a = anon(vmm, mm, 4 * MiB);
+    expect(a % (2 * MiB)).toBe(0);
+    // searched 6 MiB below 0x7ffff7ffe000 (0x7ffff79fe000), then rounded up to 2 MiB
+    expect(a).toBe(0x7ffff7a00000);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("the gap search keeps stack_guard_gap (1 MiB) below a VM_GROWSDOWN VMA", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const stack = sysMmap(vmm, mm, BASE - 64 * KiB, 64 * KiB, RW, ANON | MAP_FIXED | MAP_GROWSDOWN, null, 0);
+    expect(stack).toBe(BASE - 64 * KiB);
+    expect(anon(vmm, mm, 4096)).toBe(BASE - 64 * KiB - MiB - 4096);
+    verifyVirtual(vmm, [mm]);
+  });
+});
+
+describe("mmap errnos (man 2 mmap, mm/mmap.c do_mmap)", () => {
+  const vmm = bootVirtual();
+  const mm = newMm(vmm);
+  test.each([
+    ["length 0", () => anon(vmm, mm, 0), -22],
+    ["unaligned offset", () => sysMmap(vmm, mm, 0, 4096, RW, MAP_PRIVATE, new VmFile("/f"), 100), -22],
+    ["neither MAP_SHARED nor MAP_PRIVATE", () => sysMmap(vmm, mm, 0, 4096, RW, MAP_ANONYMOUS, null, 0), -22],
+    ["no file without MAP_ANONYMOUS", () => sysMmap(vmm, mm, 0, 4096, RW, MAP_PRIVATE, null, 0), -9],
+    ["MAP_FIXED at an unaligned address", () => anon(vmm, mm, 4096, RW, ANON | MAP_FIXED, 0x10001), -22],
+    ["MAP_FIXED below mmap_min_addr", () => anon(vmm, mm, 4096, RW, ANON | MAP_FIXED, 0), -1],
+    ["MAP_FIXED beyond TASK_SIZE", () => anon(vmm, mm, 8192, RW, ANON | MAP_FIXED, 2 ** 47 - 4096), -12],
+    ["longer than TASK_SIZE", () => anon(vmm, mm, 2 ** 48), -12],
+    ["MAP_SHARED|PROT_WRITE of a read-only file", () => sysMmap(vmm, mm, 0, 4096, RW, MAP_SHARED, new VmFile("/ro"), 0), -13],
+    ["a file opened without read", () => sysMmap(vmm, mm, 0, 4096, PROT_READ, MAP_PRIVATE, new VmFile("/wo", { readable: false, writable: true }), 0), -13],
+    ["PROT_EXEC on a noexec mount", () => sysMmap(vmm, mm, 0, 4096, PROT_EXEC, MAP_PRIVATE, new VmFile("/x", { noexec: true }), 0), -1],
+    ["a file without ->mmap", () => sysMmap(vmm, mm, 0, 4096, PROT_READ, MAP_PRIVATE, new VmFile("/proc/x", { mmap: false }), 0), -19],
+    ["MAP_GROWSDOWN on a shared anonymous map", () => anon(vmm, mm, 4096, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN), -22],
+  ])("%s", (_name, call, errno) => {
+    expect(call()).toBe(errno);
+    expect(mm.mapCount).toBe(0);
+  });
+
+  test("MAP_FIXED_NOREPLACE over an existing mapping fails with EEXIST; MAP_FIXED replaces it", () => {
+    const v = bootVirtual();
+    const m = newMm(v);
+    const a = anon(v, m, 3 * 4096);
+    expect(anon(v, m, 4096, PROT_READ, ANON | MAP_FIXED_NOREPLACE, a + 4096)).toBe(-17);
+    expect(anon(v, m, 4096, PROT_READ, ANON | MAP_FIXED, a + 4096)).toBe(a + 4096);
+    expect(m.mmMt.vmas.map((x) => formatVmFlags(x.vmFlags))).toEqual(["rd wr mr mw me ac ", "rd mr mw me ", "rd wr mr mw me ac "]);
+    expect(v.committedAs).toBe(2);
+    verifyVirtual(v, [m]);
+  });
+
+  test("MAP_LOCKED beyond RLIMIT_MEMLOCK fails with EAGAIN; MAP_NORESERVE maps without charging", () => {
+    const v = bootVirtual();
+    const m = newMm(v);
+    expect(anon(v, m, 9 * MiB, RW, ANON | MAP_LOCKED)).toBe(-11);
+    const a = anon(v, m, 4096, RW, ANON | MAP_NORESERVE);
+    expect(m.mmMt.vmaLookup(a)!.vmFlags & (VM_NORESERVE | VM_ACCOUNT)).toBe(VM_NORESERVE);
+    expect(v.committedAs).toBe(0);
+    const l = anon(v, m, 4096, RW, ANON | MAP_LOCKED);
+    expect(m.mmMt.vmaLookup(l)!.vmFlags & VM_LOCKED).toBe(VM_LOCKED);
+    expect(m.lockedVm).toBe(1);
+    verifyVirtual(v, [m]);
+  });
+
+  test("a shared anonymous mapping is /dev/zero (deleted) and never merges with its neighbour", () => {
+    const v = bootVirtual();
+    const m = newMm(v);
+    anon(v, m, 4096, RW, MAP_SHARED | MAP_ANONYMOUS);
+    anon(v, m, 4096, RW, MAP_SHARED | MAP_ANONYMOUS);
+    expect(m.mapCount).toBe(2);
+    expect(m.mmMt.vmas[0].vmFile!.path).toBe("/dev/zero (deleted)");
+    expect(formatVmFlags(m.mmMt.vmas[0].vmFlags)).toBe("rd wr sh mr mw me ms ");
+    verifyVirtual(v, [m]);
+  });
+});
+
+describe("munmap", () => {
+  test("EINVAL for an unaligned address or zero length; 0 for a range with nothing mapped", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    expect(sysMunmap(vmm, mm, 0x10001, 4096)).toBe(-22);
+    expect(sysMunmap(vmm, mm, 0x10000, 0)).toBe(-22);
+    expect(sysMunmap(vmm, mm, 0x10000, 4096)).toBe(0);
+  });
+
+  test("unmapping the middle splits in two; at max_map_count the split fails with ENOMEM", () => {
+    const vmm = bootVirtual({ sysctls: { maxMapCount: 2 } });
+    const mm = newMm(vmm);
+    const a = anon(vmm, mm, 6 * 4096);
+    expect(sysMunmap(vmm, mm, a + 4096, 4096)).toBe(0);
+    expect(mm.mapCount).toBe(2);
+    expect(sysMunmap(vmm, mm, a + 3 * 4096, 4096)).toBe(-12);
+    expect(mm.mapCount).toBe(2);
+    // an edge needs no new VMA: allowed at the limit
+    expect(sysMunmap(vmm, mm, a + 5 * 4096, 4096)).toBe(0);
+    expect(mm.totalVm).toBe(4);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("VMAs live in the vm_area_struct cache: /proc/slabinfo moves, and every object is freed at exit", () => {
+    const vmm = bootVirtual();
+    expect([activeObjs(vmm, "vm_area_struct"), activeObjs(vmm, "mm_struct")]).toEqual([0, 0]);
+    const mm = newMm(vmm);
+    const a = anon(vmm, mm, 4 * 4096);
+    anon(vmm, mm, 4096, PROT_READ);
+    // SLUB's slabinfo counts the CPU slab's objects as active: one slab of 21 (192-byte objects)
+    // and one of 20 mm_structs (1600 bytes, 8 pages), as on the 6.18 reference machine
+    expect([activeObjs(vmm, "vm_area_struct"), activeObjs(vmm, "mm_struct")]).toEqual([21, 20]);
+    expect(vmm.live.vmAreaStruct).toBe(2);
+    expect(sysMunmap(vmm, mm, a + 4096, 4096)).toBe(0);
+    expect(vmm.live.vmAreaStruct).toBe(3);
+    exitMmap(vmm, mm);
+    expect(vmm.live).toEqual({ mmStruct: 0, vmAreaStruct: 0, anonVma: 0, anonVmaChain: 0 });
+    verifyVirtual(vmm, []);
+  });
+});
+
+describe("mprotect (selftests/mm/merge.c VMA-level cases)", () => {
+  test("mprotect splits a VMA in three, and merges it back once the parts agree again", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const a = anon(vmm, mm, 10 * 4096);
+    expect(doMprotect(vmm, mm, a + 4 * 4096, 2 * 4096, PROT_READ)).toBe(0);
+    expect(mm.mapCount).toBe(3);
+    // an anonymous VMA with no anon_vma yet gives its reservation back when it stops being writable
+    expect(mm.mmMt.vmas.map((v) => formatVmFlags(v.vmFlags))).toEqual(["rd wr mr mw me ac ", "rd mr mw me ", "rd wr mr mw me ac "]);
+    expect(vmm.committedAs).toBe(8);
+    expect(doMprotect(vmm, mm, a + 4 * 4096, 2 * 4096, RW)).toBe(0);
+    expect(ranges(mm)).toEqual([`${a.toString(16)}-${(a + 10 * 4096).toString(16)}`]);
+    expect(vmm.committedAs).toBe(10);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("the example of issue 16: mprotect of the upper half of a 40 KiB buffer", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const buf = anon(vmm, mm, 40 * KiB);
+    expect(doMprotect(vmm, mm, buf + 20 * KiB, 20 * KiB, PROT_READ)).toBe(0);
+    expect(ranges(mm)).toEqual(["7ffff7ff5000-7ffff7ffa000", "7ffff7ffa000-7ffff7fff000"]);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("errnos: EINVAL unaligned, ENOMEM for a hole, EACCES beyond VM_MAYWRITE of a read-only shared file", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const a = anon(vmm, mm, 4096);
+    expect(doMprotect(vmm, mm, a + 1, 4096, PROT_READ)).toBe(-22);
+    expect(doMprotect(vmm, mm, a - 4096, 8192, PROT_READ)).toBe(-12);
+    expect(doMprotect(vmm, mm, a, 4096, 0x10)).toBe(-22);
+    const f = sysMmap(vmm, mm, 0, 4096, PROT_READ, MAP_SHARED, new VmFile("/ro"), 0);
+    expect(doMprotect(vmm, mm, f, 4096, RW)).toBe(-13);
+    expect(doMprotect(vmm, mm, a, 0, PROT_NONE)).toBe(0);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("making a read-only private mapping writable charges Committed_AS and sets VM_ACCOUNT", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const a = anon(vmm, mm, 4 * 4096, PROT_READ);
+    expect(vmm.committedAs).toBe(0);
+    expect(doMprotect(vmm, mm, a, 2 * 4096, RW)).toBe(0);
+    expect(vmm.committedAs).toBe(2);
+    expect(mm.dataVm).toBe(2);
+    verifyVirtual(vmm, [mm]);
+  });
+});
+
+describe("mremap (mm/mremap.c)", () => {
+  test("shrinking unmaps the tail; growing into free space expands in place", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const a = sysMmap(vmm, mm, 0x10000000, 4 * 4096, RW, ANON, null, 0);
+    expect(doMremap(vmm, mm, a, 4 * 4096, 2 * 4096, 0)).toBe(a);
+    expect(mm.totalVm).toBe(2);
+    expect(doMremap(vmm, mm, a, 2 * 4096, 8 * 4096, 0)).toBe(a);
+    expect(ranges(mm)).toEqual(["10000000-10008000"]);
+    expect(vmm.committedAs).toBe(8);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("blocked growth: ENOMEM without MREMAP_MAYMOVE, a move with it", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const a = sysMmap(vmm, mm, 0x10000000, 2 * 4096, RW, ANON, null, 0);
+    sysMmap(vmm, mm, 0x10002000, 4096, PROT_READ, ANON, null, 0);
+    expect(doMremap(vmm, mm, a, 2 * 4096, 4 * 4096, 0)).toBe(-12);
+    const b = doMremap(vmm, mm, a, 2 * 4096, 4 * 4096, MREMAP_MAYMOVE);
+    expect(b).toBe(BASE - 4 * 4096);
+    expect(mm.mmMt.vmaLookup(a)).toBe(null);
+    expect(mm.totalVm).toBe(5);
+    expect(vmm.committedAs).toBe(4);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("MREMAP_FIXED moves to the given address; errnos EINVAL, EFAULT", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const a = sysMmap(vmm, mm, 0x10000000, 2 * 4096, RW, ANON, null, 0);
+    expect(doMremap(vmm, mm, a, 4096, 4096, MREMAP_FIXED, 0x20000000)).toBe(-22); // FIXED without MAYMOVE
+    expect(doMremap(vmm, mm, a, 4096, 0, MREMAP_MAYMOVE)).toBe(-22); // new_len 0
+    expect(doMremap(vmm, mm, a + 1, 4096, 4096, 0)).toBe(-22);
+    expect(doMremap(vmm, mm, 0x30000000, 4096, 8192, 0)).toBe(-14); // nothing mapped
+    expect(doMremap(vmm, mm, a, 3 * 4096, 4 * 4096, MREMAP_MAYMOVE)).toBe(-14); // beyond the VMA
+    expect(doMremap(vmm, mm, a, 2 * 4096, 2 * 4096, MREMAP_MAYMOVE | MREMAP_FIXED, a + 4096)).toBe(-22); // overlap
+    expect(doMremap(vmm, mm, a, 2 * 4096, 2 * 4096, MREMAP_MAYMOVE | MREMAP_FIXED, 0x20000000)).toBe(0x20000000);
+    expect(ranges(mm)).toEqual(["20000000-20002000"]);
+    expect(vmm.committedAs).toBe(2);
+    verifyVirtual(vmm, [mm]);
+  });
+});
+
+describe("brk", () => {
+  test("the heap grows in one VMA, refuses to come near the next mapping, and shrinks", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    mm.startBrk = mm.brk = 0x555555559000;
+    expect(doBrk(vmm, mm, 0x55555557a000)).toBe(0x55555557a000);
+    expect(doBrk(vmm, mm, 0x55555557c000)).toBe(0x55555557c000);
+    expect(ranges(mm)).toEqual(["555555559000-55555557c000"]);
+    sysMmap(vmm, mm, 0x555555700000, 4096, RW, ANON, null, 0);
+    // the break must stay a page below the next VMA (and stack_guard_gap below a stack): refused,
+    // the old break is returned; one page below is fine
+    expect(doBrk(vmm, mm, 0x555555700000)).toBe(0x55555557c000);
+    expect(doBrk(vmm, mm, 0x5555556ff000)).toBe(0x5555556ff000);
+    expect(doBrk(vmm, mm, 0x555555560001)).toBe(0x555555560001);
+    expect(ranges(mm)[0]).toBe("555555559000-555555561000");
+    expect(doBrk(vmm, mm, 0x555555000000)).toBe(0x555555560001);
+    expect(mm.dataVm).toBe(9);
+    verifyVirtual(vmm, [mm]);
+  });
+});
+
+describe("madvise and mlock flags", () => {
+  test("DONTFORK splits off the range, DOFORK merges it back; WIPEONFORK is for private anonymous memory only", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const a = anon(vmm, mm, 4 * 4096);
+    expect(doMadvise(vmm, mm, a + 4096, 4096, MADV_DONTFORK)).toBe(0);
+    expect(mm.mapCount).toBe(3);
+    expect(mm.mmMt.vmas[1].vmFlags & VM_DONTCOPY).toBe(VM_DONTCOPY);
+    expect(doMadvise(vmm, mm, a + 4096, 4096, MADV_DOFORK)).toBe(0);
+    expect(mm.mapCount).toBe(1);
+    expect(doMadvise(vmm, mm, a, 4096, MADV_WIPEONFORK)).toBe(0);
+    expect(mm.mmMt.vmas[0].vmFlags & VM_WIPEONFORK).toBe(VM_WIPEONFORK);
+    const s = anon(vmm, mm, 4096, RW, MAP_SHARED | MAP_ANONYMOUS);
+    expect(doMadvise(vmm, mm, s, 4096, MADV_WIPEONFORK)).toBe(-22);
+    expect(doMadvise(vmm, mm, a, 4096, 999)).toBe(-22);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("a range with a hole is still advised but returns ENOMEM; HUGEPAGE sets hg", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const lo = sysMmap(vmm, mm, 0x10000000, 4096, RW, ANON, null, 0);
+    sysMmap(vmm, mm, 0x10002000, 4096, RW, ANON, null, 0);
+    expect(doMadvise(vmm, mm, lo, 3 * 4096, MADV_HUGEPAGE)).toBe(-12);
+    expect(mm.mmMt.vmas.every((v) => (v.vmFlags & VM_HUGEPAGE) !== 0)).toBe(true);
+    expect(formatVmFlags(mm.mmMt.vmas[0].vmFlags)).toBe("rd wr mr mw me ac hg ");
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("mlock splits off VM_LOCKED and counts locked_vm; munlock merges back; a hole gives ENOMEM", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const a = anon(vmm, mm, 4 * 4096);
+    expect(doMlock(vmm, mm, a + 4096, 2 * 4096, VM_LOCKED)).toBe(0);
+    expect(mm.mapCount).toBe(3);
+    expect(mm.lockedVm).toBe(2);
+    expect(doMunlock(vmm, mm, a, 4 * 4096)).toBe(0);
+    expect(mm.mapCount).toBe(1);
+    expect(mm.lockedVm).toBe(0);
+    expect(doMlock(vmm, mm, a - 4096, 2 * 4096, VM_LOCKED)).toBe(-12);
+    verifyVirtual(vmm, [mm]);
+  });
+});
