@@ -51,6 +51,9 @@ export type { X86Layout } from "./x86-layout";
 export { Tlb, DEFAULT_TLB_CONFIG, TLB_SINGLE_PAGE_FLUSH_CEILING } from "./tlb";
 export type { TlbConfig, TlbEntryView } from "./tlb";
 
+export { CpuCache, CACHE_HIT, CACHE_MISS, CACHE_EVICT, CACHE_MAX_LINES } from "./cache";
+export type { CacheConfig } from "./cache";
+
 export { Cpu, PCID_MASK } from "./cpu";
 export type { CpuMode, CpuOptions } from "./cpu";
 
