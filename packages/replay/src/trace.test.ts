@@ -55,7 +55,7 @@ describe("lackey reader", () => {
     const p = createTraceParser("lackey", index, () => {}, { pageSize: 4096 });
     p.push(bytes(" L ffffffffffff1000,8\n"));
     p.end();
-    expect(index.keyHalves(0)).toEqual([0xfffff, 0xffffffff]);
+    expect(index.keyHalves(0)).toEqual([0xfffff, 0xfffffff1]); // 0xffffffffffff1000 >> 12
   });
 
   it.each([
