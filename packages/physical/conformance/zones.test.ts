@@ -18,8 +18,10 @@ describe("x86-64 with usable [4K,636K) + [1M,3G) + [4G,9G)", () => {
     expect([movable.presentPages, device.presentPages]).toEqual([0, 0]);
   });
   it("prints the zone ranges and node ranges as free_area_init does", () => {
-    // "Fallback order" is build_zonelists()'s pr_info + pr_cont("%d ") (mm/page_alloc.c)
-    expect(m.bootLog().slice(0, 13)).toEqual([
+    // "On node ..." is init_unavailable_range() (mm/mm_init.c): pfn 0 and [636K, 1M) have
+    // struct pages but no memory. "Fallback order" is build_zonelists()'s pr_info +
+    // pr_cont("%d ") (mm/page_alloc.c).
+    expect(m.bootLog().slice(0, 15)).toEqual([
       "Zone ranges:",
       "  DMA      [mem 0x0000000000001000-0x0000000000ffffff]",
       "  DMA32    [mem 0x0000000001000000-0x00000000ffffffff]",
@@ -31,10 +33,12 @@ describe("x86-64 with usable [4K,636K) + [1M,3G) + [4G,9G)", () => {
       "  node   0: [mem 0x0000000000100000-0x00000000bfffffff]",
       "  node   0: [mem 0x0000000100000000-0x000000023fffffff]",
       "Initmem setup node 0 [mem 0x0000000000001000-0x000000023fffffff]",
+      "On node 0, zone DMA: 1 pages in unavailable ranges",
+      "On node 0, zone DMA: 97 pages in unavailable ranges",
       "Fallback order for Node 0: 0 ",
       "Built 1 zonelists, mobility grouping on.  Total pages: 2097054",
     ]);
-    expect(m.bootLog()[14]).toMatch(/^Memory: \d+K\/8388216K available \(18468K kernel code, 2544K rwdata, 10276K rodata, 3728K init, 1168K bss, \d+K reserved, 0K cma-reserved\)$/);
+    expect(m.bootLog()[16]).toMatch(/^Memory: \d+K\/8388216K available \(18468K kernel code, 2544K rwdata, 10276K rodata, 3728K init, 1168K bss, \d+K reserved, 0K cma-reserved\)$/);
   });
 });
 

@@ -3,6 +3,7 @@
 // early allocations). Adding merges overlapping and adjacent regions of the same node;
 // removing splits regions. Freeing what is left to the buddy allocator is mm-init's job.
 // Not modelled: region flags (hotplug, mirror, nomap), memblock.current_limit, physmem.
+import { BUG } from "@mmsim/base";
 
 /** One region. `nid` is -1 (NUMA_NO_NODE / MAX_NUMNODES) for reserved regions. */
 export interface MemblockRegion {
@@ -144,21 +145,70 @@ export class Memblock {
   }
 
   /**
-   * memblock_alloc_try_nid() top-down: reserves `size` bytes aligned to `align` at the highest
-   * free address of node `nid` (any node if -1) below `limit`. Returns the base, or -1.
+   * memblock_find_in_range_node() top-down plus the reservation: reserves `size` bytes aligned
+   * to `align` at the highest free address of node `nid` (any node if -1) in [minAddr, limit).
+   * Returns the base, or -1.
    */
-  allocTopDown(size: number, align: number, nid: number, limit = Infinity, name?: string): number {
+  allocTopDown(size: number, align: number, nid: number, limit = Infinity, name?: string, minAddr = 0): number {
     const free = this.freeRanges(nid < 0 ? undefined : nid);
     for (let k = free.length - 1; k >= 0; k--) {
       const f = free[k];
       const top = Math.min(f.end, limit);
-      if (top - f.base < size) continue;
+      const bottom = Math.max(f.base, minAddr);
+      if (top - bottom < size) continue;
       const cand = top - size - ((top - size) % align);
-      if (cand >= f.base) {
+      if (cand >= bottom) {
         this.reserve(cand, size, name);
         return cand;
       }
     }
     return -1;
   }
+}
+
+/** SMP_CACHE_BYTES (L1_CACHE_BYTES on x86-64, 64): the alignment of memblock_alloc(). */
+export const SMP_CACHE_BYTES = 64;
+
+/**
+ * memblock_alloc_try_nid(): `size` bytes aligned to `align` (a power of two), top-down, on
+ * node `nid` and then on any node, at or above `minAddr` and then anywhere
+ * (memblock_alloc_internal drops min_addr on failure). The region is reserved under `name`.
+ * Returns its physical address, or -1 when no free range is large enough (memblock_alloc
+ * returns NULL). A size ≤ 0 or an alignment that is not a power of two is a Bug.
+ */
+export function memblockAllocTryNid(mb: Memblock, size: number, align: number, nid: number, name: string, minAddr = 0): number {
+  if (!(Number.isSafeInteger(size) && size > 0)) BUG("memblock_alloc_try_nid", `size ${size} for ${name}`);
+  if (!(Number.isSafeInteger(align) && align > 0 && 2 ** Math.round(Math.log2(align)) === align)) {
+    BUG("memblock_alloc_try_nid", `alignment ${align} for ${name} is not a power of two`);
+  }
+  for (const min of minAddr > 0 ? [minAddr, 0] : [0]) {
+    let base = mb.allocTopDown(size, align, nid, Infinity, name, min);
+    if (base < 0 && nid >= 0) base = mb.allocTopDown(size, align, NUMA_NO_NODE, Infinity, name, min);
+    if (base >= 0) return base;
+  }
+  return -1;
+}
+
+/**
+ * What PhysicalConfig.earlyAllocations receives: memblock after the memory map is set up
+ * (free_area_init) and before memblock_free_all() hands free memory to the buddy allocator,
+ * where Linux allocates the per-CPU areas (setup_per_cpu_areas) and the dentry and inode hash
+ * tables (vfs_caches_init_early). What is reserved here stays PG_reserved and outside the
+ * zones' managed pages.
+ */
+export interface MemblockAllocator {
+  /** the memblock lists (read them; change them through alloc and free) */
+  readonly memblock: Memblock;
+  /** nr_kernel_pages: free pages below HighMem when free_area_init ran (calc_nr_kernel_pages) */
+  readonly nrKernelPages: number;
+  /** nr_all_pages: free pages when free_area_init ran */
+  readonly nrAllPages: number;
+  /** num_node_state(N_MEMORY): nodes with memory (hashdist is 0 with one) */
+  readonly nrMemoryNodes: number;
+  /** memblock_alloc_try_nid(size, align, minAddr, nid) reserving under `name`; address or -1 */
+  alloc(size: number, align: number, name: string, nid?: number, minAddr?: number): number;
+  /** memblock_free(): returns [base, base+size) of a reservation to memblock */
+  free(base: number, size: number): void;
+  /** prints a boot log line at this point of the boot (between the memory map and the zonelists) */
+  printk(line: string): void;
 }

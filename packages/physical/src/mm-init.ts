@@ -1,14 +1,19 @@
 // Boot of the physical layer (mm/mm_init.c free_area_init, find_zone_movable_pfns_for_nodes,
-// memmap_init; mm/memblock.c memblock_free_all; mm/sparse.c; arch/x86 zone limits): memblock
-// → nodes and zones → SPARSEMEM mem_map → every free range handed to the buddy allocator in
-// max-order blocks. Not modelled: deferred struct page init, mirrored kernelcore, memory
-// hotplug, ZONE_DEVICE contents (the zone exists, empty), CMA areas.
+// calc_nr_kernel_pages; mm/memblock.c memblock_free_all; mm/sparse.c; arch/x86 zone limits and
+// vmlinux layout): memblock → nodes and zones → SPARSEMEM mem_map → memmap_init (memmap-init.ts)
+// → the caller's early memblock allocations → every free range handed to the buddy allocator.
+// Not modelled: deferred struct page init, mirrored kernelcore, memory hotplug, ZONE_DEVICE
+// contents (the zone exists, empty), CMA areas, the .bss..decrypted section.
 import { InputError, MiB, PAGE_SIZE } from "@mmsim/base";
-import { Memblock } from "./memblock";
+import { Memblock, memblockAllocTryNid, NUMA_NO_NODE } from "./memblock";
+import type { MemblockAllocator } from "./memblock";
+import { memmapInit } from "./memmap-init";
+import { kernelImageLayout } from "./kernel-image";
+import type { KernelImage, KernelImageLayout } from "./kernel-image";
 import { PageArray } from "./mm-types";
-import { MAX_ORDER_NR_PAGES, MAX_PAGE_ORDER, MIGRATE_MOVABLE, PAGES_PER_SECTION } from "./mmzone";
+import { MAX_ORDER_NR_PAGES, MAX_PAGE_ORDER, PAGEBLOCK_ORDER, PAGES_PER_SECTION } from "./mmzone";
 import { Pglist, PerCpuPages, Zone, ZONE_DEVICE, ZONE_DMA, ZONE_DMA32, ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NORMAL } from "./mmzone";
-import { MAX_NUMNODES, NODES_PGSHIFT, PG_reserved, ZONES_PGSHIFT } from "./page-flags";
+import { MAX_NUMNODES, PG_reserved } from "./page-flags";
 import { freeOnePage } from "./buddy";
 
 /** x86 zone limits in pfns (arch/x86/mm/init.c zone_sizes_init). */
@@ -18,22 +23,11 @@ export const MAX_DMA32_PFN = 2 ** 32 / PAGE_SIZE;
 export const MAX_LOWMEM_PFN_I386 = (896 * MiB) / PAGE_SIZE;
 /** x86 reserves the first 1 MiB (arch/x86/kernel/setup.c, since 5.13). */
 export const X86_LOW_RESERVE = 1 * MiB;
-/** CONFIG_PHYSICAL_START default: the kernel image is loaded at 16 MiB. */
-export const KERNEL_LOAD_ADDR = 16 * MiB;
 /** sizeof(struct page) on x86-64: 64 bytes, so a 128 MiB section needs a 2 MiB mem_map. */
 export const STRUCT_PAGE_SIZE = 64;
 
-/** Kernel image section sizes in bytes (the "Memory:" boot line prints them in K). */
-export interface KernelImage {
-  code: number;
-  rwdata: number;
-  rodata: number;
-  init: number;
-  bss: number;
-}
-
-/** Image of a 6.18 distro kernel (boot line of the reference snapshot). */
-export const DEFAULT_KERNEL_IMAGE: KernelImage = { code: 18468 * 1024, rwdata: 2544 * 1024, rodata: 10276 * 1024, init: 3728 * 1024, bss: 1168 * 1024 };
+export { DEFAULT_KERNEL_IMAGE, KERNEL_LOAD_ADDR } from "./kernel-image";
+export type { KernelImage } from "./kernel-image";
 
 export interface BootInput {
   memory: { base: number; size: number; nid: number }[];
@@ -44,6 +38,8 @@ export interface BootInput {
   movablecore?: number;
   kernelImage: KernelImage | null;
   cpuToNode?: number[];
+  /** memblock allocations between the memory map and memblock_free_all (see MemblockAllocator) */
+  earlyAllocations?: (mb: MemblockAllocator) => void;
 }
 
 /** What boot produces; PhysicalMemory wraps it. */
@@ -58,6 +54,11 @@ export interface BootState {
   zoneMovablePfn: number[];
   memmapPages: number;
   cpuToNode: number[];
+  /** where the kernel image lies (null when booted without one) */
+  kernelImageLayout: KernelImageLayout | null;
+  /** nr_kernel_pages and nr_all_pages of calc_nr_kernel_pages() */
+  nrKernelPages: number;
+  nrAllPages: number;
   log: string[];
 }
 
@@ -142,7 +143,8 @@ export function bootMemory(input: BootInput): BootState {
   for (const m of input.memory) mb.addNode(m.base, m.size, m.nid);
   mb.reserve(0, X86_LOW_RESERVE, "low 1M");
   const img = input.kernelImage;
-  if (img) mb.reserve(KERNEL_LOAD_ADDR, img.code + img.rwdata + img.rodata + img.init + img.bss, "kernel");
+  const layout = img ? kernelImageLayout(img, input.arch) : null;
+  if (layout) mb.reserve(layout.reserved.start, layout.reserved.end - layout.reserved.start, "kernel");
   for (const r of input.reserved ?? []) mb.reserve(r.base, r.size, r.name);
 
   const ranges = mb.memory.regions
@@ -224,57 +226,6 @@ export function bootMemory(input: BootInput): BootState {
     });
   }
 
-  // memmap_init(): every struct page gets its node and zone bits; pages that do not reach the
-  // buddy allocator (holes, memblock reservations) stay PG_reserved with refcount 1.
-  // Pageblocks start MIGRATE_MOVABLE. Each array is written once, in bulk (the buffer starts
-  // zeroed: refcount 0 and no flags is already the state of a free page).
-  for (const node of nodes) {
-    for (const z of node.zones) {
-      if (!z.spannedPages) continue;
-      const bitsv = zoneBits(z);
-      forEachIdxRange(pages, z.zoneStartPfn, z.zoneEndPfn, (a, b) => pages.flags.fill(bitsv, a, b));
-    }
-  }
-  const free = mb.freeRanges().map((f) => ({ nid: f.nid, start: Math.ceil(f.base / PAGE_SIZE), end: Math.floor(f.end / PAGE_SIZE) })).filter((f) => f.end > f.start);
-  const reserve = (a: number, b: number): void => {
-    const { flags, refcount } = pages;
-    forEachIdxRange(pages, a, b, (x, y) => {
-      refcount.fill(1, x, y);
-      for (let j = x; j < y; j++) flags[j] = (flags[j] | (1 << PG_reserved)) >>> 0;
-    });
-  };
-  let cursor = 0;
-  for (const f of free) {
-    if (f.start > cursor) reserve(cursor, f.start);
-    cursor = Math.max(cursor, f.end);
-  }
-  if (cursor < maxPfn) reserve(cursor, maxPfn);
-  // struct pages past the end of memory in the last section are reserved as well
-  const tail = maxPfn % PAGES_PER_SECTION;
-  if (tail) {
-    const i = pages.idx(maxPfn - 1) + 1;
-    const e = i - tail + PAGES_PER_SECTION;
-    pages.refcount.fill(1, i, e);
-    pages.flags.fill(1 << PG_reserved, i, e);
-  }
-  pages.pageblockMt.fill(MIGRATE_MOVABLE);
-
-  // memblock_free_all(): free ranges go to the buddy lists in max-order aligned blocks.
-  for (const f of free) {
-    let start = f.start;
-    const end = f.end;
-    while (start < end) {
-      let order = start === 0 ? MAX_PAGE_ORDER : Math.min(MAX_PAGE_ORDER, ctz(start));
-      while (start + (1 << order) > end) order--;
-      const zone = zoneOf(nodes[f.nid], start);
-      const n = 1 << order;
-      zone.managedPages += n;
-      zone.pgfree += n;
-      freeOnePage(zone, pages.idx(start), order, MIGRATE_MOVABLE, true);
-      start += n;
-    }
-  }
-
   // The "Zone ranges" part of the boot log (free_area_init).
   log.push("Zone ranges:");
   for (const r of archZoneRanges) {
@@ -290,18 +241,77 @@ export function bootMemory(input: BootInput): BootState {
     if (!node.nodeSpannedPages) continue;
     log.push(`Initmem setup node ${node.nid} [mem ${hex18(node.nodeStartPfn * PAGE_SIZE)}-${hex18((node.nodeStartPfn + node.nodeSpannedPages) * PAGE_SIZE - 1)}]`);
   }
-  return { memblock: mb, pages, nodes, maxPfn, zoneTypes, archZoneRanges, zoneMovablePfn: zmp, memmapPages, cpuToNode, log };
+
+  // calc_nr_kernel_pages(): memblock's free pages after the mem_map, below HighMem for nr_kernel_pages.
+  const highZoneLow = archZoneRanges.find((r) => r.type === ZONE_HIGHMEM)?.start ?? Infinity;
+  let nrAllPages = 0;
+  let nrKernelPages = 0;
+  for (const f of mb.freeRanges()) {
+    const a = Math.ceil(f.base / PAGE_SIZE);
+    const b = Math.floor(f.end / PAGE_SIZE);
+    if (a >= b) continue;
+    nrAllPages += b - a;
+    nrKernelPages += Math.min(b, highZoneLow) - Math.min(a, highZoneLow);
+  }
+  // memmap_init(): zone links, pageblock types, holes (memmap-init.ts).
+  memmapInit(nodes, pages, ranges, log);
+
+  // Early memblock users (setup_per_cpu_areas, vfs_caches_init_early), then everything that
+  // does not reach the buddy allocator (memblock reservations, holes) stays PG_reserved with
+  // one reference (reserve_bootmem_region); the buffer starts zeroed, the state of a free page.
+  if (input.earlyAllocations) {
+    input.earlyAllocations({
+      memblock: mb,
+      nrKernelPages,
+      nrAllPages,
+      nrMemoryNodes: nids.length,
+      alloc: (size, align, name, nid = NUMA_NO_NODE, minAddr = 0) => memblockAllocTryNid(mb, size, align, nid, name, minAddr),
+      free: (base, size) => mb.free(base, size),
+      printk: (line) => log.push(line),
+    });
+  }
+  const free = mb.freeRanges().map((f) => ({ nid: f.nid, start: Math.ceil(f.base / PAGE_SIZE), end: Math.floor(f.end / PAGE_SIZE) })).filter((f) => f.end > f.start);
+  const reserve = (a: number, b: number): void => {
+    const { flags, refcount } = pages;
+    forEachIdxRange(pages, a, b, (x, y) => {
+      refcount.fill(1, x, y);
+      for (let j = x; j < y; j++) flags[j] = (flags[j] | (1 << PG_reserved)) >>> 0;
+    });
+  };
+  let cursor = 0;
+  for (const f of free) {
+    if (f.start > cursor) reserve(cursor, f.start);
+    cursor = Math.max(cursor, f.end);
+  }
+  if (cursor < maxPfn) reserve(cursor, maxPfn);
+
+  // memblock_free_all(): free ranges go to the buddy lists in max-order aligned blocks, each on
+  // the list of its pageblock's migratetype (__free_pages_core → __free_one_page).
+  for (const f of free) {
+    let start = f.start;
+    const end = f.end;
+    while (start < end) {
+      let order = start === 0 ? MAX_PAGE_ORDER : Math.min(MAX_PAGE_ORDER, ctz(start));
+      while (start + (1 << order) > end) order--;
+      const zone = zoneOf(nodes[f.nid], start);
+      const n = 1 << order;
+      const i = pages.idx(start);
+      zone.managedPages += n;
+      zone.pgfree += n;
+      freeOnePage(zone, i, order, pages.pageblockMt[i >>> PAGEBLOCK_ORDER], true);
+      start += n;
+    }
+  }
+  return {
+    memblock: mb, pages, nodes, maxPfn, zoneTypes, archZoneRanges, zoneMovablePfn: zmp, memmapPages, cpuToNode,
+    kernelImageLayout: layout, nrKernelPages, nrAllPages, log,
+  };
 }
 
 /** The zone of `node` spanning pfn (free memory is always inside one). */
 function zoneOf(node: Pglist, pfn: number): Zone {
   for (const z of node.zones) if (z.spans(pfn)) return z;
   throw new Error(`pfn ${pfn} is in no zone of node ${node.nid}`);
-}
-
-/** The node and zone bits of page->flags for pages of `z`. */
-function zoneBits(z: Zone): number {
-  return ((z.nid << NODES_PGSHIFT) | (z.type << ZONES_PGSHIFT)) >>> 0;
 }
 
 /** Count of trailing zero bits (__ffs) of a positive pfn (< 2^32). */

@@ -45,5 +45,5 @@ describe("property: random allocation and free", () => {
       }),
       { numRuns: 30, seed: 4 },
     );
-  }, 120_000);
+  }, 60_000);
 });

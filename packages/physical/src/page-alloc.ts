@@ -10,17 +10,18 @@ import type { BuddyEnv } from "./buddy";
 import { GFP_MOVABLE_MASK, GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype, gfpZone } from "./gfp";
 import { bootMemory, DEFAULT_KERNEL_IMAGE } from "./mm-init";
 import type { BootState, KernelImage } from "./mm-init";
+import type { MemblockAllocator } from "./memblock";
 import { ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL } from "./mmzone";
 import type { Pglist, Zone } from "./mmzone";
 import type { PageArray } from "./mm-types";
 import { PG_head } from "./page-flags";
 import { BUDDY_TYPE } from "./buddy";
 import { drainPagesZone, freePcpCommitOrder0 } from "./pcp";
-import { allocPagesSlow } from "./get-page";
-import { AllocContext } from "./alloc-context";
+import { allocPagesSlow, tryZonelist } from "./get-page";
 import { bulkFromPcp } from "./page-alloc-bulk";
 import { freePagesFull } from "./free-page";
-import { applyBootSysctls, getSysctl, setSysctl } from "./sysctl";
+import { applyBootSysctls, checkTransparentHugepage, getSysctl, setSysctl } from "./sysctl";
+import type { TransparentHugepage } from "./sysctl";
 import { verifyPhysical } from "./internal/verify";
 import { renderBuddyinfo, renderExtfragIndex, renderPagetypeinfo, renderUnusableIndex, renderZoneinfo, vmstatItems } from "./vmstat";
 import type { ZoneinfoProvider } from "./vmstat";
@@ -44,7 +45,18 @@ export interface PhysicalConfig {
   kernelcore?: number;
   movablecore?: number;
   sysctl?: Partial<PhysicalSysctls>;
-  thp?: boolean;
+  /**
+   * /sys/kernel/mm/transparent_hugepage/enabled at boot (CONFIG_TRANSPARENT_HUGEPAGE_*): with
+   * "always" or "madvise" khugepaged raises min_free_kbytes (set_recommended_min_free_kbytes);
+   * with "never" it recomputes it. Absent: a kernel built without THP (nothing happens). The
+   * kernel's machine config defaults to "madvise", as 6.18 distro kernels.
+   */
+  transparentHugepage?: TransparentHugepage;
+  /**
+   * Memblock allocations made after the memory map is set up and before memblock_free_all()
+   * (setup_per_cpu_areas, vfs_caches_init_early); they stay reserved, outside managed pages.
+   */
+  earlyAllocations?: (mb: MemblockAllocator) => void;
   /** kernel image section sizes; null for none; default a 6.18 distro kernel */
   kernelImage?: KernelImage | null;
   /** node of each CPU; default: CPUs split into contiguous blocks across memory nodes */
@@ -111,10 +123,6 @@ export class PhysicalMemory implements BuddyEnv {
   private fastKeyBase = 0;
   /** the current task's name, printed in failure reports */
   comm = "mmsim";
-  /** the current task's pid, printed in WARNING lines */
-  pid = 0;
-  /** WARN_ON_ONCE sites that have fired on this machine */
-  readonly warnedOnce = new Set<string>();
   /** kernel log lines printed by this layer after boot */
   readonly kmsg: string[] = [];
   /** allocations that failed and returned -1 */
@@ -123,7 +131,8 @@ export class PhysicalMemory implements BuddyEnv {
   mobilityDisabled = false;
   /** check every tail page of a freed block as CONFIG_DEBUG_VM does (see PhysicalConfig) */
   declare debugPageChecks: boolean;
-  declare thp: boolean;
+  /** the THP mode (see PhysicalConfig.transparentHugepage); null without THP support */
+  declare transparentHugepage: TransparentHugepage | null;
   onExtfrag: BuddyEnv["onExtfrag"] = null;
   hooks: SlowpathHooks = { ...NOOP_HOOKS };
   readonly bootLines: string[] = [];
@@ -149,13 +158,13 @@ export class PhysicalMemory implements BuddyEnv {
     this.trace = config.trace ?? new TraceBus(this.clock);
     this.ram = config.ram;
     this.logSink = config.log;
-    this.thp = config.thp ?? false;
+    this.transparentHugepage = config.transparentHugepage === undefined ? null : checkTransparentHugepage(config.transparentHugepage);
     this.debugPageChecks = config.debugPageChecks ?? false;
     this.boot = bootMemory({
       memory: config.memory, reserved: config.reserved, nrCpus: config.nrCpus, arch: this.arch,
       kernelcore: config.kernelcore, movablecore: config.movablecore,
       kernelImage: config.kernelImage === undefined ? DEFAULT_KERNEL_IMAGE : config.kernelImage,
-      cpuToNode: config.cpuToNode,
+      cpuToNode: config.cpuToNode, earlyAllocations: config.earlyAllocations,
     });
     this.kernelImage = config.kernelImage === null ? { code: 0, rwdata: 0, rodata: 0, init: 0, bss: 0 } : (config.kernelImage ?? DEFAULT_KERNEL_IMAGE);
     this.pages = this.boot.pages;
@@ -242,15 +251,13 @@ export class PhysicalMemory implements BuddyEnv {
     if (this.logSink) this.logSink(line);
   }
 
-  /**
-   * The AllocContext of each nesting depth (alloc-context.ts): an allocation fills
-   * acStack[acDepth] and raises acDepth while it runs, so an allocation made from one of its
-   * hooks gets a context of its own.
-   * @internal
-   */
-  readonly acStack: AllocContext[] = [new AllocContext(0)];
-  /** @internal allocations in progress on this machine (their nesting depth) */
-  acDepth = 0;
+  // ---- alloc_context, kept in fields so the fast path allocates nothing ----
+  /** @internal */ acZonelist: Zone[] = [];
+  /** @internal */ acHighestIdx = 0;
+  /** @internal */ acPreferred: Zone | null = null;
+  /** @internal */ acMigratetype = 0;
+  /** @internal */ acNid = 0;
+  /** @internal numa_node_id() at the time of the call (zone_statistics' local node) */ acLocalNid = 0;
 
   /**
    * alloc_pages(gfp, order) on node `nid` (default NUMA_NO_NODE: the current CPU's node).
@@ -336,6 +343,15 @@ export class PhysicalMemory implements BuddyEnv {
   /** __get_free_pages(): the same as allocPages (kernel virtual addresses are the caller's). */
   getFreePages(gfp: number, order: number): number {
     return this.allocPages(gfp, order);
+  }
+
+  /**
+   * get_page_from_freelist(): walk the zonelist for a zone above its watermark and take a
+   * block from it. Returns the page index of a prepared page, or -1.
+   * @internal
+   */
+  getPageFromFreelist(gfp: number, order: number, allocFlags: number): number {
+    return tryZonelist(this, this.acZonelist, this.acPreferred!, this.acHighestIdx, gfp, order, allocFlags);
   }
 
   /** compound_head(): the head pfn of the compound page holding pfn (pfn itself if none). */

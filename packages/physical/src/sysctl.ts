@@ -1,11 +1,12 @@
 // The vm sysctls of this layer (kernel/sysctl.c, mm/page_alloc.c handlers) and the boot steps
 // that depend on them: zonelists (build_all_zonelists, in zonelists.ts), min_free_kbytes, watermarks,
-// lowmem_reserve, PCP high/batch, the THP min_free_kbytes raise, and the "Built ... zonelists"
-// and "Memory:" boot lines. Not modelled: memory hotplug re-runs, zone-order zonelists.
-import { InputError } from "@mmsim/base";
+// lowmem_reserve, PCP high/batch, khugepaged's min_free_kbytes (set_recommended_min_free_kbytes),
+// and the "Built ... zonelists" and "Memory:" boot lines. Not modelled: memory hotplug re-runs,
+// zone-order zonelists, per-size THP controls (hugepages-2048kB/enabled is "inherit").
+import { BUG, InputError } from "@mmsim/base";
 import { ZONE_DEVICE, ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NORMAL, ZONE_TYPE_NAMES, PAGEBLOCK_NR_PAGES } from "./mmzone";
 import type { PhysicalMemory } from "./page-alloc";
-import { minFreeKbytesFor, nrFreeBufferPages, setupPcpHighAndBatch, setupPerZoneLowmemReserve, setupPerZoneWmarks, thpRecommendedMinFreeKbytes } from "./watermarks";
+import { intSqrt, MIN_FREE_KBYTES_MAX, MIN_FREE_KBYTES_MIN, minFreeKbytesFor, nrFreeBufferPages, setupPcpHighAndBatch, setupPerZoneLowmemReserve, setupPerZoneWmarks, thpRecommendedMinFreeKbytes } from "./watermarks";
 import type { PhysicalSysctls } from "./watermarks";
 import { buildAllZonelists } from "./zonelists";
 
@@ -13,6 +14,17 @@ import { buildAllZonelists } from "./zonelists";
 const MIGRATE_TYPES_NO_CMA = 5;
 /** THP is not enabled on machines below 512 MiB (mm/huge_memory.c hugepage_init). */
 const THP_MIN_RAM_PAGES = (512 << 20) / 4096;
+
+/** /sys/kernel/mm/transparent_hugepage/enabled. */
+export type TransparentHugepage = "always" | "madvise" | "never";
+/** The values of TransparentHugepage, in the order the sysfs file lists them. */
+export const TRANSPARENT_HUGEPAGE_MODES: readonly TransparentHugepage[] = ["always", "madvise", "never"];
+
+/** Checks a THP mode given at boot; InputError naming transparentHugepage otherwise. */
+export function checkTransparentHugepage(v: unknown): TransparentHugepage {
+  if (typeof v === "string" && (TRANSPARENT_HUGEPAGE_MODES as readonly string[]).includes(v)) return v as TransparentHugepage;
+  throw new InputError(`invalid value ${JSON.stringify(v)}: expected one of ${TRANSPARENT_HUGEPAGE_MODES.join(", ")}`, { field: "transparentHugepage" });
+}
 
 /** Default lowmem_reserve_ratio per zone type (mm/page_alloc.c sysctl_lowmem_reserve_ratio). */
 const LOWMEM_RESERVE_RATIO: Record<number, number> = { 0: 256, 1: 256, 2: 32, 3: 0, 4: 0, 5: 0 };
@@ -63,22 +75,53 @@ export function applyBootSysctls(m: PhysicalMemory, given: Partial<PhysicalSysct
   if (given.percpu_pagelist_high_fraction !== undefined) sys.percpu_pagelist_high_fraction = checkFraction(given.percpu_pagelist_high_fraction);
   if (given.numa_zonelist_order !== undefined) sys.numa_zonelist_order = checkZonelistOrder(given.numa_zonelist_order);
   m.watermarkBoostFactor = sys.watermark_boost_factor;
+  sys.min_free_kbytes = minFreeKbytesFor(nrFreeBufferPages(m.nodes) * 4);
+  recompute(m, sys);
+  // hugepage_init() (subsys_initcall, CONFIG_TRANSPARENT_HUGEPAGE only): below 512 MiB THP is
+  // switched off and khugepaged never starts; otherwise start_stop_khugepaged() ends in
+  // set_recommended_min_free_kbytes().
+  if (m.transparentHugepage !== null) {
+    if (managed < THP_MIN_RAM_PAGES) m.transparentHugepage = "never";
+    else setRecommendedMinFreeKbytes(m, sys, log);
+  }
+  // A min_free_kbytes given at boot is written afterwards, as sysctl.conf does once booted.
   if (given.min_free_kbytes !== undefined) {
     sys.min_free_kbytes = checkInt("min_free_kbytes", given.min_free_kbytes, 0, 2 ** 31 - 1);
     m.userMinFreeKbytes = sys.min_free_kbytes;
-  } else {
-    sys.min_free_kbytes = minFreeKbytesFor(nrFreeBufferPages(m.nodes) * 4);
-  }
-  recompute(m, sys);
-  if (m.thp && managed >= THP_MIN_RAM_PAGES) {
-    const rec = thpRecommendedMinFreeKbytes(m.nodes, sys.min_free_kbytes);
-    if (rec > sys.min_free_kbytes) {
-      if (m.userMinFreeKbytes >= 0) log.push(`raising min_free_kbytes from ${sys.min_free_kbytes} to ${rec} to help transparent hugepage allocations`);
-      sys.min_free_kbytes = rec;
-      recompute(m, sys);
-    }
+    recompute(m, sys);
   }
   return sys;
+}
+
+/**
+ * set_recommended_min_free_kbytes() (mm/khugepaged.c), run by start_stop_khugepaged() at boot
+ * and whenever the THP mode changes: with THP on ("always" or "madvise"), min_free_kbytes is
+ * raised to thpRecommendedMinFreeKbytes() when that is larger (printing the raise when the
+ * user had set a value); with THP off it is recomputed by calculate_min_free_kbytes() from
+ * nr_free_buffer_pages() as it is now (the watermarks already in place). Then the watermarks
+ * and PCP limits are set up again (setup_per_zone_wmarks). Lines go to `log`, or to the
+ * kernel log after boot.
+ */
+export function setRecommendedMinFreeKbytes(m: PhysicalMemory, sys: PhysicalSysctls = m.sysctl, log?: string[]): void {
+  if (m.transparentHugepage === null) BUG("set_recommended_min_free_kbytes", "the machine was booted without transparent hugepages");
+  const print = (line: string): void => {
+    if (log) log.push(line);
+    else m.printk(line);
+  };
+  if (m.transparentHugepage === "never") {
+    // calculate_min_free_kbytes(): a user's value wins when it is not smaller
+    const fresh = intSqrt(nrFreeBufferPages(m.nodes) * 4 * 16);
+    if (fresh > m.userMinFreeKbytes) sys.min_free_kbytes = Math.min(MIN_FREE_KBYTES_MAX, Math.max(MIN_FREE_KBYTES_MIN, fresh));
+    else print(`min_free_kbytes is not updated to ${fresh} because user defined value ${m.userMinFreeKbytes} is preferred`);
+  } else {
+    const rec = thpRecommendedMinFreeKbytes(m.nodes, sys.min_free_kbytes);
+    if (rec > sys.min_free_kbytes) {
+      if (m.userMinFreeKbytes >= 0) print(`raising min_free_kbytes from ${sys.min_free_kbytes} to ${rec} to help transparent hugepage allocations`);
+      sys.min_free_kbytes = rec;
+    }
+  }
+  setupPerZoneWmarks(m.nodes, sys);
+  setupPcpHighAndBatch(m.nodes, sys, m.nrCpus);
 }
 
 /** setup_per_zone_wmarks() + lowmem reserve + zone_pcp_update(). */
