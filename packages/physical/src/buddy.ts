@@ -31,7 +31,7 @@ import { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE } from "./mmzone";
 import type { Zone } from "./mmzone";
 import { PG_lru, PGTY_buddy } from "./page-flags";
 import { pageTypeValue } from "./mm-types";
-import { ALLOC_KSWAPD, ALLOC_NOFRAGMENT } from "./internal/alloc-flags";
+import { ALLOC_KSWAPD, ALLOC_NOFRAGMENT } from "./alloc-flags";
 
 /** page_type value of a free buddy head (PGTY_buddy in the top byte of the 16-bit word). */
 export const BUDDY_TYPE = pageTypeValue(PGTY_buddy);

@@ -5,9 +5,10 @@
 // (slowpath.ts). Functions of the machine `m`; not part of the package API.
 import { BUG } from "@mmsim/base";
 import { rmqueue, rmqueueSmallest } from "./buddy";
-import { GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO, gfpMigratetype } from "./gfp";
+import { AllocContext } from "./alloc-context";
+import { GFP_ZONEMASK, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_NOWARN, __GFP_THISNODE, __GFP_WRITE, __GFP_ZERO, gfpMigratetype } from "./gfp";
 import { reserveHighatomicPageblock } from "./highatomic";
-import { ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_NON_BLOCK, ALLOC_OOM, ALLOC_WMARK_LOW, ALLOC_WMARK_MASK } from "./internal/alloc-flags";
+import { ALLOC_HIGHATOMIC, ALLOC_KSWAPD, ALLOC_NO_WATERMARKS, ALLOC_NOFRAGMENT, ALLOC_NON_BLOCK, ALLOC_OOM, ALLOC_WMARK_LOW, ALLOC_WMARK_MASK } from "./alloc-flags";
 import { MAX_PAGE_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_PCPTYPES, PAGE_ALLOC_COSTLY_ORDER, PAGEBLOCK_ORDER, WMARK_HIGH, WMARK_LOW, ZONE_DMA32, ZONE_NORMAL } from "./mmzone";
 import type { Zone } from "./mmzone";
 import type { PhysicalMemory } from "./page-alloc";
@@ -26,6 +27,8 @@ const COSTLY_ORDER = PAGE_ALLOC_COSTLY_ORDER;
 const PCPTYPES = MIGRATE_PCPTYPES;
 const WMARK_LOW_ = WMARK_LOW;
 const WMARK_HIGH_ = WMARK_HIGH;
+/** A simulator guard: allocations nested deeper than this (hooks allocating from hooks) are a Bug. */
+export const MAX_ALLOC_NESTING = 16;
 
 /** alloc_pages() past the inlined fast path: rmqueueFast() for orders 0..3, else in full. */
 export function allocPagesSlow(m: PhysicalMemory, gfp: number, order: number, nid: number): number {
@@ -71,10 +74,7 @@ export function rmqueueFast(m: PhysicalMemory, gfp: number, order: number, nid: 
   // pgalloc_<zone> (in pages) and zone_statistics(); the zone is the preferred one.
   zone.countAlloc(order, 1, zone.nid === local);
   m.pages.refcount[i] = 1;
-  if (gfp & (ZERO | COMP) || m.trace.on === true) {
-    m.acMigratetype = mt;
-    prepNewPage(m, i, order, gfp);
-  }
+  if (gfp & (ZERO | COMP) || m.trace.on === true) prepNewPage(m, i, order, gfp, mt);
   return i;
 }
 
@@ -84,7 +84,10 @@ export function wakeBoosted(m: PhysicalMemory, zone: Zone): void {
   m.hooks.wakeupKswapd(zone, 0, 0, zone.idx);
 }
 
-/** __alloc_pages() in full: prepare_alloc_pages, get_page_from_freelist, the slow path. */
+/**
+ * __alloc_pages() in full: prepare_alloc_pages() fills the AllocContext of this nesting depth,
+ * then get_page_from_freelist() at the low watermark, then the slow path with the context.
+ */
 export function allocPagesFull(m: PhysicalMemory, gfp: number, order: number, nid: number, local: number): number {
   if (!(order >= 0 && order <= MAX_PAGE_ORDER && (order | 0) === order)) return badOrder(m, gfp, order);
   // gfp_zone() through a GFP_ZONE_TABLE of this arch's zone indices (-1: invalid combination)
@@ -102,19 +105,29 @@ export function allocPagesFull(m: PhysicalMemory, gfp: number, order: number, ni
     }
   }
   if (preferred === null) return -1;
-  m.acMigratetype = gfpMigratetype(gfp);
-  m.acLocalNid = local;
-  let i = tryZonelist(m, zonelist, preferred, highestIdx, gfp, order, ALLOC_WMARK_LOW | allocFlagsNofragment(m, preferred, gfp));
-  if (i < 0) {
-    // The slow path reads the alloc_context from fields (stored only here: pointer stores cost).
-    m.acZonelist = zonelist;
-    m.acPreferred = preferred;
-    m.acHighestIdx = highestIdx;
-    m.acNid = nid;
-    i = allocPagesSlowpath(m, gfp, order);
+  const depth = m.acDepth;
+  if (depth >= MAX_ALLOC_NESTING) BUG("__alloc_pages", `allocations nested ${depth} deep: a hook allocates without end`);
+  let ac = m.acStack[depth];
+  if (ac === undefined) ac = m.acStack[depth] = new AllocContext(depth);
+  ac.zonelist = zonelist;
+  ac.nid = nid;
+  ac.thisNode = (gfp & __GFP_THISNODE) !== 0;
+  ac.highestZoneIdx = highestIdx;
+  ac.preferredZone = preferred;
+  ac.migratetype = gfpMigratetype(gfp);
+  ac.spreadDirtyPages = (gfp & __GFP_WRITE) !== 0;
+  ac.gfpMask = gfp;
+  ac.order = order;
+  ac.localNid = local;
+  ac.allocFlags = ALLOC_WMARK_LOW | allocFlagsNofragment(m, preferred, gfp);
+  m.acDepth = depth + 1;
+  try {
+    let i = getPageFromFreelist(m, ac, gfp, order, ac.allocFlags);
+    if (i < 0) i = allocPagesSlowpath(m, ac, gfp, order);
+    return i < 0 ? -1 : m.pages.pfn(i);
+  } finally {
+    m.acDepth = depth;
   }
-  if (i < 0) return -1;
-  return m.pages.pfn(i);
 }
 
 /** An order outside 0..MAX_PAGE_ORDER: warn (unless __GFP_NOWARN), count, fail. */
@@ -133,8 +146,14 @@ export function allocFlagsNofragment(m: PhysicalMemory, zone: Zone, gfp: number)
   return flags;
 }
 
-/** get_page_from_freelist() proper, with the alloc_context passed in. */
-export function tryZonelist(m: PhysicalMemory, zonelist: Zone[], preferred: Zone, highestIdx: number, gfp: number, order: number, allocFlags: number): number {
+/**
+ * get_page_from_freelist(): walks the context's zonelist for a zone above the watermark of
+ * allocFlags and takes a block from it. Returns the page index of a prepared page, or -1.
+ */
+export function getPageFromFreelist(m: PhysicalMemory, ac: AllocContext, gfp: number, order: number, allocFlags: number): number {
+  const zonelist = ac.zonelist;
+  const preferred = ac.preferredZone!;
+  const highestIdx = ac.highestZoneIdx;
   for (;;) {
     const noFallback = allocFlags & ALLOC_NOFRAGMENT;
     let retry = false;
@@ -152,7 +171,7 @@ export function tryZonelist(m: PhysicalMemory, zonelist: Zone[], preferred: Zone
         zone.belowHigh = true;
         if (!(allocFlags & ALLOC_NO_WATERMARKS) && !zoneWatermarkFast(zone, order, zone.wmark(allocFlags & ALLOC_WMARK_MASK), highestIdx, allocFlags)) continue;
       }
-      const i = rmqueueZone(m, preferred, zone, order, gfp, allocFlags);
+      const i = rmqueueZone(m, ac, zone, order, gfp, allocFlags);
       if (i >= 0) {
         // a high-order atomic allocation may set its pageblock aside for the next ones
         if (allocFlags & ALLOC_HIGHATOMIC) reserveHighatomicPageblock(zone, i, order);
@@ -169,26 +188,27 @@ export function tryZonelist(m: PhysicalMemory, zonelist: Zone[], preferred: Zone
 }
 
 /** rmqueue(): PCP or buddy, then accounting and prep_new_page. */
-export function rmqueueZone(m: PhysicalMemory, preferred: Zone, zone: Zone, order: number, gfp: number, allocFlags: number): number {
+export function rmqueueZone(m: PhysicalMemory, ac: AllocContext, zone: Zone, order: number, gfp: number, allocFlags: number): number {
+  const preferred = ac.preferredZone!;
+  const mt = ac.migratetype;
   let i = -1;
-  if (order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER) i = rmqueuePcplist(m, zone, m.cpu, order, m.acMigratetype, allocFlags);
-  if (i < 0) i = rmqueueBuddy(m, zone, order, allocFlags);
+  if (order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER) i = rmqueuePcplist(m, zone, m.cpu, order, mt, allocFlags);
+  if (i < 0) i = rmqueueBuddy(m, zone, order, mt, allocFlags);
   if (allocFlags & ALLOC_KSWAPD && zone.boostedWatermark) wakeBoosted(m, zone);
   if (i < 0) return -1;
   // zone_statistics() and pgalloc_<zone> (in pages), then prep_new_page().
-  zone.countAlloc(order, 1, zone.nid === m.acLocalNid);
+  zone.countAlloc(order, 1, zone.nid === ac.localNid);
   if (zone.nid !== preferred.nid) {
     zone.numaMiss++;
     preferred.numaForeign++;
   }
   m.pages.refcount[i] = 1;
-  if (gfp & (__GFP_ZERO | __GFP_COMP) || m.trace.on) prepNewPage(m, i, order, gfp);
+  if (gfp & (__GFP_ZERO | __GFP_COMP) || m.trace.on) prepNewPage(m, i, order, gfp, mt);
   return i;
 }
 
 /** rmqueue_buddy(): the zone's free lists under the zone lock (highatomic reserves as Linux allows). */
-export function rmqueueBuddy(m: PhysicalMemory, zone: Zone, order: number, allocFlags: number): number {
-  const mt = m.acMigratetype;
+export function rmqueueBuddy(m: PhysicalMemory, zone: Zone, order: number, mt: number, allocFlags: number): number {
   let i = -1;
   if (order > 0 && allocFlags & ALLOC_HIGHATOMIC) i = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC);
   if (i < 0) i = rmqueue(m, zone, order, mt, allocFlags);
@@ -197,7 +217,7 @@ export function rmqueueBuddy(m: PhysicalMemory, zone: Zone, order: number, alloc
 }
 
 /** The rest of prep_new_page(): zeroing for __GFP_ZERO, compound setup for __GFP_COMP, the tracepoint. */
-export function prepNewPage(m: PhysicalMemory, i: number, order: number, gfp: number): void {
+export function prepNewPage(m: PhysicalMemory, i: number, order: number, gfp: number, migratetype: number): void {
   const p = m.pages;
   if (gfp & __GFP_ZERO && m.ram) {
     const pfn = p.pfn(i);
@@ -208,5 +228,5 @@ export function prepNewPage(m: PhysicalMemory, i: number, order: number, gfp: nu
     for (let k = 1; k < 1 << order; k++) p.private[i + k] = -k;
     p.index[i + 1] = order;
   }
-  if (m.trace.on) m.trace.emit("mm_page_alloc", { pfn: p.pfn(i), order, gfp_flags: gfp, migratetype: m.acMigratetype });
+  if (m.trace.on) m.trace.emit("mm_page_alloc", { pfn: p.pfn(i), order, gfp_flags: gfp, migratetype });
 }

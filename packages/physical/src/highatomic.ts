@@ -33,6 +33,7 @@ import { moveFreepagesBlockOf, moveToFreeList, setPageblockRange } from "./buddy
 import { MAX_PAGE_ORDER, MIGRATE_HIGHATOMIC, MIGRATE_PCPTYPES, PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER } from "./mmzone";
 import type { Zone } from "./mmzone";
 import type { PhysicalMemory } from "./page-alloc";
+import type { AllocContext } from "./alloc-context";
 
 /**
  * The most a zone reserves: ALIGN(managed / 100, pageblock_nr_pages), or 0 when 1% of the zone
@@ -69,16 +70,16 @@ export function reserveHighatomicPageblock(zone: Zone, i: number, order: number)
 }
 
 /**
- * unreserve_highatomic_pageblock(): walks the allocation's zonelist (zones up to its highest
+ * unreserve_highatomic_pageblock(): walks the allocation context's zonelist (zones up to its highest
  * zone index) and gives the first free HighAtomic block found, smallest order first, back to
  * the allocation's migratetype with its whole pageblock (or pageblocks, for a block of
  * pageblock size or more). Without `force`, a zone keeps its last reserved pageblock. Returns
  * true when a pageblock was given back, false when there was none to give.
  */
-export function unreserveHighatomicPageblock(m: PhysicalMemory, force: boolean): boolean {
-  const zonelist = m.acZonelist;
-  const highestIdx = m.acHighestIdx;
-  const mt = m.acMigratetype;
+export function unreserveHighatomicPageblock(m: PhysicalMemory, ac: AllocContext, force: boolean): boolean {
+  const zonelist = ac.zonelist;
+  const highestIdx = ac.highestZoneIdx;
+  const mt = ac.migratetype;
   for (let k = 0; k < zonelist.length; k++) {
     const zone = zonelist[k];
     if (zone.idx > highestIdx) continue;

@@ -145,5 +145,5 @@ describe("list.ts (include/linux/list.h over lruNext/lruPrev)", () => {
     );
     console.log(`list.ts property: ${ops} operations`);
     expect(ops).toBeGreaterThanOrEqual(target * 0.8);
-  });
+  }, 60_000);
 });

@@ -3,7 +3,7 @@
 // pages straight off this CPU's PCP list, statistics counted once. PhysicalMemory.allocPagesBulk
 // fills the rest page by page. A function of the machine `m`; not part of the package API.
 import { gfpMigratetype, __GFP_THISNODE, __GFP_ZERO, GFP_ZONEMASK } from "./gfp";
-import { ALLOC_WMARK_LOW } from "./internal/alloc-flags";
+import { ALLOC_WMARK_LOW } from "./alloc-flags";
 import { WMARK_LOW } from "./mmzone";
 import type { Zone } from "./mmzone";
 import type { PhysicalMemory } from "./page-alloc";
@@ -45,10 +45,7 @@ export function bulkFromPcp(m: PhysicalMemory, gfp: number, nid: number, nrPages
     const i = rmqueuePcplistInner(m, zone, pcp, 0, mt, allocFlags);
     if (i < 0) break;
     p.refcount[i] = 1;
-    if (gfp & ZERO || m.trace.on) {
-      m.acMigratetype = mt;
-      prepNewPage(m, i, 0, gfp);
-    }
+    if (gfp & ZERO || m.trace.on) prepNewPage(m, i, 0, gfp, mt);
     out[n++] = p.pfn(i);
   }
   // __count_zid_vm_events(PGALLOC) and zone_statistics() once for the batch

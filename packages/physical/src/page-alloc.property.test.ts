@@ -45,5 +45,5 @@ describe("property: random allocation and free", () => {
       }),
       { numRuns: 30, seed: 4 },
     );
-  }, 60_000);
+  }, 120_000);
 });

@@ -17,7 +17,8 @@ import type { PageArray } from "./mm-types";
 import { PG_head } from "./page-flags";
 import { BUDDY_TYPE } from "./buddy";
 import { drainPagesZone, freePcpCommitOrder0 } from "./pcp";
-import { allocPagesSlow, tryZonelist } from "./get-page";
+import { allocPagesSlow } from "./get-page";
+import { AllocContext } from "./alloc-context";
 import { bulkFromPcp } from "./page-alloc-bulk";
 import { freePagesFull } from "./free-page";
 import { applyBootSysctls, checkTransparentHugepage, getSysctl, setSysctl } from "./sysctl";
@@ -123,6 +124,10 @@ export class PhysicalMemory implements BuddyEnv {
   private fastKeyBase = 0;
   /** the current task's name, printed in failure reports */
   comm = "mmsim";
+  /** the current task's pid, printed in WARNING lines */
+  pid = 0;
+  /** WARN_ON_ONCE sites that have fired on this machine */
+  readonly warnedOnce = new Set<string>();
   /** kernel log lines printed by this layer after boot */
   readonly kmsg: string[] = [];
   /** allocations that failed and returned -1 */
@@ -251,13 +256,15 @@ export class PhysicalMemory implements BuddyEnv {
     if (this.logSink) this.logSink(line);
   }
 
-  // ---- alloc_context, kept in fields so the fast path allocates nothing ----
-  /** @internal */ acZonelist: Zone[] = [];
-  /** @internal */ acHighestIdx = 0;
-  /** @internal */ acPreferred: Zone | null = null;
-  /** @internal */ acMigratetype = 0;
-  /** @internal */ acNid = 0;
-  /** @internal numa_node_id() at the time of the call (zone_statistics' local node) */ acLocalNid = 0;
+  /**
+   * The AllocContext of each nesting depth (alloc-context.ts): an allocation fills
+   * acStack[acDepth] and raises acDepth while it runs, so an allocation made from one of its
+   * hooks gets a context of its own.
+   * @internal
+   */
+  readonly acStack: AllocContext[] = [new AllocContext(0)];
+  /** @internal allocations in progress on this machine (their nesting depth) */
+  acDepth = 0;
 
   /**
    * alloc_pages(gfp, order) on node `nid` (default NUMA_NO_NODE: the current CPU's node).
@@ -343,15 +350,6 @@ export class PhysicalMemory implements BuddyEnv {
   /** __get_free_pages(): the same as allocPages (kernel virtual addresses are the caller's). */
   getFreePages(gfp: number, order: number): number {
     return this.allocPages(gfp, order);
-  }
-
-  /**
-   * get_page_from_freelist(): walk the zonelist for a zone above its watermark and take a
-   * block from it. Returns the page index of a prepared page, or -1.
-   * @internal
-   */
-  getPageFromFreelist(gfp: number, order: number, allocFlags: number): number {
-    return tryZonelist(this, this.acZonelist, this.acPreferred!, this.acHighestIdx, gfp, order, allocFlags);
   }
 
   /** compound_head(): the head pfn of the compound page holding pfn (pfn itself if none). */

@@ -48,7 +48,7 @@ export interface ReplayReport {
   /** distinct pages: the cold misses of every run */
   pages: number;
   results: ReplayResult[];
-  /** misses at 0..pages frames when lruCurve was asked (index = frames) */
+  /** misses at 0..pages frames when lruCurve was asked (index = frames; more frames than pages miss only the cold misses) */
   lruCurve?: Float64Array;
 }
 

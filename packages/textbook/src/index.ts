@@ -13,3 +13,6 @@ export { PyRandom } from "./py-random";
 export { PyException } from "./py-random";
 export { fmtF } from "./py-format";
 export { pyIntBig } from "./py-format";
+export { runCsim } from "./csim";
+export { csimUsage } from "./csim";
+export type { CsimResult } from "./csim";
