@@ -40,3 +40,42 @@ describe("V8 inlining budget of the order-0 page allocator fast paths", () => {
     expect(alloc + free).toBeLessThanOrEqual(MAX_INLINED_BYTECODE_SIZE_CUMULATIVE - 100);
   });
 });
+
+// kmalloc(64)+kfree (packages/kernel-alloc DESIGN.md, "Performance"): KernelAlloc.kmalloc and
+// KernelAlloc.kfree are leaf functions but for one Ram pair accessor each (readU32Pair,
+// writeU32Pair), which V8 inlines with them. Kmalloc.kmalloc shares the name "kmalloc": the
+// leaf is the larger one.
+/** "Bytecode length" of every compiled function named `name` after a kmalloc/kfree pair. */
+function kernelAllocBytecodeLengths(name: string): number[] {
+  const script = [
+    'import { Rng } from "@mmsim/base";',
+    'import { Ram } from "@mmsim/hardware";',
+    'import { GFP_KERNEL, PhysicalMemory } from "@mmsim/physical";',
+    'import { KernelAlloc } from "@mmsim/kernel-alloc";',
+    "const ram = new Ram({ bytes: 64 * 2 ** 20 });",
+    "const phys = PhysicalMemory.boot({ memory: [{ base: 0, size: 64 * 2 ** 20, nid: 0 }], nrCpus: 1, ram, kernelImage: null });",
+    "const ka = KernelAlloc.boot({ phys, ram, nrCpus: 1, rng: new Rng(1), kernelCaches: false });",
+    "ka.kfree(ka.kmalloc(64, GFP_KERNEL));",
+  ].join("\n");
+  const r = spawnSync("node", ["--conditions=mmsim-source", "--import", "tsx", `--print-bytecode-filter=${name}`, "--print-bytecode", "--input-type=module", "-e", script], {
+    cwd: resolve(root, "packages/kernel-alloc"),
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const lengths = [...r.stdout.matchAll(/Bytecode length: (\d+)/g)].map((m) => Number(m[1]));
+  if (lengths.length === 0) throw new Error(`no bytecode printed for ${name}`);
+  return lengths;
+}
+
+describe("V8 inlining budget of the kmalloc/kfree fast paths", () => {
+  it("KernelAlloc.kmalloc and kfree with their Ram accessors fit V8's per-function and cumulative limits", () => {
+    const kmalloc = Math.max(...kernelAllocBytecodeLengths("kmalloc"));
+    const kfree = Math.max(...kernelAllocBytecodeLengths("kfree"));
+    const read = Math.max(...kernelAllocBytecodeLengths("readU32Pair"));
+    const write = Math.max(...kernelAllocBytecodeLengths("writeU32Pair"));
+    expect(kmalloc).toBeLessThanOrEqual(MAX_INLINED_BYTECODE_SIZE);
+    expect(kfree).toBeLessThanOrEqual(MAX_INLINED_BYTECODE_SIZE);
+    expect(kmalloc + read + kfree + write).toBeLessThanOrEqual(MAX_INLINED_BYTECODE_SIZE_CUMULATIVE - 100);
+  });
+});

@@ -4,8 +4,9 @@
  * its size classes, vmalloc with the kernel page table — plus /proc/slabinfo and
  * /proc/vmallocinfo, and the meminfo numbers of this layer.
  */
-export { KernelAlloc, parseSlubDebug, THREAD_SIZE } from "./kernel-alloc";
-export type { KernelAllocConfig, KernelAllocMeminfo, SlabBackend } from "./kernel-alloc";
+export { KernelAlloc } from "./kernel-alloc";
+export { parseSlubDebug, THREAD_SIZE } from "./kernel-alloc-config";
+export type { KernelAllocConfig, KernelAllocMeminfo, SlabBackend } from "./kernel-alloc-config";
 export { Slub } from "./slub";
 export type { SlubOptions } from "./slub";
 export { SlubDebug } from "./slub-debug";

@@ -4,86 +4,27 @@
 // /proc/meminfo takes from this layer and the renderers of /proc/slabinfo and
 // /proc/vmallocinfo. The kernel package wires it; tests use it with a real PhysicalMemory.
 import { Clock, InputError, PAGE_SIZE, Rng } from "@mmsim/base";
+import { parseSlubDebug, THREAD_SIZE } from "./kernel-alloc-config";
+import type { KernelAllocConfig, KernelAllocMeminfo, SlabBackend } from "./kernel-alloc-config";
 import type { TraceBus } from "@mmsim/base";
 import { x86Layout } from "@mmsim/hardware";
 import type { PagingLevels, Ram } from "@mmsim/hardware";
 import { formatGfp, GFP_KERNEL, __GFP_ZERO } from "@mmsim/physical";
 import { kernelPtr } from "./internal/format";
-import type { PageAllocator } from "./internal/deps";
 import { Printk, TAINT_WARN } from "./internal/printk";
-import type { LogSink } from "./internal/printk";
 import { KERNEL_CACHES, KMEM_CACHE_NODE_SIZE, KMEM_CACHE_SIZE } from "./kernel-caches";
 import type { SlabCtor } from "./kmem-cache";
 import { Kmalloc } from "./kmalloc";
-import type { KmallocLog, SlabAllocator, SlabCacheInfo } from "./kmalloc";
+import type { KmallocLog, SlabCacheInfo } from "./kmalloc";
 import { formatVmallocinfo } from "./proc-vmallocinfo";
 import { formatSlabinfo } from "./slab-common";
-import type { SlabinfoRow } from "./slab-common";
-import { parseSlubDebugFlags, SLAB_HWCACHE_ALIGN, SLAB_NO_MERGE, SLAB_PANIC } from "./slab-flags";
+import { SLAB_HWCACHE_ALIGN, SLAB_NO_MERGE, SLAB_PANIC } from "./slab-flags";
 import { Slub } from "./slub";
+import type { KmemCache } from "./kmem-cache";
 import { SLAB_KMALLOC_SHIFT_LOW, SlabClassic } from "./slab";
 import type { SlabCache } from "./slab";
 import { Vmalloc } from "./vmalloc";
-import type { KernelTlb } from "./vmalloc";
 
-/** What both slab allocators offer beyond what kmalloc uses. */
-export interface SlabBackend extends SlabAllocator<SlabCacheInfo> {
-  kmemCacheCreate(name: string, size: number, align: number, flags: number, ctor: SlabCtor | null, usersize: number): SlabCacheInfo | null;
-  destroy(s: SlabCacheInfo, caller: string): boolean;
-  shrink(s: SlabCacheInfo): number;
-  slabinfoRows(): SlabinfoRow[];
-  verify(): void;
-  readonly reclaimablePages: number;
-  readonly unreclaimablePages: number;
-  readonly caches: SlabCacheInfo[];
-  cpu: number;
-}
-
-export interface KernelAllocConfig {
-  phys: PageAllocator;
-  ram: Ram;
-  /** CPUs (default 2, the reference machine) */
-  nrCpus?: number;
-  nrNodes?: number;
-  /** paging depth: 4 (default) or 5 */
-  levels?: PagingLevels;
-  /** "slub" (default; the only allocator since Linux 6.8) or the classic "slab" (removed in 6.8) */
-  allocator?: "slub" | "slab";
-  /** slub_debug= value, Linux syntax: "" (all checks on all caches), "FZPU", "ZP,kmalloc-64,dentry"; undefined: off */
-  slubDebug?: string;
-  /** slab_nomerge */
-  slabNomerge?: boolean;
-  slubMinObjects?: number;
-  slubMinOrder?: number;
-  slubMaxOrder?: number;
-  /** CONFIG_SLAB_FREELIST_HARDENED (default false) */
-  freelistHardened?: boolean;
-  /** create the kernel's named caches (task_struct, mm_struct, ...) at boot (default true) */
-  kernelCaches?: boolean;
-  /** TLBs flushed when vmalloc purges lazily freed areas */
-  tlbs?: KernelTlb[];
-  /** /proc/vmallocinfo pointer style (default "raw") */
-  pointers?: "raw" | "hashed";
-  rng?: Rng;
-  clock?: Clock;
-  trace?: TraceBus | null;
-  log?: LogSink;
-}
-
-/** meminfo lines this layer owns, in kB. */
-export interface KernelAllocMeminfo {
-  Slab: number;
-  SReclaimable: number;
-  SUnreclaim: number;
-  KernelStack: number;
-  PageTables: number;
-  VmallocTotal: number;
-  VmallocUsed: number;
-  VmallocChunk: number;
-}
-
-/** THREAD_SIZE on x86-64 (16 KiB kernel stacks) and the caller vmallocinfo shows for them on 6.18. */
-export const THREAD_SIZE = 16384;
 const KERNEL_STACK_CALLER = "kernel_clone+0x94/0x3e0";
 
 export class KernelAlloc {
@@ -110,6 +51,14 @@ export class KernelAlloc {
   declare private readonly trace: TraceBus | null;
   declare private readonly pageOffset: number;
   declare private readonly vaBits: number;
+  // What the kmalloc/kfree fast paths read (see kmalloc()): SLUB's kmalloc-8 .. kmalloc-192 by
+  // (size - 1) >>> 3 (Kmalloc's size_index[]; empty under classic SLAB), Ram, and the free
+  // pointer encoding's halves of PAGE_OFFSET (FreePointers.poLo/poHiExt/noCarry).
+  declare private readonly smallSlub: KmemCache[];
+  declare private readonly ram: Ram;
+  declare private readonly poLo: number;
+  declare private readonly poHiExt: number;
+  declare private readonly noCarry: number;
 
   private constructor(config: KernelAllocConfig) {
     this.config = config;
@@ -169,6 +118,12 @@ export class KernelAlloc {
       this.slab.kmallocSlab = (bytes) => k.cacheFor(bytes, GFP_KERNEL) as SlabCache | null;
     }
     for (const row of this.kmallocs.caches) for (const c of row) if (c) this.adoptBootCache(c);
+    this.ram = config.ram;
+    this.smallSlub = [];
+    if (this.slub) for (let i = 0; i < 24; i++) this.smallSlub.push(this.kmallocs.cacheFor(i * 8 + 1, 0) as KmemCache);
+    this.poLo = this.slub ? this.slub.fp.poLo : 0;
+    this.poHiExt = this.slub ? this.slub.fp.poHiExt : 0;
+    this.noCarry = this.slub ? this.slub.fp.noCarry : 0;
     const vmapArea = KERNEL_CACHES[0];
     const vmapCache = this.createNamed(vmapArea.name, vmapArea.size, vmapArea.flags);
     this.vm = new Vmalloc({
@@ -288,13 +243,45 @@ export class KernelAlloc {
 
   // ---- kmalloc --------------------------------------------------------------------------------
 
-  // kmalloc/kfree and kmem_cache_alloc/free are the hot entry points: the tracepoint is a test
-  // of trace.on here and the event is built out of line, so the whole chain down to the Ram
-  // accesses of the free pointer stays small enough for V8 to inline into callers.
+  // kmalloc(64)/kfree are leaf functions (docs/design/performance.md rule 4): the common case
+  // (SLUB, no tracing, a normal-type request of 1..192 bytes, no __GFP_ZERO; a free to the
+  // current CPU slab) is Kmalloc.kmalloc + Slub.alloc and Slub.freeObject written out here,
+  // with one call each into Ram for the free pointer's halves, so that a caller's loop inlines
+  // both within V8's budget (tests/inlining-budget.test.ts). Everything else goes to
+  // kmallocSlow/kfreeSlow, which take the request from the top: results are identical
+  // (kmalloc-fast.test.ts). Constants are literals, pinned by that test: a module constant
+  // costs a check on every use.
 
-  // `caller?` rather than `= ""` on kmalloc/kfree: a default costs bytecodes on the inlined
-  // fast path (V8 inlines by a bytecode budget per compiled caller; see slub.ts).
+  /**
+   * kmalloc: `size` bytes; the object's physical address (kernel address PAGE_OFFSET + pa),
+   * ZERO_SIZE_PTR for 0 bytes, or 0 when memory ran out or size is above KMALLOC_MAX_SIZE.
+   */
   kmalloc(size: number, gfp = GFP_KERNEL, caller?: string): number {
+    const tr = this.trace;
+    // 0x400111: __GFP_DMA | __GFP_RECLAIMABLE | __GFP_ACCOUNT (a non-normal type) | __GFP_ZERO
+    if (size > 0 && size <= 192 && (gfp & 0x400111) === 0 && (tr === null || !tr.on)) {
+      const s = this.smallSlub[(size - 1) >>> 3];
+      if (s !== undefined && s.fastPath) {
+        const cpu = this.slub!.cpu;
+        const fl = s.cpuFreelist;
+        const obj = fl[cpu];
+        if (obj !== 0) {
+          // Slub.alloc: pop the CPU freelist; decodePlainFreePtr of the next pointer's halves.
+          const ram = this.ram;
+          const lo = ram.readU32Pair(obj + s.offset);
+          const hi = ram.pairHi;
+          fl[cpu] = (lo | hi) === 0 ? 0 : (hi - this.poHiExt) * 4294967296 + lo - this.poLo;
+          // markInUse: the object's bit in its slab's in-use map (128 words a slot).
+          this.slub!.meta.inuseMap[(s.cpuSlab[cpu] << 7) + ((obj >>> 8) & 127)] |= 1 << ((obj >>> 3) & 31);
+          return obj;
+        }
+      }
+    }
+    return this.kmallocSlow(size, gfp, caller);
+  }
+
+  /** kmalloc off its fast path: through Kmalloc and the slab allocator, with the tracepoint. */
+  private kmallocSlow(size: number, gfp: number, caller: string | undefined): number {
     const p = this.kmallocs.kmalloc(size, gfp, caller);
     if (this.trace !== null && this.trace.on) this.traceKmalloc(p, size, gfp, caller);
     return p;
@@ -304,13 +291,40 @@ export class KernelAlloc {
     this.trace!.emit("kmalloc", { call_site: caller, ptr: this.ptr(p), bytes_req: size, bytes_alloc: p > 16 ? this.kmallocs.ksize(p) : 0, gfp_flags: formatGfp(gfp), node: -1 });
   }
 
-  kzalloc(size: number, gfp = GFP_KERNEL, caller = ""): number {
-    return this.kmalloc(size, gfp | __GFP_ZERO, caller);
+  /** kfree: NULL and ZERO_SIZE_PTR are ignored; a bad free throws KernelBug (see Kmalloc.kfree). */
+  kfree(p: number, caller?: string): void {
+    const sl = this.slub;
+    const tr = this.trace;
+    if (sl !== null && p > 16 && (tr === null || !tr.on)) {
+      // Slub.freeObject: slotOfPa, then a push on the CPU freelist if p is an allocated
+      // object of the CPU slab and the old head needs no carry (FreePointers.setPlain).
+      const m = sl.meta;
+      if (p < m.paLimit) {
+        const slot = m.slotOfPfn[(p / 4096) >>> 0] - 1;
+        if (slot >= 0) {
+          const s = sl.byId[m.cache[slot]];
+          const cpu = sl.cpu;
+          const fl = s.cpuFreelist;
+          const next = fl[cpu];
+          const map = m.inuseMap;
+          const w = (slot << 7) + ((p >>> 8) & 127);
+          const bit = 1 << ((p >>> 3) & 31);
+          const x = map[w];
+          if (slot === s.cpuSlab[cpu] && s.fastPath && (x & bit) !== 0 && next !== 0 && next < this.noCarry) {
+            map[w] = x ^ bit;
+            this.ram.writeU32Pair(p + s.offset, this.poLo + next, this.poHiExt);
+            fl[cpu] = p;
+            return;
+          }
+        }
+      }
+    }
+    this.kfreeSlow(p, caller);
   }
 
-  kfree(p: number, caller?: string): void {
+  /** kfree off its fast path: the tracepoint, then the slab allocator or a large kmalloc. */
+  private kfreeSlow(p: number, caller: string | undefined): void {
     if (this.trace !== null && this.trace.on) this.traceKfree(p, caller);
-    // The common case straight to the slab allocator; NULL, ZERO_SIZE_PTR and large ones via kmalloc.ts.
     if (p > 16 && this.slab.freeObject(p, caller)) return;
     this.kmallocs.kfree(p, caller);
   }
@@ -325,6 +339,10 @@ export class KernelAlloc {
 
   krealloc(p: number, size: number, gfp = GFP_KERNEL, caller = ""): number {
     return this.kmallocs.krealloc(p, size, gfp, caller);
+  }
+
+  kzalloc(size: number, gfp = GFP_KERNEL, caller = ""): number {
+    return this.kmalloc(size, gfp | __GFP_ZERO, caller);
   }
 
   // ---- vmalloc ------------------------------------------------------------------------------------
@@ -397,13 +415,4 @@ export class KernelAlloc {
     this.slab.verify();
     this.vm.verify();
   }
-}
-
-/** Parses slub_debug= ("", "FZPU", "FZ,kmalloc-64,dentry"); undefined means off. */
-export function parseSlubDebug(text: string | undefined): { debugFlags: number; debugCaches: string[] | null } {
-  if (text === undefined) return { debugFlags: 0, debugCaches: null };
-  if (/;/.test(text)) throw new InputError(`slub_debug "${text}": multiple ';' blocks are not supported`, { field: "slubDebug" });
-  const [letters, ...names] = text.split(",");
-  if (!/^[-fzputaFZPUTAO]*$/.test(letters)) throw new InputError(`slub_debug "${text}": flags must be letters from F Z P U T A O or -`, { field: "slubDebug" });
-  return { debugFlags: parseSlubDebugFlags(letters), debugCaches: names.length ? names.filter((n) => n !== "") : null };
 }

@@ -50,8 +50,8 @@ export abstract class SlubSlabs {
   declare readonly fp: FreePointers;
   /** every cache in creation order (slab_caches reversed) */
   readonly caches: KmemCache[] = [];
-  /** caches by id (ids are never reused; a destroyed cache's entry stays) */
-  protected readonly byId: KmemCache[] = [];
+  /** caches by id (ids are never reused; a destroyed cache's entry stays) @internal (read by KernelAlloc's kfree fast path) */
+  readonly byId: KmemCache[] = [];
   /** the CPU the simulated kernel is running on */
   cpu = 0;
   /** Oopses so far (die_counter: the "[#n]" of the next one is this + 1) */

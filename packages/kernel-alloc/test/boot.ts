@@ -1,6 +1,6 @@
 // Boots kernel-alloc on a fresh test machine.
 import { KernelAlloc } from "../src/kernel-alloc";
-import type { KernelAllocConfig } from "../src/kernel-alloc";
+import type { KernelAllocConfig } from "../src/kernel-alloc-config";
 import { testMachine } from "./machine";
 import type { TestMachine } from "./machine";
 

@@ -56,8 +56,8 @@ export class SlabMeta {
   private freeSlots: number[] = [];
   private used = 0;
 
-  /** bytes covered by slotOfPfn (maxPfn * 4096) */
-  declare private readonly paLimit: number;
+  /** bytes covered by slotOfPfn (maxPfn * 4096) @internal (read by KernelAlloc's kfree fast path) */
+  declare readonly paLimit: number;
 
   constructor(maxPfn: number, initial = 64, inuseMap = false) {
     this.keepInuseMap = inuseMap;
