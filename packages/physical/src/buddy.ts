@@ -32,6 +32,7 @@ import type { Zone } from "./mmzone";
 import { PG_lru, PGTY_buddy } from "./page-flags";
 import { pageTypeValue } from "./mm-types";
 import { ALLOC_KSWAPD, ALLOC_NOFRAGMENT } from "./alloc-flags";
+import { listAdd, listAddTail, listDel, listMoveTail } from "./list";
 
 /** page_type value of a free buddy head (PGTY_buddy in the top byte of the 16-bit word). */
 export const BUDDY_TYPE = pageTypeValue(PGTY_buddy);
@@ -71,21 +72,8 @@ export function addToFreeList(zone: Zone, i: number, order: number, mt: number, 
   const area = zone.freeArea[order];
   p.mapcount[i] = BUDDY_TYPE;
   p.private[i] = order;
-  if (tail) {
-    const t = area.tail[mt];
-    p.lruPrev[i] = t;
-    p.lruNext[i] = -1;
-    if (t >= 0) p.lruNext[t] = i;
-    else area.head[mt] = i;
-    area.tail[mt] = i;
-  } else {
-    const h = area.head[mt];
-    p.lruNext[i] = h;
-    p.lruPrev[i] = -1;
-    if (h >= 0) p.lruPrev[h] = i;
-    else area.tail[mt] = i;
-    area.head[mt] = i;
-  }
+  if (tail) listAddTail(p, area.head, area.tail, mt, i);
+  else listAdd(p, area.head, area.tail, mt, i);
   area.count[mt]++;
   area.nrFree++;
   accountFreepages(zone, 1 << order, mt);
@@ -95,14 +83,7 @@ export function addToFreeList(zone: Zone, i: number, order: number, mt: number, 
 export function delFromFreeList(zone: Zone, i: number, order: number, mt: number): void {
   const p = zone.pages;
   const area = zone.freeArea[order];
-  const n = p.lruNext[i];
-  const pr = p.lruPrev[i];
-  if (pr >= 0) p.lruNext[pr] = n;
-  else area.head[mt] = n;
-  if (n >= 0) p.lruPrev[n] = pr;
-  else area.tail[mt] = pr;
-  p.lruNext[i] = -1;
-  p.lruPrev[i] = -1;
+  listDel(p, area.head, area.tail, mt, i);
   p.mapcount[i] = -1;
   p.private[i] = 0;
   area.count[mt]--;
@@ -110,10 +91,14 @@ export function delFromFreeList(zone: Zone, i: number, order: number, mt: number
   accountFreepages(zone, -(1 << order), mt);
 }
 
-/** move_to_free_list(): a free block changes lists (to the tail, as Linux's list_move_tail). */
+/** move_to_free_list(): a free block changes lists (list_move_tail) and the free counters follow. */
 export function moveToFreeList(zone: Zone, i: number, order: number, oldMt: number, newMt: number): void {
-  delFromFreeList(zone, i, order, oldMt);
-  addToFreeList(zone, i, order, newMt, true);
+  const area = zone.freeArea[order];
+  listMoveTail(zone.pages, area.head, area.tail, oldMt, newMt, i);
+  area.count[oldMt]--;
+  area.count[newMt]++;
+  accountFreepages(zone, -(1 << order), oldMt);
+  accountFreepages(zone, 1 << order, newMt);
 }
 
 /** The node+zone bits of page index i (page_zone_id()). */

@@ -56,6 +56,38 @@ describe("order-0 fast paths", () => {
     full.verify();
   });
 
+  it("link and unlink PCP pages exactly as list.ts's listDel/listAdd, which the full paths use", () => {
+    // The inline copies in allocPages/freePages (page-alloc.ts) against rmqueueFast's pcpPop
+    // (listDel) and freeToPcp's pushHead (listAdd): same order of operations on two machines,
+    // then every link word of struct page and every PCP head/tail must be equal.
+    const fast = tiny();
+    const full = tiny();
+    const held: number[][] = [[], []];
+    let seed = 7;
+    for (let step = 0; step < 3000; step++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      const free = held[0].length > 0 && seed % 3 === 0;
+      if (free) {
+        const k = seed % held[0].length;
+        const a = held[0].splice(k, 1)[0];
+        const b = held[1].splice(k, 1)[0];
+        expect(a).toBe(b);
+        fast.freePages(a, 0);
+        full.pages.setFlag(b, PG_referenced); // a PG_* flag sends the free down the full path
+        full.freePages(b, 0);
+      } else {
+        held[0].push(fast.allocPages(GFP_KERNEL, 0));
+        held[1].push(full.allocPages(GFP_KERNEL, 0, 0)); // an explicit nid takes rmqueueFast
+      }
+    }
+    expect(held[0]).toEqual(held[1]);
+    expect(zoneState(fast)).toEqual(zoneState(full));
+    expect(Array.from(fast.pages.lruNext)).toEqual(Array.from(full.pages.lruNext));
+    expect(Array.from(fast.pages.lruPrev)).toEqual(Array.from(full.pages.lruPrev));
+    fast.verify();
+    full.verify();
+  });
+
   it("count numa_hit and numa_local from the same events as the full path", () => {
     const m = twoNodes();
     const z = m.pageZone(m.allocPages(GFP_KERNEL, 0))!;

@@ -288,7 +288,9 @@ export class PhysicalMemory implements BuddyEnv {
         if (i >= 0) {
           const p = zone.pages;
           pcp.freeCount >>= 1;
-          // pcpPop() for order 0, written out to stay inside V8's inlining budget
+          // pcpPop() for order 0, written out to stay inside V8's inlining budget: a copy of
+          // listDel(p, pcp.head, pcp.tail, pindex, i) for i first on its list (list.ts;
+          // fast-path.test.ts checks that both leave the same links)
           const next = p.lruNext[i];
           pcp.head[pindex] = next;
           if (next >= 0) p.lruPrev[next] = -1;
@@ -392,7 +394,8 @@ export class PhysicalMemory implements BuddyEnv {
         zone.pgfree++;
         const pcp = zone.thisCpuPcp;
         if (pcp.allocFactor !== 0) pcp.allocFactor >>= 1;
-        // list_add() at the hot end; private holds the order (0) while on the list
+        // a copy of listAdd(p, pcp.head, pcp.tail, mt, i) (list.ts; fast-path.test.ts checks
+        // that both leave the same links); private holds the order (0) while on the list
         const h = pcp.head[mt];
         p.private[i] = 0;
         p.lruNext[i] = h;

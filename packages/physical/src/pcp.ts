@@ -17,6 +17,7 @@ import { WMARK_HIGH } from "./mmzone";
 import type { PerCpuPages, Zone } from "./mmzone";
 import type { PageArray } from "./mm-types";
 import { zoneWatermarkOk } from "./watermarks";
+import { listAdd, listAddTail, listDel } from "./list";
 
 // Local copies of hot constants: an imported binding costs a module-cell load on every use.
 const COSTLY_ORDER = PAGE_ALLOC_COSTLY_ORDER;
@@ -25,28 +26,6 @@ const NR_LISTS = NR_PCP_LISTS;
 const PB_ORDER = PAGEBLOCK_ORDER;
 const PCPTYPES = MIGRATE_PCPTYPES;
 const WMARK_HIGH_ = WMARK_HIGH;
-
-function pushTail(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
-  const p = zone.pages;
-  const t = pcp.tail[pindex];
-  p.lruPrev[i] = t;
-  p.lruNext[i] = -1;
-  if (t >= 0) p.lruNext[t] = i;
-  else pcp.head[pindex] = i;
-  pcp.tail[pindex] = i;
-}
-
-function unlink(zone: Zone, pcp: PerCpuPages, pindex: number, i: number): void {
-  const p = zone.pages;
-  const n = p.lruNext[i];
-  const pr = p.lruPrev[i];
-  if (pr >= 0) p.lruNext[pr] = n;
-  else pcp.head[pindex] = n;
-  if (n >= 0) p.lruPrev[n] = pr;
-  else pcp.tail[pindex] = pr;
-  p.lruNext[i] = -1;
-  p.lruPrev[i] = -1;
-}
 
 /** pcp_allowed_order(): orders 0..3 and the THP order go through the PCP lists. */
 export function pcpAllowedOrder(order: number): boolean {
@@ -103,15 +82,12 @@ export function rmqueuePcplistInner(env: BuddyEnv, zone: Zone, pcp: PerCpuPages,
 }
 
 /**
- * list_del() of the hottest page `i` of list `pindex` (its head), and the count; private goes
- * back to 0 as post_alloc_hook() does. The page's own links keep stale values, as list_del()
- * leaves poison: an allocated page is on no list, and whoever lists it next sets both.
+ * listDel() of the hottest page `i` of list `pindex` (its head), and the count; private goes
+ * back to 0 as post_alloc_hook() does. The page's own links keep stale values (list.ts): an
+ * allocated page is on no list, and whoever lists it next sets both.
  */
 export function pcpPop(p: PageArray, pcp: PerCpuPages, pindex: number, i: number, order: number): void {
-  const next = p.lruNext[i];
-  pcp.head[pindex] = next;
-  if (next >= 0) p.lruPrev[next] = -1;
-  else pcp.tail[pindex] = -1;
+  listDel(p, pcp.head, pcp.tail, pindex, i);
   p.private[i] = 0;
   pcp.count -= 1 << order;
 }
@@ -123,7 +99,7 @@ function refillPcp(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, pindex: number, 
     const i = rmqueue(env, zone, order, mt, allocFlags);
     if (i < 0) break;
     zone.pages.private[i] = order;
-    pushTail(zone, pcp, pindex, i);
+    listAddTail(zone.pages, pcp.head, pcp.tail, pindex, i);
     pcp.count += 1 << order;
   }
 }
@@ -168,16 +144,10 @@ export function freeToPcp(env: BuddyEnv, zone: Zone, pcp: PerCpuPages, i: number
   freeToPcpOrder(env, zone, pcp, pindex, order, (pcp.count += 1 << order));
 }
 
-/** list_add() of page i at the hot end of list pindex; private holds the order meanwhile. */
+/** listAdd() of page i at the hot end of list pindex; private holds the order meanwhile. */
 function pushHead(p: PageArray, pcp: PerCpuPages, pindex: number, i: number, order: number): void {
-  const head = pcp.head;
-  const h = head[pindex];
   p.private[i] = order;
-  p.lruNext[i] = h;
-  p.lruPrev[i] = -1;
-  if (h >= 0) p.lruPrev[h] = i;
-  else pcp.tail[pindex] = i;
-  head[pindex] = i;
+  listAdd(p, pcp.head, pcp.tail, pindex, i);
 }
 
 /** The rest of free_frozen_page_commit(): the high-order free run, free_count, then freePcpCommit(). */
@@ -224,7 +194,7 @@ export function freePcppagesBulk(_env: BuddyEnv, zone: Zone, pcp: PerCpuPages, c
     const nr = 1 << order;
     do {
       const i = pcp.tail[pindex];
-      unlink(zone, pcp, pindex, i);
+      listDel(p, pcp.head, pcp.tail, pindex, i);
       p.private[i] = 0;
       count -= nr;
       pcp.count -= nr;

@@ -8,6 +8,7 @@ import type { Zone } from "../mmzone";
 import type { PhysicalMemory } from "../page-alloc";
 import { PAGEFLAGS_MASK, PG_reserved } from "../page-flags";
 import type { PageArray } from "../mm-types";
+import { listCheck } from "../list";
 
 /**
  * Invariants:
@@ -41,6 +42,8 @@ export function verifyPhysical(m: PhysicalMemory): void {
       const area = z.freeArea[o];
       let total = 0;
       for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
+        // links, tail and length first (a corrupted list could cycle)
+        listCheck(p, area.head, area.tail, mt, z.spannedPages, "verify", `${z.name} order ${o} type ${mt} free list`);
         let n = 0;
         let prev = -1;
         for (let i = area.head[mt]; i >= 0; i = p.lruNext[i]) {
@@ -136,6 +139,7 @@ function verifyPcp(z: Zone, seen: Uint8Array): number {
     let count = 0;
     for (let k = 0; k < NR_PCP_LISTS; k++) {
       const order = pindexToOrder(k);
+      listCheck(p, pcp.head, pcp.tail, k, z.spannedPages, "verify", `${z.name} cpu ${cpu} pcp list ${k}`);
       let prev = -1;
       for (let i = pcp.head[k]; i >= 0; i = p.lruNext[i]) {
         const where = `${z.name} cpu ${cpu} pcp list ${k} pfn ${p.pfn(i)}`;
