@@ -10,6 +10,9 @@ import { registerWalk } from "./commands/walk";
 import { registerDemo } from "./commands/demo";
 import { registerBuddy } from "./commands/buddy";
 import { registerSlab } from "./commands/slab";
+import { registerOstep } from "./commands/ostep";
+import { registerCsim } from "./commands/csim";
+import { registerReplay } from "./commands/replay";
 
 declare const __MMSIM_VERSION__: string;
 
@@ -55,6 +58,9 @@ export function buildProgram(io: CliIo): Command {
   registerWalk(program, io);
   registerBuddy(program, io);
   registerSlab(program, io);
+  registerOstep(program, io);
+  registerCsim(program, io);
+  registerReplay(program, io);
   registerDemo(program, io);
   return program;
 }
