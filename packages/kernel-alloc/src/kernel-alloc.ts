@@ -20,6 +20,7 @@ import { formatVmallocinfo } from "./proc-vmallocinfo";
 import { formatSlabinfo } from "./slab-common";
 import { SLAB_HWCACHE_ALIGN, SLAB_NO_MERGE, SLAB_PANIC } from "./slab-flags";
 import { Slub } from "./slub";
+import { CACHE_LINE_SIZE, PAGE_ALLOC_COSTLY_ORDER } from "./slub-layout";
 import type { KmemCache } from "./kmem-cache";
 import { SLAB_KMALLOC_SHIFT_LOW, SlabClassic } from "./slab";
 import type { SlabCache } from "./slab";
@@ -408,6 +409,21 @@ export class KernelAlloc {
       vaBits: x86Layout(this.levels).vaBits, nid: (pfn) => this.config.phys.pages.nid(pfn),
       pointers: this.config.pointers ?? "raw", hashKey: this.hashKey,
     });
+  }
+
+  /**
+   * What kmem_cache_init() prints (mm/slub.c): "SLUB: HWalign=64, Order=0-3, MinObjects=0,
+   * CPUs=N, Nodes=N" from cache_line_size(), slub_min_order, slub_max_order, slub_min_objects,
+   * nr_cpu_ids and nr_node_ids; it follows the "Memory:" line in the boot log. Classic SLAB
+   * printed nothing. The kernel writes these lines to dmesg.
+   */
+  bootLog(): string[] {
+    if (!this.slub) return [];
+    const c = this.config;
+    // slub_min_order= raises slub_max_order to it (setup_slub_min_order).
+    const minOrder = c.slubMinOrder ?? 0;
+    const maxOrder = Math.max(c.slubMaxOrder ?? PAGE_ALLOC_COSTLY_ORDER, minOrder);
+    return [`SLUB: HWalign=${CACHE_LINE_SIZE}, Order=${minOrder}-${maxOrder}, MinObjects=${c.slubMinObjects ?? 0}, CPUs=${c.nrCpus ?? 2}, Nodes=${this.nrNodes}`];
   }
 
   /** Checks every invariant of the slab allocator and of vmalloc. */

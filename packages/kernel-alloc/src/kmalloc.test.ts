@@ -89,3 +89,16 @@ describe("kmalloc", () => {
     ka.verify();
   });
 });
+
+describe("boot log", () => {
+  // mm/slub.c kmem_cache_init(): pr_info("SLUB: HWalign=%d, Order=%u-%u, MinObjects=%u, CPUs=%u, Nodes=%u\n",
+  // cache_line_size(), slub_min_order, slub_max_order, slub_min_objects, nr_cpu_ids, nr_node_ids);
+  // the reference machine (2 CPUs, one node, defaults) prints the first line.
+  test("kmem_cache_init's SLUB line with the machine's CPUs and nodes and the slub_* parameters", () => {
+    expect(bootKa().ka.bootLog()).toEqual(["SLUB: HWalign=64, Order=0-3, MinObjects=0, CPUs=2, Nodes=1"]);
+    expect(bootKa({ nrCpus: 4, nrNodes: 2 }).ka.bootLog()).toEqual(["SLUB: HWalign=64, Order=0-3, MinObjects=0, CPUs=4, Nodes=2"]);
+    expect(bootKa({ slubMinOrder: 1, slubMinObjects: 8 }).ka.bootLog()).toEqual(["SLUB: HWalign=64, Order=1-3, MinObjects=8, CPUs=2, Nodes=1"]);
+    expect(bootKa({ slubMinOrder: 5 }).ka.bootLog()).toEqual(["SLUB: HWalign=64, Order=5-5, MinObjects=0, CPUs=2, Nodes=1"]);
+    expect(bootKa({ allocator: "slab" }).ka.bootLog()).toEqual([]);
+  });
+});
