@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "@mmsim/base";
 import {
   GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOFS, GFP_NOIO, GFP_NOWAIT, GFP_USER,
-  __GFP_COMP, __GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_RECLAIMABLE, __GFP_ZERO, formatGfp, gfpMigratetype, gfpZone, parseGfp,
+  __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_RECLAIMABLE, __GFP_ZERO, formatGfp, gfpMigratetype, gfpZone, parseGfp,
+  GFP_VALID_MASK, GFP_ZONEMASK, gfpCheck,
 } from "./gfp";
 import { MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, ZONE_DMA, ZONE_DMA32, ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NORMAL } from "./mmzone";
 
@@ -54,5 +55,31 @@ describe("gfp_zone (GFP_ZONE_TABLE)", () => {
     expect(gfpMigratetype(GFP_KERNEL)).toBe(MIGRATE_UNMOVABLE);
     expect(gfpMigratetype(GFP_HIGHUSER_MOVABLE)).toBe(MIGRATE_MOVABLE);
     expect(gfpMigratetype(GFP_KERNEL | __GFP_RECLAIMABLE)).toBe(MIGRATE_RECLAIMABLE);
+  });
+});
+
+describe("gfpCheck: user masks checked before anything runs", () => {
+  it("accepts every composite and rejects exactly the GFP_ZONE_BAD zone combinations", () => {
+    for (const g of [GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, GFP_USER, GFP_HIGHUSER_MOVABLE, GFP_KERNEL_ACCOUNT, GFP_KERNEL | GFP_DMA, GFP_KERNEL | __GFP_DMA32]) expect(gfpCheck(g)).toBeNull();
+    // include/linux/gfp.h GFP_ZONE_BAD: DMA|HIGHMEM, DMA|DMA32, DMA32|HIGHMEM, all three, each
+    // also with MOVABLE; gfp_zone() BUGs on exactly these (gfpZone returns -1)
+    for (let z = 0; z <= GFP_ZONEMASK; z++) expect([z, gfpCheck(z) === null]).toEqual([z, gfpZone(z, false) >= 0]);
+  });
+
+  it("names the conflicting bits in a sentence", () => {
+    expect(gfpCheck(__GFP_HIGHMEM | __GFP_DMA32)).toBe("gfp 0x6: __GFP_HIGHMEM and __GFP_DMA32 cannot be combined (GFP_ZONE_BAD in include/linux/gfp.h)");
+    expect(gfpCheck(GFP_KERNEL | __GFP_DMA | __GFP_DMA32)).toBe("gfp 0xcc5: __GFP_DMA and __GFP_DMA32 cannot be combined (GFP_ZONE_BAD in include/linux/gfp.h)");
+    expect(gfpCheck(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_MOVABLE)).toBe("gfp 0xf: __GFP_DMA, __GFP_HIGHMEM and __GFP_DMA32 cannot be combined (GFP_ZONE_BAD in include/linux/gfp.h)");
+    expect(gfpCheck(GFP_KERNEL | __GFP_MOVABLE | __GFP_RECLAIMABLE)).toBe("gfp 0xcd8: __GFP_MOVABLE and __GFP_RECLAIMABLE cannot be combined (no migratetype has both)");
+  });
+
+  it("reports bits 6.18 does not define, and values that are not masks", () => {
+    expect(gfpCheck(GFP_KERNEL | 0x200)).toBe("gfp 0xec0: unknown gfp bits 0x200 (6.18 defines bits 0-8 and 10-23)");
+    expect(gfpCheck(0x1000000 | __GFP_DMA | __GFP_HIGHMEM)).toBe("gfp 0x1000003: unknown gfp bits 0x1000000 (6.18 defines bits 0-8 and 10-23); __GFP_DMA and __GFP_HIGHMEM cannot be combined (GFP_ZONE_BAD in include/linux/gfp.h)");
+    expect(gfpCheck(0xffffffff)).toMatch(/^gfp 0xffffffff: unknown gfp bits 0xff000200 /);
+    expect(gfpCheck(-1)).toBe("gfp mask -1 is not a 32-bit unsigned integer");
+    expect(gfpCheck(1.5)).toBe("gfp mask 1.5 is not a 32-bit unsigned integer");
+    expect(gfpCheck(2 ** 32)).toBe("gfp mask 4294967296 is not a 32-bit unsigned integer");
+    expect(gfpCheck(GFP_VALID_MASK & ~(__GFP_DMA | __GFP_HIGHMEM | __GFP_RECLAIMABLE))).toBeNull();
   });
 });

@@ -173,3 +173,42 @@ export function gfpMigratetype(gfp: number): number {
   const m = (gfp & MOVABLE_MASK) >>> MOVABLE_SHIFT;
   return m === 1 ? MT_MOVABLE : m === 2 ? MT_RECLAIMABLE : MT_UNMOVABLE;
 }
+
+/**
+ * The gfp bits 6.18 defines on the configurations mmsim imitates (include/linux/gfp_types.h):
+ * ___GFP_DMA_BIT 0 .. ___GFP_ZEROTAGS_BIT 23, without ___GFP_UNUSED_BIT 9; the debug-only bits
+ * above them (KASAN, NOLOCKDEP, NO_OBJ_EXT) are configured out.
+ */
+export const GFP_VALID_MASK = 0xffffff & ~0x200;
+
+/** The zone modifiers GFP_ZONE_BAD forbids two of (include/linux/gfp.h), in bit order. */
+const ZONE_BITS: readonly (readonly [number, string])[] = [
+  [__GFP_DMA, "__GFP_DMA"],
+  [__GFP_HIGHMEM, "__GFP_HIGHMEM"],
+  [__GFP_DMA32, "__GFP_DMA32"],
+];
+
+/** "a", "a and b", "a, b and c". */
+function listNames(names: string[]): string {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Checks a gfp mask given by a user (CLI, scenario) before anything runs: returns null when
+ * the allocator can use it, else a sentence naming what is wrong. Wrong are: a value that is
+ * not a 32-bit unsigned integer; bits Linux does not define (above __GFP_ZEROTAGS, or the
+ * unused bit 0x200); two or three of __GFP_DMA, __GFP_HIGHMEM, __GFP_DMA32 together (the
+ * GFP_ZONE_BAD combinations, on which gfp_zone() BUGs); __GFP_MOVABLE with __GFP_RECLAIMABLE
+ * (gfp_migratetype()'s VM_WARN_ON: no migratetype has both). Internal callers that pass a bad
+ * mask still hit allocPages()'s Bug.
+ */
+export function gfpCheck(gfp: number): string | null {
+  if (!Number.isInteger(gfp) || gfp < 0 || gfp > 0xffffffff) return `gfp mask ${gfp} is not a 32-bit unsigned integer`;
+  const problems: string[] = [];
+  const unknown = (gfp & ~GFP_VALID_MASK) >>> 0;
+  if (unknown !== 0) problems.push(`unknown gfp bits 0x${unknown.toString(16)} (6.18 defines bits 0-8 and 10-23)`);
+  const zones = ZONE_BITS.filter(([bit]) => gfp & bit).map(([, name]) => name);
+  if (zones.length > 1) problems.push(`${listNames(zones)} cannot be combined (GFP_ZONE_BAD in include/linux/gfp.h)`);
+  if ((gfp & GFP_MOVABLE_MASK) === GFP_MOVABLE_MASK) problems.push("__GFP_MOVABLE and __GFP_RECLAIMABLE cannot be combined (no migratetype has both)");
+  return problems.length === 0 ? null : `gfp 0x${(gfp >>> 0).toString(16)}: ${problems.join("; ")}`;
+}

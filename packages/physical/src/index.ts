@@ -126,6 +126,8 @@ export { formatGfp } from "./gfp";
 export { parseGfp } from "./gfp";
 export { gfpZone } from "./gfp";
 export { gfpMigratetype } from "./gfp";
+export { gfpCheck } from "./gfp";
+export { GFP_VALID_MASK } from "./gfp";
 export { ALLOC_WMARK_MIN } from "./alloc-flags";
 export { ALLOC_WMARK_LOW } from "./alloc-flags";
 export { ALLOC_WMARK_HIGH } from "./alloc-flags";
