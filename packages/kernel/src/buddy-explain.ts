@@ -73,10 +73,19 @@ export function parseBuddyOps(text: string): BuddyOp[] {
   return ops;
 }
 
-/** Runs the ops on `kernel`, snapshotting every populated zone after each. */
+/** Marks an allocation number whose block was freed: freeing it again is the user's mistake. */
+const FREED = "freed";
+
+/**
+ * Runs the ops on `kernel`, snapshotting every populated zone after each. Freeing a number
+ * that was never allocated, or one already freed, is an InputError naming the operation (the
+ * block may already belong to someone else: Linux would corrupt its free lists).
+ */
 export function runBuddyOps(kernel: Kernel, ops: BuddyOp[]): BuddyStep[] {
   const phys = kernel.phys;
-  const allocs: ({ pfn: number; order: number } | null | undefined)[] = [];
+  // per allocation number: the block, null if the allocation failed, FREED once freed
+  const allocs: ({ pfn: number; order: number } | null | typeof FREED)[] = [];
+  const freedBy: string[] = [];
   const steps: BuddyStep[] = [{ op: "boot", results: [], zones: snapshot(kernel) }];
   for (const op of ops) {
     const results: string[] = [];
@@ -94,10 +103,12 @@ export function runBuddyOps(kernel: Kernel, ops: BuddyOp[]): BuddyStep[] {
       let n = 0;
       for (let k = op.from; k <= op.to; k += op.stride) {
         const a = allocs[k - 1];
-        if (a === undefined) throw new InputError(`invalid operation "${op.text}": there is no allocation #${k} yet`, { field: "--ops" });
+        if (a === undefined) throw new InputError(`invalid operation "${op.text}": there is no allocation #${k} yet (${allocs.length ? `#1..#${allocs.length} exist` : "nothing was allocated"})`, { field: "--ops" });
+        if (a === FREED) throw new InputError(`invalid operation "${op.text}": allocation #${k} was already freed (${freedBy[k - 1]})`, { field: "--ops" });
         if (a === null) continue;
         phys.freePages(a.pfn, a.order);
-        allocs[k - 1] = undefined;
+        allocs[k - 1] = FREED;
+        freedBy[k - 1] = `by "${op.text}"`;
         n++;
         if (op.to === op.from) results.push(`#${k}: freed ${describeBlock(kernel, a.pfn, a.order)}`);
       }

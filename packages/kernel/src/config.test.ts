@@ -32,15 +32,43 @@ describe("machine config", () => {
     );
     expect(inputError(() => parseMachineConfig({ ram: "16M" }))).toBe("machine.ram: expected a RAM size from 32MiB to 256GiB, got 16777216 bytes");
     // splitNodes() needs a 128 MiB section of usable RAM per node; the e820 holes take a little
+    // (256 MiB of usable RAM for two nodes needs 260 MiB: RAM comes in 4 MiB steps and the
+    // e820 map takes 1 MiB below 1 MiB)
     expect(inputError(() => parseMachineConfig({ ram: "256M", nodes: 2 }))).toBe(
-      "machine.nodes: expected at most 1 node for 256MiB of RAM (each node needs at least 128MiB of usable RAM, and the e820 map leaves 255MiB usable)",
+      "machine.nodes: 2 nodes need at least 260MiB of RAM (128MiB of usable RAM each); 256MiB leaves 255MiB usable after the e820 holes, enough for 1 node",
     );
     expect(inputError(() => parseMachineConfig({ ram: "512M", nodes: 4 }))).toBe(
-      "machine.nodes: expected at most 3 nodes for 512MiB of RAM (each node needs at least 128MiB of usable RAM, and the e820 map leaves 511MiB usable)",
+      "machine.nodes: 4 nodes need at least 516MiB of RAM (128MiB of usable RAM each); 512MiB leaves 511MiB usable after the e820 holes, enough for 3 nodes",
     );
+    // below one section a machine still boots one node, never "at most 0 nodes"
+    expect(inputError(() => parseMachineConfig({ ram: "64M", nodes: 2 }))).toBe(
+      "machine.nodes: 2 nodes need at least 260MiB of RAM (128MiB of usable RAM each); 64MiB leaves 63MiB usable after the e820 holes, enough for 1 node",
+    );
+    expect(parseMachineConfig({ ram: "260M", nodes: 2 }).nodes).toBe(2);
     expect(inputError(() => parseMachineConfig({ arch: "i386", ram: "8G" }))).toBe(
       "machine.ram: expected a RAM size from 32MiB to 4GiB (i386 without PAE), got 8589934592 bytes",
     );
+  });
+
+  it("never prints [object Object]: slub_debug, paging and swap say what they expected", () => {
+    expect(inputError(() => parseMachineConfig({ slub_debug: { a: 1 } }))).toBe(
+      'machine.slub_debug: expected slub_debug flags like FZPU or "ZP,kmalloc-64" (or nothing for all), got a mapping',
+    );
+    expect(inputError(() => parseMachineConfig({ slub_debug: 7 }))).toBe(
+      'machine.slub_debug: expected slub_debug flags like FZPU or "ZP,kmalloc-64" (or nothing for all), got 7',
+    );
+    // the flags are checked with the field, before anything boots (kernel-alloc's parseSlubDebug)
+    expect(inputError(() => parseMachineConfig({ slub_debug: "X" }))).toBe('machine.slub_debug: "X": flags must be letters from F Z P U T A O or -');
+    expect(parseMachineConfig({ slub_debug: null }).slubDebug).toBe("");
+    expect(parseMachineConfig({ slub_debug: "ZP,kmalloc-64" }).slubDebug).toBe("ZP,kmalloc-64");
+    expect(inputError(() => parseMachineConfig({ paging: [4] }))).toBe("machine.paging: expected one of 4, 5, got a list");
+    expect(parseMachineConfig({ paging: "5" }).pagingLevels).toBe(5);
+    // mkswap needs 10 pages (MIN_GOODPAGES, util-linux disk-utils/mkswap.c); swap is in pages
+    expect(inputError(() => parseMachineConfig({ swap: 4 }))).toBe("machine.swap: expected 0 (no swap) or a multiple of 4KiB of at least 40KiB (mkswap's 10 pages), got 4 bytes");
+    expect(inputError(() => parseMachineConfig({ swap: "36K" }))).toBe("machine.swap: expected 0 (no swap) or a multiple of 4KiB of at least 40KiB (mkswap's 10 pages), got 36864 bytes");
+    expect(inputError(() => parseMachineConfig({ swap: 40961 }))).toBe("machine.swap: expected 0 (no swap) or a multiple of 4KiB of at least 40KiB (mkswap's 10 pages), got 40961 bytes");
+    expect(parseMachineConfig({ swap: "40K" }).swap).toBe(40960);
+    expect(parseMachineConfig({ swap: 0 }).swap).toBe(0);
   });
 
   it("parses key=value sysctl assignments and rejects anything else", () => {

@@ -1,9 +1,10 @@
 // The machine a Kernel boots: what a user may configure, its defaults, and its validation.
 // The default is a realistic small x86-64 box: 8 GiB with the PCI hole below 4 GiB, 2 CPUs,
 // one NUMA node, 4-level paging, SLUB.
-import { GiB, MiB, InputError } from "@mmsim/base";
+import { GiB, KiB, MiB, InputError, PAGE_SIZE } from "@mmsim/base";
 import { buildE820, e820Usable } from "@mmsim/hardware";
-import { expectEnum, expectInt, expectKeys, expectObject, expectSize, fail, type Path } from "./validate";
+import { parseSlubDebug } from "@mmsim/kernel-alloc";
+import { describe, expectEnum, expectInt, expectKeys, expectObject, expectSize, fail, type Path } from "./validate";
 
 export interface MachineConfig {
   /** bytes of RAM (the e820 map adds the PCI hole and firmware ranges around it) */
@@ -48,6 +49,11 @@ export const MAX_RAM = 256 * GiB;
 export const MAX_RAM_I386 = 4 * GiB;
 /** A NUMA node must hold at least one memory section (SECTION_SIZE_BITS 27 on x86-64). */
 export const MIN_NODE_RAM = 128 * MiB;
+/**
+ * Smallest swap device: mkswap refuses fewer than MIN_GOODPAGES = 10 pages ("swap space needs
+ * to be at least 40 KiB", util-linux disk-utils/mkswap.c).
+ */
+export const MIN_SWAP = 10 * PAGE_SIZE;
 
 export const MACHINE_FIELDS = ["ram", "cpus", "nodes", "swap", "paging", "arch", "kernelcore", "movablecore", "allocator", "slub_debug", "sysctl"] as const;
 
@@ -65,11 +71,16 @@ export function parseMachineConfig(raw: unknown, path: Path = ["machine"]): Mach
   if (o.cpus !== undefined) m.cpus = expectInt(o.cpus, [...path, "cpus"], 1, 64);
   if (o.nodes !== undefined) m.nodes = expectInt(o.nodes, [...path, "nodes"], 1, 8);
   if (o.swap !== undefined) m.swap = expectSize(o.swap, [...path, "swap"]);
-  if (o.paging !== undefined) m.pagingLevels = expectEnum(Number(o.paging), [...path, "paging"], [4, 5] as const);
+  if (o.paging !== undefined) m.pagingLevels = expectEnum(typeof o.paging === "string" && /^\d$/.test(o.paging) ? Number(o.paging) : o.paging, [...path, "paging"], [4, 5] as const);
   if (o.kernelcore !== undefined) m.kernelcore = expectSize(o.kernelcore, [...path, "kernelcore"]);
   if (o.movablecore !== undefined) m.movablecore = expectSize(o.movablecore, [...path, "movablecore"]);
   if (o.allocator !== undefined) m.allocator = expectEnum(o.allocator, [...path, "allocator"], ["slub", "slab"] as const);
-  if (o.slub_debug !== undefined) m.slubDebug = o.slub_debug === null ? "" : String(o.slub_debug);
+  if (o.slub_debug !== undefined) {
+    if (o.slub_debug !== null && typeof o.slub_debug !== "string") {
+      fail([...path, "slub_debug"], `expected slub_debug flags like FZPU or "ZP,kmalloc-64" (or nothing for all), got ${describe(o.slub_debug)}`);
+    }
+    m.slubDebug = o.slub_debug ?? "";
+  }
   if (o.sysctl !== undefined) {
     const s = expectObject(o.sysctl, [...path, "sysctl"], "a mapping of sysctl names to values");
     for (const [k, v] of Object.entries(s)) m.sysctl[k] = sysctlValue(v, [...path, "sysctl", k]);
@@ -88,10 +99,10 @@ export function checkMachine(m: MachineConfig, path: Path = ["machine"]): void {
   if (m.nodes > 1) {
     // hardware's splitNodes() gives each node at least one 128 MiB section of *usable* RAM,
     // and the e820 map's holes (640K..1M, the top of low memory) take a little of it
-    const usable = e820Usable(buildE820({ ramBytes: m.ram })).reduce((n, r) => n + r.size, 0);
-    const maxNodes = Math.floor(usable / MIN_NODE_RAM);
+    const usable = usableRam(m.ram);
+    const maxNodes = Math.max(1, Math.floor(usable / MIN_NODE_RAM));
     if (m.nodes > maxNodes) {
-      fail([...path, "nodes"], `expected at most ${maxNodes} node${maxNodes === 1 ? "" : "s"} for ${m.ram / MiB}MiB of RAM (each node needs at least 128MiB of usable RAM, and the e820 map leaves ${Math.floor(usable / MiB)}MiB usable)`);
+      fail([...path, "nodes"], `${m.nodes} nodes need at least ${minRamForNodes(m.nodes) / MiB}MiB of RAM (128MiB of usable RAM each); ${m.ram / MiB}MiB leaves ${Math.floor(usable / MiB)}MiB usable after the e820 holes, enough for ${maxNodes} node${maxNodes === 1 ? "" : "s"}`);
     }
   }
   if (m.arch === "i386" && m.pagingLevels !== 4) fail([...path, "paging"], "expected 4 on i386 (5-level paging is x86-64 only)");
@@ -100,6 +111,29 @@ export function checkMachine(m: MachineConfig, path: Path = ["machine"]): void {
   if (m.kernelcore > m.ram) fail([...path, "kernelcore"], "expected at most the RAM size");
   if (m.movablecore > m.ram) fail([...path, "movablecore"], "expected at most the RAM size");
   if (m.swap > 1024 * GiB) fail([...path, "swap"], "expected at most 1TiB of swap");
+  if (m.swap !== 0 && (m.swap < MIN_SWAP || m.swap % PAGE_SIZE !== 0)) {
+    fail([...path, "swap"], `expected 0 (no swap) or a multiple of 4KiB of at least ${MIN_SWAP / KiB}KiB (mkswap's 10 pages), got ${m.swap} bytes`);
+  }
+  if (m.slubDebug !== undefined) {
+    try {
+      parseSlubDebug(m.slubDebug);
+    } catch (e) {
+      if (e instanceof InputError) fail([...path, "slub_debug"], e.problem.replace(/^slub_debug /, ""));
+      throw e;
+    }
+  }
+}
+
+/** Bytes of RAM the e820 map of a machine with `ram` bytes leaves usable. */
+function usableRam(ram: number): number {
+  return e820Usable(buildE820({ ramBytes: ram })).reduce((n, r) => n + r.size, 0);
+}
+
+/** The smallest RAM size (a multiple of 4 MiB) whose usable part gives `nodes` nodes a section each. */
+function minRamForNodes(nodes: number): number {
+  let ram = nodes * MIN_NODE_RAM;
+  while (usableRam(ram) < nodes * MIN_NODE_RAM) ram += 4 * MiB;
+  return ram;
 }
 
 function sysctlValue(v: unknown, path: Path): string {
