@@ -26,3 +26,7 @@ export { LruLinuxPolicy, inactiveRatio, intSqrt } from "./lru-linux";
 export { OptPolicy, nextUses } from "./opt";
 export { MattsonLru } from "./mattson";
 export { IdLists } from "./list";
+export { formatReplay, replayJson, curveSizes, missRatio } from "./report";
+export type { ReplaySummary } from "./report";
+export { missRatioSvg } from "./plot-svg";
+export type { MissCurve } from "./plot-svg";
