@@ -3,6 +3,7 @@
 // whatever stops a step names the scenario file and line; Kernel.verify() runs every module.
 import { describe, expect, it } from "vitest";
 import { Bug, GiB, KernelBug } from "@mmsim/base";
+import { gfpCheck, parseGfp } from "@mmsim/physical";
 import { inputError } from "./input-error";
 import { Kernel, STEPS, loadScenario, runScenario } from "../src/index";
 import { buildStepRegistry } from "../src/scenario/registry";
@@ -141,5 +142,27 @@ describe("Kernel.verify and runScenario({ verify: true })", () => {
       "Kernel.verify: counter nr_mlock is -2: a gauge must be a whole number >= 0 (in v.yaml:4: steps[1].cat)",
     );
     expect(runScenario(s).results).toHaveLength(2); // without verify nothing checks
+  });
+});
+
+describe("GFP masks in steps are checked before anything runs", () => {
+  it("names the file, line, field and the conflicting bits (gfpCheck, GFP_ZONE_BAD of include/linux/gfp.h)", () => {
+    for (const [step, mask] of [
+      ["alloc_pages: { order: 0", "__GFP_HIGHMEM|__GFP_DMA32"],
+      ["kmalloc: { size: 64", "GFP_KERNEL|__GFP_DMA|__GFP_DMA32"],
+      ["kmem_cache_alloc: { cache: dentry", "__GFP_DMA|__GFP_DMA32|__GFP_MOVABLE"],
+    ] as const) {
+      const text = `machine: { ram: 1GiB }\nsteps:\n  - cat: /proc/buddyinfo\n  - ${step}, gfp: "${mask}" }\n`;
+      const name = step.slice(0, step.indexOf(":"));
+      const problem = gfpCheck(parseGfp(mask));
+      expect(problem).not.toBeNull();
+      expect(inputError(() => loadScenario(text, "g.yaml"))).toBe(`g.yaml:4: steps[1].${name}.gfp: ${mask}: ${problem}`);
+    }
+  });
+
+  it("spells out which bits conflict", () => {
+    expect(inputError(() => loadScenario('steps:\n  - alloc_pages: { order: 0, gfp: "__GFP_HIGHMEM|__GFP_DMA32" }\n', "g.yaml"))).toMatch(
+      /^g\.yaml:2: steps\[0\]\.alloc_pages\.gfp: __GFP_HIGHMEM\|__GFP_DMA32: gfp 0x[0-9a-f]+: .*__GFP_HIGHMEM.*__GFP_DMA32.* cannot be combined/,
+    );
   });
 });

@@ -9,24 +9,15 @@
 //   - vmalloc: { size: 64KiB, as: v }
 //   - vfree: { of: v }
 import { InputError, formatVa } from "@mmsim/base";
-import { GFP_KERNEL, parseGfp } from "@mmsim/physical";
+import { GFP_KERNEL } from "@mmsim/physical";
 import type { SlabCacheInfo } from "@mmsim/kernel-alloc";
 import type { Kernel } from "../kernel";
 import { expectInt, expectKeys, expectObject, expectSize, expectString, fail, type Path } from "../validate";
+import { gfpField } from "./gfp-field";
 import { unbound, type BindingKind, type Scope, type StepDef } from "./step";
 
 /** KMALLOC_MAX_SIZE on x86-64: 2^(MAX_PAGE_ORDER + PAGE_SHIFT) = 4 MiB (include/linux/slab.h). */
 const KMALLOC_MAX_SIZE = 4 * 1024 * 1024;
-
-function gfpField(o: Record<string, unknown>, path: Path): number {
-  if (o.gfp === undefined) return GFP_KERNEL;
-  try {
-    return parseGfp(expectString(o.gfp, [...path, "gfp"], "GFP flags like GFP_KERNEL|__GFP_ZERO"));
-  } catch (e) {
-    if (e instanceof InputError) fail([...path, "gfp"], e.problem);
-    throw e;
-  }
-}
 
 function bindName(o: Record<string, unknown>, path: Path, scope: Scope, kind: BindingKind): string | undefined {
   if (o.as === undefined) return undefined;

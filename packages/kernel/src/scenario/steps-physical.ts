@@ -4,8 +4,9 @@
 //   - alloc_pages: { order: 3, gfp: GFP_KERNEL, node: 0, as: a }
 //   - free_pages: { of: a }
 import { InputError } from "@mmsim/base";
-import { GFP_KERNEL, MAX_PAGE_ORDER, formatGfp, parseGfp } from "@mmsim/physical";
-import { expectInt, expectKeys, expectObject, expectString, fail } from "../validate";
+import { MAX_PAGE_ORDER, formatGfp } from "@mmsim/physical";
+import { expectInt, expectKeys, expectObject, expectString } from "../validate";
+import { gfpField } from "./gfp-field";
 import { unbound, type StepDef } from "./step";
 
 /** What alloc_pages binds with `as:`: the block it returned. */
@@ -28,15 +29,7 @@ export const allocPagesStep: StepDef<{ order: number; gfp: number; node: number 
     const o = expectObject(value, path, "a mapping with order, gfp, node and as");
     expectKeys(o, ["order", "gfp", "node", "as"], path);
     const order = expectInt(o.order ?? 0, [...path, "order"], 0, MAX_PAGE_ORDER);
-    let gfp = GFP_KERNEL;
-    if (o.gfp !== undefined) {
-      try {
-        gfp = parseGfp(expectString(o.gfp, [...path, "gfp"], "GFP flags like GFP_KERNEL|__GFP_ZERO"));
-      } catch (e) {
-        if (e instanceof InputError) fail([...path, "gfp"], e.problem);
-        throw e;
-      }
-    }
+    const gfp = gfpField(o, path);
     const node = o.node === undefined ? undefined : expectInt(o.node, [...path, "node"], 0, 7);
     const as = o.as === undefined ? undefined : expectString(o.as, [...path, "as"], "a name");
     if (as !== undefined) scope.define(as, "page allocation", [...path, "as"]);
