@@ -3,13 +3,39 @@
 // maps a new anonymous VMA; it fails when the new break would come within a page plus
 // stack_guard_gap of the next mapping. Shrinking unmaps. Like Linux, brk returns the new break
 // on success and the old one on failure. The randomized start (arch_randomize_brk) is the caller's.
-import { PAGE_SIZE } from "@mmsim/base";
+import {
+  PAGE_SIZE as PAGE_SIZE_,
+} from "@mmsim/base";
 import type { MmStruct, VmAreaStruct } from "./mm-types";
-import { MAP_FIXED, VM_ACCOUNT, VM_DATA_DEFAULT_FLAGS, VM_LOCKED, VM_SOFTDIRTY } from "./mm-flags";
-import { getUnmappedArea, mayExpandVm, mlockFutureOk, vmGetPageProt, vmStartGap } from "./mmap";
-import { VmaMergeStruct, vmaMergeNewRange, VMA_MERGE_ERROR_NOMEM } from "./vma-merge";
-import { doVmiAlignMunmap } from "./vma";
+import {
+  MAP_FIXED as MAP_FIXED_, VM_ACCOUNT as VM_ACCOUNT_, VM_DATA_DEFAULT_FLAGS as VM_DATA_DEFAULT_FLAGS_, VM_LOCKED as VM_LOCKED_, VM_SOFTDIRTY as VM_SOFTDIRTY_,
+} from "./mm-flags";
+import {
+  getUnmappedArea as getUnmappedArea_, mayExpandVm as mayExpandVm_, mlockFutureOk as mlockFutureOk_, vmGetPageProt as vmGetPageProt_, vmStartGap as vmStartGap_,
+} from "./mmap";
+import {
+  VmaMergeStruct, vmaMergeNewRange as vmaMergeNewRange_, VMA_MERGE_ERROR_NOMEM as VMA_MERGE_ERROR_NOMEM_,
+} from "./vma-merge";
+import {
+  doVmiAlignMunmap as doVmiAlignMunmap_,
+} from "./vma";
 import type { VirtualMemory } from "./virtual-memory";
+
+// Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
+const PAGE_SIZE = PAGE_SIZE_;
+const MAP_FIXED = MAP_FIXED_;
+const VM_ACCOUNT = VM_ACCOUNT_;
+const VM_DATA_DEFAULT_FLAGS = VM_DATA_DEFAULT_FLAGS_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_SOFTDIRTY = VM_SOFTDIRTY_;
+const getUnmappedArea = getUnmappedArea_;
+const mayExpandVm = mayExpandVm_;
+const mlockFutureOk = mlockFutureOk_;
+const vmGetPageProt = vmGetPageProt_;
+const vmStartGap = vmStartGap_;
+const vmaMergeNewRange = vmaMergeNewRange_;
+const VMA_MERGE_ERROR_NOMEM = VMA_MERGE_ERROR_NOMEM_;
+const doVmiAlignMunmap = doVmiAlignMunmap_;
 
 const ENOMEM = -12;
 

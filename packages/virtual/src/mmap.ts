@@ -8,24 +8,80 @@
 //   mmap_base ┼──────────── first mmap ends here; later ones go below, highest fitting gap first
 //             │  ...  vm_unmapped_area keeps stack_guard_gap below a VM_GROWSDOWN VMA
 //   mmap_min_addr ──────────── nothing maps below it
-import { PAGE_SIZE } from "@mmsim/base";
 import {
-  PAGE_COPY, PAGE_COPY_EXEC, PAGE_NONE, PAGE_READONLY, PAGE_READONLY_EXEC, PAGE_SHARED, PAGE_SHARED_EXEC,
+  PAGE_SIZE as PAGE_SIZE_,
+} from "@mmsim/base";
+import {
+  PAGE_COPY as PAGE_COPY_, PAGE_COPY_EXEC as PAGE_COPY_EXEC_, PAGE_NONE as PAGE_NONE_, PAGE_READONLY as PAGE_READONLY_, PAGE_READONLY_EXEC as PAGE_READONLY_EXEC_, PAGE_SHARED as PAGE_SHARED_, PAGE_SHARED_EXEC as PAGE_SHARED_EXEC_,
 } from "@mmsim/hardware";
 import type { PteFlags } from "@mmsim/hardware";
 import type { MmStruct, VmAreaStruct, VmFile } from "./mm-types";
-import { VmFile as VmFileClass } from "./mm-types";
 import {
-  calcVmFlagBits, calcVmProtBits, isDataMapping, isExecMapping, isStackMapping,
-  MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NONBLOCK, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_TYPE,
-  VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_LOCKED, VM_LOCKED_MASK, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
-  VM_NORESERVE, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_SPECIAL, VM_STARTGAP_FLAGS, VM_WRITE,
+  VmFile as VmFileClass,
+} from "./mm-types";
+import {
+  calcVmFlagBits as calcVmFlagBits_, calcVmProtBits as calcVmProtBits_, isDataMapping as isDataMapping_, isExecMapping as isExecMapping_, isStackMapping as isStackMapping_, MAP_FIXED as MAP_FIXED_, MAP_FIXED_NOREPLACE as MAP_FIXED_NOREPLACE_, MAP_NONBLOCK as MAP_NONBLOCK_, MAP_NORESERVE as MAP_NORESERVE_, MAP_POPULATE as MAP_POPULATE_, MAP_PRIVATE as MAP_PRIVATE_, MAP_SHARED as MAP_SHARED_, MAP_TYPE as MAP_TYPE_, VM_ACCOUNT as VM_ACCOUNT_, VM_EXEC as VM_EXEC_, VM_GROWSDOWN as VM_GROWSDOWN_, VM_LOCKED as VM_LOCKED_, VM_LOCKED_MASK as VM_LOCKED_MASK_, VM_MAYEXEC as VM_MAYEXEC_, VM_MAYREAD as VM_MAYREAD_, VM_MAYSHARE as VM_MAYSHARE_, VM_MAYWRITE as VM_MAYWRITE_, VM_NORESERVE as VM_NORESERVE_, VM_READ as VM_READ_, VM_SHARED as VM_SHARED_, VM_SOFTDIRTY as VM_SOFTDIRTY_, VM_SPECIAL as VM_SPECIAL_, VM_STARTGAP_FLAGS as VM_STARTGAP_FLAGS_, VM_WRITE as VM_WRITE_,
 } from "./mm-flags";
-import { vmaLinkFile } from "./rmap";
-import { VmaMergeStruct, vmaMergeNewRange } from "./vma-merge";
-import { VmaMunmapStruct, vmsAbortMunmapVmas, vmsCleanUpArea, vmsCompleteMunmapVmas, vmsDetach, vmsGatherMunmapVmas } from "./vma";
-import { OVERCOMMIT_NEVER } from "./virtual-memory";
+import {
+  vmaLinkFile as vmaLinkFile_,
+} from "./rmap";
+import {
+  VmaMergeStruct, vmaMergeNewRange as vmaMergeNewRange_,
+} from "./vma-merge";
+import {
+  VmaMunmapStruct, vmsAbortMunmapVmas as vmsAbortMunmapVmas_, vmsCleanUpArea as vmsCleanUpArea_, vmsCompleteMunmapVmas as vmsCompleteMunmapVmas_, vmsDetach as vmsDetach_, vmsGatherMunmapVmas as vmsGatherMunmapVmas_,
+} from "./vma";
+import {
+  OVERCOMMIT_NEVER as OVERCOMMIT_NEVER_,
+} from "./virtual-memory";
 import type { VirtualMemory } from "./virtual-memory";
+
+// Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
+const PAGE_SIZE = PAGE_SIZE_;
+const PAGE_COPY = PAGE_COPY_;
+const PAGE_COPY_EXEC = PAGE_COPY_EXEC_;
+const PAGE_NONE = PAGE_NONE_;
+const PAGE_READONLY = PAGE_READONLY_;
+const PAGE_READONLY_EXEC = PAGE_READONLY_EXEC_;
+const PAGE_SHARED = PAGE_SHARED_;
+const PAGE_SHARED_EXEC = PAGE_SHARED_EXEC_;
+const calcVmFlagBits = calcVmFlagBits_;
+const calcVmProtBits = calcVmProtBits_;
+const isDataMapping = isDataMapping_;
+const isExecMapping = isExecMapping_;
+const isStackMapping = isStackMapping_;
+const MAP_FIXED = MAP_FIXED_;
+const MAP_FIXED_NOREPLACE = MAP_FIXED_NOREPLACE_;
+const MAP_NONBLOCK = MAP_NONBLOCK_;
+const MAP_NORESERVE = MAP_NORESERVE_;
+const MAP_POPULATE = MAP_POPULATE_;
+const MAP_PRIVATE = MAP_PRIVATE_;
+const MAP_SHARED = MAP_SHARED_;
+const MAP_TYPE = MAP_TYPE_;
+const VM_ACCOUNT = VM_ACCOUNT_;
+const VM_EXEC = VM_EXEC_;
+const VM_GROWSDOWN = VM_GROWSDOWN_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_LOCKED_MASK = VM_LOCKED_MASK_;
+const VM_MAYEXEC = VM_MAYEXEC_;
+const VM_MAYREAD = VM_MAYREAD_;
+const VM_MAYSHARE = VM_MAYSHARE_;
+const VM_MAYWRITE = VM_MAYWRITE_;
+const VM_NORESERVE = VM_NORESERVE_;
+const VM_READ = VM_READ_;
+const VM_SHARED = VM_SHARED_;
+const VM_SOFTDIRTY = VM_SOFTDIRTY_;
+const VM_SPECIAL = VM_SPECIAL_;
+const VM_STARTGAP_FLAGS = VM_STARTGAP_FLAGS_;
+const VM_WRITE = VM_WRITE_;
+const vmaLinkFile = vmaLinkFile_;
+const vmaMergeNewRange = vmaMergeNewRange_;
+const vmsAbortMunmapVmas = vmsAbortMunmapVmas_;
+const vmsCleanUpArea = vmsCleanUpArea_;
+const vmsCompleteMunmapVmas = vmsCompleteMunmapVmas_;
+const vmsDetach = vmsDetach_;
+const vmsGatherMunmapVmas = vmsGatherMunmapVmas_;
+const OVERCOMMIT_NEVER = OVERCOMMIT_NEVER_;
 
 const EPERM = -1;
 const EAGAIN = -11;

@@ -2,15 +2,42 @@
 // at the range's ends, changes their flags, merges them back with neighbours that now agree,
 // charges Committed_AS when a private mapping first becomes writable, and hands the PTE work to
 // the changeProtection hook. Pkeys are not modelled.
-import { PAGE_SIZE } from "@mmsim/base";
+import {
+  PAGE_SIZE as PAGE_SIZE_,
+} from "@mmsim/base";
 import type { MmStruct, VmAreaStruct } from "./mm-types";
 import {
-  calcVmProtBits, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
-  VM_ACCESS_FLAGS, VM_ACCOUNT, VM_GROWSDOWN, VM_HUGETLB, VM_LOCKED, VM_NORESERVE, VM_SHARED, VM_WRITE,
+  calcVmProtBits as calcVmProtBits_, PROT_EXEC as PROT_EXEC_, PROT_GROWSDOWN as PROT_GROWSDOWN_, PROT_GROWSUP as PROT_GROWSUP_, PROT_READ as PROT_READ_, PROT_SEM as PROT_SEM_, PROT_WRITE as PROT_WRITE_, VM_ACCESS_FLAGS as VM_ACCESS_FLAGS_, VM_ACCOUNT as VM_ACCOUNT_, VM_GROWSDOWN as VM_GROWSDOWN_, VM_HUGETLB as VM_HUGETLB_, VM_LOCKED as VM_LOCKED_, VM_NORESERVE as VM_NORESERVE_, VM_SHARED as VM_SHARED_, VM_WRITE as VM_WRITE_,
 } from "./mm-flags";
-import { mayExpandVm, vmGetPageProt, vmStatAccount } from "./mmap";
-import { vmaModifyFlags } from "./vma";
+import {
+  mayExpandVm as mayExpandVm_, vmGetPageProt as vmGetPageProt_, vmStatAccount as vmStatAccount_,
+} from "./mmap";
+import {
+  vmaModifyFlags as vmaModifyFlags_,
+} from "./vma";
 import type { VirtualMemory } from "./virtual-memory";
+
+// Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
+const PAGE_SIZE = PAGE_SIZE_;
+const calcVmProtBits = calcVmProtBits_;
+const PROT_EXEC = PROT_EXEC_;
+const PROT_GROWSDOWN = PROT_GROWSDOWN_;
+const PROT_GROWSUP = PROT_GROWSUP_;
+const PROT_READ = PROT_READ_;
+const PROT_SEM = PROT_SEM_;
+const PROT_WRITE = PROT_WRITE_;
+const VM_ACCESS_FLAGS = VM_ACCESS_FLAGS_;
+const VM_ACCOUNT = VM_ACCOUNT_;
+const VM_GROWSDOWN = VM_GROWSDOWN_;
+const VM_HUGETLB = VM_HUGETLB_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_NORESERVE = VM_NORESERVE_;
+const VM_SHARED = VM_SHARED_;
+const VM_WRITE = VM_WRITE_;
+const mayExpandVm = mayExpandVm_;
+const vmGetPageProt = vmGetPageProt_;
+const vmStatAccount = vmStatAccount_;
+const vmaModifyFlags = vmaModifyFlags_;
 
 const ENOMEM = -12;
 const EACCES = -13;

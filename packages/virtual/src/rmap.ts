@@ -9,10 +9,20 @@
 // Invariants (verifyRmap): every chain is on both its VMA's list and its anon_vma's tree; a VMA's
 // anonVma is one of its chains' anon_vmas; numActiveVmas counts the VMAs pointing at it;
 // numChildren counts anon_vmas whose parent it is (plus its self-parent link for a root).
-import { BUG } from "@mmsim/base";
+import {
+  BUG,
+} from "@mmsim/base";
 import type { AnonVma, AnonVmaChain, MmStruct, VmAreaStruct } from "./mm-types";
-import { VM_ACCESS_FLAGS, VM_SHARED, VM_MAYWRITE, VM_SOFTDIRTY } from "./mm-flags";
+import {
+  VM_ACCESS_FLAGS as VM_ACCESS_FLAGS_, VM_SHARED as VM_SHARED_, VM_MAYWRITE as VM_MAYWRITE_, VM_SOFTDIRTY as VM_SOFTDIRTY_,
+} from "./mm-flags";
 import type { VirtualMemory } from "./virtual-memory";
+
+// Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
+const VM_ACCESS_FLAGS = VM_ACCESS_FLAGS_;
+const VM_SHARED = VM_SHARED_;
+const VM_MAYWRITE = VM_MAYWRITE_;
+const VM_SOFTDIRTY = VM_SOFTDIRTY_;
 
 const ENOMEM = -12;
 

@@ -2,13 +2,28 @@
 // kernel/fork.c mmput): the argument checks done before the mm code (page-aligned offset,
 // a file for non-anonymous maps), MAP_POPULATE handed to the populate hook, and exit_mmap, which
 // unmaps everything and frees the mm. Every call returns a value (address, 0 or -errno).
-import { BUG, PAGE_SIZE } from "@mmsim/base";
+import {
+  BUG, PAGE_SIZE as PAGE_SIZE_,
+} from "@mmsim/base";
 import type { MmStruct, VmFile } from "./mm-types";
-import { MAP_ANONYMOUS } from "./mm-flags";
-import { doMmap } from "./mmap";
+import {
+  MAP_ANONYMOUS as MAP_ANONYMOUS_,
+} from "./mm-flags";
+import {
+  doMmap as doMmap_,
+} from "./mmap";
 import type { MmapResult } from "./mmap";
-import { doVmiAlignMunmap, doVmiMunmap } from "./vma";
+import {
+  doVmiAlignMunmap as doVmiAlignMunmap_, doVmiMunmap as doVmiMunmap_,
+} from "./vma";
 import type { VirtualMemory } from "./virtual-memory";
+
+// Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
+const PAGE_SIZE = PAGE_SIZE_;
+const MAP_ANONYMOUS = MAP_ANONYMOUS_;
+const doMmap = doMmap_;
+const doVmiAlignMunmap = doVmiAlignMunmap_;
+const doVmiMunmap = doVmiMunmap_;
 
 const EBADF = -9;
 const EINVAL = -22;

@@ -3,15 +3,34 @@
 // mm/util.c, vm_committed_as with __vm_enough_memory, and the hooks through which page-level work
 // (zapping, populating, changing protections, moving page tables) will be done once page tables
 // exist (next session). mm_alloc and exit_mmap at the VMA level live here too.
-import { BUG, PAGE_SIZE } from "@mmsim/base";
-import { x86Layout } from "@mmsim/hardware";
+import {
+  BUG, PAGE_SIZE as PAGE_SIZE_,
+} from "@mmsim/base";
+import {
+  x86Layout as x86Layout_,
+} from "@mmsim/hardware";
 import type { PagingLevels } from "@mmsim/hardware";
 import type { KernelAlloc, SlabCacheInfo } from "@mmsim/kernel-alloc";
-import { KERNEL_CACHES } from "@mmsim/kernel-alloc";
-import { GFP_KERNEL } from "@mmsim/physical";
-import { AnonVma, AnonVmaChain, MmStruct, VmAreaStruct } from "./mm-types";
+import {
+  KERNEL_CACHES as KERNEL_CACHES_,
+} from "@mmsim/kernel-alloc";
+import {
+  GFP_KERNEL as GFP_KERNEL_,
+} from "@mmsim/physical";
+import {
+  AnonVma, AnonVmaChain, MmStruct, VmAreaStruct,
+} from "./mm-types";
 import type { VmaPageHooks } from "./hooks";
-import { NOOP_VMA_PAGE_HOOKS } from "./hooks";
+import {
+  NOOP_VMA_PAGE_HOOKS as NOOP_VMA_PAGE_HOOKS_,
+} from "./hooks";
+
+// Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
+const PAGE_SIZE = PAGE_SIZE_;
+const x86Layout = x86Layout_;
+const KERNEL_CACHES = KERNEL_CACHES_;
+const GFP_KERNEL = GFP_KERNEL_;
+const NOOP_VMA_PAGE_HOOKS = NOOP_VMA_PAGE_HOOKS_;
 
 /** DEFAULT_MAX_MAP_COUNT = USHRT_MAX - MAPCOUNT_ELF_CORE_MARGIN = 65535 - 5 (include/linux/mm.h). */
 export const DEFAULT_MAX_MAP_COUNT = 65530;

@@ -11,11 +11,25 @@
 // Rules: flags equal but for VM_SOFTDIRTY, same file, same anon_vma name, anon_vmas compatible
 // (one missing or identical, never a forked child's list), pgoff contiguous, nothing VM_SPECIAL,
 // and a VMA with vm_ops->close is never deleted (it may still be expanded).
-import { BUG } from "@mmsim/base";
+import {
+  BUG,
+} from "@mmsim/base";
 import type { AnonVma, MmStruct, VmAreaStruct, VmFile } from "./mm-types";
-import { VM_IGNORE_MERGE, VM_SPECIAL } from "./mm-flags";
-import { anonVmaClone, unlinkAnonVmas, vmaLinkFile, vmaUnlinkFile } from "./rmap";
+import {
+  VM_IGNORE_MERGE as VM_IGNORE_MERGE_, VM_SPECIAL as VM_SPECIAL_,
+} from "./mm-flags";
+import {
+  anonVmaClone as anonVmaClone_, unlinkAnonVmas as unlinkAnonVmas_, vmaLinkFile as vmaLinkFile_, vmaUnlinkFile as vmaUnlinkFile_,
+} from "./rmap";
 import type { VirtualMemory } from "./virtual-memory";
+
+// Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
+const VM_IGNORE_MERGE = VM_IGNORE_MERGE_;
+const VM_SPECIAL = VM_SPECIAL_;
+const anonVmaClone = anonVmaClone_;
+const unlinkAnonVmas = unlinkAnonVmas_;
+const vmaLinkFile = vmaLinkFile_;
+const vmaUnlinkFile = vmaUnlinkFile_;
 
 const PAGE_SHIFT_DIV = 4096;
 

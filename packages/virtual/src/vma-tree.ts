@@ -5,8 +5,12 @@
 // from the top (mm/mmap.c unmapped_area_topdown) instead of using the maple tree's gap tracking.
 //
 // Invariants (verify()): sorted by vmStart, vmStart < vmEnd, vmas[i].vmEnd <= vmas[i+1].vmStart.
-import { BUG } from "@mmsim/base";
+import {
+  BUG,
+} from "@mmsim/base";
 import type { VmAreaStruct } from "./mm-types";
+
+// Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
 
 export class VmaTree {
   /** the VMAs in address order; read-only for users of the tree */

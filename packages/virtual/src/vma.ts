@@ -3,12 +3,35 @@
 // place), copy_vma (mremap moving), and munmap's gather/complete pair (vms_gather_munmap_vmas,
 // vms_complete_munmap_vmas) with Linux's map_count rule: a munmap may split one VMA into three
 // only while map_count < max_map_count, else ENOMEM.
-import { BUG } from "@mmsim/base";
+import {
+  BUG,
+} from "@mmsim/base";
 import type { MmStruct, VmAreaStruct } from "./mm-types";
-import { isDataMapping, isExecMapping, isStackMapping, VM_ACCOUNT, VM_LOCKED } from "./mm-flags";
-import { anonVmaClone, unlinkAnonVmas, vmaLinkFile, vmaUnlinkFile } from "./rmap";
-import { VMA_MERGE_ERROR_NOMEM, VmaMergeStruct, vmaLink, vmaMergeExistingRange, vmaMergeNewRange } from "./vma-merge";
+import {
+  isDataMapping as isDataMapping_, isExecMapping as isExecMapping_, isStackMapping as isStackMapping_, VM_ACCOUNT as VM_ACCOUNT_, VM_LOCKED as VM_LOCKED_,
+} from "./mm-flags";
+import {
+  anonVmaClone as anonVmaClone_, unlinkAnonVmas as unlinkAnonVmas_, vmaLinkFile as vmaLinkFile_, vmaUnlinkFile as vmaUnlinkFile_,
+} from "./rmap";
+import {
+  VMA_MERGE_ERROR_NOMEM as VMA_MERGE_ERROR_NOMEM_, VmaMergeStruct, vmaLink as vmaLink_, vmaMergeExistingRange as vmaMergeExistingRange_, vmaMergeNewRange as vmaMergeNewRange_,
+} from "./vma-merge";
 import type { VirtualMemory } from "./virtual-memory";
+
+// Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
+const isDataMapping = isDataMapping_;
+const isExecMapping = isExecMapping_;
+const isStackMapping = isStackMapping_;
+const VM_ACCOUNT = VM_ACCOUNT_;
+const VM_LOCKED = VM_LOCKED_;
+const anonVmaClone = anonVmaClone_;
+const unlinkAnonVmas = unlinkAnonVmas_;
+const vmaLinkFile = vmaLinkFile_;
+const vmaUnlinkFile = vmaUnlinkFile_;
+const VMA_MERGE_ERROR_NOMEM = VMA_MERGE_ERROR_NOMEM_;
+const vmaLink = vmaLink_;
+const vmaMergeExistingRange = vmaMergeExistingRange_;
+const vmaMergeNewRange = vmaMergeNewRange_;
 
 const ENOMEM = -12;
 const EINVAL = -22;
