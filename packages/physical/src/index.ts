@@ -35,6 +35,7 @@ export type { LargeSystemHashSize } from "./large-system-hash";
 export { freeReservedArea } from "./free-reserved";
 export { setRecommendedMinFreeKbytes } from "./sysctl";
 export { TRANSPARENT_HUGEPAGE_MODES } from "./sysctl";
+export { memInitPrintInfo } from "./sysctl";
 export type { TransparentHugepage } from "./sysctl";
 export { PG_locked } from "./page-flags";
 export { PG_writeback } from "./page-flags";

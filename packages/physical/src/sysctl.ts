@@ -58,15 +58,8 @@ export function applyBootSysctls(m: PhysicalMemory, given: Partial<PhysicalSysct
   log.push(`Built ${nrOnline} zonelists, mobility grouping ${m.mobilityDisabled ? "off" : "on"}.  Total pages: ${totalPages}`);
   log.push(`Policy zone: ${ZONE_TYPE_NAMES[policy]}`);
 
-  const free = zones.reduce((s, z) => s + z.nrFreePages, 0);
   const managed = zones.reduce((s, z) => s + z.managedPages, 0);
-  const ki = m.kernelImage;
-  const kb = (b: number): number => Math.floor(b / 1024);
-  const highmem = m.arch === "i386" ? `, ${K(zones.filter((z) => z.type === ZONE_HIGHMEM).reduce((s, z) => s + z.managedPages, 0))}K highmem` : "";
-  log.push(
-    `Memory: ${K(free)}K/${K(totalPages)}K available (${kb(ki.code)}K kernel code, ${kb(ki.rwdata)}K rwdata, ${kb(ki.rodata)}K rodata, ` +
-      `${kb(ki.init)}K init, ${kb(ki.bss)}K bss, ${K(totalPages - managed)}K reserved, 0K cma-reserved${highmem})`,
-  );
+  log.push(memInitPrintInfo(m));
 
   // init_per_zone_wmark_min()
   if (given.watermark_scale_factor !== undefined) sys.watermark_scale_factor = checkInt("watermark_scale_factor", given.watermark_scale_factor, 1, 3000);
@@ -213,4 +206,25 @@ export function setSysctl(m: PhysicalMemory, key: string, value: string | number
       getSysctl(m, key);
   }
   recompute(m, s);
+}
+
+/**
+ * mem_init_print_info() (mm/mm_init.c): "Memory: <free>K/<physpages>K available (<code>K kernel
+ * code, ..., <reserved>K reserved, 0K cma-reserved)" from the state now: free is
+ * nr_free_pages(), physpages the present pages, reserved physpages − totalram (the zones'
+ * managed pages). 6.18 prints it from page_alloc_init_late(), after the slab allocator is up;
+ * boot puts the line as it stands at the end of this layer's boot into bootLog().
+ */
+export function memInitPrintInfo(m: PhysicalMemory): string {
+  const zones = m.nodes.flatMap((n) => n.zones);
+  const physpages = m.nodes.reduce((s, n) => s + n.nodePresentPages, 0);
+  const free = zones.reduce((s, z) => s + z.nrFreePages, 0);
+  const managed = zones.reduce((s, z) => s + z.managedPages, 0);
+  const ki = m.kernelImage;
+  const kb = (b: number): number => Math.floor(b / 1024);
+  const highmem = m.arch === "i386" ? `, ${K(zones.filter((z) => z.type === ZONE_HIGHMEM).reduce((s, z) => s + z.managedPages, 0))}K highmem` : "";
+  return (
+    `Memory: ${K(free)}K/${K(physpages)}K available (${kb(ki.code)}K kernel code, ${kb(ki.rwdata)}K rwdata, ${kb(ki.rodata)}K rodata, ` +
+    `${kb(ki.init)}K init, ${kb(ki.bss)}K bss, ${K(physpages - managed)}K reserved, 0K cma-reserved${highmem})`
+  );
 }
