@@ -12,7 +12,7 @@ export type { TraceFormat, TraceOptions, BatchSink } from "./trace";
 export { createTraceParser, detectFormat } from "./formats";
 export { LackeyParser } from "./trace-lackey";
 export { TextParser } from "./trace-text";
-export { OracleParser, encodeOracle, ORACLE_RECORD_BYTES } from "./trace-oracle";
+export { OracleParser, encodeOracle, encodeOracleRange, ORACLE_RECORD_BYTES } from "./trace-oracle";
 export { MmsimParser, MmsimEncoder, MMSIM_MAGIC, MMSIM_HEADER_BYTES } from "./trace-mmsim";
 export { Policy, POLICY_NAMES } from "./policy";
 export type { PolicyName, PolicyOptions } from "./policy";

@@ -12,6 +12,7 @@
 
 import { TraceParser, type BatchSink, type TraceOptions } from "./trace";
 import type { KeyIndex } from "./key-index";
+import { nextUses } from "./opt";
 
 /** Bytes per oracleGeneral record (oracleGeneralBin_setup: item_size = 24). */
 export const ORACLE_RECORD_BYTES = 24;
@@ -60,6 +61,7 @@ export class OracleParser extends TraceParser {
   }
 
   private records(buf: Uint8Array, from: number, to: number): void {
+    if ((buf.byteOffset + from) % 4 === 0 && LITTLE_ENDIAN) return this.alignedRecords(new Uint32Array(buf.buffer, buf.byteOffset + from, (to - from) >>> 2));
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const index = this.index;
     const batch = this.batch;
@@ -76,7 +78,28 @@ export class OracleParser extends TraceParser {
     }
     this.n = n;
   }
+
+  /** The same over 4-byte-aligned records seen as 6 words: [time, id lo, id hi, size, next lo, next hi]. */
+  private alignedRecords(w: Uint32Array): void {
+    const index = this.index;
+    const batch = this.batch;
+    const last = batch.length;
+    let n = this.n;
+    for (let k = 0; k < w.length; k += 6) {
+      if (w[k + 3] === 0) continue;
+      batch[n++] = index.intern(w[k + 2]!, w[k + 1]!);
+      if (n === last) {
+        this.n = n;
+        this.flush();
+        n = 0;
+      }
+    }
+    this.n = n;
+  }
 }
+
+/** Whether this host stores a Uint32Array little-endian (every host mmsim runs on; checked). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * Encodes a whole trace of page ids as oracleGeneral records (24 bytes each) with
@@ -84,30 +107,33 @@ export class OracleParser extends TraceParser {
  * [hi, lo]. obj_size is `objSize` (the page size, so no record is skipped as size 0).
  */
 export function encodeOracle(ids: Int32Array, n: number, keyOf: (id: number) => [number, number], objSize: number): Uint8Array {
-  const out = new Uint8Array(n * ORACLE_RECORD_BYTES);
-  const view = new DataView(out.buffer);
   let distinct = 0;
   for (let i = 0; i < n; i++) if (ids[i]! >= distinct) distinct = ids[i]! + 1;
-  const nextSeen = new Float64Array(distinct).fill(-1);
-  const his = new Uint32Array(distinct);
-  const los = new Uint32Array(distinct);
-  for (let id = 0; id < distinct; id++) [his[id], los[id]] = keyOf(id);
-  for (let i = n - 1; i >= 0; i--) {
-    const id = ids[i]!;
-    const p = i * ORACLE_RECORD_BYTES;
-    view.setUint32(p, 0, true);
-    view.setUint32(p + 4, los[id]!, true);
-    view.setUint32(p + 8, his[id]!, true);
+  const trace = ids.subarray(0, n);
+  return encodeOracleRange(trace, nextUses(trace, n, distinct), 0, n, keyOf, objSize);
+}
+
+/**
+ * Records [from, to) of a trace whose next uses are `next` (nextUses(): ids.length = none),
+ * so a long trace can be written in pieces.
+ */
+export function encodeOracleRange(ids: Int32Array, next: Int32Array, from: number, to: number, keyOf: (id: number) => [number, number], objSize: number): Uint8Array {
+  const out = new Uint8Array((to - from) * ORACLE_RECORD_BYTES);
+  const view = new DataView(out.buffer);
+  const none = ids.length;
+  for (let i = from; i < to; i++) {
+    const [hi, lo] = keyOf(ids[i]!);
+    const p = (i - from) * ORACLE_RECORD_BYTES;
+    view.setUint32(p + 4, lo, true);
+    view.setUint32(p + 8, hi, true);
     view.setUint32(p + 12, objSize, true);
-    const next = nextSeen[id]!;
-    if (next < 0) {
+    const nx = next[i]!;
+    if (nx >= none) {
       view.setInt32(p + 16, -1, true);
       view.setInt32(p + 20, -1, true);
     } else {
-      view.setUint32(p + 16, next % 0x1_0000_0000, true);
-      view.setUint32(p + 20, Math.floor(next / 0x1_0000_0000), true);
+      view.setUint32(p + 16, nx, true);
     }
-    nextSeen[id] = i;
   }
   return out;
 }

@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import type { CliIo } from "../io";
 import { InputError } from "@mmsim/base";
 import {
-  MmsimEncoder, POLICY_NAMES, Replay, TRACE_FORMATS, detectFormat, encodeOracle, formatReplay, missRatioSvg, replayJson,
+  MmsimEncoder, POLICY_NAMES, Replay, TRACE_FORMATS, detectFormat, encodeOracleRange, formatReplay, missRatioSvg, nextUses, replayJson,
   type PolicyName, type PolicyOptions, type ReplayJob, type ReplayResult, type ReplaySummary, type TraceFormat,
 } from "@mmsim/replay";
 
@@ -17,6 +17,8 @@ import {
 const CHUNK_BYTES = 1 << 20;
 /** The hidden command a sweep's worker threads run (they load this same CLI file). */
 const WORKER_COMMAND = "__replay-worker";
+/** oracleGeneral records encoded per write when converting (6 MiB). */
+const ORACLE_PIECE = 1 << 18;
 /** gzip's magic bytes (RFC 1952 section 2.3.1). */
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -292,8 +294,12 @@ async function convert(base: Omit<Task, "jobs" | "lruCurve">, f: ReplayFlags, io
     for await (const chunk of readTrace(base.file, () => {})) r.push(chunk);
     const rep = r.finish();
     if (to === "oracle") {
+      // next uses need the whole trace (4 + 4 bytes per request); the records go out in pieces
       const ids = r.recordedIds();
-      writeSync(fd, encodeOracle(ids, ids.length, (id) => r.index.keyHalves(id), pageSize || 1));
+      const next = nextUses(ids, ids.length, rep.pages);
+      for (let i = 0; i < ids.length; i += ORACLE_PIECE) {
+        writeSync(fd, encodeOracleRange(ids, next, i, Math.min(ids.length, i + ORACLE_PIECE), (id) => r.index.keyHalves(id), pageSize || 1));
+      }
     }
     io.err(`mmsim: wrote ${rep.requests} requests (${rep.pages} distinct pages) to ${f.output} (${to})\n`);
   } finally {
