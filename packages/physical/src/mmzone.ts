@@ -139,6 +139,12 @@ export class Zone {
    */
   pgfree = 0;
   /**
+   * Pages __isolate_free_page() took off the free lists (for compaction) and
+   * __putback_isolated_page() did not return: never counted as pgalloc, so pgfree − pgalloc −
+   * freeTaken = pages free or on PCP lists. mmsim's bookkeeping; Linux has no such counter.
+   */
+  freeTaken = 0;
+  /**
    * The order-0 zone_watermark_fast() test folded into one number per highest_zoneidx: an
    * order-0 allocation may take a page when nrFreePages > fastMark[highestIdx], that is
    * free − free HighAtomic − free CMA > wmark(LOW if ZONE_BELOW_HIGH else HIGH) + boost +

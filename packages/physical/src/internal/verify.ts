@@ -18,8 +18,9 @@ import { listCheck } from "../list";
  *  3. nrFreePages / nrFreeCma / nrFreeHighatomic equal the recount (Isolate not counted);
  *  4. PCP lists hold non-buddy pages of the zone with refcount 0, and pcp.count matches;
  *  5. no page is in two free blocks or PCP entries; no PGTY_buddy page outside the lists;
- *  6. pgfree − pgalloc = free + isolated + pcp (every page freed into the zone, boot frees
- *     included, and not allocated since is on a list); present − managed = pages still PG_reserved;
+ *  6. pgfree − pgalloc − freeTaken = free + isolated + pcp (every page freed into the zone, boot
+ *     frees included, and neither allocated nor taken by __isolate_free_page since is on a
+ *     list); present − managed = pages still PG_reserved;
  *  7. the other pages of a free or PCP block are clean: refcount 0, mapcount -1, no PG_* flags
  *     (without debugPageChecks, a tail freed while referenced or mapped is caught here);
  *  8. each zone's fastMark equals its recomputation from watermarks, boost and reserves, and
@@ -76,8 +77,8 @@ export function verifyPhysical(m: PhysicalMemory): void {
     const pcp = verifyPcp(z, seen);
     let isolate = 0;
     for (let o = 0; o <= MAX_PAGE_ORDER; o++) isolate += z.freeArea[o].count[MIGRATE_ISOLATE] << o;
-    if (z.pgfree - z.pgalloc !== free + isolate + pcp) {
-      BUG("verify", `${z.name}: pgfree ${z.pgfree} − pgalloc ${z.pgalloc} != free ${free} + isolated ${isolate} + pcp ${pcp}`);
+    if (z.pgfree - z.pgalloc - z.freeTaken !== free + isolate + pcp) {
+      BUG("verify", `${z.name}: pgfree ${z.pgfree} − pgalloc ${z.pgalloc} − taken by isolation ${z.freeTaken} != free ${free} + isolated ${isolate} + pcp ${pcp}`);
     }
     if (z.thisCpuPcp !== z.pcp[m.cpu]) BUG("verify", `${z.name}: thisCpuPcp is not the pcp of CPU ${m.cpu}`);
     const fastMark = Array.from(z.fastMark);
