@@ -111,8 +111,8 @@ afterAll(() => {
 });
 
 describe("pack-all", () => {
-  it("packs the seven library packages and the CLI, and nothing private", () => {
-    expect(libDirs).toHaveLength(7);
+  it("packs the library packages (seven layers, replay and textbook beside them) and the CLI, and nothing private", () => {
+    expect(libDirs).toHaveLength(9);
     expect(libPacks.map((p) => p.name).sort()).toEqual(libDirs.map((d) => `@mmsim/${d}`).sort());
     expect(packs.map((p) => p.name).sort()).toEqual([...libDirs.map((d) => `@mmsim/${d}`), "@mmsim/cli"].sort());
     for (const p of packs) expect(existsSync(p.tarball)).toBe(true);
