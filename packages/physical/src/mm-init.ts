@@ -1,9 +1,8 @@
-// Boot of the physical layer (mm/mm_init.c free_area_init, find_zone_movable_pfns_for_nodes,
-// calc_nr_kernel_pages; mm/memblock.c memblock_free_all; mm/sparse.c; arch/x86 zone limits and
-// vmlinux layout): memblock → nodes and zones → SPARSEMEM mem_map → memmap_init (memmap-init.ts)
-// → the caller's early memblock allocations → every free range handed to the buddy allocator.
+// Boot of the physical layer (mm/mm_init.c free_area_init, calc_nr_kernel_pages; mm/memblock.c
+// memblock_free_all; mm/sparse.c; arch/x86 zone limits): memblock → nodes and zones → mem_map →
+// memmap_init (memmap-init.ts) → the caller's early memblock allocations → the buddy allocator.
 // Not modelled: deferred struct page init, mirrored kernelcore, memory hotplug, ZONE_DEVICE
-// contents (the zone exists, empty), CMA areas, the .bss..decrypted section.
+// contents (the zone exists, empty), CMA areas.
 import { InputError, MiB, PAGE_SIZE } from "@mmsim/base";
 import { Memblock, memblockAllocTryNid, NUMA_NO_NODE } from "./memblock";
 import type { MemblockAllocator } from "./memblock";
@@ -26,9 +25,11 @@ export const X86_LOW_RESERVE = 1 * MiB;
 /** sizeof(struct page) on x86-64: 64 bytes, so a 128 MiB section needs a 2 MiB mem_map. */
 export const STRUCT_PAGE_SIZE = 64;
 
-export { DEFAULT_KERNEL_IMAGE, KERNEL_LOAD_ADDR } from "./kernel-image";
+export { DEFAULT_KERNEL_IMAGE } from "./kernel-image";
+export { KERNEL_LOAD_ADDR } from "./kernel-image";
 export type { KernelImage } from "./kernel-image";
 
+/** What bootMemory() needs: RAM ranges, reservations, CPUs and the arch's boot options. */
 export interface BootInput {
   memory: { base: number; size: number; nid: number }[];
   reserved?: { base: number; size: number; name?: string }[];
