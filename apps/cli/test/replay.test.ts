@@ -77,6 +77,15 @@ describe("mmsim replay", () => {
     expect(readFileSync(join(tmp, "ls.oracle")).length).toBe(3226880 * 24);
   }, 60_000);
 
+  it("reads zstd traces (Silberschatz's string: FIFO 15, LRU 12, OPT 9 in 3 frames) and names a truncated one", () => {
+    const zst = fileURLToPath(new URL("../../../packages/replay/conformance/fixtures/silberschatz.txt.zst", import.meta.url));
+    const r = mmsim(["replay", zst, "-p", "fifo,lru,opt", "-f", "3", "--json"]);
+    expect(JSON.parse(r.stdout).results.map((x: { misses: number }) => x.misses)).toEqual([15, 12, 9]);
+    const cut = file("cut.txt.zst", readFileSync(zst).subarray(0, 20));
+    const c = mmsim(["replay", cut, "-f", "3"]);
+    expect([c.status, c.stderr]).toEqual([2, `mmsim: ${cut}: truncated or corrupt zstd file (unexpected EOF) after 0 uncompressed bytes\n`]);
+  });
+
   it("draws the policies' miss-ratio curves in one SVG", () => {
     const svg = join(tmp, "c.svg");
     expect(mmsim(["replay", LS, "-p", "lru,fifo", "-f", "8,16,32", "--plot", svg, "--threads", "1"]).status).toBe(0);

@@ -5,6 +5,7 @@ import { closeSync, createReadStream, openSync, readSync, realpathSync, statSync
 import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { createGunzip } from "node:zlib";
+import { Decompress } from "fzstd";
 import type { Command } from "commander";
 import type { CliIo } from "../io";
 import { InputError } from "@mmsim/base";
@@ -21,6 +22,8 @@ const WORKER_COMMAND = "__replay-worker";
 const ORACLE_PIECE = 1 << 18;
 /** gzip's magic bytes (RFC 1952 section 2.3.1). */
 const GZIP_MAGIC = [0x1f, 0x8b];
+/** A Zstandard frame's magic number 0xFD2FB528, little-endian (RFC 8878 section 3.1.1). */
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 interface ReplayFlags {
   policy: string;
@@ -79,7 +82,7 @@ export function registerReplay(program: Command, io: CliIo): void {
   program
     .command("replay")
     .description("replay a memory trace through page-replacement policies and print exact hit and miss counts")
-    .argument("<trace>", "the trace file (gzip-compressed or not)")
+    .argument("<trace>", "the trace file (plain, gzip or zstd)")
     .option("-p, --policy <list>", `policies, comma-separated: ${POLICY_NAMES.join(", ")}`, "lru")
     .option("-f, --frames <list>", 'numbers of page frames, comma-separated, or "all" (lru: every size in one pass)')
     .option("--format <name>", `trace format: ${TRACE_FORMATS.join(", ")} (default: detected from the first bytes)`)
@@ -119,7 +122,7 @@ export function registerReplay(program: Command, io: CliIo): void {
 }
 
 const HELP = `
-Formats (gzip of each is read too; --format picks one, else the first bytes tell):
+Formats (gzip and zstd of each are read too; --format picks one, else the first bytes tell):
   lackey   valgrind --tool=lackey --trace-mem=yes output; each line references the pages its
            bytes cover (--page-size, default 4096); valgrind's "==PID==" lines are skipped
              I  0401ab70,3
@@ -179,14 +182,14 @@ function parseRuns(f: ReplayFlags): { jobs: ReplayJob[]; lruCurve: boolean } {
   return { jobs: policies.flatMap((policy) => frames.map((n) => ({ policy: policy as PolicyName, frames: n }))), lruCurve: false };
 }
 
-/** Yields the trace's bytes in chunks, gunzipped when the file starts with gzip's magic. */
+/** Yields the trace's bytes in chunks, decompressed when the file starts with gzip's or zstd's magic. */
 async function* readTrace(file: string, progress: (bytes: number) => void): AsyncGenerator<Uint8Array> {
-  const magic = new Uint8Array(2);
+  const magic = new Uint8Array(4);
   let got = 0;
   try {
     if (statSync(file).isDirectory()) bad(`cannot read trace ${file}: is a directory`);
     const fd = openSync(file, "r");
-    got = readSync(fd, magic, 0, 2, 0);
+    got = readSync(fd, magic, 0, 4, 0);
     closeSync(fd);
   } catch (e) {
     if (e instanceof InputError) throw e;
@@ -196,20 +199,34 @@ async function* readTrace(file: string, progress: (bytes: number) => void): Asyn
   const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
   let read = 0;
   raw.on("data", (c) => progress((read += c.length)));
-  if (got < 2 || magic[0] !== GZIP_MAGIC[0] || magic[1] !== GZIP_MAGIC[1]) {
-    for await (const chunk of raw) yield chunk as Uint8Array;
-    return;
-  }
-  const gunzip = raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES }));
+  const is = (m: number[]) => got >= m.length && m.every((b, i) => magic[i] === b);
   let produced = 0;
   try {
-    for await (const chunk of gunzip) {
-      produced += (chunk as Uint8Array).length;
-      yield chunk as Uint8Array;
+    if (is(GZIP_MAGIC)) {
+      for await (const chunk of raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES }))) {
+        produced += (chunk as Uint8Array).length;
+        yield chunk as Uint8Array;
+      }
+    } else if (is(ZSTD_MAGIC)) {
+      const out: Uint8Array[] = [];
+      const z = new Decompress((chunk) => out.push(chunk));
+      for await (const chunk of raw) {
+        z.push(chunk as Uint8Array);
+        for (const c of out.splice(0)) {
+          produced += c.length;
+          yield c;
+        }
+      }
+      z.push(new Uint8Array(0), true);
+      for (const c of out.splice(0)) yield c;
+    } else {
+      for await (const chunk of raw) yield chunk as Uint8Array;
     }
   } catch (e) {
+    if (e instanceof InputError) throw e;
+    const kind = is(GZIP_MAGIC) ? "gzip" : "zstd";
     const why = (e as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ? "unexpected end of file" : (e as Error).message;
-    bad(`${file}: truncated or corrupt gzip file (${why}) after ${produced} uncompressed bytes`);
+    bad(`${file}: truncated or corrupt ${kind} file (${why}) after ${produced} uncompressed bytes`);
   } finally {
     raw.destroy();
   }
