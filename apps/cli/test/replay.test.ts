@@ -96,6 +96,14 @@ describe("mmsim replay", () => {
     expect(s).toContain(">fifo</text>");
   });
 
+  it("has a demo act working out the textbook strings and a scan-polluted workload", () => {
+    const d = mmsim(["demo", "--act", "5"]);
+    expect(d.status).toBe(0);
+    expect(d.stdout).toContain("FIFO 15 misses, LRU 12, OPT (Belady's MIN: evict the page used farthest ahead) 9");
+    expect(d.stdout).toContain("under FIFO: 9 misses in 3 frames, 10 in 4.");
+    expect(d.stdout).toMatch(/^ {2}opt +\d+ +\d+ +\d+$/m);
+  });
+
   it("teaches every format with an example in --help", () => {
     const h = mmsim(["replay", "--help"]).stdout;
     for (const s of ["lackey", "I  0401ab70,3", "text", "0x7ffd1", "oracle", "--convert oracle", "mmsim", "MMSIMTR1", "--frames all"]) expect(h).toContain(s);

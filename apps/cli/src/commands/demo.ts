@@ -7,8 +7,9 @@ import { machineAct } from "../demo/act-machine";
 import { walkAct } from "../demo/act-walk";
 import { buddyAct } from "../demo/act-buddy";
 import { slabAct } from "../demo/act-slab";
+import { replayAct } from "../demo/act-replay";
 
-export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct];
+export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct, replayAct];
 
 export function registerDemo(program: Command, io: CliIo): void {
   program
