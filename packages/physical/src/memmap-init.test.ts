@@ -7,9 +7,14 @@ import { InputError, PAGE_SIZE } from "@mmsim/base";
 import { PhysicalMemory } from "./page-alloc";
 import { MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, PAGEBLOCK_NR_PAGES, PAGES_PER_SECTION } from "./mmzone";
 import { PG_reserved } from "./page-flags";
+import { propertyOpsTotal } from "../test/property-ops";
 
-/** Boots to run in CI; MMSIM_PROPERTY_OPS asks for more (each boot is one operation). */
-const BOOTS = Math.max(40, Number(process.env.MMSIM_PROPERTY_OPS ?? 0) || 0);
+/**
+ * Boots in CI: 40. A boot walks every struct page, so MMSIM_PROPERTY_OPS=N (a long run) counts
+ * each as 2500 operations: 10^7 gives 4000 boots. Not part of the package's 10^5 shares.
+ */
+const OPS_TOTAL = propertyOpsTotal();
+const BOOTS = OPS_TOTAL === null ? 40 : Math.max(40, Math.round(OPS_TOTAL / 2500));
 const SECTION = PAGES_PER_SECTION;
 
 /** A layout: sorted, disjoint pfn ranges, node ids non-decreasing. */
