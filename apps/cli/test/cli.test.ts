@@ -65,6 +65,10 @@ describe("mmsim boot", () => {
     [["boot", "--cat", "/proc/nope"], null],
     [["boot", "--frobnicate"], "mmsim: unknown option '--frobnicate'\n"],
     [["bot"], "mmsim: unknown command 'bot'; did you mean boot?\n"],
+    [["boot", "--ram", "64M", "--nodes", "2"], "mmsim: --nodes: 2 nodes need at least 260MiB of RAM (128MiB of usable RAM each); 64MiB leaves 63MiB usable after the e820 holes, enough for 1 node\n"],
+    [["boot", "--ram", "64M", "--swap", "4"], "mmsim: --swap: expected 0 (no swap) or a multiple of 4KiB of at least 40KiB (mkswap's 10 pages), got 4 bytes\n"],
+    [["boot", "--ram", "64M", "--sysctl", "vm.frob=1"], 'mmsim: --sysctl vm.frob=1: unknown sysctl; known: vm.lowmem_reserve_ratio, vm.min_free_kbytes, vm.numa_zonelist_order, vm.percpu_pagelist_high_fraction, vm.watermark_boost_factor, vm.watermark_scale_factor\n'],
+    [["slab", "kmalloc-64", "--ram", "64M", "--slub-debug", "X"], 'mmsim: --slub-debug: "X": flags must be letters from F Z P U T A O or -\n'],
     [["boot", "--config", "/nonexistent/m.yaml"], "mmsim: cannot read config file /nonexistent/m.yaml: no such file\n"],
   ])("rejects bad input %j with one line and exit 2", (args, expected) => {
     const r = mmsim(args as string[]);
@@ -83,6 +87,15 @@ describe("mmsim boot", () => {
     const r = mmsim(["boot", "--config", bad]);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`mmsim: ${bad}:2: cpus: expected a whole number from 1 to 64, got "lots"\n`);
+  });
+
+  it("names the config file, line and field of a bad slub_debug or an unknown sysctl, never [object Object]", () => {
+    const slub = file("slub.yaml", "ram: 64M\nslub_debug: {a: 1}\n");
+    expect(mmsim(["boot", "--config", slub]).stderr).toBe(`mmsim: ${slub}:2: slub_debug: expected slub_debug flags like FZPU or "ZP,kmalloc-64" (or nothing for all), got a mapping\n`);
+    const sysctl = file("sysctl.yaml", "ram: 64M\nsysctl:\n  vm.min_free_kbytes: 2048\n  vm.frob: 1\n");
+    const r = mmsim(["boot", "--config", sysctl]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^mmsim: ${sysctl.replace(/[.]/g, "\\.")}:4: sysctl\\.vm\\.frob: unknown sysctl; known: vm\\.lowmem_reserve_ratio, `));
   });
 });
 
@@ -109,6 +122,15 @@ describe("mmsim run", () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(`mmsim: ${s}:3: steps[1].sysctl: expected a mapping of sysctl names to values, got 5\n`);
+  });
+
+  it("names the file, line and field of a machine sysctl the kernel rejects at boot", () => {
+    const s = file("sysctl-bad.yaml", "machine:\n  ram: 64M\n  sysctl:\n    vm.frob: 1\nsteps: []\n");
+    const r = mmsim(["run", s]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^mmsim: ${s.replace(/[.]/g, "\\.")}:4: machine\\.sysctl\\.vm\\.frob: unknown sysctl; known: `));
+    const v = file("sysctl-value.yaml", "machine:\n  ram: 64M\n  sysctl:\n    min_free_kbytes: abc\nsteps: []\n");
+    expect(mmsim(["run", v]).stderr).toBe(`mmsim: ${v}:4: machine.sysctl.min_free_kbytes: invalid value "abc": expected an integer in 0..2147483647\n`);
   });
 
   it("names a missing scenario file", () => {
@@ -197,7 +219,10 @@ describe("mmsim buddy", () => {
 
   it.each([
     [["buddy", "--ram", "64M", "--ops", "alloc 11"], 'mmsim: --ops: invalid operation "alloc 11": expected "alloc ORDER [GFP] [xN]" with ORDER from 0 to 10\n'],
-    [["buddy", "--ram", "64M", "--ops", "free 1"], 'mmsim: --ops: invalid operation "free 1": there is no allocation #1 yet\n'],
+    [["buddy", "--ram", "64M", "--ops", "free 1"], 'mmsim: --ops: invalid operation "free 1": there is no allocation #1 yet (nothing was allocated)\n'],
+    [["buddy", "--ram", "64M", "--ops", "alloc 0, free 1, free 1"], 'mmsim: --ops: invalid operation "free 1": allocation #1 was already freed (by "free 1")\n'],
+    // impossible zone modifiers are bad input named by their bits (physical's gfpCheck), never gfp_zone's BUG
+    [["buddy", "--ram", "64M", "--ops", "alloc 0 __GFP_HIGHMEM|__GFP_DMA32"], 'mmsim: --ops: invalid operation "alloc 0 __GFP_HIGHMEM|__GFP_DMA32": gfp 0x6: __GFP_HIGHMEM and __GFP_DMA32 cannot be combined (GFP_ZONE_BAD in include/linux/gfp.h)\n'],
     [["buddy", "--ram", "64M", "--ops", "alloc 0 GFP_BOGUS"], 'mmsim: --ops: unknown GFP flag "GFP_BOGUS": expected names like GFP_KERNEL, GFP_ATOMIC, __GFP_ZERO joined by |\n'],
     [["buddy", "--ram", "64M", "--zone", "Normal", "--ops", "alloc 0"], 'mmsim: invalid --zone "Normal": this machine\'s populated zones are DMA, DMA32\n'],
     [["buddy", "--ram", "64M"], "mmsim: required option '--ops <list>' not specified\n"],

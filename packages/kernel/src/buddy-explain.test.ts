@@ -16,6 +16,17 @@ describe("mmsim buddy operations", () => {
     ]);
   });
 
+  it("rejects a mask with conflicting zone modifiers when parsing, naming the bits (never gfp_zone's BUG)", () => {
+    expect(inputError(() => parseBuddyOps("alloc 0 __GFP_HIGHMEM|__GFP_DMA32"))).toBe(
+      '--ops: invalid operation "alloc 0 __GFP_HIGHMEM|__GFP_DMA32": gfp 0x6: __GFP_HIGHMEM and __GFP_DMA32 cannot be combined (GFP_ZONE_BAD in include/linux/gfp.h)',
+    );
+    expect(inputError(() => parseBuddyOps("drain, alloc 0 GFP_KERNEL|__GFP_DMA|__GFP_DMA32"))).toMatch(
+      /^--ops: invalid operation "alloc 0 GFP_KERNEL\|__GFP_DMA\|__GFP_DMA32": gfp 0x[0-9a-f]+: __GFP_DMA and __GFP_DMA32 cannot be combined/,
+    );
+    expect(inputError(() => parseBuddyOps("alloc 0 __GFP_DMA|__GFP_DMA32|__GFP_MOVABLE"))).toMatch(/^--ops: invalid operation "[^"]+": gfp 0xd: __GFP_DMA and __GFP_DMA32 cannot be combined/);
+    expect(inputError(() => parseBuddyOps("alloc 0 0x80000000"))).toMatch(/^--ops: invalid operation "alloc 0 0x80000000": gfp 0x80000000: unknown gfp bits 0x80000000/);
+  });
+
   it("says an allocation was already freed, and by which operation, instead of freeing it twice", () => {
     const k = Kernel.boot({ ram: 64 * MiB });
     expect(inputError(() => runBuddyOps(k, parseBuddyOps("alloc 0, free 1, free 1")))).toBe(

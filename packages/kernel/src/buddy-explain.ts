@@ -9,7 +9,7 @@
 //   free K | free K-M | free K-M/S   free allocation #K, #K..#M, or every S-th of #K..#M
 //   drain                     return every CPU's per-CPU pages to the buddy lists
 import { InputError } from "@mmsim/base";
-import { GFP_KERNEL, MAX_PAGE_ORDER, MIGRATETYPE_NAMES, MIGRATE_PCPTYPES, formatGfp, parseGfp, type Zone } from "@mmsim/physical";
+import { GFP_KERNEL, MAX_PAGE_ORDER, MIGRATETYPE_NAMES, MIGRATE_PCPTYPES, formatGfp, gfpCheck, parseGfp, type Zone } from "@mmsim/physical";
 import type { Kernel } from "./kernel";
 
 export type BuddyOp =
@@ -36,7 +36,10 @@ export interface BuddyStep {
   zones: ZoneSnapshot[];
 }
 
-/** Parses the --ops list. InputError names the operation and what was expected. */
+/**
+ * Parses the --ops list. InputError names the operation and what was expected, including a GFP
+ * mask with conflicting zone bits or unknown bits (physical's gfpCheck), before anything runs.
+ */
 export function parseBuddyOps(text: string): BuddyOp[] {
   const ops: BuddyOp[] = [];
   for (const raw of text.split(",")) {
@@ -53,7 +56,12 @@ export function parseBuddyOps(text: string): BuddyOp[] {
       let count = 1;
       for (const w of words.slice(2)) {
         if (/^x\d+$/.test(w)) count = Number(w.slice(1));
-        else gfp = parseGfp(w, "--ops");
+        else {
+          gfp = parseGfp(w, "--ops");
+          // a mask the page allocator would BUG on (gfp_zone) is the user's mistake: say which bits
+          const problem = gfpCheck(gfp);
+          if (problem) bad(problem);
+        }
       }
       if (count < 1 || count > 1_000_000) bad("expected a count xN from x1 to x1000000");
       ops.push({ kind: "alloc", order, gfp, count, text: t });

@@ -1,9 +1,8 @@
 // mmsim boot: boot a machine and print what was asked.
 import type { Command } from "commander";
 import type { CliIo } from "../io";
-import { Kernel } from "@mmsim/kernel";
 import { formatSize } from "@mmsim/base";
-import { addMachineFlags, machineFromFlags, type MachineFlags } from "./machine-flags";
+import { addMachineFlags, bootMachine, type MachineFlags } from "./machine-flags";
 import { collect } from "../io";
 
 export function registerBoot(program: Command, io: CliIo): void {
@@ -24,7 +23,7 @@ Examples:
   mmsim boot --sysctl vm.min_free_kbytes=20000 --cat /proc/sys/vm/min_free_kbytes`,
     )
     .action((opts: MachineFlags & { cat?: string[]; dmesg?: boolean }) => {
-      const k = Kernel.boot(machineFromFlags(io, opts), { seed: opts.seed });
+      const k = bootMachine(io, opts);
       let out = "";
       if (opts.dmesg) out += k.dmesg.render();
       for (const path of opts.cat ?? []) out += k.cat(path);

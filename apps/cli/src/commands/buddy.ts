@@ -2,8 +2,8 @@
 import type { Command } from "commander";
 import type { CliIo } from "../io";
 import { InputError } from "@mmsim/base";
-import { Kernel, formatBuddySteps, parseBuddyOps, runBuddyOps } from "@mmsim/kernel";
-import { addMachineFlags, machineFromFlags, type MachineFlags } from "./machine-flags";
+import { formatBuddySteps, parseBuddyOps, runBuddyOps } from "@mmsim/kernel";
+import { addMachineFlags, bootMachine, type MachineFlags } from "./machine-flags";
 
 export function registerBuddy(program: Command, io: CliIo): void {
   const cmd = program
@@ -36,7 +36,7 @@ Examples:
     )
     .action((opts: MachineFlags & { ops: string; zone?: string; migratetype?: boolean; json?: boolean }) => {
       const ops = parseBuddyOps(opts.ops);
-      const k = Kernel.boot(machineFromFlags(io, opts), { seed: opts.seed });
+      const k = bootMachine(io, opts);
       if (opts.zone && !k.phys.nodes.some((n) => n.zones.some((z) => z.populated && z.name.toLowerCase() === opts.zone!.toLowerCase()))) {
         const names = [...new Set(k.phys.nodes.flatMap((n) => n.zones.filter((z) => z.populated).map((z) => z.name)))];
         throw new InputError(`invalid --zone "${opts.zone}": this machine's populated zones are ${names.join(", ")}`);

@@ -1,9 +1,11 @@
-// The machine flags shared by boot, run, walk and the layer commands: --ram, --cpus, --nodes,
-// --swap, --paging, --sysctl, --config, --seed. Flags override a --config file field by field.
+// The machine flags shared by boot and the layer commands: --ram, --cpus, --nodes, --swap,
+// --paging, --arch, --sysctl, --config, --seed. Flags override a --config file field by field.
+// bootMachine() boots what they describe and names the flag, or the config file's line, of
+// any value the kernel rejects at boot (an unknown sysctl, a sysctl value out of range).
 import type { Command } from "commander";
 import type { CliIo } from "../io";
 import { InputError, parseSize } from "@mmsim/base";
-import { DEFAULT_MACHINE, checkMachine, parseMachineConfig, parseSysctlAssignment, YamlSource, type MachineConfig } from "@mmsim/kernel";
+import { DEFAULT_MACHINE, Kernel, checkMachine, parseMachineConfig, parseSysctlAssignment, YamlSource, type MachineConfig } from "@mmsim/kernel";
 import { collect, intOption, readUserFile } from "../io";
 
 export interface MachineFlags {
@@ -16,6 +18,8 @@ export interface MachineFlags {
   sysctl?: string[];
   config?: string;
   seed?: number;
+  /** --slub-debug [flags] of `mmsim slab` (true: the flag without letters) */
+  slubDebug?: string | boolean;
 }
 
 function sizeOption(name: string) {
@@ -43,11 +47,25 @@ export function addMachineFlags(cmd: Command): Command {
     .option("--seed <n>", "seed of the machine's random numbers (default 1)", intOption("--seed", 0, 0xffffffff));
 }
 
-/** The machine a command's flags describe: defaults < --config file < flags. */
-export function machineFromFlags(io: CliIo, f: MachineFlags): MachineConfig {
+/** Flag names of the machine fields checkMachine() names. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  ram: "--ram", cpus: "--cpus", nodes: "--nodes", swap: "--swap", paging: "--paging", arch: "--arch", slub_debug: "--slub-debug",
+};
+
+/** A machine described by flags, with where its sysctls came from (for boot-time errors). */
+interface FlagMachine {
+  machine: MachineConfig;
+  /** the --config file, parsed, if one was given */
+  src?: YamlSource;
+  /** sysctl keys written by --sysctl (the rest came from the config file) */
+  flagSysctls: Set<string>;
+}
+
+function describeMachine(io: CliIo, f: MachineFlags): FlagMachine {
   let m: MachineConfig = { ...DEFAULT_MACHINE, sysctl: {} };
+  let src: YamlSource | undefined;
   if (f.config) {
-    const src = new YamlSource(readUserFile(io, f.config, "config file"), f.config);
+    src = new YamlSource(readUserFile(io, f.config, "config file"), f.config);
     try {
       m = parseMachineConfig(src.value, []);
     } catch (e) {
@@ -63,15 +81,50 @@ export function machineFromFlags(io: CliIo, f: MachineFlags): MachineConfig {
     if (f.arch !== "x86_64" && f.arch !== "i386") throw new InputError(`invalid --arch "${f.arch}": expected x86_64 or i386`);
     m.arch = f.arch;
   }
+  if (f.slubDebug !== undefined) m.slubDebug = f.slubDebug === true ? "" : String(f.slubDebug);
+  const flagSysctls = new Set<string>();
   for (const a of f.sysctl ?? []) {
     const [k, v] = parseSysctlAssignment(a);
     m.sysctl[k] = v;
+    flagSysctls.add(k);
   }
   try {
     checkMachine(m, []);
   } catch (e) {
-    if (e instanceof InputError && e.where.field) throw new InputError(`--${e.where.field === "pagingLevels" ? "paging" : e.where.field}: ${e.problem}`);
+    if (e instanceof InputError && e.where.field) throw new InputError(`${FLAG_OF_FIELD[e.where.field] ?? e.where.field}: ${e.problem}`);
     throw e;
   }
-  return m;
+  return { machine: m, src, flagSysctls };
+}
+
+/** The machine a command's flags describe: defaults < --config file < flags. */
+export function machineFromFlags(io: CliIo, f: MachineFlags): MachineConfig {
+  return describeMachine(io, f).machine;
+}
+
+/** Boots the machine the flags describe; a sysctl the kernel rejects names its flag or config line. */
+export function bootMachine(io: CliIo, f: MachineFlags): Kernel {
+  const d = describeMachine(io, f);
+  try {
+    return Kernel.boot(d.machine, { seed: f.seed });
+  } catch (e) {
+    const key = e instanceof InputError ? sysctlKeyOf(e, Object.keys(d.machine.sysctl)) : undefined;
+    if (key === undefined) throw e;
+    const problem = (e as InputError).problem.replace(/^unknown sysctl "[^"]*"/, "unknown sysctl");
+    if (d.flagSysctls.has(key) || !d.src) throw new InputError(`--sysctl ${key}=${d.machine.sysctl[key]}: ${problem}`);
+    throw new InputError(problem, { file: d.src.file, line: d.src.lineOf(["sysctl", key]), field: `sysctl.${key}` });
+  }
+}
+
+/**
+ * Which of `keys` (sysctl names as the user wrote them) a boot error is about: the kernel
+ * names an unknown one in its message, and a rejected value by the knob's dotted name.
+ */
+export function sysctlKeyOf(e: InputError, keys: string[]): string | undefined {
+  const unknown = /^unknown sysctl "([^"]*)"/.exec(e.problem)?.[1];
+  if (unknown !== undefined) return keys.find((k) => k === unknown) ?? keys.find((k) => k.trim() === unknown.trim());
+  const knob = e.where.field;
+  if (!knob) return undefined;
+  const dotted = (k: string) => k.trim().replace(/^\/proc\/sys\//, "").replace(/\//g, ".");
+  return keys.find((k) => dotted(k) === knob || `vm.${dotted(k)}` === knob);
 }

@@ -1,7 +1,9 @@
 // mmsim run: run a scenario file.
 import type { Command } from "commander";
 import type { CliIo } from "../io";
-import { STEPS, formatResults, loadScenario, runScenario } from "@mmsim/kernel";
+import { InputError } from "@mmsim/base";
+import { STEPS, YamlSource, formatResults, loadScenario, runScenario, type Scenario } from "@mmsim/kernel";
+import { sysctlKeyOf } from "./machine-flags";
 import { collect, intOption, readUserFile } from "../io";
 
 export function registerRun(program: Command, io: CliIo): void {
@@ -29,8 +31,15 @@ Each step prints "$ <command>" and then its output. Steps:
 ${steps}`,
     )
     .action((file: string, opts: { seed?: number; cat?: string[]; json?: boolean }) => {
-      const scenario = loadScenario(readUserFile(io, file, "scenario"), file);
-      const { kernel, results } = runScenario(scenario, { seed: opts.seed });
+      const text = readUserFile(io, file, "scenario");
+      const scenario = loadScenario(text, file);
+      let run: ReturnType<typeof runScenario>;
+      try {
+        run = runScenario(scenario, { seed: opts.seed });
+      } catch (e) {
+        throw locateBootError(e, text, scenario);
+      }
+      const { kernel, results } = run;
       const after = (opts.cat ?? []).map((path) => ({ path, content: kernel.cat(path) }));
       if (opts.json) {
         const json = { seed: kernel.seed, machine: scenario.machine, steps: results, files: after };
@@ -39,4 +48,16 @@ ${steps}`,
         io.out(formatResults(results) + after.map((f) => `$ cat ${f.path}\n${f.content}`).join(""));
       }
     });
+}
+
+/**
+ * A boot-time error of a scenario's machine (the kernel rejects a sysctl) carries no file: name
+ * the file, and the line of the sysctl it is about. Step errors already carry both.
+ */
+function locateBootError(e: unknown, text: string, s: Scenario): unknown {
+  if (!(e instanceof InputError) || e.where.file !== undefined) return e;
+  const key = sysctlKeyOf(e, Object.keys(s.machine.sysctl));
+  if (key === undefined) return new InputError(e.problem, { file: s.file, field: e.where.field });
+  const problem = e.problem.replace(/^unknown sysctl "[^"]*"/, "unknown sysctl");
+  return new InputError(problem, { file: s.file, line: new YamlSource(text, s.file).lineOf(["machine", "sysctl", key]), field: `machine.sysctl.${key}` });
 }

@@ -2,8 +2,8 @@
 import type { Command } from "commander";
 import type { CliIo } from "../io";
 import { InputError } from "@mmsim/base";
-import { Kernel, explainSlab, formatSlab } from "@mmsim/kernel";
-import { addMachineFlags, machineFromFlags, type MachineFlags } from "./machine-flags";
+import { explainSlab, formatSlab } from "@mmsim/kernel";
+import { addMachineFlags, bootMachine, type MachineFlags } from "./machine-flags";
 import { intOption } from "../io";
 
 export function registerSlab(program: Command, io: CliIo): void {
@@ -31,9 +31,7 @@ Examples:
   mmsim slab kmalloc-64 --alloc 5 --free 2,4
   mmsim slab kmalloc-64 --slub-debug FZP --dump 2`,
     )
-    .action((cache: string, opts: MachineFlags & { alloc?: number; free?: string; dump?: number; slubDebug?: string | boolean }) => {
-      const m = machineFromFlags(io, opts);
-      if (opts.slubDebug !== undefined) m.slubDebug = opts.slubDebug === true ? "" : String(opts.slubDebug);
+    .action((cache: string, opts: MachineFlags & { alloc?: number; free?: string; dump?: number }) => {
       let free: number[] | undefined;
       if (opts.free !== undefined) {
         free = opts.free.split(",").map((t) => {
@@ -41,7 +39,7 @@ Examples:
           return Number(t);
         });
       }
-      const k = Kernel.boot(m, { seed: opts.seed });
+      const k = bootMachine(io, opts);
       io.out(formatSlab(explainSlab(k, cache, { alloc: opts.alloc, free, dump: opts.dump })));
     });
 }
