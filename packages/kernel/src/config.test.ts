@@ -8,7 +8,7 @@ describe("machine config", () => {
   it("defaults to an 8 GiB, 2-CPU, 1-node, 4-level x86_64 machine with SLUB", () => {
     expect(parseMachineConfig(undefined)).toEqual({
       ram: 8 * GiB, cpus: 2, nodes: 1, swap: 0, pagingLevels: 4, arch: "x86_64",
-      kernelcore: 0, movablecore: 0, allocator: "slub", sysctl: {},
+      kernelcore: 0, movablecore: 0, allocator: "slub", transparentHugepage: "madvise", sysctl: {},
     });
     expect(DEFAULT_MACHINE.ram).toBe(8589934592);
   });
@@ -28,7 +28,7 @@ describe("machine config", () => {
     expect(inputError(() => parseMachineConfig({ cpus: 0 }))).toBe("machine.cpus: expected a whole number from 1 to 64, got 0");
     expect(inputError(() => parseMachineConfig({ paging: 3 }))).toBe("machine.paging: expected one of 4, 5, got 3");
     expect(inputError(() => parseMachineConfig({ rams: "1G" }))).toBe(
-      "machine.rams: unknown field; expected one of: ram, cpus, nodes, swap, paging, arch, kernelcore, movablecore, allocator, slub_debug, sysctl",
+      "machine.rams: unknown field; expected one of: ram, cpus, nodes, swap, paging, arch, kernelcore, movablecore, allocator, slub_debug, transparent_hugepage, sysctl",
     );
     expect(inputError(() => parseMachineConfig({ ram: "16M" }))).toBe("machine.ram: expected a RAM size from 32MiB to 256GiB, got 16777216 bytes");
     // splitNodes() needs a 128 MiB section of usable RAM per node; the e820 holes take a little

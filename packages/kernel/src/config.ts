@@ -24,6 +24,8 @@ export interface MachineConfig {
   allocator: "slub" | "slab";
   /** slub_debug= boot option in Linux's syntax ("FZPU", "ZP,kmalloc-64", "" for all); undefined: off */
   slubDebug?: string;
+  /** transparent_hugepage= boot option (mm/huge_memory.c): the THP mode; 6.18's distro default is madvise */
+  transparentHugepage: "always" | "madvise" | "never";
   /** sysctl settings applied at boot, e.g. { "vm.min_free_kbytes": 20000 } */
   sysctl: Record<string, string>;
 }
@@ -38,6 +40,7 @@ export const DEFAULT_MACHINE: Readonly<MachineConfig> = Object.freeze({
   kernelcore: 0,
   movablecore: 0,
   allocator: "slub",
+  transparentHugepage: "madvise",
   sysctl: {},
 });
 
@@ -55,7 +58,7 @@ export const MIN_NODE_RAM = 128 * MiB;
  */
 export const MIN_SWAP = 10 * PAGE_SIZE;
 
-export const MACHINE_FIELDS = ["ram", "cpus", "nodes", "swap", "paging", "arch", "kernelcore", "movablecore", "allocator", "slub_debug", "sysctl"] as const;
+export const MACHINE_FIELDS = ["ram", "cpus", "nodes", "swap", "paging", "arch", "kernelcore", "movablecore", "allocator", "slub_debug", "transparent_hugepage", "sysctl"] as const;
 
 /**
  * Validates a machine config as written by a user (YAML `machine:` or `--config` file) and
@@ -75,6 +78,7 @@ export function parseMachineConfig(raw: unknown, path: Path = ["machine"]): Mach
   if (o.kernelcore !== undefined) m.kernelcore = expectSize(o.kernelcore, [...path, "kernelcore"]);
   if (o.movablecore !== undefined) m.movablecore = expectSize(o.movablecore, [...path, "movablecore"]);
   if (o.allocator !== undefined) m.allocator = expectEnum(o.allocator, [...path, "allocator"], ["slub", "slab"] as const);
+  if (o.transparent_hugepage !== undefined) m.transparentHugepage = expectEnum(o.transparent_hugepage, [...path, "transparent_hugepage"], ["always", "madvise", "never"] as const);
   if (o.slub_debug !== undefined) {
     if (o.slub_debug !== null && typeof o.slub_debug !== "string") {
       fail([...path, "slub_debug"], `expected slub_debug flags like FZPU or "ZP,kmalloc-64" (or nothing for all), got ${describe(o.slub_debug)}`);

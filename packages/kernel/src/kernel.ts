@@ -6,10 +6,12 @@
 // watermark. verify() checks every module (CONFIG_DEBUG_VM for the whole machine).
 import { BUG, Clock, Counters, InputError, PAGE_SIZE, Rng, TraceBus } from "@mmsim/base";
 import { createHardware, e820Usable, formatE820, type Hardware } from "@mmsim/hardware";
-import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, PhysicalMemory, __GFP_ZERO } from "@mmsim/physical";
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, PhysicalMemory, __GFP_ZERO, freeReservedArea } from "@mmsim/physical";
 import { KernelAlloc } from "@mmsim/kernel-alloc";
 import type { KernelModule } from "./module";
 import { KERNEL_MODULES } from "./modules/all";
+import { pcpuNrPages, setupPerCpuAreas, type PercpuFirstChunk } from "./percpu";
+import { vfsCachesInitEarly, vfsCachesInitHashdist, type VfsHashTable } from "./vfs-caches";
 import { checkMachine, DEFAULT_MACHINE, type MachineConfig } from "./config";
 import { Dmesg } from "./dmesg";
 import { Procfs } from "./procfs";
@@ -36,6 +38,12 @@ export class Kernel {
   readonly alloc: KernelAlloc;
   /** each module's layer, by module, in boot order (see layer()) */
   private readonly layers = new Map<KernelModule, unknown>();
+  /** the first per-CPU chunk setup_per_cpu_areas() embedded (meminfo's Percpu) */
+  declare readonly percpu: PercpuFirstChunk;
+  /** the dentry and inode hash tables (memblock with one memory node, vmalloc with several) */
+  vfsHashTables: VfsHashTable[] = [];
+  /** boot lines printed after the slab allocator is up (vfs_caches_init with hashdist) */
+  private readonly lateBootLines: string[] = [];
   /** Counters slot of nr_page_table_pages (allocPgtable counts the tables it hands out) */
   private readonly nrPageTablePages: number;
 
@@ -58,9 +66,21 @@ export class Kernel {
       clock: this.clock,
       rng: this.rng,
     });
+    const memory = memoryByNode(this.hw);
+    const nids = [...new Set(memory.map((r) => r.nid))].sort((a, b) => a - b);
+    // CPUs split into contiguous blocks over the nodes with memory (the physical layer's default)
+    let percpu: PercpuFirstChunk | null = null;
+    const cpuToNode = Array.from({ length: config.cpus }, (_, c) => nids[Math.floor((c * nids.length) / config.cpus)]!);
     this.phys = PhysicalMemory.boot({
-      memory: memoryByNode(this.hw),
+      memory,
       nrCpus: config.cpus,
+      cpuToNode,
+      transparentHugepage: config.transparentHugepage,
+      // start_kernel() before mm_core_init(): setup_per_cpu_areas(), vfs_caches_init_early()
+      earlyAllocations: (mb) => {
+        percpu = setupPerCpuAreas(mb, cpuToNode, config.arch);
+        this.vfsHashTables = vfsCachesInitEarly(mb);
+      },
       distance: this.hw.numa.distance.toMatrix(),
       arch: config.arch,
       kernelcore: config.kernelcore || undefined,
@@ -72,6 +92,7 @@ export class Kernel {
       rng: this.rng,
       log: (line) => this.dmesg.log(line),
     });
+    this.percpu = percpu ?? BUG("Kernel", "the physical layer booted without running setup_per_cpu_areas");
     this.alloc = KernelAlloc.boot({
       phys: this.phys,
       ram: this.hw.ram,
@@ -86,6 +107,11 @@ export class Kernel {
       trace: this.trace,
       log: (line) => this.dmesg.log(line),
     });
+    if (this.vfsHashTables.length === 0) {
+      const { tables, lines } = vfsCachesInitHashdist(this.alloc, this.phys.boot.nrKernelPages, this.phys.boot.nrAllPages);
+      this.vfsHashTables = tables;
+      this.lateBootLines.push(...lines);
+    }
     this.nrPageTablePages = this.counters.id("nr_page_table_pages");
     for (const m of KERNEL_MODULES) {
       if ([...this.layers.keys()].some((o) => o.name === m.name)) BUG("Kernel", `two kernel modules are named ${m.name}`);
@@ -114,9 +140,9 @@ export class Kernel {
     for (const [m, layer] of this.layers) m.verify?.(layer, this);
   }
 
-  /** Pages of the per-CPU areas (pcpu_nr_pages(), meminfo's Percpu); the percpu allocator is not modelled yet. */
+  /** Pages of the per-CPU areas (pcpu_nr_pages(), meminfo's Percpu): the first chunk's. */
   percpuPages(): number {
-    return 0;
+    return pcpuNrPages(this.percpu);
   }
 
   /** Pages of swap space the swap devices offer (each loses its header page to mkswap). */
@@ -148,6 +174,7 @@ export class Kernel {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`invalid seed ${seed}: expected a whole number from 0 to 4294967295`, { field: "seed" });
     const k = new Kernel(full, seed);
     k.bootLog();
+    k.freeInitmem();
     if (Object.keys(full.sysctl).length) k.sysctl.set(full.sysctl);
     return k;
   }
@@ -164,6 +191,29 @@ export class Kernel {
     d.log("e820: remove [mem 0x000a0000-0x000fffff] usable");
     if (this.config.pagingLevels === 5) d.log("x86/mm: 5-level paging enabled");
     for (const line of this.phys.bootLog()) d.log(line);
+    for (const line of this.alloc.bootLog()) d.log(line);
+    for (const line of this.lateBootLines) d.log(line);
+  }
+
+  /**
+   * The end of boot (init/main.c kernel_init): free_initmem() returns the kernel image's init
+   * section to the page allocator, then mark_rodata_ro() write-protects text and rodata and
+   * frees the 2 MiB alignment gaps around rodata (arch/x86/mm/init_64.c; on i386, init_32.c
+   * protects text and rodata in one piece and there are no gaps). Each free prints "Freeing
+   * <what> memory: <K>K" (free_reserved_area).
+   */
+  private freeInitmem(): void {
+    const l = this.phys.boot.kernelImageLayout;
+    if (!l) return;
+    freeReservedArea(this.phys, l.init.start, l.init.end, "unused kernel image (initmem)");
+    if (this.config.arch === "x86_64") {
+      // __end_rodata_hpage_align - _text, in KiB
+      this.dmesg.log(`Write protecting the kernel read-only data: ${(l.rodataDataGap.end - l.text.start) / 1024}k`);
+    } else {
+      this.dmesg.log(`Write protecting kernel text and read-only data: ${Math.floor((l.rodata.end - l.text.start) / 1024)}k`);
+    }
+    freeReservedArea(this.phys, l.textRodataGap.start, l.textRodataGap.end, "unused kernel image (text/rodata gap)");
+    freeReservedArea(this.phys, l.rodataDataGap.start, l.rodataDataGap.end, "unused kernel image (rodata/data gap)");
   }
 
   /** The kernel command line this machine's config amounts to. */
@@ -174,6 +224,8 @@ export class Kernel {
     if (c.movablecore) parts.push(`movablecore=${c.movablecore / 1024 / 1024}M`);
     if (c.pagingLevels === 4 && c.arch === "x86_64") parts.push("no5lvl");
     if (c.allocator === "slab") parts.push("slab=classic");
+    // the built-in default (CONFIG_TRANSPARENT_HUGEPAGE_MADVISE) needs no option
+    if (c.transparentHugepage !== "madvise") parts.push(`transparent_hugepage=${c.transparentHugepage}`);
     if (c.slubDebug !== undefined) parts.push(c.slubDebug ? `slub_debug=${c.slubDebug}` : "slub_debug");
     return parts.join(" ");
   }
