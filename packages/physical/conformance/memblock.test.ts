@@ -5,7 +5,8 @@
 // that test C-only limits (PHYS_ADDR_MAX capping, growing the static region array past
 // INIT_MEMBLOCK_REGIONS) become "a region near the top is kept exact" and "many regions".
 import { describe, expect, it } from "vitest";
-import { Memblock, NUMA_NO_NODE } from "../src/index";
+import { Bug } from "@mmsim/base";
+import { Memblock, memblockAllocTryNid, NUMA_NO_NODE } from "../src/index";
 
 const K = 1024;
 const M = 1024 * K;
@@ -212,5 +213,36 @@ describe("free ranges and bottom-up use", () => {
     expect(regs(mb.reserved)).toEqual([[58 * M, 6 * M]]);
     expect(mb.allocTopDown(1 * M, 1 * M, -1, 16 * M)).toBe(15 * M);
     expect(mb.allocTopDown(1 * G, 4 * K, -1)).toBe(-1);
+  });
+});
+
+describe("memblock_alloc_try_nid (mm/memblock.c memblock_alloc_internal, memblock_alloc_range_nid)", () => {
+  const twoNodes = (): Memblock => {
+    const mb = new Memblock();
+    mb.addNode(0, 64 * M, 0);
+    mb.addNode(64 * M, 64 * M, 1);
+    return mb;
+  };
+  it("top-down on the requested node: the highest aligned address below the node's end", () => {
+    const mb = twoNodes();
+    expect(memblockAllocTryNid(mb, 3 * M, 2 * M, 0, "a")).toBe(60 * M);
+    expect(memblockAllocTryNid(mb, 4 * K, 64, 1, "b")).toBe(128 * M - 4 * K);
+    expect(mb.reserved.regions.map((r) => r.name)).toEqual(["a", "b"]);
+  });
+  it("falls back to any node (the highest free range) when the node has no room", () => {
+    const mb = twoNodes();
+    mb.reserve(0, 60 * M);
+    expect(memblockAllocTryNid(mb, 8 * M, 4 * K, 0, "big")).toBe(120 * M);
+  });
+  it("retries without min_addr when nothing fits above it, and returns -1 when nothing fits at all", () => {
+    const mb = twoNodes();
+    mb.reserve(16 * M, 112 * M);
+    expect(memblockAllocTryNid(mb, 1 * M, 4 * K, NUMA_NO_NODE, "low", 64 * M)).toBe(15 * M);
+    expect(memblockAllocTryNid(mb, 1 * M, 4 * K, NUMA_NO_NODE, "above", 8 * M)).toBe(14 * M);
+    expect(memblockAllocTryNid(mb, 32 * M, 4 * K, 1, "too big")).toBe(-1);
+  });
+  it("a size of 0 or an alignment that is not a power of two is a Bug", () => {
+    expect(() => memblockAllocTryNid(twoNodes(), 0, 64, 0, "zero")).toThrow(Bug);
+    expect(() => memblockAllocTryNid(twoNodes(), 4 * K, 48, 0, "odd")).toThrow(/memblock_alloc_try_nid: alignment 48 for odd is not a power of two/);
   });
 });
