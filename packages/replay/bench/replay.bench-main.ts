@@ -86,7 +86,8 @@ function mmsimRun(file: string, format: TraceFormat): { rate: number; requests: 
 
 /** libCacheSim's cachesim: its own throughput line ("throughput X MQPS") and miss ratio. */
 function cachesimRun(bin: string, file: string, type: string): { rate: number; requests: number; missRatio: number; line: string } {
-  const r = spawnSync(bin, [file, type, "lru", String(FRAMES), "--ignore-obj-size", "1"], { encoding: "utf8", maxBuffer: 1 << 26 });
+  // cwd: cachesim appends its result to FILE.cachesim in the working directory
+  const r = spawnSync(bin, [file, type, "lru", String(FRAMES), "--ignore-obj-size", "1"], { encoding: "utf8", maxBuffer: 1 << 26, cwd: DIR });
   const line = r.stdout.split("\n").find((l) => l.includes("throughput")) ?? "";
   const m = /(\d+) req, miss ratio ([\d.]+), throughput ([\d.]+) MQPS/.exec(line);
   if (!m) throw new Error(`cachesim printed no throughput line: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`);
