@@ -84,7 +84,7 @@ describe("list.ts (include/linux/list.h over lruNext/lruPrev)", () => {
 
   it("property: random operations read back exactly as a model of arrays", () => {
     const op = fc.record({ kind: fc.nat(7), a: fc.nat(NR_LISTS - 1), b: fc.nat(NR_LISTS - 1), e: fc.nat(NR_ENTRIES - 1) });
-    const target = propertyOps(20_000, 0.05);
+    const target = propertyOps(25_000, 0.05);
     // an array of 1..100 steps averages about 50
     const runs = propertyRuns(target, 50);
     let ops = 0;

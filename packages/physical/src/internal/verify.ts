@@ -8,7 +8,6 @@ import type { Zone } from "../mmzone";
 import type { PhysicalMemory } from "../page-alloc";
 import { PAGEFLAGS_MASK, PG_reserved } from "../page-flags";
 import type { PageArray } from "../mm-types";
-import { listCheck } from "../list";
 
 /**
  * Invariants:
@@ -43,22 +42,22 @@ export function verifyPhysical(m: PhysicalMemory): void {
       const area = z.freeArea[o];
       let total = 0;
       for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
-        // links, tail and length first (a corrupted list could cycle)
-        listCheck(p, area.head, area.tail, mt, z.spannedPages, "verify", `${z.name} order ${o} type ${mt} free list`);
+        // the messages are built only on failure: verify() runs after every step of the tests
         let n = 0;
         let prev = -1;
         for (let i = area.head[mt]; i >= 0; i = p.lruNext[i]) {
-          const where = `${z.name} order ${o} ${mt} pfn ${p.pfn(i)}`;
-          if (p.lruPrev[i] !== prev) BUG("verify", `free list links broken at ${where}`);
-          if (p.mapcount[i] !== BUDDY_TYPE || p.private[i] !== o) BUG("verify", `free block not marked PageBuddy order ${o}: ${where}`);
-          if (p.refcount[i] !== 0) BUG("verify", `free block has refcount ${p.refcount[i]}: ${where}`);
+          if (p.lruPrev[i] !== prev) BUG("verify", `free list links broken at ${freeWhere(z, o, mt, i)}`);
+          // a corrupted list could cycle
+          if (n > z.spannedPages) BUG("verify", `free list longer than its zone (a cycle?) at ${freeWhere(z, o, mt, i)}`);
+          if (p.mapcount[i] !== BUDDY_TYPE || p.private[i] !== o) BUG("verify", `free block not marked PageBuddy order ${o}: ${freeWhere(z, o, mt, i)}`);
+          if (p.refcount[i] !== 0) BUG("verify", `free block has refcount ${p.refcount[i]}: ${freeWhere(z, o, mt, i)}`);
           const pfn = p.pfn(i);
-          if (!z.spans(pfn) || !z.spans(pfn + (1 << o) - 1)) BUG("verify", `free block outside its zone: ${where}`);
-          if (pfn % (1 << o) !== 0) BUG("verify", `free block misaligned: ${where}`);
+          if (!z.spans(pfn) || !z.spans(pfn + (1 << o) - 1)) BUG("verify", `free block outside its zone: ${freeWhere(z, o, mt, i)}`);
+          if (pfn % (1 << o) !== 0) BUG("verify", `free block misaligned: ${freeWhere(z, o, mt, i)}`);
           for (let b = i >>> PAGEBLOCK_ORDER; b < (i + (1 << o)) / PAGEBLOCK_NR_PAGES; b++) {
-            if (p.pageblockMt[b] !== mt) BUG("verify", `free block on list ${mt} in pageblock of type ${p.pageblockMt[b]}: ${where}`);
+            if (p.pageblockMt[b] !== mt) BUG("verify", `free block on list ${mt} in pageblock of type ${p.pageblockMt[b]}: ${freeWhere(z, o, mt, i)}`);
           }
-          markRange(p, seen, i, 1 << o, where);
+          if (!markRange(p, seen, i, 1 << o)) badRange(p, i, 1 << o, freeWhere(z, o, mt, i));
           prev = i;
           n++;
           buddyHeads++;
@@ -122,15 +121,25 @@ function verifyHighatomic(z: Zone): void {
   if (z.nrFreeHighatomic > reserved) BUG("verify", `${z.name}: nr_free_highatomic ${z.nrFreeHighatomic} > nr_reserved_highatomic ${reserved}`);
 }
 
-function markRange(p: PageArray, seen: Uint8Array, i: number, n: number, where: string): void {
-  for (let j = i; j < i + n; j++) {
-    if (seen[j]) BUG("verify", `page counted twice (overlapping free blocks): ${where}`);
+/** Marks the n pages at i as seen; false when one was seen already or a tail is not clean. */
+function markRange(p: PageArray, seen: Uint8Array, i: number, n: number): boolean {
+  let ok = seen[i] === 0;
+  seen[i] = 1;
+  for (let j = i + 1; j < i + n; j++) {
+    if (seen[j] !== 0 || p.refcount[j] !== 0 || p.mapcount[j] !== -1 || (p.flags[j] & PAGEFLAGS_MASK) !== 0) ok = false;
     seen[j] = 1;
-    if (j === i) continue;
-    if (p.refcount[j] !== 0 || p.mapcount[j] !== -1 || (p.flags[j] & PAGEFLAGS_MASK) !== 0) {
+  }
+  return ok;
+}
+
+/** Reports what markRange() found wrong (the pages are marked by then, so seen twice = 2 marks). */
+function badRange(p: PageArray, i: number, n: number, where: string): never {
+  for (let j = i; j < i + n; j++) {
+    if (j > i && (p.refcount[j] !== 0 || p.mapcount[j] !== -1 || (p.flags[j] & PAGEFLAGS_MASK) !== 0)) {
       BUG("verify", `free tail pfn ${p.pfn(j)} in bad state (refcount ${p.refcount[j]}, mapcount ${p.mapcount[j] + 1}, flags 0x${(p.flags[j] & PAGEFLAGS_MASK).toString(16)}): ${where}`);
     }
   }
+  BUG("verify", `page counted twice (overlapping free blocks): ${where}`);
 }
 
 function verifyPcp(z: Zone, seen: Uint8Array): number {
@@ -140,14 +149,14 @@ function verifyPcp(z: Zone, seen: Uint8Array): number {
     let count = 0;
     for (let k = 0; k < NR_PCP_LISTS; k++) {
       const order = pindexToOrder(k);
-      listCheck(p, pcp.head, pcp.tail, k, z.spannedPages, "verify", `${z.name} cpu ${cpu} pcp list ${k}`);
       let prev = -1;
+      let n = 0;
       for (let i = pcp.head[k]; i >= 0; i = p.lruNext[i]) {
-        const where = `${z.name} cpu ${cpu} pcp list ${k} pfn ${p.pfn(i)}`;
-        if (p.lruPrev[i] !== prev) BUG("verify", `pcp list links broken at ${where}`);
-        if (p.mapcount[i] === BUDDY_TYPE || p.refcount[i] !== 0) BUG("verify", `pcp page in bad state: ${where}`);
-        if (!z.spans(p.pfn(i))) BUG("verify", `pcp page outside its zone: ${where}`);
-        markRange(p, seen, i, 1 << order, where);
+        if (p.lruPrev[i] !== prev) BUG("verify", `pcp list links broken at ${pcpWhere(z, cpu, k, i)}`);
+        if (n++ > z.spannedPages) BUG("verify", `pcp list longer than its zone (a cycle?) at ${pcpWhere(z, cpu, k, i)}`);
+        if (p.mapcount[i] === BUDDY_TYPE || p.refcount[i] !== 0) BUG("verify", `pcp page in bad state: ${pcpWhere(z, cpu, k, i)}`);
+        if (!z.spans(p.pfn(i))) BUG("verify", `pcp page outside its zone: ${pcpWhere(z, cpu, k, i)}`);
+        if (!markRange(p, seen, i, 1 << order)) badRange(p, i, 1 << order, pcpWhere(z, cpu, k, i));
         prev = i;
         count += 1 << order;
       }
@@ -157,4 +166,12 @@ function verifyPcp(z: Zone, seen: Uint8Array): number {
     total += count;
   });
   return total;
+}
+
+function freeWhere(z: Zone, o: number, mt: number, i: number): string {
+  return `${z.name} order ${o} ${mt} pfn ${z.pages.pfn(i)}`;
+}
+
+function pcpWhere(z: Zone, cpu: number, k: number, i: number): string {
+  return `${z.name} cpu ${cpu} pcp list ${k} pfn ${z.pages.pfn(i)}`;
 }
