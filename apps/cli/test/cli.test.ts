@@ -60,7 +60,7 @@ describe("mmsim boot", () => {
   it.each([
     [["boot", "--ram", "8XB"], 'mmsim: --ram: invalid size "8XB": expected a number with an optional unit, like 4096, 0x1000, 512M or 4GiB\n'],
     [["boot", "--cpus", "0"], 'mmsim: invalid --cpus "0": expected a whole number from 1 to 64\n'],
-    [["boot", "--ram", "16M"], "mmsim: --ram: expected a RAM size from 32MiB to 256GiB, got 16777216 bytes\n"],
+    [["boot", "--ram", "16M"], "mmsim: --ram: expected a RAM size from 64MiB to 256GiB, got 16777216 bytes\n"],
     [["boot", "--sysctl", "nonsense"], 'mmsim: invalid --sysctl "nonsense": expected key=value, like vm.min_free_kbytes=20000\n'],
     [["boot", "--cat", "/proc/nope"], null],
     [["boot", "--frobnicate"], "mmsim: unknown option '--frobnicate'\n"],

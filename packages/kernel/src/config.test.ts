@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { inputError } from "../test/input-error";
 import { GiB, MiB } from "@mmsim/base";
-import { DEFAULT_MACHINE, parseMachineConfig, parseSysctlAssignment } from "./config";
+import { DEFAULT_KERNEL_IMAGE, kernelImageLayout } from "@mmsim/physical";
+import { DEFAULT_MACHINE, MIN_RAM, parseMachineConfig, parseSysctlAssignment } from "./config";
 
 
 describe("machine config", () => {
@@ -30,7 +31,7 @@ describe("machine config", () => {
     expect(inputError(() => parseMachineConfig({ rams: "1G" }))).toBe(
       "machine.rams: unknown field; expected one of: ram, cpus, nodes, swap, paging, arch, kernelcore, movablecore, allocator, slub_debug, transparent_hugepage, sysctl",
     );
-    expect(inputError(() => parseMachineConfig({ ram: "16M" }))).toBe("machine.ram: expected a RAM size from 32MiB to 256GiB, got 16777216 bytes");
+    expect(inputError(() => parseMachineConfig({ ram: "16M" }))).toBe("machine.ram: expected a RAM size from 64MiB to 256GiB, got 16777216 bytes");
     // splitNodes() needs a 128 MiB section of usable RAM per node; the e820 holes take a little
     // (256 MiB of usable RAM for two nodes needs 260 MiB: RAM comes in 4 MiB steps and the
     // e820 map takes 1 MiB below 1 MiB)
@@ -46,8 +47,17 @@ describe("machine config", () => {
     );
     expect(parseMachineConfig({ ram: "260M", nodes: 2 }).nodes).toBe(2);
     expect(inputError(() => parseMachineConfig({ arch: "i386", ram: "8G" }))).toBe(
-      "machine.ram: expected a RAM size from 32MiB to 4GiB (i386 without PAE), got 8589934592 bytes",
+      "machine.ram: expected a RAM size from 64MiB to 4GiB (i386 without PAE), got 8589934592 bytes",
     );
+  });
+
+  it("boots nothing smaller than 64 MiB: RAM must hold the kernel image loaded at 16 MiB", () => {
+    const image = kernelImageLayout(DEFAULT_KERNEL_IMAGE, "x86_64");
+    expect(image.text.start).toBe(16 * MiB);
+    expect(image.reserved.end).toBeLessThan(MIN_RAM);
+    expect(MIN_RAM).toBe(64 * MiB);
+    expect(inputError(() => parseMachineConfig({ ram: "60M" }))).toBe("machine.ram: expected a RAM size from 64MiB to 256GiB, got 62914560 bytes");
+    expect(parseMachineConfig({ ram: "64M" }).ram).toBe(64 * MiB);
   });
 
   it("never prints [object Object]: slub_debug, paging and swap say what they expected", () => {

@@ -44,8 +44,12 @@ export const DEFAULT_MACHINE: Readonly<MachineConfig> = Object.freeze({
   sysctl: {},
 });
 
-/** Smallest machine we boot: enough for the zones and the boot caches. */
-export const MIN_RAM = 32 * MiB;
+/**
+ * Smallest machine we boot: 64 MiB. vmlinux is loaded at CONFIG_PHYSICAL_START (16 MiB) and
+ * the default image's reservation ends near 54.3 MiB on x86-64 (physical's kernelImageLayout),
+ * so RAM must reach past it, with room left for memblock's boot allocations and the zones.
+ */
+export const MIN_RAM = 64 * MiB;
 /** Largest: host memory for struct page grows with RAM (~32 B per 4 KiB frame). */
 export const MAX_RAM = 256 * GiB;
 /** 32-bit x86 without PAE addresses 4 GiB. */
@@ -97,7 +101,7 @@ export function parseMachineConfig(raw: unknown, path: Path = ["machine"]): Mach
 export function checkMachine(m: MachineConfig, path: Path = ["machine"]): void {
   const maxRam = m.arch === "i386" ? MAX_RAM_I386 : MAX_RAM;
   if (m.ram < MIN_RAM || m.ram > maxRam) {
-    fail([...path, "ram"], `expected a RAM size from 32MiB to ${m.arch === "i386" ? "4GiB (i386 without PAE)" : "256GiB"}, got ${m.ram} bytes`);
+    fail([...path, "ram"], `expected a RAM size from 64MiB to ${m.arch === "i386" ? "4GiB (i386 without PAE)" : "256GiB"}, got ${m.ram} bytes`);
   }
   if (m.ram % (4 * MiB) !== 0) fail([...path, "ram"], `expected a multiple of 4MiB, got ${m.ram} bytes`);
   if (m.nodes > 1) {
