@@ -36,6 +36,11 @@ export const NR_PAGEFLAGS = 24;
 export const PG_readahead = PG_reclaim;
 export const PG_swapcache = PG_owner_priv_1;
 export const PG_checked = PG_owner_priv_1;
+/** anonymous folios: the page is mapped by exactly one process and may be written in place (GUP, COW) */
+export const PG_anon_exclusive = PG_owner_2;
+/** pagecache folios: all buffer heads are mapped */
+export const PG_mappedtodisk = PG_owner_2;
+export const PG_fscache = PG_private_2;
 export const PG_isolated = PG_reclaim;
 export const PG_reported = PG_uptodate;
 
