@@ -180,7 +180,8 @@ export class SlubDebug extends SlubDebugReports {
     if (!remainder) return;
     const pad = start + length - remainder;
     let fault = -1;
-    for (let i = 0; i < remainder; i++) if (ram.readU8(pad + i) !== POISON_INUSE) { fault = pad + i; break; }
+    const padBytes = ram.read(pad, remainder);
+    for (let i = 0; i < remainder; i++) if (padBytes[i] !== POISON_INUSE) { fault = pad + i; break; }
     if (fault < 0) return;
     let end = start + length;
     while (end > fault && ram.readU8(end - 1) === POISON_INUSE) end--;
@@ -230,7 +231,9 @@ export class SlubDebug extends SlubDebugReports {
   private checkBytes(s: KmemCache, slot: number, obj: number, what: string, start: number, value: number, bytes: number, print: boolean): boolean {
     const ram = this.slub.ram;
     let fault = -1;
-    for (let i = 0; i < bytes; i++) if (ram.readU8(start + i) !== value) { fault = start + i; break; }
+    // One copy of the range, not a Ram call per byte (objects reach 8 KiB).
+    const got = bytes > 0 ? ram.read(start, bytes) : null;
+    for (let i = 0; i < bytes; i++) if (got![i] !== value) { fault = start + i; break; }
     if (fault < 0) return true;
     let end = start + bytes;
     while (end > fault && ram.readU8(end - 1) === value) end--;

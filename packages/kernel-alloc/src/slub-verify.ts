@@ -21,25 +21,35 @@ import { INUSE_MAP_WORDS, ON_CPU_PARTIAL, ON_CPU_SLAB, ON_NO_LIST, ON_NODE_PARTI
 import type { Slub } from "./slub";
 import type { KmemCache } from "./kmem-cache";
 
-function isObject(sl: Slub, s: KmemCache, slot: number, pa: number): boolean {
-  const base = sl.meta.head[slot] * PAGE_SIZE;
-  const q = pa - s.redLeftPad;
-  return q >= base && q < base + sl.meta.objects[slot] * s.size && (q - base) % s.size === 0;
+/** Index of object `pa` in the slab of `objects` objects whose first one is at `first`, or -1 when pa is not one of them. */
+function objectIndex(s: KmemCache, first: number, objects: number, pa: number): number {
+  const q = pa - first;
+  if (!(q >= 0 && q < objects * s.size)) return -1;
+  // q < 2^31 here, so integer arithmetic is exact.
+  const i = ((q | 0) / s.size) | 0;
+  return i * s.size === q ? i : -1;
 }
+
+/** Object states in one slab while it is checked (verify's scratch, one byte per object). */
+const MARK_FREE = 1;
+const MARK_CPU_FREE = 2;
 
 export function verifySlub(sl: Slub): void {
   const m = sl.meta;
   const fn = "slub.verify";
   let recl = 0;
   let unrecl = 0;
-  const seen = new Set<number>();
+  const seen = new Uint8Array(m.capacity);
+  let mark = new Uint8Array(512);
+  const nodes = sl.caches.length ? sl.caches[0].nrSlabs.length : 1;
+  const nrSlabs = new Int32Array(nodes);
+  const totalObjects = new Int32Array(nodes);
   for (const s of sl.caches) {
-    const nodes = s.nrSlabs.length;
-    const nrSlabs = new Int32Array(nodes);
-    const totalObjects = new Int32Array(nodes);
+    nrSlabs.fill(0);
+    totalObjects.fill(0);
     for (let slot = s.allHead; slot >= 0; slot = m.allNext[slot]) {
-      if (seen.has(slot)) BUG(fn, `${s.name}: slab slot ${slot} listed twice`);
-      seen.add(slot);
+      if (seen[slot]) BUG(fn, `${s.name}: slab slot ${slot} listed twice`);
+      seen[slot] = 1;
       if (m.cache[slot] !== s.id) BUG(fn, `${s.name}: slab ${slot} belongs to cache ${m.cache[slot]}`);
       const head = m.head[slot];
       const pages = 2 ** m.order[slot];
@@ -50,36 +60,35 @@ export function verifySlub(sl: Slub): void {
       const node = sl.nodeOf(slot);
       nrSlabs[node]++;
       totalObjects[node] += m.objects[slot];
+      const objects = m.objects[slot];
+      const first = head * PAGE_SIZE + s.redLeftPad;
+      if (mark.length < objects) mark = new Uint8Array(objects);
+      mark.fill(0, 0, objects);
       // The slab's own freelist.
-      const free = new Set<number>();
-      const cpuFree = new Set<number>();
       let n = 0;
       for (let p = m.freelist[slot]; p !== 0; p = sl.fp.get(s, p, s.offset)) {
-        if (!isObject(sl, s, slot, p)) BUG(fn, `${s.name}: freelist of slab at pfn ${head} points to 0x${p.toString(16)}, not one of its objects`);
-        if (free.has(p)) BUG(fn, `${s.name}: object 0x${p.toString(16)} twice on its slab's freelist`);
-        free.add(p);
-        if (++n > m.objects[slot]) BUG(fn, `${s.name}: freelist cycle in slab at pfn ${head}`);
+        const i = objectIndex(s, first, objects, p);
+        if (i < 0) BUG(fn, `${s.name}: freelist of slab at pfn ${head} points to 0x${p.toString(16)}, not one of its objects`);
+        if (mark[i]) BUG(fn, `${s.name}: object 0x${p.toString(16)} twice on its slab's freelist`);
+        mark[i] = MARK_FREE;
+        if (++n > objects) BUG(fn, `${s.name}: freelist cycle in slab at pfn ${head}`);
       }
-      if (n !== m.objects[slot] - m.inuse[slot]) BUG(fn, `${s.name}: slab at pfn ${head} has ${n} free objects but inuse ${m.inuse[slot]} of ${m.objects[slot]}`);
+      if (n !== objects - m.inuse[slot]) BUG(fn, `${s.name}: slab at pfn ${head} has ${n} free objects but inuse ${m.inuse[slot]} of ${objects}`);
       const w = m.where[slot];
       if (w === ON_CPU_SLAB) {
         let owner = -1;
         for (let cpu = 0; cpu < s.cpuSlab.length; cpu++) if (s.cpuSlab[cpu] === slot) owner = cpu;
-        if (owner >= 0) {
-          for (let p = s.cpuFreelist[owner], k = 0; p !== 0 && k <= m.objects[slot]; p = sl.fp.get(s, p, s.offset), k++) cpuFree.add(p);
-        }
-      }
-      verifyInuseMap(sl, s, slot, free, cpuFree);
-      if (w === ON_CPU_SLAB) {
-        if (!m.frozen[slot]) BUG(fn, `${s.name}: CPU slab at pfn ${head} is not frozen`);
-        let owner = -1;
-        for (let cpu = 0; cpu < s.cpuSlab.length; cpu++) if (s.cpuSlab[cpu] === slot) owner = cpu;
         if (owner < 0) BUG(fn, `${s.name}: slab at pfn ${head} marked as a CPU slab of no CPU`);
         for (let p = s.cpuFreelist[owner]; p !== 0; p = sl.fp.get(s, p, s.offset)) {
-          if (!isObject(sl, s, slot, p)) BUG(fn, `${s.name}: CPU ${owner} freelist holds 0x${p.toString(16)}, not an object of its slab`);
-          if (free.has(p)) BUG(fn, `${s.name}: object 0x${p.toString(16)} free on two lists`);
-          free.add(p);
+          const i = objectIndex(s, first, objects, p);
+          if (i < 0) BUG(fn, `${s.name}: CPU ${owner} freelist holds 0x${p.toString(16)}, not an object of its slab`);
+          if (mark[i]) BUG(fn, `${s.name}: object 0x${p.toString(16)} free on two lists`);
+          mark[i] = MARK_CPU_FREE;
         }
+      }
+      verifyInuseMap(sl, s, slot, mark);
+      if (w === ON_CPU_SLAB) {
+        if (!m.frozen[slot]) BUG(fn, `${s.name}: CPU slab at pfn ${head} is not frozen`);
       } else if (m.frozen[slot] && !s.debug) {
         BUG(fn, `${s.name}: frozen slab at pfn ${head} is not a CPU slab`);
       }
@@ -107,24 +116,25 @@ export function verifySlub(sl: Slub): void {
       let k = 0;
       for (let slot = s.cpuPartialHead[cpu]; slot >= 0; slot = m.next[slot]) {
         if (m.where[slot] !== ON_CPU_PARTIAL || m.frozen[slot]) BUG(fn, `${s.name}: slab ${slot} on CPU ${cpu} partial chain is in state ${m.where[slot]}/${m.frozen[slot]}`);
-        if (++k > nrSlabs.reduce((a, b) => a + b, 0)) BUG(fn, `${s.name}: CPU ${cpu} partial chain cycles`);
+        if (++k > m.capacity) BUG(fn, `${s.name}: CPU ${cpu} partial chain cycles`);
       }
     }
   }
   if (recl !== sl.reclaimablePages) BUG(fn, `SReclaimable ${sl.reclaimablePages} pages but ${recl} counted`);
   if (unrecl !== sl.unreclaimablePages) BUG(fn, `SUnreclaim ${sl.unreclaimablePages} pages but ${unrecl} counted`);
   for (let slot = 0; slot < m.capacity; slot++) {
-    if (m.cache[slot] >= 0 && !seen.has(slot)) BUG(fn, `slab slot ${slot} of cache ${m.cache[slot]} is on no cache's list`);
+    if (m.cache[slot] >= 0 && !seen[slot]) BUG(fn, `slab slot ${slot} of cache ${m.cache[slot]} is on no cache's list`);
     if (m.cache[slot] < 0) for (let i = 0; i < INUSE_MAP_WORDS; i++) if (m.inuseMap[slot * INUSE_MAP_WORDS + i] !== 0) BUG(fn, `free slab slot ${slot} has bits in its in-use map`);
   }
 }
 
-/** The in-use map of `slot` marks exactly its objects that are on neither freelist. */
-function verifyInuseMap(sl: Slub, s: KmemCache, slot: number, free: Set<number>, cpuFree: Set<number>): void {
+/** The in-use map of `slot` marks exactly its objects that are on neither freelist (`mark` 0). */
+function verifyInuseMap(sl: Slub, s: KmemCache, slot: number, mark: Uint8Array): void {
   const m = sl.meta;
-  const words = m.inuseMap.subarray(slot * INUSE_MAP_WORDS, (slot + 1) * INUSE_MAP_WORDS);
+  const map = m.inuseMap;
+  const base = slot * INUSE_MAP_WORDS;
   let bits = 0;
-  for (const x of words) for (let v = x >>> 0; v !== 0; v &= v - 1) bits++;
+  for (let i = 0; i < INUSE_MAP_WORDS; i++) for (let v = map[base + i] >>> 0; v !== 0; v = (v & (v - 1)) >>> 0) bits++;
   if (!s.inuseMapped) {
     if (bits !== 0) BUG("slub.verify", `${s.name}: slab slot ${slot} is not mapped but has ${bits} in-use bits`);
     return;
@@ -134,8 +144,8 @@ function verifyInuseMap(sl: Slub, s: KmemCache, slot: number, free: Set<number>,
   let inUse = 0;
   for (let i = 0; i < m.objects[slot]; i++) {
     const p = first + i * s.size;
-    const isFree = free.has(p) || cpuFree.has(p);
-    const set = (words[(p >>> 8) & 127] & (1 << ((p >>> 3) & 31))) !== 0;
+    const isFree = mark[i] !== 0;
+    const set = (map[base + ((p >>> 8) & 127)] & (1 << ((p >>> 3) & 31))) !== 0;
     // A slab slub_debug retired ("Marking all objects used") holds objects nobody was given.
     if (set === isFree && !(retired && !set)) BUG("slub.verify", `${s.name}: object 0x${p.toString(16)} is ${isFree ? "free" : "allocated"} but its in-use bit is ${set ? "set" : "clear"}`);
     if (set) inUse++;

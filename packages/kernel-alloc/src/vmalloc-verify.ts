@@ -9,7 +9,7 @@
 //   - nrVmallocPages equals the pages of VM_ALLOC areas; lazyPages equals the lazy ranges' pages.
 // Vmalloc.verify() also checks the kernel page table's own invariant (vmalloc-pgtable.ts).
 import { BUG, PAGE_SIZE } from "@mmsim/base";
-import { _PAGE_PRESENT, lookupPte } from "@mmsim/hardware";
+import { _PAGE_PRESENT, lookupPte, newPteRef, PMD_SIZE } from "@mmsim/hardware";
 import type { Ram, X86Layout } from "@mmsim/hardware";
 import type { LazyArea, VmStruct } from "./vmalloc";
 import { VM_ALLOC, VM_NO_GUARD } from "./vmalloc";
@@ -39,14 +39,27 @@ export function verifyVmalloc(v: VmallocState, ram: Ram, layout: X86Layout): voi
   }
   if (at !== layout.VMALLOC_END) BUG(fn, `vmalloc space ends at 0x${at.toString(16)}, not VMALLOC_END`);
   let pages = 0;
+  const ref = newPteRef();
   for (const vm of v.busy) {
     if (vm.flags & VM_ALLOC) pages += vm.pages.length;
-    vm.pages.forEach((pfn, i) => {
-      const r = lookupPte(ram, v.pgd, vm.addr + i * PAGE_SIZE, v.levels);
-      if (!r || !(r.lo & _PAGE_PRESENT) || Math.floor(r.lo / PAGE_SIZE) + (r.hi & 0xfffff) * 1048576 !== pfn) BUG(fn, `page ${i} of area 0x${vm.addr.toString(16)} is not mapped to pfn ${pfn}`);
-    });
+    // One walk per PTE table (2 MiB), then the area's PTEs are read in a row from it.
+    let table = -1;
+    let region = -1;
+    for (let i = 0; i < vm.pages.length; i++) {
+      const va = vm.addr + i * PAGE_SIZE;
+      const r2m = Math.floor(va / PMD_SIZE);
+      if (r2m !== region) {
+        const r = lookupPte(ram, v.pgd, va, v.levels, ref);
+        table = r && r.level === 1 ? r.entryPa - ((va % PMD_SIZE) / PAGE_SIZE) * 8 : -1;
+        region = r2m;
+      }
+      const ea = table + ((va % PMD_SIZE) / PAGE_SIZE) * 8;
+      const lo = table < 0 ? 0 : ram.readU32(ea);
+      const hi = table < 0 ? 0 : ram.readU32(ea + 4);
+      if (!(lo & _PAGE_PRESENT) || Math.floor(lo / PAGE_SIZE) + (hi & 0xfffff) * 1048576 !== vm.pages[i]) BUG(fn, `page ${i} of area 0x${vm.addr.toString(16)} is not mapped to pfn ${vm.pages[i]}`);
+    }
     if (!(vm.flags & VM_NO_GUARD)) {
-      const g = lookupPte(ram, v.pgd, vm.addr + vm.size - PAGE_SIZE, v.levels);
+      const g = lookupPte(ram, v.pgd, vm.addr + vm.size - PAGE_SIZE, v.levels, ref);
       if (g && g.lo & _PAGE_PRESENT) BUG(fn, `guard page of area 0x${vm.addr.toString(16)} is mapped`);
     }
   }
