@@ -29,6 +29,41 @@ const hit = (() => {
   return { mmu, cpu, out };
 })();
 
+// 1b. The baseline for 1 (issue 15 §6): a bare set-associative lookup in typed arrays with the
+// TLB's 4 KiB geometry (128 sets x 12 ways), the page number split into int32 halves
+// (ARCHITECTURE §3), the same 64 pages resident. No PCID, rights, LRU or counters: what a
+// translation cannot go below. Mmu.translate's hit should run at least half as fast.
+const BARE_SETS = 128;
+const BARE_WAYS = 12;
+const bare = (() => {
+  const tags = new Int32Array(BARE_SETS * BARE_WAYS * 2).fill(-1);
+  const base = new Float64Array(BARE_SETS * BARE_WAYS);
+  for (let p = 0; p < 64; p++) {
+    const va = 0x7f0000000000 + p * 4096;
+    const vlo = va >>> 0;
+    const vhi = (va / 4294967296) >>> 0;
+    const tLo = (vlo >>> 12) | (vhi << 20);
+    const i = (tLo & (BARE_SETS - 1)) * BARE_WAYS; // way 0 of its set
+    tags[2 * i] = tLo;
+    tags[2 * i + 1] = vhi >>> 12;
+    base[i] = 0x4000000 + p * 4096;
+  }
+  return { tags, base };
+})();
+
+/** The bare lookup: physical address of `va`, or -1 on a miss. */
+function bareLookup(tags: Int32Array, base: Float64Array, va: number): number {
+  const vlo = va >>> 0;
+  const vhi = (va / 4294967296) >>> 0;
+  const tLo = (vlo >>> 12) | (vhi << 20);
+  const tHi = vhi >>> 12;
+  const first = (tLo & (BARE_SETS - 1)) * BARE_WAYS;
+  for (let i = first; i < first + BARE_WAYS; i++) {
+    if (tags[2 * i] === tLo && tags[2 * i + 1] === tHi) return base[i] + (vlo & 4095);
+  }
+  return -1;
+}
+
 // 2. Page walk on a miss: 4096 pages (8 PTE tables); a 1-entry TLB makes every access miss.
 const miss = (() => {
   const { ram, root } = addressSpace(4096);
@@ -60,6 +95,16 @@ export const cases: BenchCase[] = [
         mmu.translate(cpu, 0x7f0000000000 + (i & 63) * 4096 + 8, ACCESS_READ, out);
         s += out.pa;
       }
+      sink += s;
+    },
+  },
+  {
+    name: "bare set-associative lookup (baseline for the TLB hit)",
+    ops: BATCH,
+    fn: () => {
+      const { tags, base } = bare;
+      let s = 0;
+      for (let i = 0; i < BATCH; i++) s += bareLookup(tags, base, 0x7f0000000000 + (i & 63) * 4096 + 8);
       sink += s;
     },
   },
