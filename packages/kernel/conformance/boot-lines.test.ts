@@ -112,3 +112,18 @@ describe("the kernel command line", () => {
     expect(Kernel.boot({ ram: GiB, transparentHugepage: "never" }).commandLine()).toBe("root=/dev/vda1 ro no5lvl transparent_hugepage=never");
   });
 });
+
+describe("/proc/zoneinfo's per-node stats", () => {
+  it("equal /proc/vmstat's items on a one-node machine (the gauges are that node's)", () => {
+    const k = Kernel.boot({ ram: GiB });
+    k.counters.add(k.counters.id("nr_active_file"), 7);
+    const z = k.cat("/proc/zoneinfo");
+    const v = new Map(k.cat("/proc/vmstat").trimEnd().split("\n").map((l) => l.split(" ") as [string, string]));
+    const perNode = z.slice(z.indexOf("per-node stats"), z.indexOf("pages free"));
+    const items = [...perNode.matchAll(/^\s+(\w+)\s+(\d+)$/gm)].map((m) => [m[1], m[2]]);
+    expect(items.length).toBe(51);
+    for (const [name, value] of items) expect(value, name).toBe(v.get(name!));
+    expect(perNode).toMatch(/^\s+nr_active_file\s+7$/m);
+    expect(Number(/^\s+nr_slab_unreclaimable\s+(\d+)$/m.exec(perNode)![1])).toBeGreaterThan(0);
+  });
+});

@@ -5,6 +5,7 @@
 // The layer itself (PhysicalMemory) is booted by the kernel before any module runs.
 import { PHYSICAL_SYSCTLS, type PhysicalMemory } from "@mmsim/physical";
 import { defineModule } from "../module";
+import { globalVmstat } from "../vmstat";
 import { allocPagesStep, freePagesStep } from "../scenario/steps-physical";
 
 /**
@@ -37,7 +38,13 @@ export const physicalModule = defineModule<PhysicalMemory>({
     const p = k.phys;
     k.procfs.register("/proc/buddyinfo", () => p.buddyinfo());
     k.procfs.register("/proc/pagetypeinfo", () => p.pagetypeinfo());
-    k.procfs.register("/proc/zoneinfo", () => p.zoneinfo());
+    k.procfs.register("/proc/zoneinfo", () => {
+      // The gauges are machine-wide (docs/design/kernel.md "Counters"): with one node they are
+      // that node's per-node stats; with several, the split is not kept and they print 0.
+      const nodes = p.nodes.filter((n) => n.nodePresentPages > 0).length;
+      const v = nodes === 1 ? globalVmstat(k) : null;
+      return p.zoneinfo({ nodeCounter: (_node, name) => v?.get(name) ?? 0 });
+    });
     k.procfs.register("/sys/kernel/debug/extfrag/extfrag_index", () => p.extfragIndex());
     k.procfs.register("/sys/kernel/debug/extfrag/unusable_index", () => p.unusableIndex());
     if (p.transparentHugepage !== null) {
