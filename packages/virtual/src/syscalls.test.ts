@@ -333,3 +333,59 @@ describe("madvise and mlock flags", () => {
     verifyVirtual(vmm, [mm]);
   });
 });
+
+describe("overcommit (mm/util.c __vm_enough_memory)", () => {
+  test("OVERCOMMIT_GUESS refuses one request larger than RAM + swap, nothing less", () => {
+    const vmm = bootVirtual({ totalramPages: 1000 });
+    const mm = newMm(vmm);
+    expect(anon(vmm, mm, 1001 * 4096)).toBe(-12);
+    expect(vmm.committedAs).toBe(0);
+    expect(anon(vmm, mm, 1000 * 4096)).toBeGreaterThan(0);
+    expect(anon(vmm, mm, 1000 * 4096)).toBeGreaterThan(0);
+    expect(vmm.committedAs).toBe(2000);
+    verifyVirtual(vmm, [mm]);
+  });
+
+  test("OVERCOMMIT_NEVER stops at CommitLimit = RAM * overcommit_ratio / 100 + swap", () => {
+    const vmm = bootVirtual({ totalramPages: 1000, sysctls: { overcommitMemory: 2, adminReserveKbytes: 0, userReserveKbytes: 0 } });
+    const mm = newMm(vmm);
+    expect(vmm.vmCommitLimit()).toBe(500);
+    expect(anon(vmm, mm, 499 * 4096)).toBeGreaterThan(0);
+    expect(anon(vmm, mm, 2 * 4096)).toBe(-12);
+    // MAP_NORESERVE is not honoured in mode 2: still charged, still refused
+    expect(anon(vmm, mm, 2 * 4096, RW, ANON | MAP_NORESERVE)).toBe(-12);
+    // read-only private and shared mappings are not charged
+    expect(anon(vmm, mm, 2 * 4096, PROT_READ)).toBeGreaterThan(0);
+    expect(vmm.committedAs).toBe(499);
+    verifyVirtual(vmm, [mm]);
+  });
+});
+
+describe("populate and mlockall", () => {
+  test("MAP_POPULATE and MAP_LOCKED hand the new range to the populate hook", () => {
+    const calls: number[][] = [];
+    const vmm = bootVirtual({ hooks: { populate: (_mm, start, len) => void calls.push([start, len]) } });
+    const mm = newMm(vmm);
+    const a = anon(vmm, mm, 8192, RW, ANON | 0x8000);
+    const b = anon(vmm, mm, 4096, RW, ANON | MAP_LOCKED);
+    anon(vmm, mm, 4096);
+    expect(calls).toEqual([[a, 8192], [b, 4096]]);
+  });
+
+  test("mlockall(MCL_CURRENT|MCL_FUTURE) locks every VMA and the next mapping; munlockall undoes both", async () => {
+    const { doMlockall, doMunlockall } = await import("./mlock");
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    anon(vmm, mm, 4096, PROT_READ);
+    anon(vmm, mm, 2 * 4096);
+    expect(doMlockall(vmm, mm, 0)).toBe(-22);
+    expect(doMlockall(vmm, mm, 1 | 2)).toBe(0);
+    expect(mm.lockedVm).toBe(3);
+    anon(vmm, mm, 4096, RW);
+    expect(mm.lockedVm).toBe(4);
+    expect(mm.mmMt.vmas.every((v) => (v.vmFlags & VM_LOCKED) !== 0)).toBe(true);
+    expect(doMunlockall(vmm, mm)).toBe(0);
+    expect([mm.lockedVm, mm.defFlags]).toEqual([0, 0]);
+    verifyVirtual(vmm, [mm]);
+  });
+});
