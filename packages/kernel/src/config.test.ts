@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { inputError } from "../test/input-error";
 import { GiB, MiB } from "@mmsim/base";
 import { DEFAULT_KERNEL_IMAGE, kernelImageLayout } from "@mmsim/physical";
+import { Kernel } from "./kernel";
 import { DEFAULT_MACHINE, MIN_RAM, parseMachineConfig, parseSysctlAssignment } from "./config";
 
 
@@ -58,6 +59,15 @@ describe("machine config", () => {
     expect(MIN_RAM).toBe(64 * MiB);
     expect(inputError(() => parseMachineConfig({ ram: "60M" }))).toBe("machine.ram: expected a RAM size from 64MiB to 256GiB, got 62914560 bytes");
     expect(parseMachineConfig({ ram: "64M" }).ram).toBe(64 * MiB);
+  });
+
+  it("refuses more CPUs than a small machine can hold per-CPU areas for (Linux would panic at boot)", () => {
+    expect(parseMachineConfig({ ram: "64M", cpus: 56 }).cpus).toBe(56);
+    expect(inputError(() => parseMachineConfig({ ram: "64M", cpus: 57 }))).toBe(
+      "machine.cpus: 57 CPUs need 16MiB of per-CPU areas on a node of 64MiB; mmsim keeps them under a quarter of a node's RAM (Linux panics when memblock cannot hold them): at most 56 CPUs, or more RAM",
+    );
+    expect(parseMachineConfig({ ram: "96M", cpus: 64 }).cpus).toBe(64);
+    expect(Kernel.boot(parseMachineConfig({ ram: "64M", cpus: 56 })).config.cpus).toBe(56);
   });
 
   it("never prints [object Object]: slub_debug, paging and swap say what they expected", () => {

@@ -4,6 +4,7 @@
 import { GiB, KiB, MiB, InputError, PAGE_SIZE } from "@mmsim/base";
 import { buildE820, e820Usable } from "@mmsim/hardware";
 import { parseSlubDebug } from "@mmsim/kernel-alloc";
+import { DEFAULT_PERCPU_STATIC_SIZE, PERCPU_DYNAMIC_RESERVE_32, PERCPU_DYNAMIC_RESERVE_64, PERCPU_MODULE_RESERVE, pcpuBuildAllocInfo } from "./percpu";
 import { describe, expectEnum, expectInt, expectKeys, expectObject, expectSize, fail, type Path } from "./validate";
 
 export interface MachineConfig {
@@ -113,6 +114,11 @@ export function checkMachine(m: MachineConfig, path: Path = ["machine"]): void {
       fail([...path, "nodes"], `${m.nodes} nodes need at least ${minRamForNodes(m.nodes) / MiB}MiB of RAM (128MiB of usable RAM each); ${m.ram / MiB}MiB leaves ${Math.floor(usable / MiB)}MiB usable after the e820 holes, enough for ${maxNodes} node${maxNodes === 1 ? "" : "s"}`);
     }
   }
+  const pcpu = percpuGroupBytes(m);
+  if (pcpu >= (m.ram / m.nodes) * MAX_PERCPU_SHARE) {
+    const most = Math.max(...Array.from({ length: m.cpus }, (_, i) => i + 1).filter((c) => percpuGroupBytes({ ...m, cpus: c }) < (m.ram / m.nodes) * MAX_PERCPU_SHARE));
+    fail([...path, "cpus"], `${m.cpus} CPUs need ${Math.ceil(pcpu / MiB)}MiB of per-CPU areas on a node of ${m.ram / m.nodes / MiB}MiB; mmsim keeps them under a quarter of a node's RAM (Linux panics when memblock cannot hold them): at most ${most} CPUs, or more RAM`);
+  }
   if (m.arch === "i386" && m.pagingLevels !== 4) fail([...path, "paging"], "expected 4 on i386 (5-level paging is x86-64 only)");
   if (m.arch === "i386" && m.nodes !== 1) fail([...path, "nodes"], "expected 1 on i386 (NUMA is modelled on x86-64 only)");
   if (m.kernelcore && m.movablecore) fail([...path, "movablecore"], "give kernelcore or movablecore, not both");
@@ -130,6 +136,25 @@ export function checkMachine(m: MachineConfig, path: Path = ["machine"]): void {
       throw e;
     }
   }
+}
+
+/**
+ * Share of a node's RAM the per-CPU first chunk may take. Linux panics in setup_per_cpu_areas
+ * ("Failed to initialize percpu areas") when memblock cannot hold it; on a 64 MiB machine,
+ * where the kernel image takes 38 MiB, that happens at 57 CPUs (16 MiB of units). mmsim
+ * refuses such a machine as input instead: a quarter keeps 64 MiB to 56 CPUs and lets 96 MiB
+ * and more boot 64.
+ */
+const MAX_PERCPU_SHARE = 1 / 4;
+
+/** Bytes of the largest per-node group of the first per-CPU chunk (setup_per_cpu_areas). */
+function percpuGroupBytes(m: MachineConfig): number {
+  if (m.cpus < 1 || m.nodes < 1) return 0;
+  const cpuToNode = Array.from({ length: m.cpus }, (_, c) => Math.floor((c * m.nodes) / m.cpus));
+  const dyn = m.arch === "x86_64" ? PERCPU_DYNAMIC_RESERVE_64 : PERCPU_DYNAMIC_RESERVE_32;
+  const atom = m.arch === "x86_64" ? 2 * MiB : PAGE_SIZE;
+  const ai = pcpuBuildAllocInfo(PERCPU_MODULE_RESERVE, dyn, atom, DEFAULT_PERCPU_STATIC_SIZE, cpuToNode);
+  return Math.max(...ai.groups.map((g) => g.nrUnits * ai.unitSize));
 }
 
 /** Bytes of RAM the e820 map of a machine with `ram` bytes leaves usable. */
