@@ -389,3 +389,36 @@ describe("populate and mlockall", () => {
     verifyVirtual(vmm, [mm]);
   });
 });
+
+describe("file mappings", () => {
+  test("adjacent private mappings of one file merge only when their offsets are contiguous", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const f = new VmFile("/usr/lib/libc.so.6", { dev: [0xfe, 0], ino: 339380 });
+    sysMmap(vmm, mm, 0x10000000, 2 * 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, f, 0);
+    sysMmap(vmm, mm, 0x10002000, 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, f, 2 * 4096);
+    expect(mm.mapCount).toBe(1);
+    sysMmap(vmm, mm, 0x10003000, 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, f, 8 * 4096);
+    expect(mm.mapCount).toBe(2);
+    expect(mm.mmMt.vmas.map((v) => v.vmPgoff)).toEqual([0, 8]);
+    // every VMA holds a reference and sits in i_mmap; a private read-only map is not charged
+    expect([f.fCount, f.mapping.iMmap.length, vmm.committedAs]).toEqual([3, 2, 0]);
+    expect(formatVmFlags(mm.mmMt.vmas[0].vmFlags)).toBe("rd mr mw me ");
+    exitMmap(vmm, mm);
+    expect([f.fCount, f.mapping.iMmap.length]).toEqual([1, 0]);
+    verifyVirtual(vmm, []);
+  });
+
+  test("MAP_FIXED over a VMA with ->close calls it once; the replaced range is gone", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    let closed = 0;
+    const f = new VmFile("/dev/foo", { vmOps: { name: "foo", close: () => void closed++ } });
+    const a = sysMmap(vmm, mm, 0, 4096, PROT_READ, MAP_SHARED, f, 0);
+    expect(anon(vmm, mm, 4096, RW, ANON | MAP_FIXED, a)).toBe(a);
+    expect(closed).toBe(1);
+    expect(mm.mmMt.vmas[0].vmFile).toBe(null);
+    expect(f.fCount).toBe(1);
+    verifyVirtual(vmm, [mm]);
+  });
+});
