@@ -1,5 +1,6 @@
 // The CPU cache model: geometry, LRU order, counts and csim-ref's replacement details.
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { InputError } from "@mmsim/base";
 import { CACHE_EVICT, CACHE_HIT, CACHE_MISS, CpuCache } from "./cache";
 
@@ -62,5 +63,53 @@ describe("CpuCache", () => {
   it("rejects a negative or oversized geometry with an InputError", () => {
     expect(() => new CpuCache({ setBits: -1, ways: 1, blockBits: 0 })).toThrow(InputError);
     expect(() => new CpuCache({ setBits: 20, ways: 32, blockBits: 0 })).toThrow(/limit of 16777216 lines/);
+  });
+});
+
+// Property: CpuCache equals a plain LRU model (per set, a JS array ordered least recently used
+// first) on random geometries and address streams: the same result for every access and the
+// same counts; verify() holds at the end of each run. 20,000 accesses in CI;
+// MMSIM_PROPERTY_OPS sets the total.
+const ENV = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+const PROPERTY_OPS = Number(ENV?.MMSIM_PROPERTY_OPS ?? 20_000);
+const ACCESSES_PER_RUN = 200;
+
+describe("CpuCache property", () => {
+  it("matches a reference LRU model access for access", () => {
+    let ran = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 0x3ff })), { minLength: ACCESSES_PER_RUN, maxLength: ACCESSES_PER_RUN }),
+        (s, E, b, stream) => {
+          const cache = new CpuCache({ setBits: s, ways: E, blockBits: b });
+          const sets: string[][] = Array.from({ length: 2 ** s }, () => []);
+          for (const [hi, lo] of stream) {
+            const block = (hi * 2 ** 32 + lo) / 2 ** b;
+            const set = Math.floor(block) % 2 ** s;
+            const tag = String(Math.floor(block / 2 ** s));
+            const lines = sets[set];
+            const at = lines.indexOf(tag);
+            let expected = CACHE_HIT;
+            if (at >= 0) lines.splice(at, 1);
+            else {
+              expected = CACHE_MISS;
+              if (lines.length === E) {
+                lines.shift();
+                expected |= CACHE_EVICT;
+              }
+            }
+            lines.push(tag);
+            expect(cache.access(hi, lo)).toBe(expected);
+            ran++;
+          }
+          cache.verify();
+        },
+      ),
+      { numRuns: Math.max(1, Math.ceil(PROPERTY_OPS / ACCESSES_PER_RUN)) },
+    );
+    console.log(`CpuCache property test: ${ran} accesses`);
   });
 });
