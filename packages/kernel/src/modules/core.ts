@@ -3,7 +3,6 @@
 // vmstat items (MEMINFO_GAUGES), the cat and sysctl steps, and the checks of the counters
 // against each other that no single layer can make.
 import { BUG, VMSTAT_ITEMS } from "@mmsim/base";
-import type { Kernel } from "../kernel";
 import { renderMeminfo } from "../meminfo";
 import { defineModule } from "../module";
 import { catStep, sysctlStep } from "../scenario/steps-core";
@@ -22,30 +21,56 @@ const SAME_PAGES: readonly [string, string][] = [
   ["nr_zone_unevictable", "nr_unevictable"],
 ];
 
-export const coreModule = defineModule<Kernel>({
+/** The kernel's own state: the Counters slots verify() reads (resolved once, at boot). */
+export interface CoreState {
+  /** every vmstat item and meminfo gauge: each must stay a whole number >= 0 */
+  readonly gaugeSlots: Int32Array;
+  /** SAME_PAGES as slot pairs */
+  readonly sameSlots: Int32Array;
+  readonly dirty: number;
+  readonly writeback: number;
+  readonly writePending: number;
+  readonly swapFree: number;
+}
+
+export const coreModule = defineModule<CoreState>({
   name: "core",
   init(k) {
-    for (const name of MEMINFO_GAUGES) k.counters.id(name);
+    const c = k.counters;
+    for (const name of MEMINFO_GAUGES) c.id(name);
     // swapon at boot: every slot of the swap devices is free
-    k.counters.set("nr_swap_pages", k.swapTotalPages());
+    c.set("nr_swap_pages", k.swapTotalPages());
     k.procfs.register("/proc/meminfo", () => renderMeminfo(k));
     k.procfs.register("/proc/vmstat", () => renderVmstat(k));
-    return k;
+    return {
+      gaugeSlots: Int32Array.from([...VMSTAT_ITEMS, ...MEMINFO_GAUGES], (n) => c.id(n)),
+      sameSlots: Int32Array.from(SAME_PAGES.flat(), (n) => c.id(n)),
+      dirty: c.id("nr_dirty"),
+      writeback: c.id("nr_writeback"),
+      writePending: c.id("nr_zone_write_pending"),
+      swapFree: c.id("nr_swap_pages"),
+    };
   },
-  verify(k) {
+  verify(s, k) {
     // The gauges upper layers move live in the machine's Counters; the items the physical and
-    // slab layers keep themselves are recounted by those layers' verify().
-    const c = k.counters;
-    for (const name of [...VMSTAT_ITEMS, ...MEMINFO_GAUGES]) {
-      const x = c.get(name);
-      if (!Number.isInteger(x) || x < 0) BUG("Kernel.verify", `counter ${name} is ${x}: a gauge must be a whole number >= 0`);
+    // slab layers keep themselves are recounted by those layers' verify(). Counters that the
+    // physical layer provides (pgalloc_*, pgfree) are events summed from its zones: their
+    // slots stay 0 here.
+    const v = k.counters.values;
+    const name = (slot: number) => [...VMSTAT_ITEMS, ...MEMINFO_GAUGES][s.gaugeSlots.indexOf(slot)] ?? `slot ${slot}`;
+    for (let i = 0; i < s.gaugeSlots.length; i++) {
+      const x = v[s.gaugeSlots[i]!]!;
+      if (!Number.isInteger(x) || x < 0) BUG("Kernel.verify", `counter ${name(s.gaugeSlots[i]!)} is ${x}: a gauge must be a whole number >= 0`);
     }
-    for (const [zone, node] of SAME_PAGES) {
-      if (c.get(zone) !== c.get(node)) BUG("Kernel.verify", `${zone} ${c.get(zone)} != ${node} ${c.get(node)}: the zone and node LRU counters count the same pages`);
+    for (let i = 0; i < s.sameSlots.length; i += 2) {
+      const [zone, node] = SAME_PAGES[i / 2]!;
+      const a = v[s.sameSlots[i]!]!;
+      const b = v[s.sameSlots[i + 1]!]!;
+      if (a !== b) BUG("Kernel.verify", `${zone} ${a} != ${node} ${b}: the zone and node LRU counters count the same pages`);
     }
-    const pending = c.get("nr_dirty") + c.get("nr_writeback");
-    if (c.get("nr_zone_write_pending") !== pending) BUG("Kernel.verify", `nr_zone_write_pending ${c.get("nr_zone_write_pending")} != nr_dirty + nr_writeback ${pending}`);
-    if (c.get("nr_swap_pages") > k.swapTotalPages()) BUG("Kernel.verify", `nr_swap_pages ${c.get("nr_swap_pages")} exceeds the swap space (${k.swapTotalPages()} pages)`);
+    const pending = v[s.dirty]! + v[s.writeback]!;
+    if (v[s.writePending] !== pending) BUG("Kernel.verify", `nr_zone_write_pending ${v[s.writePending]} != nr_dirty + nr_writeback ${pending}`);
+    if (v[s.swapFree]! > k.swapTotalPages()) BUG("Kernel.verify", `nr_swap_pages ${v[s.swapFree]} exceeds the swap space (${k.swapTotalPages()} pages)`);
   },
   steps: [catStep, sysctlStep],
 });
