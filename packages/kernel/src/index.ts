@@ -34,6 +34,7 @@ export type { KernelModule } from "./module";
 export { defineModule } from "./module";
 export { KERNEL_MODULES } from "./modules/all";
 export { coreModule } from "./modules/core";
+export type { CoreState } from "./modules/core";
 export { physicalModule } from "./modules/physical";
 export { kernelAllocModule } from "./modules/kernel-alloc";
 export { globalVmstat } from "./vmstat";
