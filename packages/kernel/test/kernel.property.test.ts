@@ -28,6 +28,8 @@ const OPS_PER_RUN = 5000;
 const RUNS = Math.max(1, Math.ceil(TOTAL_OPS / OPS_PER_RUN));
 /** Kernel.verify() after every n-th operation (and after each one that expects an error). */
 const VERIFY_EVERY = Number(process.env.MMSIM_PROPERTY_VERIFY_EVERY ?? 16);
+/** fast-check's seed (MMSIM_PROPERTY_SEED for another sequence of operations) */
+const SEED = Number(process.env.MMSIM_PROPERTY_SEED ?? 15);
 /** Enough vmalloc space for the live areas plus lazy_max_pages (64 MiB on 2 CPUs) of freed ones. */
 const WARMUP_VMAP_BYTES = 96 * MiB;
 
@@ -249,8 +251,8 @@ describe("the whole kernel under random operations", () => {
   it(`keeps every invariant over ${RUNS * OPS_PER_RUN} operations and returns to its boot state`, () => {
     opsRun = 0;
     verifies = 0;
-    fc.assert(fc.property(fc.array(op, { minLength: OPS_PER_RUN, maxLength: OPS_PER_RUN }), runOps), { numRuns: RUNS, seed: 15 });
-    console.log(`kernel property test: ${opsRun} operations in ${RUNS} runs, Kernel.verify() ${verifies} times (every ${VERIFY_EVERY}th and after each expected error)`);
+    fc.assert(fc.property(fc.array(op, { minLength: OPS_PER_RUN, maxLength: OPS_PER_RUN }), runOps), { numRuns: RUNS, seed: SEED });
+    console.log(`kernel property test (seed ${SEED}): ${opsRun} operations in ${RUNS} runs, Kernel.verify() ${verifies} times (every ${VERIFY_EVERY}th and after each expected error)`);
     expect(opsRun).toBeGreaterThanOrEqual(RUNS * OPS_PER_RUN);
   }, 600_000);
 });
