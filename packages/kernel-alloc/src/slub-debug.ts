@@ -25,7 +25,7 @@ export class SlubDebug extends SlubDebugReports {
     const sl = this.slub;
     let obj = 0;
     for (let slot = s.partialHead[0]; slot >= 0 && obj === 0;) {
-      const next = sl.meta.next[slot];
+      const next = sl.meta.lruNext[slot];
       obj = this.allocSingleFromPartial(s, slot, origSize);
       slot = next;
     }

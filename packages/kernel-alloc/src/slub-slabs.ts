@@ -4,6 +4,7 @@
 // bits, get page type PGTY_slab, and are laid out as objects chained by free pointers in RAM.
 import type { Clock, Rng, TraceBus } from "@mmsim/base";
 import { PAGE_SIZE } from "@mmsim/base";
+import { listAdd, listAddTail, listDel } from "@mmsim/physical";
 import { __GFP_DMA, __GFP_DMA32, __GFP_NOFAIL, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIMABLE, __GFP_ZERO, PGTY_slab, PAGEFLAG_NAMES } from "@mmsim/physical";
 import type { Memory, PageAllocator } from "./internal/deps";
 import { FreePointers } from "./internal/freeptr";
@@ -153,36 +154,21 @@ export abstract class SlubSlabs {
     return this.nrNodes === 1 ? 0 : this.opts.phys.pages.nid(this.meta.head[slot]);
   }
 
-  /** add_partial: to the tail (DEACTIVATE_TO_TAIL) or the head of the node's partial list. */
+  /** add_partial: to the tail (DEACTIVATE_TO_TAIL) or the head of the node's partial list (list.h through @mmsim/physical's list.ts). */
   addPartial(s: KmemCache, node: number, slot: number, tail: boolean): void {
     const m = this.meta;
-    if (tail) {
-      m.prev[slot] = s.partialTail[node];
-      m.next[slot] = -1;
-      if (s.partialTail[node] >= 0) m.next[s.partialTail[node]] = slot;
-      else s.partialHead[node] = slot;
-      s.partialTail[node] = slot;
-    } else {
-      m.next[slot] = s.partialHead[node];
-      m.prev[slot] = -1;
-      if (s.partialHead[node] >= 0) m.prev[s.partialHead[node]] = slot;
-      else s.partialTail[node] = slot;
-      s.partialHead[node] = slot;
-    }
+    if (tail) listAddTail(m, s.partialHead, s.partialTail, node, slot);
+    else listAdd(m, s.partialHead, s.partialTail, node, slot);
     m.where[slot] = ON_NODE_PARTIAL;
     s.nrPartial[node]++;
   }
 
+  /** remove_partial: off the node's partial list; the slab's links read -1 afterwards (callers chain it elsewhere). */
   removePartial(s: KmemCache, node: number, slot: number): void {
     const m = this.meta;
-    const p = m.prev[slot];
-    const n = m.next[slot];
-    if (p >= 0) m.next[p] = n;
-    else s.partialHead[node] = n;
-    if (n >= 0) m.prev[n] = p;
-    else s.partialTail[node] = p;
-    m.next[slot] = -1;
-    m.prev[slot] = -1;
+    listDel(m, s.partialHead, s.partialTail, node, slot);
+    m.lruNext[slot] = -1;
+    m.lruPrev[slot] = -1;
     m.where[slot] = ON_NO_LIST;
     s.nrPartial[node]--;
   }

@@ -100,9 +100,9 @@ export function verifySlub(sl: Slub): void {
       if (totalObjects[node] !== s.totalObjects[node]) BUG(fn, `${s.name}: total_objects ${s.totalObjects[node]} but ${totalObjects[node]} counted`);
       let count = 0;
       let prev = -1;
-      for (let slot = s.partialHead[node]; slot >= 0; slot = m.next[slot]) {
+      for (let slot = s.partialHead[node]; slot >= 0; slot = m.lruNext[slot]) {
         if (m.where[slot] !== ON_NODE_PARTIAL) BUG(fn, `${s.name}: slab ${slot} on the node ${node} partial list is marked ${m.where[slot]}`);
-        if (m.prev[slot] !== prev) BUG(fn, `${s.name}: partial list back link broken at slab ${slot}`);
+        if (m.lruPrev[slot] !== prev) BUG(fn, `${s.name}: partial list back link broken at slab ${slot}`);
         if (m.frozen[slot]) BUG(fn, `${s.name}: frozen slab on the node partial list`);
         prev = slot;
         if (++count > nrSlabs[node]) BUG(fn, `${s.name}: node ${node} partial list cycles`);
@@ -114,7 +114,7 @@ export function verifySlub(sl: Slub): void {
       if (s.cpuFreelist[cpu] !== 0 && s.cpuSlab[cpu] < 0) BUG(fn, `${s.name}: CPU ${cpu} has a freelist but no slab`);
       if (s.cpuSlab[cpu] >= 0 && m.where[s.cpuSlab[cpu]] !== ON_CPU_SLAB) BUG(fn, `${s.name}: CPU ${cpu} slab not marked as a CPU slab`);
       let k = 0;
-      for (let slot = s.cpuPartialHead[cpu]; slot >= 0; slot = m.next[slot]) {
+      for (let slot = s.cpuPartialHead[cpu]; slot >= 0; slot = m.lruNext[slot]) {
         if (m.where[slot] !== ON_CPU_PARTIAL || m.frozen[slot]) BUG(fn, `${s.name}: slab ${slot} on CPU ${cpu} partial chain is in state ${m.where[slot]}/${m.frozen[slot]}`);
         if (++k > m.capacity) BUG(fn, `${s.name}: CPU ${cpu} partial chain cycles`);
       }

@@ -260,8 +260,8 @@ export class Slub extends SlubSlabs {
     }
     slot = s.cpuPartialHead[cpu];
     if (slot >= 0) {
-      s.cpuPartialHead[cpu] = m.next[slot];
-      m.next[slot] = -1;
+      s.cpuPartialHead[cpu] = m.lruNext[slot];
+      m.lruNext[slot] = -1;
       s.cpuSlab[cpu] = slot;
       m.where[slot] = ON_CPU_SLAB;
       const fl = this.getFreelist(slot);
@@ -306,7 +306,7 @@ export class Slub extends SlubSlabs {
       let partialSlabs = 0;
       let slot = s.partialHead[node];
       while (slot >= 0) {
-        const next = this.meta.next[slot];
+        const next = this.meta.lruNext[slot];
         this.removePartial(s, node, slot);
         if (partial < 0) {
           partial = slot;
@@ -357,7 +357,7 @@ export class Slub extends SlubSlabs {
       } else slabs = m.slabs[old];
     }
     m.slabs[slot] = slabs + 1;
-    m.next[slot] = old;
+    m.lruNext[slot] = old;
     m.where[slot] = ON_CPU_PARTIAL;
     s.cpuPartialHead[cpu] = slot;
     if (toPut >= 0) this.putPartials(s, toPut);
@@ -367,8 +367,8 @@ export class Slub extends SlubSlabs {
   private putPartials(s: KmemCache, slot: number): void {
     const m = this.meta;
     while (slot >= 0) {
-      const next = m.next[slot];
-      m.next[slot] = -1;
+      const next = m.lruNext[slot];
+      m.lruNext[slot] = -1;
       m.where[slot] = ON_NO_LIST;
       const node = this.nodeOf(slot);
       if (m.inuse[slot] === 0 && s.nrPartial[node] >= s.minPartial) this.discardSlab(s, slot);
@@ -420,7 +420,7 @@ export class Slub extends SlubSlabs {
     let freed = 0;
     for (let node = 0; node < this.nrNodes; node++) {
       for (let slot = s.partialHead[node]; slot >= 0;) {
-        const next = this.meta.next[slot];
+        const next = this.meta.lruNext[slot];
         if (this.meta.inuse[slot] === 0) {
           freed += 2 ** this.meta.order[slot];
           this.removePartial(s, node, slot);
@@ -445,7 +445,7 @@ export class Slub extends SlubSlabs {
     let busy = false;
     for (let node = 0; node < this.nrNodes; node++) {
       for (let slot = s.partialHead[node]; slot >= 0;) {
-        const next = this.meta.next[slot];
+        const next = this.meta.lruNext[slot];
         if (this.meta.inuse[slot] === 0) {
           this.removePartial(s, node, slot);
           this.discardSlab(s, slot);
@@ -472,7 +472,7 @@ export class Slub extends SlubSlabs {
     for (let node = 0; node < this.nrNodes; node++) {
       nrSlabs += s.nrSlabs[node];
       nrObjs += s.totalObjects[node];
-      for (let slot = s.partialHead[node]; slot >= 0; slot = this.meta.next[slot]) nrFree += this.meta.objects[slot] - this.meta.inuse[slot];
+      for (let slot = s.partialHead[node]; slot >= 0; slot = this.meta.lruNext[slot]) nrFree += this.meta.objects[slot] - this.meta.inuse[slot];
     }
     return {
       name: s.name, activeObjs: nrObjs - nrFree, numObjs: nrObjs, objsize: s.size, objperslab: s.objects,

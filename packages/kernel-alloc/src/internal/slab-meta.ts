@@ -40,9 +40,12 @@ export class SlabMeta {
   declare objects: Int32Array;
   declare frozen: Uint8Array;
   declare where: Uint8Array;
-  /** list links (node partial list; CPU partial chain uses next only) */
-  declare next: Int32Array;
-  declare prev: Int32Array;
+  /**
+   * list links by slot, named as struct page's (SlabMeta is a ListLinks for @mmsim/physical's
+   * list.ts): the node partial lists; a CPU partial chain uses lruNext only
+   */
+  declare lruNext: Int32Array;
+  declare lruPrev: Int32Array;
   /** per-cache list of all slabs (for verify, destroy and views) */
   declare allNext: Int32Array;
   declare allPrev: Int32Array;
@@ -72,8 +75,8 @@ export class SlabMeta {
     this.objects = new Int32Array(initial);
     this.frozen = new Uint8Array(initial);
     this.where = new Uint8Array(initial);
-    this.next = new Int32Array(initial).fill(-1);
-    this.prev = new Int32Array(initial).fill(-1);
+    this.lruNext = new Int32Array(initial).fill(-1);
+    this.lruPrev = new Int32Array(initial).fill(-1);
     this.allNext = new Int32Array(initial).fill(-1);
     this.allPrev = new Int32Array(initial).fill(-1);
     this.slabs = new Int32Array(initial);
@@ -108,8 +111,8 @@ export class SlabMeta {
     this.objects[s] = 0;
     this.frozen[s] = 0;
     this.where[s] = ON_NO_LIST;
-    this.next[s] = -1;
-    this.prev[s] = -1;
+    this.lruNext[s] = -1;
+    this.lruPrev[s] = -1;
     this.allNext[s] = -1;
     this.allPrev[s] = -1;
     this.slabs[s] = 0;
@@ -145,8 +148,8 @@ export class SlabMeta {
     this.objects = g(this.objects);
     this.frozen = g(this.frozen);
     this.where = g(this.where);
-    this.next = g(this.next, -1);
-    this.prev = g(this.prev, -1);
+    this.lruNext = g(this.lruNext, -1);
+    this.lruPrev = g(this.lruPrev, -1);
     this.allNext = g(this.allNext, -1);
     this.allPrev = g(this.allPrev, -1);
     this.slabs = g(this.slabs);
