@@ -63,6 +63,8 @@ describe("get_unmapped_area: top-down below mmap_base", () => {
     const stack = sysMmap(vmm, mm, BASE - 64 * KiB, 64 * KiB, RW, ANON | MAP_FIXED | MAP_GROWSDOWN, null, 0);
     expect(stack).toBe(BASE - 64 * KiB);
     expect(anon(vmm, mm, 4096)).toBe(BASE - 64 * KiB - MiB - 4096);
+    // a hint inside the guard gap is not taken (addr + len > vm_start_gap): top-down instead
+    expect(anon(vmm, mm, 4096, RW, ANON, BASE - 64 * KiB - 4096)).toBe(BASE - 64 * KiB - MiB - 8192);
     verifyVirtual(vmm, [mm]);
   });
 });
