@@ -3,7 +3,7 @@
 // in-process with a fake. Also: turning any thrown error into one line on stderr and an exit
 // code, never a stack trace, and the small option parsers the commands share.
 import { readFileSync, statSync } from "node:fs";
-import { Bug, InputError, formatSize } from "@mmsim/base";
+import { Bug, InputError, KernelBug, formatSize } from "@mmsim/base";
 
 /** The host as the CLI sees it. Every command writes and reads through this, never `process`. */
 export interface CliIo {
@@ -64,8 +64,17 @@ export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
 export const EXIT_BUG = 70;
 
-/** Prints `e` on stderr (one line, or a simulated kernel's report) and returns the exit code. */
+/**
+ * Prints `e` on stderr and returns the exit code: bad input is one line (exit 2); a misuse the
+ * simulated kernel caught (KernelBug: a double free) is its kernel-log report, then one line
+ * (exit 2); anything else is a bug in mmsim (exit 70, the stack only with MMSIM_DEBUG).
+ */
 export function reportError(io: CliIo, e: unknown): number {
+  if (e instanceof KernelBug) {
+    io.err(e.report.map((line) => line + "\n").join(""));
+    io.err(`mmsim: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
   if (e instanceof InputError) {
     io.err(`mmsim: ${e.message}\n`);
     return EXIT_USAGE;

@@ -15,6 +15,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--seed <n>", "override the scenario's seed", intOption("--seed", 0, 0xffffffff))
     .option("--cat <path>", "print a /proc or /sys file after the last step (repeatable)", collect)
     .option("--json", "print the results as JSON (one object: seed, machine, steps)")
+    .option("--verify", "check every invariant of the whole kernel after boot and after each step (CONFIG_DEBUG_VM)")
     .addHelpText(
       "after",
       `
@@ -27,15 +28,19 @@ A scenario looks like:
     - sysctl: { vm.min_free_kbytes: 20000 }
 
 The whole file is checked before anything runs: an error names the file, line and field.
+A scenario file holds at most 1MiB, and any list (steps included) at most 100000 items.
+With --verify, every invariant of every layer is checked after boot and after each step; a
+broken one stops the run at that step (exit 70: a bug in mmsim). A misuse the simulated kernel
+catches, such as freeing an object twice, prints its kernel report and exits 2.
 Each step prints "$ <command>" and then its output. Steps:
 ${steps}`,
     )
-    .action((file: string, opts: { seed?: number; cat?: string[]; json?: boolean }) => {
+    .action((file: string, opts: { seed?: number; cat?: string[]; json?: boolean; verify?: boolean }) => {
       const text = readUserFile(io, file, "scenario");
       const scenario = loadScenario(text, file);
       let run: ReturnType<typeof runScenario>;
       try {
-        run = runScenario(scenario, { seed: opts.seed });
+        run = runScenario(scenario, { seed: opts.seed, verify: opts.verify });
       } catch (e) {
         throw locateBootError(e, text, scenario);
       }
