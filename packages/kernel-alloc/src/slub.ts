@@ -29,7 +29,7 @@ import { SLAB_CACHE_DMA, SLAB_CACHE_DMA32, SLAB_CONSISTENCY_CHECKS, SLAB_POISON,
 import { calculateAlignment, calculateSizes, cpuPartialFor, minPartialFor } from "./slub-layout";
 import type { SlubTunables } from "./slub-layout";
 import { SlubDebug } from "./slub-debug";
-import { SlubSlabs } from "./slub-slabs";
+import { SlubPartial } from "./slub-partial";
 import type { SlubOptions } from "./slub-slabs";
 import { verifySlub } from "./slub-verify";
 import { badFree, debugFreeRefused, markFree, markInUse, notSlabObject, objectInUse } from "./slub-free-check";
@@ -39,7 +39,7 @@ export type { SlubOptions };
 /** module-local copy: an imported binding costs a module-cell load on every fast-path check */
 const GFP_ZERO = __GFP_ZERO;
 
-export class Slub extends SlubSlabs {
+export class Slub extends SlubPartial {
   declare readonly debugger: SlubDebug;
   declare readonly tunables: SlubTunables;
 
@@ -298,30 +298,6 @@ export class Slub extends SlubSlabs {
     return fl;
   }
 
-  /** get_partial_node (local node first, then the others): a slab for the CPU, more onto its partial chain. */
-  private getPartial(s: KmemCache, cpu: number): number {
-    for (let k = 0; k < this.nrNodes; k++) {
-      const node = k;
-      let partial = -1;
-      let partialSlabs = 0;
-      let slot = s.partialHead[node];
-      while (slot >= 0) {
-        const next = this.meta.lruNext[slot];
-        this.removePartial(s, node, slot);
-        if (partial < 0) {
-          partial = slot;
-          if (s.cpuPartial === 0) break;
-        } else {
-          this.putCpuPartial(s, slot, cpu, false);
-          if (++partialSlabs > s.cpuPartialSlabs / 2) break;
-        }
-        slot = next;
-      }
-      if (partial >= 0) return partial;
-    }
-    return -1;
-  }
-
   /** __slab_free for non-debug caches: the object goes back onto its own slab's freelist. */
   private slabFree(s: KmemCache, slot: number, obj: number, cpu: number): void {
     const m = this.meta;
@@ -342,94 +318,6 @@ export class Slub extends SlubSlabs {
       return;
     }
     if (prior === 0) this.addPartial(s, node, slot, true);
-  }
-
-  /** put_cpu_partial: pushes a slab on the CPU partial chain, draining a full chain to the node lists. */
-  private putCpuPartial(s: KmemCache, slot: number, cpu: number, drain: boolean): void {
-    const m = this.meta;
-    let old = s.cpuPartialHead[cpu];
-    let slabs = 0;
-    let toPut = -1;
-    if (old >= 0) {
-      if (drain && m.slabs[old] >= s.cpuPartialSlabs) {
-        toPut = old;
-        old = -1;
-      } else slabs = m.slabs[old];
-    }
-    m.slabs[slot] = slabs + 1;
-    m.lruNext[slot] = old;
-    m.where[slot] = ON_CPU_PARTIAL;
-    s.cpuPartialHead[cpu] = slot;
-    if (toPut >= 0) this.putPartials(s, toPut);
-  }
-
-  /** __put_partials: a CPU partial chain goes to the node lists (empty slabs beyond min_partial are freed). */
-  private putPartials(s: KmemCache, slot: number): void {
-    const m = this.meta;
-    while (slot >= 0) {
-      const next = m.lruNext[slot];
-      m.lruNext[slot] = -1;
-      m.where[slot] = ON_NO_LIST;
-      const node = this.nodeOf(slot);
-      if (m.inuse[slot] === 0 && s.nrPartial[node] >= s.minPartial) this.discardSlab(s, slot);
-      else this.addPartial(s, node, slot, true);
-      slot = next;
-    }
-  }
-
-  /** deactivate_slab: the CPU slab and its CPU freelist go back to the node. */
-  private deactivateSlab(s: KmemCache, slot: number, freelist: number): void {
-    const m = this.meta;
-    const toTail = m.freelist[slot] !== 0;
-    // Splice the CPU freelist in front of the slab's own freelist.
-    let count = 0;
-    let tail = 0;
-    for (let p = freelist; p !== 0; p = this.fp.get(s, p, s.offset)) {
-      tail = p;
-      count++;
-    }
-    if (tail !== 0) {
-      this.fp.set(s, tail, s.offset, m.freelist[slot]);
-      m.freelist[slot] = freelist;
-      m.inuse[slot] -= count;
-    }
-    m.frozen[slot] = 0;
-    m.where[slot] = ON_NO_LIST;
-    const node = this.nodeOf(slot);
-    if (m.inuse[slot] === 0 && s.nrPartial[node] >= s.minPartial) this.discardSlab(s, slot);
-    else if (m.freelist[slot] !== 0) this.addPartial(s, node, slot, toTail);
-  }
-
-  /** flush_cpu_slab: CPU slab and CPU partial chain of `cpu` go back to the node lists. */
-  flushCpu(s: KmemCache, cpu: number): void {
-    const slot = s.cpuSlab[cpu];
-    if (slot >= 0) {
-      const fl = s.cpuFreelist[cpu];
-      s.cpuSlab[cpu] = -1;
-      s.cpuFreelist[cpu] = 0;
-      this.deactivateSlab(s, slot, fl);
-    }
-    const chain = s.cpuPartialHead[cpu];
-    s.cpuPartialHead[cpu] = -1;
-    if (chain >= 0) this.putPartials(s, chain);
-  }
-
-  /** kmem_cache_shrink: flushes every CPU and frees every empty slab. Returns pages freed. */
-  shrink(s: KmemCache): number {
-    for (let cpu = 0; cpu < this.opts.nrCpus; cpu++) this.flushCpu(s, cpu);
-    let freed = 0;
-    for (let node = 0; node < this.nrNodes; node++) {
-      for (let slot = s.partialHead[node]; slot >= 0;) {
-        const next = this.meta.lruNext[slot];
-        if (this.meta.inuse[slot] === 0) {
-          freed += 2 ** this.meta.order[slot];
-          this.removePartial(s, node, slot);
-          this.discardSlab(s, slot);
-        }
-        slot = next;
-      }
-    }
-    return freed;
   }
 
   // ---- destroy, accounting, verify ------------------------------------------------------------
