@@ -252,7 +252,7 @@ describe("the whole kernel under random operations", () => {
     opsRun = 0;
     verifies = 0;
     fc.assert(fc.property(fc.array(op, { minLength: OPS_PER_RUN, maxLength: OPS_PER_RUN }), runOps), { numRuns: RUNS, seed: SEED });
-    console.log(`kernel property test (seed ${SEED}): ${opsRun} operations in ${RUNS} runs, Kernel.verify() ${verifies} times (every ${VERIFY_EVERY}th and after each expected error)`);
+    console.log(`kernel property test (seed ${SEED}): ${opsRun} operations in ${RUNS} runs, Kernel.verify() ${verifies} times (${VERIFY_EVERY === 1 ? "after every operation" : `every ${VERIFY_EVERY}th operation and after each expected error`})`);
     expect(opsRun).toBeGreaterThanOrEqual(RUNS * OPS_PER_RUN);
   }, 600_000);
 });
