@@ -116,11 +116,80 @@ interface Scan {
   size: number;
 }
 
+/** Bytes of the verbose words (ASCII). */
+const HIT = [104, 105, 116, 32]; // "hit "
+const MISS = [109, 105, 115, 115, 32]; // "miss "
+const EVICTION = [101, 118, 105, 99, 116, 105, 111, 110, 32]; // "eviction "
+const OUT_BLOCK = 1 << 16;
+
+/**
+ * stdout as csim-ref's stdio buffer: ASCII bytes in a block, decoded to text when the block
+ * fills (to `sink`, or kept), so a verbose replay builds no string per line.
+ */
+class OutBuf {
+  private readonly buf = new Uint8Array(OUT_BLOCK);
+  private pos = 0;
+  private kept = "";
+  private readonly decoder = new TextDecoder("latin1");
+
+  constructor(private readonly sink?: (text: string) => void) {}
+
+  /** room for one verbose line (at most 60 bytes) */
+  reserve(): void {
+    if (this.pos > OUT_BLOCK - 64) this.flush();
+  }
+
+  byte(c: number): void {
+    this.buf[this.pos++] = c;
+  }
+
+  bytes(a: readonly number[]): void {
+    for (let k = 0; k < a.length; k++) this.buf[this.pos++] = a[k];
+  }
+
+  /** %llx of hi * 2^32 + lo */
+  hex64(hi: number, lo: number): void {
+    if (hi !== 0) {
+      this.hex32(hi, false);
+      this.hex32(lo, true);
+    } else this.hex32(lo, false);
+  }
+
+  private hex32(v: number, pad: boolean): void {
+    let shift = 28;
+    if (!pad) while (shift > 0 && (v >>> shift) === 0) shift -= 4;
+    for (; shift >= 0; shift -= 4) {
+      const d = (v >>> shift) & 15;
+      this.buf[this.pos++] = d < 10 ? 48 + d : 87 + d;
+    }
+  }
+
+  /** %u */
+  dec(v: number): void {
+    if (v >= 10) this.dec(Math.floor(v / 10));
+    this.buf[this.pos++] = 48 + (v % 10);
+  }
+
+  flush(): void {
+    if (this.pos === 0) return;
+    const text = this.decoder.decode(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    if (this.sink) this.sink(text);
+    else this.kept += text;
+  }
+
+  /** Everything written and not handed to the sink. */
+  text(): string {
+    this.flush();
+    return this.kept;
+  }
+}
+
 /** replayTrace: every fgets chunk whose second byte is S, L or M is one or two accesses. */
 function replay(cache: CpuCache, data: Uint8Array, verbose: boolean, sink?: (text: string) => void): string {
   const buf = new Uint8Array(LINE_BUF);
   const st: Scan = { hi: 0, lo: 0, size: 0 };
-  let out = "";
+  const out = new OutBuf(sink);
   let pos = 0;
   while (pos < data.length) {
     // fgets: up to 999 bytes, through the newline, then a NUL; the rest of buf keeps old bytes
@@ -134,39 +203,40 @@ function replay(cache: CpuCache, data: Uint8Array, verbose: boolean, sink?: (tex
     const op = buf[1];
     if (op !== 83 && op !== 76 && op !== 77) continue; // 'S' 'L' 'M'
     scanAddrSize(buf, 3, st);
-    if (verbose) out += `${String.fromCharCode(op)} ${hex64(st.hi, st.lo)},${st.size} `;
+    if (verbose) {
+      out.reserve();
+      out.byte(op);
+      out.byte(32);
+      out.hex64(st.hi, st.lo);
+      out.byte(44);
+      out.dec(st.size);
+      out.byte(32);
+    }
     let r = cache.access(st.hi, st.lo);
-    if (verbose) out += describe(r);
+    if (verbose) describe(out, r);
     if (op === 77) {
       r = cache.access(st.hi, st.lo);
-      if (verbose) out += describe(r);
+      if (verbose) describe(out, r);
     }
-    if (verbose) {
-      out += "\n";
-      if (sink && out.length >= 1 << 16) {
-        sink(out);
-        out = "";
-      }
-    }
+    if (verbose) out.byte(10);
   }
-  return out;
+  return out.text();
 }
 
-function describe(r: number): string {
-  return r === CACHE_HIT ? "hit " : r & CACHE_EVICT ? "miss eviction " : "miss ";
-}
-
-function hex64(hi: number, lo: number): string {
-  return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, "0");
+function describe(out: OutBuf, r: number): void {
+  if (r === CACHE_HIT) out.bytes(HIT);
+  else {
+    out.bytes(MISS);
+    if (r & CACHE_EVICT) out.bytes(EVICTION);
+  }
 }
 
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
-function hexVal(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
+/** Hex digit values by byte, -1 for a non-digit (byte 256: the guard past a 1000-byte buffer). */
+const HEX = new Int8Array(257).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) HEX[97 + c] = HEX[65 + c] = 10 + c;
+const hexVal = (c: number) => HEX[c];
 
 /**
  * sscanf(buf + at, "%llx,%u", &addr, &size) on glibc: each conversion skips space, takes a
