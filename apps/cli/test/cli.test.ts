@@ -133,6 +133,24 @@ describe("mmsim run", () => {
     expect(mmsim(["run", v]).stderr).toBe(`mmsim: ${v}:4: machine.sysctl.min_free_kbytes: invalid value "abc": expected an integer in 0..2147483647\n`);
   });
 
+  it("runs with --verify (every invariant after each step) and prints the same as without", () => {
+    const s = file("verify.yaml", "machine: { ram: 64MiB }\nsteps:\n  - alloc_pages: { order: 3, as: a }\n  - kmalloc: { size: 100, as: p }\n  - kfree: { of: p }\n  - free_pages: { of: a }\n  - cat: /proc/buddyinfo\n");
+    const plain = mmsim(["run", s]);
+    const verified = mmsim(["run", s, "--verify"]);
+    expect(verified.stderr).toBe("");
+    expect(verified.status).toBe(0);
+    expect(verified.stdout).toBe(plain.stdout);
+    expect(verified.stdout).toContain("$ cat /proc/buddyinfo\nNode 0, zone      DMA ");
+  });
+
+  it("stops a scenario that frees a slab object twice before it runs, naming file and line", () => {
+    const s = file("double-free.yaml", "machine: { ram: 64MiB }\nsteps:\n  - kmalloc: { size: 64, as: p }\n  - kfree: { of: p }\n  - kfree: { of: p }\n");
+    const r = mmsim(["run", s]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(new RegExp(`^mmsim: ${s.replace(/[.]/g, "\\.")}:5: steps\\[2\\]\\.kfree\\.of: `));
+  });
+
   it("names a missing scenario file", () => {
     const r = mmsim(["run", "/nonexistent/s.yaml"]);
     expect(r.status).toBe(2);
@@ -253,6 +271,20 @@ describe("mmsim slab", () => {
     expect(r.stdout).toMatch(/^ {2}\+ {3}0 {2}(bb ){16} left-redzone$/m);
     expect(r.stdout).toMatch(/^ {2}\+ {2}64 {2}(6b ){16} object$/m);
     expect(r.stdout).toMatch(/(6b ){15}a5 /);
+  });
+
+  it.each([[[]], [["--slub-debug", "FZP"]]])("reports a double free from --free 1,1 as the kernel does and exits 2 (%j)", (extra) => {
+    const r = mmsim(["slab", "kmalloc-64", "--ram", "64M", "--alloc", "3", "--free", "1,1", ...extra]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trimEnd().split("\n");
+    // the slub_debug report of free_consistency_checks (mm/slub.c), then one line of mmsim's
+    expect(lines[0]).toBe("=".repeat(77));
+    expect(lines[1]).toBe("BUG kmalloc-64 (Not tainted): Object already free");
+    expect(lines).toContain("WARNING: CPU: 0 PID: 0 at object_err");
+    expect(lines.at(-2)).toMatch(/^FIX kmalloc-64: Object at 0xffff888[0-9a-f]{9} not freed$/);
+    expect(lines.at(-1)).toMatch(/^mmsim: (double|bad) free of 0xffff888[0-9a-f]{9} in kmalloc-64: Object already free$/);
+    expect(r.stderr).not.toContain("internal error");
   });
 
   it("names the cache it does not know", () => {
