@@ -6,66 +6,188 @@
 export { Ram } from "./ram";
 export type { RamOptions } from "./ram";
 
-export { buildE820, formatE820, e820Usable, e820End, QEMU_MAX_RAM_BELOW_4G, QEMU_LOWMEM_GB_ALIGNED } from "./e820";
-export type { E820Entry, E820Type } from "./e820";
+export { buildE820 } from "./e820";
+export { formatE820 } from "./e820";
+export { e820Usable } from "./e820";
+export { e820End } from "./e820";
+export { QEMU_MAX_RAM_BELOW_4G } from "./e820";
+export { QEMU_LOWMEM_GB_ALIGNED } from "./e820";
+export type { E820Entry } from "./e820";
+export type { E820Type } from "./e820";
 
-export { splitNodes, NumaDistance, LOCAL_DISTANCE, REMOTE_DISTANCE, SECTION_SIZE } from "./numa";
-export type { NumaNode, MemRange } from "./numa";
+export { splitNodes } from "./numa";
+export { NumaDistance } from "./numa";
+export { LOCAL_DISTANCE } from "./numa";
+export { REMOTE_DISTANCE } from "./numa";
+export { SECTION_SIZE } from "./numa";
+export type { NumaNode } from "./numa";
+export type { MemRange } from "./numa";
 
-export {
-  _PAGE_BIT_PRESENT, _PAGE_BIT_RW, _PAGE_BIT_USER, _PAGE_BIT_PWT, _PAGE_BIT_PCD, _PAGE_BIT_ACCESSED,
-  _PAGE_BIT_DIRTY, _PAGE_BIT_PSE, _PAGE_BIT_PAT, _PAGE_BIT_GLOBAL, _PAGE_BIT_SOFTW1, _PAGE_BIT_SOFTW2,
-  _PAGE_BIT_SOFTW3, _PAGE_BIT_PAT_LARGE, _PAGE_BIT_SOFTW4, _PAGE_BIT_SOFTW5, _PAGE_BIT_PKEY_BIT0, _PAGE_BIT_NX,
-} from "./pgtable";
-export {
-  _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, _PAGE_PWT, _PAGE_PCD, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, _PAGE_PAT,
-  _PAGE_GLOBAL, _PAGE_SOFTW1, _PAGE_SOFTW2, _PAGE_SOFTW3, _PAGE_PAT_LARGE, _PAGE_SPECIAL, _PAGE_UFFD_WP,
-  _PAGE_SOFT_DIRTY, _PAGE_PROTNONE,
-} from "./pgtable";
-export { _PAGE_NX_HI, _PAGE_SOFTW4_HI, _PAGE_SOFTW5_HI, _PAGE_SAVED_DIRTY_HI, _PAGE_PKEY_MASK_HI } from "./pgtable";
-export { PTE_ADDR_MASK_LO, PTE_ADDR_MASK_HI, PTE_RSVD_MASK_HI } from "./pgtable";
+export { _PAGE_BIT_PRESENT } from "./pgtable";
+export { _PAGE_BIT_RW } from "./pgtable";
+export { _PAGE_BIT_USER } from "./pgtable";
+export { _PAGE_BIT_PWT } from "./pgtable";
+export { _PAGE_BIT_PCD } from "./pgtable";
+export { _PAGE_BIT_ACCESSED } from "./pgtable";
+export { _PAGE_BIT_DIRTY } from "./pgtable";
+export { _PAGE_BIT_PSE } from "./pgtable";
+export { _PAGE_BIT_PAT } from "./pgtable";
+export { _PAGE_BIT_GLOBAL } from "./pgtable";
+export { _PAGE_BIT_SOFTW1 } from "./pgtable";
+export { _PAGE_BIT_SOFTW2 } from "./pgtable";
+export { _PAGE_BIT_SOFTW3 } from "./pgtable";
+export { _PAGE_BIT_PAT_LARGE } from "./pgtable";
+export { _PAGE_BIT_SOFTW4 } from "./pgtable";
+export { _PAGE_BIT_SOFTW5 } from "./pgtable";
+export { _PAGE_BIT_PKEY_BIT0 } from "./pgtable";
+export { _PAGE_BIT_NX } from "./pgtable";
+export { _PAGE_PRESENT } from "./pgtable";
+export { _PAGE_RW } from "./pgtable";
+export { _PAGE_USER } from "./pgtable";
+export { _PAGE_PWT } from "./pgtable";
+export { _PAGE_PCD } from "./pgtable";
+export { _PAGE_ACCESSED } from "./pgtable";
+export { _PAGE_DIRTY } from "./pgtable";
+export { _PAGE_PSE } from "./pgtable";
+export { _PAGE_PAT } from "./pgtable";
+export { _PAGE_GLOBAL } from "./pgtable";
+export { _PAGE_SOFTW1 } from "./pgtable";
+export { _PAGE_SOFTW2 } from "./pgtable";
+export { _PAGE_SOFTW3 } from "./pgtable";
+export { _PAGE_PAT_LARGE } from "./pgtable";
+export { _PAGE_SPECIAL } from "./pgtable";
+export { _PAGE_UFFD_WP } from "./pgtable";
+export { _PAGE_SOFT_DIRTY } from "./pgtable";
+export { _PAGE_PROTNONE } from "./pgtable";
+export { _PAGE_NX_HI } from "./pgtable";
+export { _PAGE_SOFTW4_HI } from "./pgtable";
+export { _PAGE_SOFTW5_HI } from "./pgtable";
+export { _PAGE_SAVED_DIRTY_HI } from "./pgtable";
+export { _PAGE_PKEY_MASK_HI } from "./pgtable";
+export { PTE_ADDR_MASK_LO } from "./pgtable";
+export { PTE_ADDR_MASK_HI } from "./pgtable";
+export { PTE_RSVD_MASK_HI } from "./pgtable";
 export { pteFlags } from "./pgtable";
-export {
-  PAGE_NONE, PAGE_SHARED, PAGE_SHARED_EXEC, PAGE_COPY, PAGE_COPY_EXEC, PAGE_READONLY, PAGE_READONLY_EXEC,
-  PAGE_KERNEL, PAGE_KERNEL_RO, PAGE_KERNEL_ROX, PAGE_KERNEL_EXEC, PAGE_KERNEL_NOGLOBAL, PAGE_KERNEL_LARGE,
-  _PAGE_TABLE, _KERNPG_TABLE,
-} from "./pgtable";
-export { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, PMD_SIZE, PUD_SIZE } from "./pgtable";
-export { vaBits, levelShift, levelSize, levelName, leafLevel, vaIndex, vaOffset } from "./pgtable";
-export { isCanonicalTail, isUserHalf, canonicalTail } from "./pgtable";
-export { entryAddr, entryPresent, decodeEntry, formatEntry } from "./pgtable";
-export type { PteFlags, PagingLevels, PageSize } from "./pgtable";
+export { PAGE_NONE } from "./pgtable";
+export { PAGE_SHARED } from "./pgtable";
+export { PAGE_SHARED_EXEC } from "./pgtable";
+export { PAGE_COPY } from "./pgtable";
+export { PAGE_COPY_EXEC } from "./pgtable";
+export { PAGE_READONLY } from "./pgtable";
+export { PAGE_READONLY_EXEC } from "./pgtable";
+export { PAGE_KERNEL } from "./pgtable";
+export { PAGE_KERNEL_RO } from "./pgtable";
+export { PAGE_KERNEL_ROX } from "./pgtable";
+export { PAGE_KERNEL_EXEC } from "./pgtable";
+export { PAGE_KERNEL_NOGLOBAL } from "./pgtable";
+export { PAGE_KERNEL_LARGE } from "./pgtable";
+export { _PAGE_TABLE } from "./pgtable";
+export { _KERNPG_TABLE } from "./pgtable";
+export { LEVEL_PTE } from "./pgtable";
+export { LEVEL_PMD } from "./pgtable";
+export { LEVEL_PUD } from "./pgtable";
+export { PMD_SIZE } from "./pgtable";
+export { PUD_SIZE } from "./pgtable";
+export { vaBits } from "./pgtable";
+export { levelShift } from "./pgtable";
+export { levelSize } from "./pgtable";
+export { levelName } from "./pgtable";
+export { leafLevel } from "./pgtable";
+export { vaIndex } from "./pgtable";
+export { vaOffset } from "./pgtable";
+export { isCanonicalTail } from "./pgtable";
+export { isUserHalf } from "./pgtable";
+export { canonicalTail } from "./pgtable";
+export { entryAddr } from "./pgtable";
+export { entryPresent } from "./pgtable";
+export { decodeEntry } from "./pgtable";
+export { formatEntry } from "./pgtable";
+export type { PteFlags } from "./pgtable";
+export type { PagingLevels } from "./pgtable";
+export type { PageSize } from "./pgtable";
 
-export { walkPageTable, WalkResult, describeErrorCode } from "./walk";
-export { X86_PF_PROT, X86_PF_WRITE, X86_PF_USER, X86_PF_RSVD, X86_PF_INSTR, X86_PF_PK } from "./walk";
-export { ACCESS_READ, ACCESS_WRITE, ACCESS_USER, ACCESS_EXEC, CR0_WP, CR4_SMEP, CR4_SMAP } from "./walk";
-export { RIGHT_GLOBAL, RIGHT_WRITABLE, RIGHT_USER, RIGHT_NX, RIGHT_DIRTY } from "./walk";
-export type { Access, WalkStep } from "./walk";
+export { walkPageTable } from "./walk";
+export { WalkResult } from "./walk";
+export { describeErrorCode } from "./walk";
+export { X86_PF_PROT } from "./walk";
+export { X86_PF_WRITE } from "./walk";
+export { X86_PF_USER } from "./walk";
+export { X86_PF_RSVD } from "./walk";
+export { X86_PF_INSTR } from "./walk";
+export { X86_PF_PK } from "./walk";
+export { ACCESS_READ } from "./walk";
+export { ACCESS_WRITE } from "./walk";
+export { ACCESS_USER } from "./walk";
+export { ACCESS_EXEC } from "./walk";
+export { CR0_WP } from "./walk";
+export { CR4_SMEP } from "./walk";
+export { CR4_SMAP } from "./walk";
+export { RIGHT_GLOBAL } from "./walk";
+export { RIGHT_WRITABLE } from "./walk";
+export { RIGHT_USER } from "./walk";
+export { RIGHT_NX } from "./walk";
+export { RIGHT_DIRTY } from "./walk";
+export type { Access } from "./walk";
+export type { WalkStep } from "./walk";
 
-export { mapPage, unmapPage, lookupPte, pteAlloc, mapRange, unmapRange, freePgtables, newPteRef } from "./map";
-export type { AllocTable, PteRef } from "./map";
+export { mapPage } from "./map";
+export { unmapPage } from "./map";
+export { lookupPte } from "./map";
+export { pteAlloc } from "./map";
+export { mapRange } from "./map";
+export { unmapRange } from "./map";
+export { freePgtables } from "./map";
+export { newPteRef } from "./map";
+export type { AllocTable } from "./map";
+export type { PteRef } from "./map";
 
-export { x86Layout, directMapVa, directMapPa, formatLayoutVa } from "./x86-layout";
+export { x86Layout } from "./x86-layout";
+export { directMapVa } from "./x86-layout";
+export { directMapPa } from "./x86-layout";
+export { formatLayoutVa } from "./x86-layout";
 export type { X86Layout } from "./x86-layout";
 
-export { Tlb, DEFAULT_TLB_CONFIG, TLB_SINGLE_PAGE_FLUSH_CEILING } from "./tlb";
-export type { TlbConfig, TlbEntryView } from "./tlb";
+export { Tlb } from "./tlb";
+export { DEFAULT_TLB_CONFIG } from "./tlb";
+export { TLB_SINGLE_PAGE_FLUSH_CEILING } from "./tlb";
+export type { TlbConfig } from "./tlb";
+export type { TlbEntryView } from "./tlb";
 
-export { CpuCache, CACHE_HIT, CACHE_MISS, CACHE_EVICT, CACHE_MAX_LINES } from "./cache";
+export { CpuCache } from "./cache";
+export { CACHE_HIT } from "./cache";
+export { CACHE_MISS } from "./cache";
+export { CACHE_EVICT } from "./cache";
+export { CACHE_MAX_LINES } from "./cache";
 export type { CacheConfig } from "./cache";
 
-export { Cpu, PCID_MASK } from "./cpu";
-export type { CpuMode, CpuOptions } from "./cpu";
+export { Cpu } from "./cpu";
+export { PCID_MASK } from "./cpu";
+export type { CpuMode } from "./cpu";
+export type { CpuOptions } from "./cpu";
 
 export { Mmu } from "./mmu";
 
-export { CostModel, TLB_HIT_CYCLES, PAGE_WALK_LEVEL_CYCLES, FAULT_ENTRY_EXIT_CYCLES, SYSCALL_ENTRY_EXIT_CYCLES } from "./cost";
+export { CostModel } from "./cost";
+export { TLB_HIT_CYCLES } from "./cost";
+export { PAGE_WALK_LEVEL_CYCLES } from "./cost";
+export { FAULT_ENTRY_EXIT_CYCLES } from "./cost";
+export { SYSCALL_ENTRY_EXIT_CYCLES } from "./cost";
 export type { CostOptions } from "./cost";
 
-export { BlockDevice, SECTOR_SIZE, DEFAULT_SSD, DEFAULT_HDD } from "./block-dev";
-export type { BlockDeviceOptions, BlockOp, IoResult, LatencyModel, SsdModel, HddModel } from "./block-dev";
+export { BlockDevice } from "./block-dev";
+export { SECTOR_SIZE } from "./block-dev";
+export { DEFAULT_SSD } from "./block-dev";
+export { DEFAULT_HDD } from "./block-dev";
+export type { BlockDeviceOptions } from "./block-dev";
+export type { BlockOp } from "./block-dev";
+export type { IoResult } from "./block-dev";
+export type { LatencyModel } from "./block-dev";
+export type { SsdModel } from "./block-dev";
+export type { HddModel } from "./block-dev";
 
 export { DmaEngine } from "./dma";
 
 export { createHardware } from "./machine";
-export type { HardwareConfig, Hardware, DiskConfig } from "./machine";
+export type { HardwareConfig } from "./machine";
+export type { Hardware } from "./machine";
+export type { DiskConfig } from "./machine";

@@ -3,8 +3,8 @@
 import { InputError } from "@mmsim/base";
 import type { Clock, Rng, TraceBus } from "@mmsim/base";
 import type { PagingLevels, Ram } from "@mmsim/hardware";
-import type { PageAllocator } from "./internal/deps";
-import type { LogSink } from "./internal/printk";
+import type { PageAllocator } from "./deps";
+import type { LogSink } from "./printk";
 import type { SlabCtor } from "./kmem-cache";
 import type { SlabAllocator, SlabCacheInfo } from "./kmalloc";
 import { parseSlubDebugFlags } from "./slab-flags";

@@ -11,7 +11,7 @@ import { x86Layout } from "@mmsim/hardware";
 import type { PagingLevels, Ram } from "@mmsim/hardware";
 import { formatGfp, GFP_KERNEL, __GFP_ZERO } from "@mmsim/physical";
 import { kernelPtr } from "./internal/format";
-import { Printk, TAINT_WARN } from "./internal/printk";
+import { Printk, TAINT_WARN } from "./printk";
 import { KERNEL_CACHES, KMEM_CACHE_NODE_SIZE, KMEM_CACHE_SIZE } from "./kernel-caches";
 import type { SlabCtor } from "./kmem-cache";
 import { Kmalloc } from "./kmalloc";

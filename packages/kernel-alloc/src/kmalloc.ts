@@ -6,8 +6,8 @@
 // CONFIG_RANDOM_KMALLOC_CACHES, kmalloc_node NUMA placement, init_on_alloc.
 import { BUG, KernelBug, PAGE_SIZE } from "@mmsim/base";
 import { __GFP_ACCOUNT, __GFP_COMP, __GFP_DMA, __GFP_RECLAIMABLE, __GFP_ZERO, PGTY_large_kmalloc } from "@mmsim/physical";
-import type { Memory, PageAllocator } from "./internal/deps";
-import type { Printk } from "./internal/printk";
+import type { Memory, PageAllocator } from "./deps";
+import type { Printk } from "./printk";
 import {
   KMALLOC_CGROUP, KMALLOC_DMA, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE, KMALLOC_NORMAL, KMALLOC_RECLAIM,
   kmallocBootOrder, kmallocIndex, kmallocTypeOf, NR_KMALLOC_TYPES,

@@ -14,8 +14,8 @@
 //   (OBJFREELIST: the idx array sits in the last free object instead; off-slab: in kmalloc.)
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import { __GFP_COMP, __GFP_RECLAIMABLE, __GFP_ZERO, GFP_KERNEL, PGTY_slab } from "@mmsim/physical";
-import type { Memory, PageAllocator } from "./internal/deps";
-import type { Printk } from "./internal/printk";
+import type { Memory, PageAllocator } from "./deps";
+import type { Printk } from "./printk";
 import { SlabMeta } from "./internal/slab-meta";
 import type { SlabCtor } from "./kmem-cache";
 import type { SlabCacheInfo } from "./kmalloc";

@@ -4,7 +4,7 @@
 // The checks that call them are in slub-debug.ts.
 import { PAGE_SIZE } from "@mmsim/base";
 import type { KmemCache } from "./kmem-cache";
-import { TAINT_BAD_PAGE, TAINT_WARN } from "./internal/printk";
+import { TAINT_BAD_PAGE, TAINT_WARN } from "./printk";
 import { SLAB_KMALLOC, SLAB_RED_ZONE, SLAB_STORE_USER } from "./slab-flags";
 import { infoEnd, ORIG_SIZE_SIZE, TRACK_SIZE } from "./slub-layout";
 import type { Slub } from "./slub";

@@ -12,7 +12,7 @@
 import { KernelBug } from "@mmsim/base";
 import { kptr } from "./internal/format";
 import { INUSE_MAP_WORDS } from "./internal/slab-meta";
-import { TAINT_DIE } from "./internal/printk";
+import { TAINT_DIE } from "./printk";
 import type { KmemCache } from "./kmem-cache";
 import type { Slub } from "./slub";
 

@@ -6,9 +6,9 @@ import type { Clock, Rng, TraceBus } from "@mmsim/base";
 import { PAGE_SIZE } from "@mmsim/base";
 import { listAdd, listAddTail, listDel } from "@mmsim/physical";
 import { __GFP_DMA, __GFP_DMA32, __GFP_NOFAIL, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIMABLE, __GFP_ZERO, PGTY_slab, PAGEFLAG_NAMES } from "@mmsim/physical";
-import type { Memory, PageAllocator } from "./internal/deps";
+import type { Memory, PageAllocator } from "./deps";
 import { FreePointers } from "./internal/freeptr";
-import type { Printk } from "./internal/printk";
+import type { Printk } from "./printk";
 import { ON_NO_LIST, ON_NODE_PARTIAL, SlabMeta } from "./internal/slab-meta";
 import type { KmemCache } from "./kmem-cache";
 import type { SlubDebug } from "./slub-debug";
@@ -51,7 +51,10 @@ export abstract class SlubSlabs {
   declare readonly fp: FreePointers;
   /** every cache in creation order (slab_caches reversed) */
   readonly caches: KmemCache[] = [];
-  /** caches by id (ids are never reused; a destroyed cache's entry stays) @internal (read by KernelAlloc's kfree fast path) */
+  /**
+   * Caches by id (ids are never reused; a destroyed cache's entry stays); read by KernelAlloc's kfree fast path.
+   * @internal
+   */
   readonly byId: KmemCache[] = [];
   /** the CPU the simulated kernel is running on */
   cpu = 0;

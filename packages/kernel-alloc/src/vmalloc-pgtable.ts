@@ -15,7 +15,7 @@ import { BUG, PAGE_SIZE } from "@mmsim/base";
 import { GFP_KERNEL, __GFP_ZERO, PGTY_table } from "@mmsim/physical";
 import { _KERNPG_TABLE, _PAGE_PRESENT, lookupPte, newPteRef, PAGE_KERNEL, PMD_SIZE, pteAlloc } from "@mmsim/hardware";
 import type { PagingLevels, Ram, X86Layout } from "@mmsim/hardware";
-import type { PageAllocator } from "./internal/deps";
+import type { PageAllocator } from "./deps";
 
 const TWO_32 = 4294967296;
 /** entries of the PTE-table cache (a power of two): 64 × 2 MiB regions */

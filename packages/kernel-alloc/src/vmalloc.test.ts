@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { lookupPte, PAGE_KERNEL } from "@mmsim/hardware";
 import { GFP_KERNEL, __GFP_HIGHMEM } from "@mmsim/physical";
-import type { PageAllocator } from "./internal/deps";
+import type { PageAllocator } from "./deps";
 import { KernelAlloc } from "./kernel-alloc";
 import { bootKa } from "../test/boot";
 import { freeByOrder, testMachine } from "../test/machine";

@@ -19,7 +19,7 @@ import type { TraceBus } from "@mmsim/base";
 import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_ZERO } from "@mmsim/physical";
 import { TLB_SINGLE_PAGE_FLUSH_CEILING } from "@mmsim/hardware";
 import type { PagingLevels, Ram, X86Layout } from "@mmsim/hardware";
-import type { PageAllocator } from "./internal/deps";
+import type { PageAllocator } from "./deps";
 import { fls } from "./slub-layout";
 import { verifyVmalloc } from "./vmalloc-verify";
 import { KernelPageTable } from "./vmalloc-pgtable";

@@ -2,7 +2,7 @@
 // are formed from two 32-bit halves (base tail + offset, sign-extended), so they stay exact
 // even for LA57 addresses above 2^53. Pointers print raw, as with kptr_restrict=1 read by
 // root or with no_hash_pointers (mmsim's choice: a simulator is read to be understood).
-import type { Memory } from "./deps";
+import type { Memory } from "../deps";
 
 const TWO_32 = 4294967296;
 

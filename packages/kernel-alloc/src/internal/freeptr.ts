@@ -5,7 +5,7 @@
 //     ptr ^ s->random ^ swab(address of the pointer slot)
 // so a leaked or overwritten free pointer does not give away or redirect the freelist.
 // Values are handled as two 32-bit halves so that all 64 bits are exact (also with LA57).
-import type { Memory } from "./deps";
+import type { Memory } from "../deps";
 
 const TWO_32 = 4294967296;
 

@@ -53,13 +53,19 @@ export class SlabMeta {
   declare slabs: Int32Array;
   /** byte offset of the first object (SLAB colouring; 0 for SLUB) */
   declare colour: Int32Array;
-  /** SLUB's in-use map, INUSE_MAP_WORDS per slot (empty when the allocator keeps none) */
+  /**
+   * SLUB's in-use map, INUSE_MAP_WORDS per slot (empty when the allocator keeps none).
+   * @internal
+   */
   declare inuseMap: Int32Array;
   declare private readonly keepInuseMap: boolean;
   private freeSlots: number[] = [];
   private used = 0;
 
-  /** bytes covered by slotOfPfn (maxPfn * 4096) @internal (read by KernelAlloc's kfree fast path) */
+  /**
+   * Bytes covered by slotOfPfn (maxPfn * 4096); read by KernelAlloc's kfree fast path.
+   * @internal
+   */
   declare readonly paLimit: number;
 
   constructor(maxPfn: number, initial = 64, inuseMap = false) {
