@@ -49,13 +49,13 @@ function ostepCase(script: string, argv: string[]): BenchCase {
   };
 }
 
-// csim: the lab's long.trace, and the same trace 40 times over (10.7 M lines)
+// csim: the lab's long.trace, and the same trace 10 times over (2.7 M lines)
 const long = gunzipSync(readFileSync(new URL("../conformance/fixtures/csim/long.trace.gz", import.meta.url)));
-const long40 = new Uint8Array(long.length * 40);
-for (let k = 0; k < 40; k++) long40.set(long, k * long.length);
+const long10 = new Uint8Array(long.length * 10);
+for (let k = 0; k < 10; k++) long10.set(long, k * long.length);
 const dir = mkdtempSync(join(tmpdir(), "mmsim-csim-"));
 writeFileSync(join(dir, "long.trace"), long);
-writeFileSync(join(dir, "long40.trace"), long40);
+writeFileSync(join(dir, "long10.trace"), long10);
 const model = join(dir, "csim-ref-model");
 const cc = spawnSync("cc", ["-O0", "-o", model, new URL("csim-ref-model.c", import.meta.url).pathname, "-lm"]);
 const haveModel = cc.status === 0;
@@ -79,15 +79,15 @@ function csimCase(trace: string, data: Uint8Array, argv: string[]): BenchCase {
 }
 
 export const cases: BenchCase[] = [
-  ostepCase("paging-policy", ["-p", "LRU", "-n", "200000", "-m", "1000", "-C", "100", "-s", "1", "-c", "-N"]),
+  ostepCase("paging-policy", ["-p", "LRU", "-n", "100000", "-m", "1000", "-C", "100", "-s", "1", "-c", "-N"]),
   ostepCase("paging-policy", ["-p", "OPT", "-n", "20000", "-m", "100", "-C", "10", "-s", "1", "-c", "-N"]),
-  ostepCase("paging-policy", ["-p", "CLOCK", "-n", "100000", "-m", "50", "-C", "8", "-s", "1", "-c"]),
+  ostepCase("paging-policy", ["-p", "CLOCK", "-n", "50000", "-m", "50", "-C", "8", "-s", "1", "-c"]),
   ostepCase("malloc", ["-n", "2000", "-S", "100000", "-r", "100", "-s", "1", "-c"]),
-  ostepCase("paging-linear-translate", ["-a", "256m", "-p", "512m", "-P", "1k", "-n", "100000", "-s", "1", "-c"]),
-  ostepCase("paging-multilevel-translate", ["-n", "200000", "-s", "1", "-c"]),
-  ostepCase("relocation", ["-n", "500000", "-s", "1", "-c"]),
-  ostepCase("segmentation", ["-n", "500000", "-s", "1", "-c"]),
+  ostepCase("paging-linear-translate", ["-a", "64m", "-p", "128m", "-P", "1k", "-n", "100000", "-s", "1", "-c"]),
+  ostepCase("paging-multilevel-translate", ["-n", "100000", "-s", "1", "-c"]),
+  ostepCase("relocation", ["-n", "200000", "-s", "1", "-c"]),
+  ostepCase("segmentation", ["-n", "200000", "-s", "1", "-c"]),
   csimCase("long.trace", long, ["-s", "5", "-E", "1", "-b", "5"]),
   csimCase("long.trace", long, ["-v", "-s", "5", "-E", "1", "-b", "5"]),
-  csimCase("long40.trace", long40, ["-s", "5", "-E", "1", "-b", "5"]),
+  csimCase("long10.trace", long10, ["-s", "5", "-E", "1", "-b", "5"]),
 ];
