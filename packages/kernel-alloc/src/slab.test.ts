@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { GFP_KERNEL } from "@mmsim/physical";
 import { bootKa } from "../test/boot";
 import { freeByOrder } from "../test/machine";
+import { catchBug } from "../test/catch-bug";
 import type { SlabCache, SlabClassic } from "./slab";
 import { slabGeometry, slabTunables } from "./slab";
 
@@ -101,5 +102,31 @@ describe("SLAB at work", () => {
     expect(ka.slab.cacheOf(p)!.name).toBe("kmalloc-128");
     ka.kfree(p);
     ka.verify();
+  });
+});
+
+describe("classic SLAB: bad frees", () => {
+  test("a double free is reported as CONFIG_DEBUG_SLAB's slab_error and throws KernelBug; nothing is freed twice", () => {
+    const { ka } = bootKa({ allocator: "slab" });
+    const s = ka.cache("kmalloc-64")!;
+    const p = ka.kmemCacheAlloc(s);
+    const q = ka.kmemCacheAlloc(s);
+    ka.kmemCacheFree(s, p);
+    const e = catchBug(() => ka.kmemCacheFree(s, p));
+    expect(e.report).toEqual(["slab error in verify_redzone_free(): cache `kmalloc-64': double free detected"]);
+    expect(e.message).toBe(`double free of 0x${(0xffff888000000000n + BigInt(p)).toString(16)} in kmalloc-64: double free detected`);
+    ka.verify();
+    // p comes back once, not twice.
+    const again = [ka.kmemCacheAlloc(s), ka.kmemCacheAlloc(s)];
+    expect(again).toContain(p);
+    expect(new Set([...again, q]).size).toBe(3);
+  });
+
+  test("kmem_cache_free of an address in no slab warns as virt_to_cache does and throws KernelBug", () => {
+    const { ka, m } = bootKa({ allocator: "slab" });
+    const pa = m.phys.allocPages(GFP_KERNEL, 0) * 4096;
+    const e = catchBug(() => ka.kmemCacheFree(ka.cache("kmalloc-64")!, pa));
+    expect(e.report).toEqual(["------------[ cut here ]------------", "virt_to_cache: Object is not a Slab page!", "WARNING: CPU: 0 PID: 0 at virt_to_cache"]);
+    expect(e.fn).toBe("virt_to_cache");
   });
 });

@@ -12,11 +12,12 @@
 //     ^ s_mem = start + colour offset                             ^ freelist at the slab's end
 //   idx[active ...] are the free objects; allocation takes idx[active++], free puts idx[--active].
 //   (OBJFREELIST: the idx array sits in the last free object instead; off-slab: in kmalloc.)
-import { BUG, PAGE_SIZE } from "@mmsim/base";
+import { BUG, KernelBug, PAGE_SIZE } from "@mmsim/base";
 import { __GFP_COMP, __GFP_RECLAIMABLE, __GFP_ZERO, GFP_KERNEL, PGTY_slab } from "@mmsim/physical";
 import type { Memory, PageAllocator } from "./deps";
 import type { Printk } from "./printk";
-import { SlabMeta } from "./internal/slab-meta";
+import { TAINT_BAD_PAGE, TAINT_WARN } from "./printk";
+import { INUSE_MAP_MAX_ORDER, INUSE_MAP_WORDS, SlabMeta } from "./internal/slab-meta";
 import type { SlabCtor } from "./kmem-cache";
 import type { SlabCacheInfo } from "./kmalloc";
 import { findMergeable } from "./slab-common";
@@ -170,7 +171,7 @@ export class SlabClassic {
   kmallocSlab: ((bytes: number) => SlabCache | null) | null = null;
 
   constructor(readonly opts: SlabClassicOptions) {
-    this.meta = new SlabMeta(Math.max(opts.phys.maxPfn, opts.ram.maxPfn));
+    this.meta = new SlabMeta(Math.max(opts.phys.maxPfn, opts.ram.maxPfn), 64, true);
   }
 
   kmemCacheCreate(name: string, size: number, align: number, flags: number, ctor: SlabCtor | null, usersize: number): SlabCache | null {
@@ -220,14 +221,15 @@ export class SlabClassic {
     const cpu = this.cpu;
     if (s.acAvail[cpu] === 0 && !this.refill(s, gfp, cpu)) return 0;
     const obj = s.acEntries[cpu][--s.acAvail[cpu]];
+    this.markInUse(obj, true);
     if (gfp & __GFP_ZERO) this.opts.ram.fill(obj, s.objectSize, 0);
     return obj;
   }
 
   /** ___cache_free: onto the CPU's array; a full array first flushes batchcount objects to their slabs. */
-  free(s: SlabCache, obj: number, _caller = ""): void {
+  free(s: SlabCache, obj: number, caller = ""): void {
     const cpu = this.cpu;
-    if (this.meta.slotOfPa(obj) < 0) BUG("kmem_cache_free", `0x${obj.toString(16)} is not a slab object`);
+    if (!this.markInUse(obj, false)) this.badFree(s, obj, caller);
     const ac = s.acEntries[cpu];
     if (s.acAvail[cpu] === s.limit) {
       for (let i = 0; i < s.batchcount; i++) this.putObj(s, ac[i]);
@@ -235,6 +237,46 @@ export class SlabClassic {
       s.acAvail[cpu] -= s.batchcount;
     }
     ac[s.acAvail[cpu]++] = obj;
+  }
+
+  /**
+   * The in-use map (internal/slab-meta.ts; mmsim's, not Linux's): sets (`inUse`) or clears the
+   * bit of `obj`, for slabs of order <= 3. Returns false, changing nothing, when a free finds
+   * the bit clear: `obj` is free already or is no object's address.
+   */
+  private markInUse(obj: number, inUse: boolean): boolean {
+    const m = this.meta;
+    const slot = m.slotOfPa(obj);
+    if (slot < 0) return false;
+    if (m.order[slot] > INUSE_MAP_MAX_ORDER) return true;
+    const w = slot * INUSE_MAP_WORDS + ((obj >>> 8) & 127);
+    const bit = 1 << ((obj >>> 3) & 31);
+    if (inUse) m.inuseMap[w] |= bit;
+    else if ((m.inuseMap[w] & bit) === 0) return false;
+    else m.inuseMap[w] &= ~bit;
+    return true;
+  }
+
+  /**
+   * A free the in-use map refused. Classic SLAB without CONFIG_DEBUG_SLAB let it corrupt the
+   * array cache; mmsim reports it as the debug build's slab_error() did ("slab error in
+   * verify_redzone_free(): cache `<name>': double free detected"), or for an address in no
+   * slab as cache_from_obj's virt_to_cache WARNING, and throws KernelBug; nothing is freed.
+   */
+  private badFree(s: SlabCache, obj: number, caller: string): never {
+    const log = this.opts.printk;
+    const from = log.lines.length;
+    const va = `0x${(0xffff888000000000n + BigInt(obj)).toString(16)}`;
+    if (this.meta.slotOfPa(obj) < 0) {
+      log.log("------------[ cut here ]------------");
+      log.log("virt_to_cache: Object is not a Slab page!");
+      log.log(`WARNING: CPU: ${this.cpu} PID: 0 at virt_to_cache`);
+      log.addTaint(TAINT_WARN);
+      throw new KernelBug(`kmem_cache_free of ${va}, which is not a slab object${caller ? ` (from ${caller})` : ""}`, log.lines.slice(from), "virt_to_cache");
+    }
+    log.log(`slab error in verify_redzone_free(): cache \`${s.name}': double free detected`);
+    log.addTaint(TAINT_BAD_PAGE);
+    throw new KernelBug(`double free of ${va} in ${s.name}: double free detected`, log.lines.slice(from), "verify_redzone_free");
   }
 
   /** cache_alloc_refill: up to batchcount objects from partial, then free slabs, growing when empty. */
