@@ -51,6 +51,13 @@ describe("mmsim ostep SCRIPT ARGS, in-process", () => {
     expect(r.stderr).toBe('mmsim: no OSTEP script "vsfs": expected one of relocation, segmentation, malloc, paging-linear-translate, paging-multilevel-translate, paging-policy\n');
   });
 
+  it("shows mmsim's own help for ostep --help and the script's for SCRIPT -h", async () => {
+    const own = await mmsimInProcess(["ostep", "--help"]);
+    expect(own.status).toBe(0);
+    expect(own.stdout.split("\n")[0]).toBe("Usage: mmsim ostep <script> [args...]");
+    expect((await mmsimInProcess(["ostep", "malloc", "--help"])).stdout.split("\n")[0]).toBe("Usage: malloc.py [options]");
+  });
+
   it("passes $COLUMNS to optparse's help", async () => {
     const row = fixtures.find(([s]) => s === "segmentation")![1].find((c) => c.env?.COLUMNS === "50")!;
     const r = await mmsimInProcess(["ostep", "segmentation", "-h"], {}, { COLUMNS: "50" });

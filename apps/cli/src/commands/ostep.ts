@@ -34,6 +34,8 @@ Examples:
   mmsim ostep paging-policy -h                    the script's own options`,
     )
     .action((script: string, _args: string[], _opts: unknown, cmd: Command) => {
+      // `mmsim ostep --help` is mmsim's help; `mmsim ostep SCRIPT -h` is the script's
+      if (script === "-h" || script === "--help") return void io.out(cmd.helpInformation());
       const name = ostepScriptName(script);
       if (name === null) throw new InputError(`no OSTEP script "${script}": expected one of ${OSTEP_SCRIPTS.join(", ")}`);
       const r = runOstep(name, scriptArgs(cmd, "ostep"), { COLUMNS: io.env.COLUMNS, readFile: (path) => readAddressFile(io, path) }, (text) => io.out(text));
