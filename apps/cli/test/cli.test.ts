@@ -151,6 +151,19 @@ describe("mmsim run", () => {
     expect(r.stderr).toMatch(new RegExp(`^mmsim: ${s.replace(/[.]/g, "\\.")}:5: steps\\[2\\]\\.kfree\\.of: `));
   });
 
+  it("repeats an anchored step 150 times (yaml's default allows 100) and refuses a file over 1 MiB", () => {
+    const many = file("aliases.yaml", "machine: { ram: 64MiB }\nsteps:\n  - &s { cat: /proc/sys/vm/watermark_scale_factor }\n" + "  - *s\n".repeat(150));
+    const r = mmsim(["run", many]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("$ cat /proc/sys/vm/watermark_scale_factor\n10\n".repeat(151));
+    const big = file("big.yaml", "steps:\n" + "  - cat: /proc/buddyinfo\n".repeat(50_000));
+    const b = mmsim(["run", big]);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toBe(`mmsim: cannot read scenario ${big}: too large (1250007 bytes; mmsim reads files of at most 1MiB)\n`);
+    const bomb = file("bomb.yaml", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + [1, 2, 3, 4, 5, 6].map((i) => `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`).join(""));
+    expect(mmsim(["run", bomb]).stderr).toBe(`mmsim: ${bomb}:6: invalid YAML: aliases expand the document to more than 1000000 nodes (an alias bomb?)\n`);
+  });
+
   it("names a missing scenario file", () => {
     const r = mmsim(["run", "/nonexistent/s.yaml"]);
     expect(r.status).toBe(2);
