@@ -156,3 +156,8 @@ export function formatVmFlags(flags: number): string {
   for (let bit = 0; bit < 32; bit++) if ((flags & (1 << bit)) !== 0 && VM_FLAG_MNEMONICS[bit] !== "") s += VM_FLAG_MNEMONICS[bit] + " ";
   return s;
 }
+
+/** OVERCOMMIT_GUESS, OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER (include/uapi/linux/mman.h). */
+export const OVERCOMMIT_GUESS = 0;
+export const OVERCOMMIT_ALWAYS = 1;
+export const OVERCOMMIT_NEVER = 2;

@@ -1,7 +1,7 @@
 // The objects of a process's address space (include/linux/mm_types.h, rmap.h, fs.h): mm_struct,
 // vm_area_struct, anon_vma and anon_vma_chain, and the file/address_space a mapping refers to.
 // Each kernel object remembers the slab object (kaddr) it was allocated from, so /proc/slabinfo
-// moves as on Linux. Page-level state (page tables, rss counters) is not here yet.
+// moves as on Linux. The page-level state of an mm (pgd, rss counters, mm_cpumask) is here too.
 import type { PteFlags } from "@mmsim/hardware";
 import { VmaTree } from "./vma-tree";
 
@@ -91,7 +91,11 @@ export class AnonVma {
   /** anon_vma_chains linking VMAs to this anon_vma (rb_root) */
   readonly rbRoot: AnonVmaChain[] = [];
 
-  constructor(readonly kaddr: number) {}
+  constructor(
+    readonly kaddr: number,
+    /** handle stored in an anonymous page's mapping word ((id << 1) | PAGE_MAPPING_ANON) */
+    readonly id: number,
+  ) {}
 }
 
 /** struct anon_vma_chain: one (VMA, anon_vma) link, on vma.anonVmaChain and anonVma.rbRoot. */
@@ -135,6 +139,9 @@ export class VmAreaStruct {
     return (this.vmEnd - this.vmStart) / 4096;
   }
 }
+
+/** CPUs an mm_cpumask covers: the kernel's machine config allows 1-64 CPUs (kernel/src/config.ts). */
+export const MM_MAX_CPUS = 64;
 
 /** Resource limits of the task owning an mm, in bytes (Infinity: RLIM_INFINITY). */
 export interface MmRlimits {
@@ -182,6 +189,16 @@ export class MmStruct {
   readonly rlimits: MmRlimits = { as: Infinity, data: Infinity, memlock: 8 * 1024 * 1024, stack: 8 * 1024 * 1024 };
   /** the task holds CAP_IPC_LOCK (mlock beyond RLIMIT_MEMLOCK) */
   capIpcLock = false;
+  /** physical address of the top-level page table (mm->pgd; -1 before mm_alloc_pgd) */
+  pgd = -1;
+  /** bytes of user page tables, the pgd included (mm->pgtables_bytes, VmPTE) */
+  pgtablesBytes = 0;
+  /** rss_stat by MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES (include/linux/mm_types_task.h) */
+  readonly rssStat = [0, 0, 0, 0];
+  /** high-water mark of the rss (VmHWM), raised before the rss drops (update_hiwater_rss) */
+  hiwaterRss = 0;
+  /** mm_cpumask: cpuMask[c] is 1 once CPU c has run this mm (its TLB may cache its translations); up to MM_MAX_CPUS */
+  readonly cpuMask = new Uint8Array(MM_MAX_CPUS);
 
   constructor(
     /** the slab object (mm_struct) */

@@ -33,7 +33,7 @@ import {
 } from "./vma";
 import {
   OVERCOMMIT_NEVER as OVERCOMMIT_NEVER_,
-} from "./virtual-memory";
+} from "./mm-flags";
 import type { VirtualMemory } from "./virtual-memory";
 
 // Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).

@@ -17,12 +17,22 @@ import {
   VM_ACCESS_FLAGS as VM_ACCESS_FLAGS_, VM_SHARED as VM_SHARED_, VM_MAYWRITE as VM_MAYWRITE_, VM_SOFTDIRTY as VM_SOFTDIRTY_,
 } from "./mm-flags";
 import type { VirtualMemory } from "./virtual-memory";
+import {
+  PG_anon_exclusive as PG_anon_exclusive_, PG_swapbacked as PG_swapbacked_, PG_uptodate as PG_uptodate_,
+} from "@mmsim/physical";
+import {
+  ptePfn as ptePfn_,
+} from "./pte";
 
 // Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
 const VM_ACCESS_FLAGS = VM_ACCESS_FLAGS_;
 const VM_SHARED = VM_SHARED_;
 const VM_MAYWRITE = VM_MAYWRITE_;
 const VM_SOFTDIRTY = VM_SOFTDIRTY_;
+const ptePfn = ptePfn_;
+const PG_ANON_EXCLUSIVE_BIT = 1 << PG_anon_exclusive_;
+const PG_SWAPBACKED_BIT = 1 << PG_swapbacked_;
+const PG_UPTODATE_BIT = 1 << PG_uptodate_;
 
 const ENOMEM = -12;
 
@@ -200,4 +210,123 @@ export function verifyRmap(mm: MmStruct): void {
     }
     if (vma.vmFile !== null && !vma.vmFile.mapping.iMmap.includes(vma)) BUG("verifyRmap", `file VMA ${vma.vmStart.toString(16)} not in i_mmap`);
   }
+}
+
+// ---- anonymous pages (mm/rmap.c folio_add_*_rmap, folio_remove_rmap_pte, rmap_walk_anon) -------
+// An anonymous page's mapping word holds (anon_vma id << 1) | PAGE_MAPPING_ANON, its index the
+// linear page index in its VMA (linear_page_index), its _mapcount the PTEs mapping it minus one.
+
+/** PAGE_MAPPING_ANON (include/linux/page-flags.h): the low bit of an anonymous folio's mapping. */
+export const PAGE_MAPPING_ANON = 1;
+
+const TWO_32 = 4294967296;
+
+/**
+ * index - pgoff for a page index kept in 32 bits (struct page's index array is a Uint32Array,
+ * while anonymous pgoffs reach 2^35): the difference modulo 2^32 as a signed number, exact for
+ * VMAs smaller than 8 TiB.
+ */
+export function indexDelta(index: number, pgoff: number): number {
+  const d = (index - (pgoff % TWO_32) + TWO_32) % TWO_32;
+  return d >= 2147483648 ? d - TWO_32 : d;
+}
+
+/** linear_page_index: the pgoff of addr in vma. */
+export function linearPageIndex(vma: VmAreaStruct, addr: number): number {
+  return vma.vmPgoff + (addr - vma.vmStart) / 4096;
+}
+
+/** folio_anon_vma: the anon_vma of an anonymous page, or null for a page that is not anonymous. */
+export function folioAnonVma(vmm: VirtualMemory, pfn: number): AnonVma | null {
+  const m = vmm.pages.mapping[vmm.pages.idx(pfn)];
+  if ((m & PAGE_MAPPING_ANON) === 0) return null;
+  return vmm.anonVmaById[m >>> 1] ?? BUG("folio_anon_vma", `pfn ${pfn} points at a freed anon_vma ${m >>> 1}`);
+}
+
+/**
+ * folio_add_new_anon_rmap(RMAP_EXCLUSIVE): a page just allocated for `vma` at addr gets its
+ * anon_vma, index, first mapping, PG_swapbacked and PageAnonExclusive; AnonPages grows.
+ */
+export function folioAddNewAnonRmap(vmm: VirtualMemory, pfn: number, vma: VmAreaStruct, addr: number): void {
+  const pages = vmm.pages;
+  const i = pages.idx(pfn);
+  const av = vma.anonVma ?? BUG("folio_add_new_anon_rmap", `VMA ${vma.vmStart.toString(16)} has no anon_vma`);
+  pages.mapping[i] = (av.id << 1) | PAGE_MAPPING_ANON;
+  pages.index[i] = linearPageIndex(vma, addr) % TWO_32;
+  if (pages.mapcount[i] !== -1) BUG("folio_add_new_anon_rmap", `pfn ${pfn} is already mapped`);
+  pages.mapcount[i] = 0;
+  pages.flags[i] = (pages.flags[i] | PG_SWAPBACKED_BIT | PG_UPTODATE_BIT | PG_ANON_EXCLUSIVE_BIT) >>> 0;
+  vmm.phys.counters.add(vmm.slotAnonPages, 1);
+  vmm.nrAnonPages++;
+}
+
+/** folio_try_dup_anon_rmap_pte (fork): one more PTE maps the page, which stops being exclusive. */
+export function folioDupAnonRmapPte(vmm: VirtualMemory, pfn: number): void {
+  const pages = vmm.pages;
+  const i = pages.idx(pfn);
+  if (pages.mapcount[i] < 0) BUG("folio_try_dup_anon_rmap_pte", `pfn ${pfn} is not mapped`);
+  pages.mapcount[i]++;
+  pages.refcount[i]++;
+  pages.flags[i] = (pages.flags[i] & ~PG_ANON_EXCLUSIVE_BIT) >>> 0;
+}
+
+/** folio_move_anon_rmap: a page reused by do_wp_page now belongs to the faulting VMA's anon_vma. */
+export function folioMoveAnonRmap(vmm: VirtualMemory, pfn: number, vma: VmAreaStruct): void {
+  const av = vma.anonVma ?? BUG("folio_move_anon_rmap", "VMA without anon_vma");
+  vmm.pages.mapping[vmm.pages.idx(pfn)] = (av.id << 1) | PAGE_MAPPING_ANON;
+}
+
+/** folio_remove_rmap_pte: one PTE less maps the page; the last one takes it out of AnonPages. */
+export function folioRemoveRmapPte(vmm: VirtualMemory, pfn: number): void {
+  const pages = vmm.pages;
+  const i = pages.idx(pfn);
+  const c = pages.mapcount[i];
+  if (c < 0) BUG("folio_remove_rmap_pte", `pfn ${pfn}: mapcount underflow`);
+  pages.mapcount[i] = c - 1;
+  if (c === 0) {
+    vmm.phys.counters.add(vmm.slotAnonPages, -1);
+    vmm.nrAnonPages--;
+  }
+}
+
+/**
+ * folio_put: drops a reference; the last one frees the page (off the LRU, mapping cleared as
+ * free_pages_prepare does for anonymous pages).
+ */
+export function folioPut(vmm: VirtualMemory, pfn: number): void {
+  const pages = vmm.pages;
+  const i = pages.idx(pfn);
+  const r = pages.refcount[i] - 1;
+  if (r < 0) BUG("folio_put", `pfn ${pfn}: refcount underflow`);
+  if (r > 0) {
+    pages.refcount[i] = r;
+    return;
+  }
+  if (pages.mapcount[i] !== -1) BUG("folio_put", `pfn ${pfn} freed while mapped`);
+  vmm.reclaim.lruDel(pfn);
+  pages.mapping[i] = 0;
+  pages.index[i] = 0;
+  pages.refcount[i] = 1;
+  vmm.phys.freePages(pfn, 0);
+}
+
+/**
+ * rmap_walk_anon: calls visit(vma, address) for every VMA that maps the anonymous page `pfn`
+ * (the VMAs on its anon_vma's chains whose range holds the page's index and whose PTE there maps
+ * pfn: page_vma_mapped_walk). Returns how many mappers it found.
+ */
+export function rmapWalkAnon(vmm: VirtualMemory, pfn: number, visit: (vma: VmAreaStruct, address: number) => void): number {
+  const av = folioAnonVma(vmm, pfn);
+  if (av === null) return 0;
+  const index = vmm.pages.index[vmm.pages.idx(pfn)];
+  let found = 0;
+  for (const avc of av.rbRoot) {
+    const vma = avc.vma;
+    const addr = vma.vmStart + indexDelta(index, vma.vmPgoff) * 4096;
+    if (addr < vma.vmStart || addr >= vma.vmEnd) continue;
+    if (ptePfn(vmm, vma.vmMm, addr) !== pfn) continue;
+    found++;
+    visit(vma, addr);
+  }
+  return found;
 }

@@ -1,11 +1,13 @@
 // verify() of the VMA layer (CONFIG_DEBUG_VM_MAPLE_TREE's validate_mm and more): the tree is
 // sorted and disjoint, map_count matches it, the mm counters equal a recount from the VMAs'
 // flags, every file VMA is in its i_mmap, the rmap links are consistent, and across all mms the
-// slab objects alive and vm_committed_as equal what the VMAs account for.
+// slab objects alive and vm_committed_as equal what the VMAs account for; then the page level
+// (verify-pages.ts).
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import type { AnonVma, MmStruct } from "./mm-types";
 import { isDataMapping, isExecMapping, isStackMapping, VM_ACCOUNT, VM_LOCKED } from "./mm-flags";
 import { verifyRmap } from "./rmap";
+import { verifyPageTables } from "./verify-pages";
 import type { VirtualMemory } from "./virtual-memory";
 
 /** validate_mm plus counter recounts for one mm. */
@@ -53,4 +55,5 @@ export function verifyVirtual(vmm: VirtualMemory, mms: readonly MmStruct[]): voi
   if (live.anonVmaChain !== chains) BUG("verifyVirtual", `${live.anonVmaChain} anon_vma_chains allocated, ${chains} linked`);
   if (live.anonVma !== anonVmas.size) BUG("verifyVirtual", `${live.anonVma} anon_vmas allocated, ${anonVmas.size} reachable`);
   if (vmm.committedAs !== accounted) BUG("verifyVirtual", `Committed_AS ${vmm.committedAs} pages but VM_ACCOUNT VMAs hold ${accounted}`);
+  verifyPageTables(vmm, mms);
 }

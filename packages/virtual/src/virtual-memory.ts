@@ -1,36 +1,53 @@
 // The virtual-memory layer of one machine: the slab caches of mm_struct, vm_area_struct, anon_vma
 // and anon_vma_chain (kernel/fork.c, mm/rmap.c, 6.18 object sizes), the sysctls of mm/mmap.c and
 // mm/util.c, vm_committed_as with __vm_enough_memory, and the hooks through which page-level work
-// (zapping, populating, changing protections, moving page tables) will be done once page tables
-// exist (next session). mm_alloc and exit_mmap at the VMA level live here too.
+// (zapping, populating, changing protections, moving page tables: page-hooks.ts). It also holds
+// the page level's machine state: RAM, struct page, the CPUs and MMU, the shared zero page, the
+// anon_vma handles stored in pages' mapping words, and the Counters slots it moves.
 import {
   BUG, PAGE_SIZE as PAGE_SIZE_,
 } from "@mmsim/base";
 import {
   x86Layout as x86Layout_,
 } from "@mmsim/hardware";
-import type { PagingLevels } from "@mmsim/hardware";
+import type { Cpu, Mmu, PagingLevels, Ram } from "@mmsim/hardware";
+import {
+  WalkResult,
+} from "@mmsim/hardware";
 import type { KernelAlloc, SlabCacheInfo } from "@mmsim/kernel-alloc";
 import {
   KERNEL_CACHES as KERNEL_CACHES_,
 } from "@mmsim/kernel-alloc";
 import {
-  GFP_KERNEL as GFP_KERNEL_,
+  GFP_KERNEL as GFP_KERNEL_, PhysicalMemory, __GFP_ZERO as __GFP_ZERO_,
 } from "@mmsim/physical";
+import type { PageArray } from "@mmsim/physical";
 import {
   AnonVma, AnonVmaChain, MmStruct, VmAreaStruct,
 } from "./mm-types";
 import type { VmaPageHooks } from "./hooks";
+import { OVERCOMMIT_ALWAYS, OVERCOMMIT_GUESS } from "./mm-flags";
+import type { ReclaimHooks } from "./hooks";
 import {
-  NOOP_VMA_PAGE_HOOKS as NOOP_VMA_PAGE_HOOKS_,
+  NOOP_RECLAIM_HOOKS as NOOP_RECLAIM_HOOKS_,
 } from "./hooks";
+import {
+  pageVmaPageHooks,
+} from "./page-hooks";
+import { PageTableAlloc, freePgtables, mmAllocPgd, mmFreePgd } from "./pgtable";
+import { VmFault } from "./memory";
+import type { FaultSignal } from "./fault";
+import { userLoad, userMemcpy, userMemset, userStore } from "./user-access";
+import { dupMm } from "./fork";
+import { exitMmap } from "./syscalls";
 
 // Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
 const PAGE_SIZE = PAGE_SIZE_;
 const x86Layout = x86Layout_;
 const KERNEL_CACHES = KERNEL_CACHES_;
 const GFP_KERNEL = GFP_KERNEL_;
-const NOOP_VMA_PAGE_HOOKS = NOOP_VMA_PAGE_HOOKS_;
+const NOOP_RECLAIM_HOOKS = NOOP_RECLAIM_HOOKS_;
+const __GFP_ZERO = __GFP_ZERO_;
 
 /** DEFAULT_MAX_MAP_COUNT = USHRT_MAX - MAPCOUNT_ELF_CORE_MARGIN = 65535 - 5 (include/linux/mm.h). */
 export const DEFAULT_MAX_MAP_COUNT = 65530;
@@ -38,10 +55,7 @@ export const DEFAULT_MAX_MAP_COUNT = 65530;
 export const DEFAULT_STACK_GUARD_GAP = 256 * PAGE_SIZE;
 /** mmap_min_addr on the 6.18 reference machine (CONFIG_DEFAULT_MMAP_MIN_ADDR 4096; distros ship 65536). */
 export const DEFAULT_MMAP_MIN_ADDR = 4096;
-/** OVERCOMMIT_GUESS, OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER (include/uapi/linux/mman.h). */
-export const OVERCOMMIT_GUESS = 0;
-export const OVERCOMMIT_ALWAYS = 1;
-export const OVERCOMMIT_NEVER = 2;
+export { OVERCOMMIT_GUESS, OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER } from "./mm-flags";
 
 /** The sysctls this layer reads (/proc/sys/vm/...). */
 export interface VirtualSysctls {
@@ -68,8 +82,15 @@ export interface VirtualConfig {
   softDirty?: boolean;
   /** CONFIG_TRANSPARENT_HUGEPAGE: PMD-multiple anonymous mappings are PMD-aligned (default true) */
   thp?: boolean;
-  /** page-level work; defaults do nothing because no page tables exist at this layer yet */
+  /** overrides of the page-level work the VMA operations call (default: page-hooks.ts) */
   hooks?: Partial<VmaPageHooks>;
+  /** the page allocator (default: the one kernel-alloc was booted on) */
+  phys?: PhysicalMemory;
+  /** the CPUs tasks run on and the MMU translating for them (needed by load/store/memset/memcpy) */
+  cpus?: readonly Cpu[];
+  mmu?: Mmu;
+  /** what the reclaim layer fills: swap-in, swap entries, LRU insertion/removal */
+  reclaim?: Partial<ReclaimHooks>;
   sysctls?: Partial<VirtualSysctls>;
 }
 
@@ -95,6 +116,35 @@ export class VirtualMemory {
   committedAs = 0;
   /** live objects per cache */
   readonly live: VirtualObjectCounts = { mmStruct: 0, vmAreaStruct: 0, anonVma: 0, anonVmaChain: 0 };
+  readonly phys: PhysicalMemory;
+  readonly ram: Ram;
+  readonly pages: PageArray;
+  readonly levels: PagingLevels;
+  readonly cpus: readonly Cpu[];
+  readonly mmu: Mmu | null;
+  readonly reclaim: ReclaimHooks;
+  /** pfn of the shared zero page (empty_zero_page; never refcounted or mapcounted, as pte_special) */
+  readonly zeroPfn: number;
+  /** live anon_vmas by id (the handle anonymous pages keep in their mapping word) */
+  readonly anonVmaById: (AnonVma | null)[] = [null];
+  private readonly freeAnonVmaIds: number[] = [];
+  /** Counters slots (resolved once) */
+  readonly slotPgfault: number;
+  readonly slotPgmajfault: number;
+  readonly slotAnonPages: number;
+  readonly slotPageTables: number;
+  readonly slotPgreuse: number;
+  /** user page-table pages allocated (pgds included), and mapped anonymous pages (this layer's share of PageTables and AnonPages) */
+  nrPgtablePages = 0;
+  nrAnonPages = 0;
+  /** the vm_fault of the fault being handled */
+  readonly vmf = new VmFault();
+  /** the translation result user accesses reuse */
+  readonly walk = new WalkResult();
+  /** the signal of the last failed user access */
+  lastSignal: FaultSignal | null = null;
+  /** the AllocTable user page tables are built with */
+  readonly pgtableAlloc: PageTableAlloc;
   private readonly mmCache: SlabCacheInfo;
   private readonly vmaCache: SlabCacheInfo;
   private readonly anonVmaCache: SlabCacheInfo;
@@ -109,7 +159,27 @@ export class VirtualMemory {
     this.thp = config.thp ?? true;
     this.totalramPages = config.totalramPages ?? Infinity;
     this.totalSwapPages = config.totalSwapPages ?? 0;
-    this.hooks = { ...NOOP_VMA_PAGE_HOOKS, ...config.hooks };
+    this.hooks = { ...pageVmaPageHooks(this), ...config.hooks };
+    const phys = config.phys ?? this.ka.config.phys;
+    if (!(phys instanceof PhysicalMemory)) BUG("VirtualMemory", "no PhysicalMemory: pass config.phys");
+    this.phys = phys;
+    this.ram = this.ka.config.ram;
+    this.pages = phys.pages;
+    this.levels = config.levels ?? 4;
+    this.cpus = config.cpus ?? [];
+    this.mmu = config.mmu ?? null;
+    this.reclaim = { ...NOOP_RECLAIM_HOOKS, ...config.reclaim };
+    const c = phys.counters;
+    this.slotPgfault = c.id("pgfault");
+    this.slotPgmajfault = c.id("pgmajfault");
+    this.slotAnonPages = c.id("nr_anon_pages");
+    this.slotPageTables = c.id("nr_page_table_pages");
+    this.slotPgreuse = c.id("pgreuse");
+    this.pgtableAlloc = new PageTableAlloc(this);
+    // empty_zero_page lives in the kernel image's bss on Linux; here it is one page taken at boot.
+    const z = phys.allocPages(GFP_KERNEL | __GFP_ZERO, 0);
+    if (z < 0) BUG("VirtualMemory", "no page for the zero page");
+    this.zeroPfn = z;
     this.sysctl = {
       maxMapCount: DEFAULT_MAX_MAP_COUNT, mmapMinAddr: DEFAULT_MMAP_MIN_ADDR, stackGuardGap: DEFAULT_STACK_GUARD_GAP,
       overcommitMemory: OVERCOMMIT_GUESS, overcommitRatio: 50, overcommitKbytes: 0,
@@ -134,12 +204,16 @@ export class VirtualMemory {
 
   // ---- object allocation (vm_area_alloc, anon_vma_alloc, ...): null on ENOMEM -------------------
 
-  /** mm_alloc: a fresh mm with an empty address space, or null. */
+  /** mm_alloc: a fresh mm with an empty address space and its pgd (mm_alloc_pgd), or null. */
   mmAlloc(): MmStruct | null {
     const p = this.ka.kmemCacheAlloc(this.mmCache, GFP_KERNEL, "mm_alloc");
     if (p === 0) return null;
-    this.live.mmStruct++;
     const mm = new MmStruct(p);
+    if (!mmAllocPgd(this, mm)) {
+      this.ka.kmemCacheFree(this.mmCache, p, "mm_alloc");
+      return null;
+    }
+    this.live.mmStruct++;
     mm.taskSize = this.taskSize;
     return mm;
   }
@@ -180,13 +254,18 @@ export class VirtualMemory {
     const p = this.ka.kmemCacheAlloc(this.anonVmaCache, GFP_KERNEL, "anon_vma_alloc");
     if (p === 0) return null;
     this.live.anonVma++;
-    return new AnonVma(p);
+    const id = this.freeAnonVmaIds.length > 0 ? this.freeAnonVmaIds.pop()! : this.anonVmaById.length;
+    const av = new AnonVma(p, id);
+    this.anonVmaById[id] = av;
+    return av;
   }
 
   /** anon_vma_free. */
   anonVmaFree(av: AnonVma): void {
     this.ka.kmemCacheFree(this.anonVmaCache, av.kaddr, "anon_vma_free");
     this.live.anonVma--;
+    this.anonVmaById[av.id] = null;
+    this.freeAnonVmaIds.push(av.id);
   }
 
   /** anon_vma_chain_alloc + linking into both lists, or null. */
@@ -206,8 +285,43 @@ export class VirtualMemory {
   /** __mmdrop: frees the mm_struct of an mm whose address space is already empty. */
   mmFree(mm: MmStruct): void {
     if (mm.mmMt.length !== 0) BUG("__mmdrop", `mm still has ${mm.mmMt.length} VMAs`);
+    const top = 2 ** (this.levels === 5 ? 57 : 48);
+    freePgtables(this, mm, 0, top, 0, top);
+    mmFreePgd(this, mm);
     this.ka.kmemCacheFree(this.mmCache, mm.kaddr, "__mmdrop");
     this.live.mmStruct--;
+  }
+
+  // ---- a task's view: memory access, fork, exit (the API the kernel layer uses) ---------------
+
+  /** A load of dst.length bytes at addr by mm's task on cpu: null, or the signal it gets. */
+  load(mm: MmStruct, cpu: Cpu, addr: number, dst: Uint8Array): FaultSignal | null {
+    return userLoad(this, mm, cpu, addr, dst);
+  }
+
+  /** A store of bytes at addr by mm's task on cpu: null, or the signal it gets. */
+  store(mm: MmStruct, cpu: Cpu, addr: number, bytes: Uint8Array): FaultSignal | null {
+    return userStore(this, mm, cpu, addr, bytes);
+  }
+
+  /** memset(addr, byte, len) by mm's task on cpu: null, or the signal it gets. */
+  memset(mm: MmStruct, cpu: Cpu, addr: number, byte: number, len: number): FaultSignal | null {
+    return userMemset(this, mm, cpu, addr, byte, len);
+  }
+
+  /** memcpy(dst, src, len) inside mm by its task on cpu: null, or the signal it gets. */
+  memcpy(mm: MmStruct, cpu: Cpu, dst: number, src: number, len: number): FaultSignal | null {
+    return userMemcpy(this, mm, cpu, dst, src, len);
+  }
+
+  /** fork's copy of mm (dup_mm): the child's mm, or null on ENOMEM. */
+  fork(mm: MmStruct): MmStruct | null {
+    return dupMm(this, mm);
+  }
+
+  /** exit_mmap + __mmdrop: every VMA, page and table page of mm goes back. */
+  exitMm(mm: MmStruct): void {
+    exitMmap(this, mm);
   }
 
   // ---- overcommit (mm/util.c) ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // A small machine for the virtual layer's tests: RAM, the buddy allocator, kernel-alloc with the
 // kernel's named caches, and a VirtualMemory with the 6.18 defaults.
 import { Clock, Rng } from "@mmsim/base";
-import { Ram } from "@mmsim/hardware";
+import { CostModel, Cpu, Mmu, Ram } from "@mmsim/hardware";
 import { KernelAlloc } from "@mmsim/kernel-alloc";
 import { PhysicalMemory } from "@mmsim/physical";
 import { VirtualMemory } from "../src/virtual-memory";
@@ -16,7 +16,9 @@ export function bootVirtual(cfg: Partial<VirtualConfig> = {}, mib = 64): Virtual
   const clock = new Clock();
   const phys = PhysicalMemory.boot({ memory: [{ base: 0, size: bytes, nid: 0 }], nrCpus: 2, ram, clock, kernelImage: null });
   const ka = KernelAlloc.boot({ phys, ram, clock, rng: new Rng(1) });
-  return new VirtualMemory({ alloc: ka, ...cfg });
+  const cpus = [new Cpu(0), new Cpu(1)];
+  const mmu = new Mmu(ram, 4, new CostModel(), clock);
+  return new VirtualMemory({ alloc: ka, phys, cpus, mmu, ...cfg });
 }
 
 /** An empty mm with Linux's non-randomized mmap_base (0x7ffff7fff000). */

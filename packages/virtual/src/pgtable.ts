@@ -1,0 +1,132 @@
+// User page tables of an mm (arch/x86/mm/pgtable.c pgd_alloc/pgd_free, mm/memory.c __pte_alloc
+// and free_pgtables): table pages come from the buddy allocator (GFP_KERNEL | __GFP_ZERO), carry
+// PGTY_table, count in nr_page_table_pages (PageTables) and in mm->pgtables_bytes (VmPTE).
+// Not modelled: the kernel half of the pgd (tasks only run user code here) and PTI's second pgd.
+import {
+  BUG, PAGE_SIZE as PAGE_SIZE_,
+} from "@mmsim/base";
+import type { AllocTable } from "@mmsim/hardware";
+import {
+  levelSize as levelSize_, pteAlloc as pteAlloc_,
+} from "@mmsim/hardware";
+import {
+  GFP_KERNEL as GFP_KERNEL_, PGTY_table as PGTY_table_, __GFP_ZERO as __GFP_ZERO_,
+} from "@mmsim/physical";
+import type { MmStruct } from "./mm-types";
+import type { VirtualMemory } from "./virtual-memory";
+
+// Local copies of imported bindings (docs/design/performance.md, rule 2).
+const PAGE_SIZE = PAGE_SIZE_;
+const levelSize = levelSize_;
+const pteAlloc = pteAlloc_;
+const GFP_KERNEL = GFP_KERNEL_;
+const PGTY_table = PGTY_table_;
+const __GFP_ZERO = __GFP_ZERO_;
+const TWO_32 = 4294967296;
+/** _PAGE_PRESENT | _PAGE_PSE: the bits that tell a table pointer from a leaf (arch/x86/include/asm/pgtable_types.h) */
+const P = 0x1, PSE = 0x80;
+/** bits 12-31 of an entry's address in its low word (PTE_PFN_MASK) */
+const ADDR_LO = 0xfffff000;
+/** bits 32-51 of an entry's address in its high word */
+const ADDR_HI = 0xfffff;
+
+/**
+ * The table-page allocator of one VirtualMemory: `alloc` is the AllocTable the hardware
+ * primitives call, charging the mm named in `mm` (set by the caller before each use).
+ */
+export class PageTableAlloc {
+  mm: MmStruct | null = null;
+  readonly alloc: AllocTable;
+
+  constructor(private readonly vmm: VirtualMemory) {
+    this.alloc = (): number => {
+      const mm = this.mm;
+      if (mm === null) BUG("__pte_alloc", "no mm to charge");
+      return pgtableAlloc(this.vmm, mm);
+    };
+  }
+}
+
+/** pagetable_alloc + pagetable_pte_ctor: a zeroed table page charged to mm, or -1. */
+export function pgtableAlloc(vmm: VirtualMemory, mm: MmStruct): number {
+  const pfn = vmm.phys.allocPages(GFP_KERNEL | __GFP_ZERO, 0);
+  if (pfn < 0) return -1;
+  vmm.pages.setType(pfn, PGTY_table);
+  vmm.phys.counters.add(vmm.slotPageTables, 1);
+  vmm.nrPgtablePages++;
+  mm.pgtablesBytes += PAGE_SIZE;
+  return pfn;
+}
+
+/** pagetable_dtor_free: gives a table page back. */
+export function pgtableFree(vmm: VirtualMemory, mm: MmStruct, pfn: number): void {
+  vmm.pages.clearType(pfn, PGTY_table);
+  vmm.phys.counters.add(vmm.slotPageTables, -1);
+  vmm.nrPgtablePages--;
+  mm.pgtablesBytes -= PAGE_SIZE;
+  vmm.phys.freePages(pfn, 0);
+}
+
+/** mm_alloc_pgd: the mm's top-level table. Returns false on ENOMEM. */
+export function mmAllocPgd(vmm: VirtualMemory, mm: MmStruct): boolean {
+  const pfn = pgtableAlloc(vmm, mm);
+  if (pfn < 0) return false;
+  mm.pgd = pfn * PAGE_SIZE;
+  return true;
+}
+
+/** mm_free_pgd: the pgd goes back once every lower table was freed (free_pgtables). */
+export function mmFreePgd(vmm: VirtualMemory, mm: MmStruct): void {
+  if (mm.pgd < 0) return;
+  pgtableFree(vmm, mm, mm.pgd / PAGE_SIZE);
+  mm.pgd = -1;
+  if (mm.pgtablesBytes !== 0) BUG("check_mm", `mm still holds ${mm.pgtablesBytes} bytes of page tables`);
+}
+
+/** The PTE slot (physical address) for va in mm, allocating missing tables; -1 on ENOMEM (__pte_alloc). */
+export function pteAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number {
+  const pt = vmm.pgtableAlloc;
+  pt.mm = mm;
+  const ea = pteAlloc(vmm.ram, mm.pgd, va, 1, vmm.levels, pt.alloc);
+  pt.mm = null;
+  return ea;
+}
+
+/**
+ * free_pgtables over [start, end) with the neighbours' bounds [floor, ceiling): frees every table
+ * whose coverage meets [start, end), lies inside [floor, ceiling) and is empty, and clears the
+ * entry that pointed at it. Returns how many tables were freed. The pgd stays.
+ */
+export function freePgtables(vmm: VirtualMemory, mm: MmStruct, start: number, end: number, floor: number, ceiling: number): number {
+  return freeLevel(vmm, mm, mm.pgd, vmm.levels, 0, start, end, floor, ceiling);
+}
+
+function freeLevel(vmm: VirtualMemory, mm: MmStruct, table: number, level: number, base: number, start: number, end: number, floor: number, ceiling: number): number {
+  const ram = vmm.ram;
+  const span = levelSize(level);
+  let freed = 0;
+  const first = Math.max(0, Math.floor((start - base) / span));
+  const last = Math.min(511, Math.floor((end - 1 - base) / span));
+  for (let i = first; i <= last; i++) {
+    const ea = table + i * 8;
+    const lo = ram.readU32(ea);
+    if ((lo & P) === 0 || (lo & PSE) !== 0 || level === 1) continue;
+    const hi = ram.readU32(ea + 4);
+    const child = (hi & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
+    const cStart = base + i * span;
+    freed += freeLevel(vmm, mm, child, level - 1, cStart, start, end, floor, ceiling);
+    if (cStart >= floor && cStart + span <= ceiling && tableEmpty(vmm, child)) {
+      ram.writeU32(ea, 0);
+      ram.writeU32(ea + 4, 0);
+      pgtableFree(vmm, mm, child / PAGE_SIZE);
+      freed++;
+    }
+  }
+  return freed;
+}
+
+function tableEmpty(vmm: VirtualMemory, table: number): boolean {
+  const ram = vmm.ram;
+  for (let off = 0; off < PAGE_SIZE; off += 4) if (ram.readU32(table + off) !== 0) return false;
+  return true;
+}
