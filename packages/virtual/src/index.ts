@@ -2,15 +2,32 @@
  * @mmsim/virtual: processes' address spaces at the VMA level: mm_struct and vm_area_struct in
  * the kernel-alloc caches, the ordered VMA index, get_unmapped_area, merging and splitting as
  * mm/vma.c decides, the mmap family (mmap, munmap, mprotect, mremap, brk, madvise, mlock), and the
- * anon_vma reverse-map structures. Page tables and faults come next; their hooks are VmaPageHooks.
+ * anon_vma reverse-map structures; user page tables, page faults, copy-on-write fork, the rmap of
+ * anonymous pages, and a task's loads and stores through the MMU.
  */
 export const LAYER = "virtual";
 export { VirtualMemory, DEFAULT_MAX_MAP_COUNT, DEFAULT_STACK_GUARD_GAP, DEFAULT_MMAP_MIN_ADDR } from "./virtual-memory";
 export { OVERCOMMIT_GUESS, OVERCOMMIT_ALWAYS, OVERCOMMIT_NEVER } from "./virtual-memory";
 export type { VirtualConfig, VirtualSysctls, VirtualObjectCounts } from "./virtual-memory";
-export { NOOP_VMA_PAGE_HOOKS } from "./hooks";
-export type { VmaPageHooks } from "./hooks";
-export { MmStruct, VmAreaStruct, AnonVma, AnonVmaChain, VmFile, AddressSpace } from "./mm-types";
+export { NOOP_VMA_PAGE_HOOKS, NOOP_RECLAIM_HOOKS } from "./hooks";
+export type { VmaPageHooks, ReclaimHooks } from "./hooks";
+export {
+  VmFault, handleMmFault, getMmRss, updateHiwaterRss, wpCanReuseAnonFolio,
+  FAULT_FLAG_WRITE, FAULT_FLAG_MKWRITE, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED,
+  FAULT_FLAG_USER, FAULT_FLAG_REMOTE, FAULT_FLAG_INSTRUCTION, FAULT_FLAG_INTERRUPTIBLE, FAULT_FLAG_DEFAULT,
+  VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR, VM_FAULT_SIGSEGV, VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_ERROR,
+  MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
+} from "./memory";
+export { zapPageRange, copyPageRange, changeProtectionRange, movePtes, madviseFreeRange, isCowMapping } from "./memory-range";
+export { doUserAddrFault, expandDownwards, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR } from "./fault";
+export type { FaultSignal } from "./fault";
+export { userLoad, userStore, userMemset, userMemcpy } from "./user-access";
+export { dupMm } from "./fork";
+export { pageVmaPageHooks, populateVmaPageRange, mmPopulate } from "./page-hooks";
+export { pgtableAlloc, pgtableFree, mmAllocPgd, mmFreePgd, pteAllocMm, freePgtables, PageTableAlloc } from "./pgtable";
+export { pteOffset, ptePfn, ptePresent, entryPfn, switchMm, flushTlbRange, flushTlbPage } from "./pte";
+export { verifyPageTables } from "./verify-pages";
+export { MmStruct, VmAreaStruct, AnonVma, AnonVmaChain, VmFile, AddressSpace, MM_MAX_CPUS } from "./mm-types";
 export type { VmOperations, VmFileOptions, MmRlimits } from "./mm-types";
 export { VmaTree } from "./vma-tree";
 export {
@@ -19,6 +36,10 @@ export {
 } from "./vma-merge";
 export { __splitVma, splitVma, vmaModify, vmaModifyFlags, vmaMergeExtend, copyVma, doVmiMunmap, doVmiAlignMunmap } from "./vma";
 export { anonVmaPrepare, anonVmaClone, anonVmaFork, unlinkAnonVmas, putAnonVma, findMergeableAnonVma } from "./rmap";
+export {
+  PAGE_MAPPING_ANON, linearPageIndex, indexDelta, folioAnonVma, folioAddNewAnonRmap, folioDupAnonRmapPte, folioMoveAnonRmap,
+  folioRemoveRmapPte, folioPut, rmapWalkAnon,
+} from "./rmap";
 export {
   doMmap, mmapRegion, getUnmappedArea, unmappedAreaTopdown, archGetUnmappedAreaTopdown, mmapBase, vmGetPageProt,
   vmStatAccount, mayExpandVm, mlockFutureOk, vmStartGap,
