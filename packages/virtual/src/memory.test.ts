@@ -2,7 +2,7 @@
 // write), the page-table levels they allocate (PageTables), the counters (pgfault, AnonPages,
 // rss), the signals of do_user_addr_fault, stack growth, and teardown giving every page back.
 import { describe, expect, test } from "vitest";
-import { bootVirtual, newMm } from "../test/boot";
+import { bootVirtual, freePagesNow, newMm } from "../test/boot";
 import { sysMmap, sysMunmap } from "./syscalls";
 import { doMprotect } from "./mprotect";
 import { verifyVirtual } from "./verify";
@@ -15,10 +15,6 @@ import { VmFile } from "./mm-types";
 const RW = PROT_READ | PROT_WRITE;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 
-function freePages(vmm: ReturnType<typeof bootVirtual>): number {
-  vmm.phys.drainAllPages();
-  return vmm.phys.counters.get("nr_free_pages");
-}
 
 describe("do_anonymous_page", () => {
   test("a write fault maps a zeroed page: four table levels, pgfault, AnonPages, rss, refcount 1, _mapcount 0", () => {
@@ -120,7 +116,7 @@ describe("do_user_addr_fault signals", () => {
 describe("teardown", () => {
   test("munmap frees pages and the tables of the range; exit gives back every page and table page", () => {
     const vmm = bootVirtual();
-    const boot = freePages(vmm);
+    const boot = freePagesNow(vmm);
     const mm = newMm(vmm);
     const cpu = vmm.cpus[0];
     const a = sysMmap(vmm, mm, 0, 64 * 4096, RW, ANON, null, 0);
@@ -137,6 +133,6 @@ describe("teardown", () => {
     vmm.exitMm(mm);
     verifyVirtual(vmm, []);
     expect(vmm.phys.counters.get("nr_page_table_pages")).toBe(0);
-    expect(freePages(vmm)).toBe(boot);
+    expect(freePagesNow(vmm)).toBe(boot);
   });
 });

@@ -49,3 +49,13 @@ export function ranges(mm: MmStruct): string[] {
 export function activeObjs(vmm: VirtualMemory, name: string): number {
   return vmm.ka.slab.slabinfoRows().find((r) => r.name === name)!.activeObjs;
 }
+
+/**
+ * Free pages of the machine once the caches of this layer were shrunk (kmem_cache_shrink) and
+ * the PCP lists drained: what "every page is back" compares against its boot value.
+ */
+export function freePagesNow(vmm: VirtualMemory): number {
+  for (const name of ["mm_struct", "vm_area_struct", "anon_vma", "anon_vma_chain"]) vmm.ka.kmemCacheShrink(vmm.ka.cache(name)!);
+  vmm.phys.drainAllPages();
+  return vmm.phys.zones().reduce((n, z) => n + z.nrFreePages, 0);
+}
