@@ -175,6 +175,7 @@ export class Kernel {
     const k = new Kernel(full, seed);
     k.bootLog();
     k.freeInitmem();
+    for (const [m, layer] of k.layers) m.kernelInit?.(layer, k);
     if (Object.keys(full.sysctl).length) k.sysctl.set(full.sysctl);
     return k;
   }

@@ -12,9 +12,6 @@ import { totalReservePages, WMARK_LOW, ZONE_HIGHMEM } from "@mmsim/physical";
 import type { Kernel } from "./kernel";
 import { globalVmstat } from "./vmstat";
 
-/** vm.overcommit_ratio's default (mm/util.c sysctl_overcommit_ratio = 50). */
-export const DEFAULT_OVERCOMMIT_RATIO = 50;
-
 /** HPAGE_PMD_NR: base pages in a PMD-mapped huge page (2 MiB / 4 KiB). */
 const HPAGE_PMD_NR = 512;
 
@@ -66,7 +63,10 @@ export function renderMeminfo(k: Kernel): string {
   // Cached: the page cache minus the swap cache and the block devices' pages, never negative
   const cached = Math.max(g("nr_file_pages") - swapcache - bufferram, 0);
   const swapPages = k.swapTotalPages();
-  const commitLimit = Math.floor((totalram * DEFAULT_OVERCOMMIT_RATIO) / 100) + swapPages;
+  // vm_commit_limit() and vm_committed_as belong to the layer that owns the overcommit policy
+  // (the virtual module reports them by these names); Counters' vm_committed_as adds to it.
+  const commitLimit = v.get("vm_commit_limit") ?? 0;
+  const committedAs = c("vm_committed_as") + (v.get("vm_committed_as") ?? 0);
   const dm = directMapKb(k);
   let s = "";
   s += kb("MemTotal", pagesToKb(totalram));
@@ -109,7 +109,7 @@ export function renderMeminfo(k: Kernel): string {
   s += kb("Bounce", 0);
   s += kb("WritebackTmp", 0); // NR_WRITEBACK_TEMP is gone in 6.18; the line stays, always 0
   s += kb("CommitLimit", pagesToKb(commitLimit));
-  s += kb("Committed_AS", pagesToKb(c("vm_committed_as")));
+  s += kb("Committed_AS", pagesToKb(committedAs));
   s += kb("VmallocTotal", ka.VmallocTotal);
   s += kb("VmallocUsed", ka.VmallocUsed);
   s += kb("VmallocChunk", 0);

@@ -21,9 +21,17 @@ export interface KernelModule<L = unknown> {
    */
   init(kernel: Kernel): L;
   /**
+   * Runs at the end of boot (kernel_init, after free_initmem), before the boot-time sysctls:
+   * for what Linux computes from the final totalram or free memory (init_user_reserve,
+   * init_admin_reserve, vm_commit_limit's totalram_pages()).
+   */
+  kernelInit?(layer: L, kernel: Kernel): void;
+  /**
    * The vmstat items this layer keeps itself rather than in the machine's Counters (values it
    * counts per zone or derives from its structures), as [name, value]. /proc/vmstat and
    * /proc/meminfo add them to the Counters value of the same name (global_node_page_state).
+   * Meminfo also reads two values a layer may report here that /proc/vmstat does not print:
+   * "vm_committed_as" (Committed_AS, pages) and "vm_commit_limit" (CommitLimit, pages).
    */
   vmstat?(layer: L, kernel: Kernel): Iterable<readonly [string, number]>;
   /** Checks every invariant of the layer (CONFIG_DEBUG_VM); throws Bug on the first broken one. */

@@ -5,11 +5,13 @@ import { describe, expect, it } from "vitest";
 import { Bug, GiB, KernelBug } from "@mmsim/base";
 import { gfpCheck, parseGfp } from "@mmsim/physical";
 import { inputError } from "./input-error";
-import { Kernel, STEPS, loadScenario, runScenario } from "../src/index";
+import { Kernel, STEPS, formatResults, loadScenario, runScenario } from "../src/index";
 import { buildStepRegistry } from "../src/scenario/registry";
 import { KERNEL_MODULES } from "../src/modules/all";
 import { physicalModule } from "../src/modules/physical";
 import { kernelAllocModule } from "../src/modules/kernel-alloc";
+import { virtualModule } from "../src/modules/virtual";
+import { virtualOf } from "../src/virtual-kernel";
 import { catStep } from "../src/scenario/steps-core";
 import type { KernelModule } from "../src/module";
 
@@ -25,22 +27,30 @@ function bug(f: () => unknown): Bug {
 }
 
 describe("kernel modules", () => {
-  it("boot in list order: core, physical, kernel-alloc; layer() returns what init returned", () => {
-    expect(KERNEL_MODULES.map((m) => m.name)).toEqual(["core", "physical", "kernel-alloc"]);
+  it("boot in list order: core, physical, kernel-alloc, virtual; layer() returns what init returned", () => {
+    expect(KERNEL_MODULES.map((m) => m.name)).toEqual(["core", "physical", "kernel-alloc", "virtual"]);
     const k = Kernel.boot({ ram: GiB });
     expect(k.layer(physicalModule)).toBe(k.phys);
     expect(k.layer(kernelAllocModule)).toBe(k.alloc);
+    expect(k.layer(virtualModule)).toBe(virtualOf(k));
     const stranger: KernelModule<number> = { name: "stranger", init: () => 1 };
     expect(bug(() => k.layer(stranger)).message).toBe("Kernel.layer: module stranger is not part of this kernel");
   });
 
   it("each module registers its own files", () => {
     const files = Kernel.boot({ ram: GiB }).procfs.list();
-    for (const f of ["/proc/meminfo", "/proc/vmstat", "/proc/buddyinfo", "/proc/zoneinfo", "/proc/slabinfo", "/proc/vmallocinfo", "/proc/sys/vm/min_free_kbytes"]) expect(files).toContain(f);
+    for (const f of ["/proc/meminfo", "/proc/vmstat", "/proc/buddyinfo", "/proc/zoneinfo", "/proc/slabinfo", "/proc/vmallocinfo", "/proc/sys/vm/min_free_kbytes", "/proc/sys/vm/max_map_count"]) expect(files).toContain(f);
   });
 
   it("the step registry is the modules' steps in module order", () => {
-    expect([...STEPS.keys()]).toEqual(["cat", "sysctl", "alloc_pages", "free_pages", "kmem_cache_create", "kmem_cache_alloc", "kmalloc", "kfree", "vmalloc", "vfree"]);
+    expect([...STEPS.keys()]).toEqual(["cat", "sysctl", "alloc_pages", "free_pages", "kmem_cache_create", "kmem_cache_alloc", "kmalloc", "kfree", "vmalloc", "vfree",
+      "spawn", "mmap", "munmap", "mprotect", "mremap", "brk", "madvise", "mlock", "expect", "kill", "exit"]);
+  });
+
+  it("every step's help example, in registry order, is a scenario that runs with --verify", () => {
+    const text = "machine: { ram: 64MiB }\nsteps:\n" + [...STEPS.values()].map((d) => `  ${d.example}\n`).join("");
+    const out = formatResults(runScenario(loadScenario(text, "examples.yaml"), { verify: true }).results);
+    expect(out).not.toMatch(/= -1 /);
   });
 
   it("two steps with one name are a Bug naming both modules", () => {
@@ -115,7 +125,7 @@ describe("Kernel.verify and runScenario({ verify: true })", () => {
       }
       expect(layer).toBeDefined();
     }
-    expect(seen).toEqual(["core", "physical", "kernel-alloc"]);
+    expect(seen).toEqual(["core", "physical", "kernel-alloc", "virtual"]);
   });
 
   it("verify() catches a gauge that went negative and counters that disagree", () => {

@@ -4,9 +4,11 @@ import type { KernelModule } from "../module";
 import { coreModule } from "./core";
 import { kernelAllocModule } from "./kernel-alloc";
 import { physicalModule } from "./physical";
+import { virtualModule } from "./virtual";
 
 export const KERNEL_MODULES: readonly KernelModule[] = [
   coreModule,
   physicalModule,
   kernelAllocModule,
+  virtualModule,
 ];

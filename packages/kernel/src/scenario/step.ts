@@ -68,6 +68,8 @@ export class Scope {
 /** The runtime side: the kernel and the values bound by earlier steps. */
 export class RunContext {
   private readonly bound = new Map<string, { kind: BindingKind; value: unknown }>();
+  /** the errno the last system-call step left (0: it succeeded), for expect: { errno } */
+  errno = 0;
 
   constructor(readonly kernel: Kernel) {}
 

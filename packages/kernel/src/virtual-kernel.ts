@@ -1,0 +1,93 @@
+// The virtual-memory layer as the kernel runs it: the machine's VirtualMemory (built at boot from
+// the slab allocator), its tasks, and the /proc/<pid> files of each live task (maps, status,
+// statm), registered when the task is spawned and removed when it is reaped. A task's name
+// stands for its pid in /proc paths (/proc/app/maps), as scenarios write them.
+import { BUG } from "@mmsim/base";
+import { MM_RSS_NONE, VirtualMemory, showMaps, taskStatm } from "@mmsim/virtual";
+import type { Kernel } from "./kernel";
+import { procPidStatus, type StatusMachine } from "./proc-array";
+import { Tasks, type SpawnOptions, type Task } from "./task";
+
+/** The /proc/<pid> files of a task, by name. */
+const PID_FILES = ["maps", "status", "statm"] as const;
+
+/** totalram_pages(): the pages every zone manages. */
+export function totalramPages(k: Kernel): number {
+  let n = 0;
+  for (const node of k.phys.nodes) for (const z of node.zones) n += z.managedPages;
+  return n;
+}
+
+export class VirtualKernel {
+  readonly vmm: VirtualMemory;
+  readonly tasks: Tasks;
+  /** tasks by the name they were spawned with (live or dead), newest wins */
+  private readonly byName = new Map<string, Task>();
+  private readonly status: StatusMachine;
+
+  constructor(private readonly k: Kernel) {
+    this.vmm = new VirtualMemory({
+      alloc: k.alloc,
+      levels: k.config.pagingLevels,
+      thp: k.phys.transparentHugepage !== null,
+      totalramPages: totalramPages(k),
+      totalSwapPages: k.swapTotalPages(),
+    });
+    // fork_init's set_max_threads reads totalram_pages() before the init sections are freed
+    this.tasks = new Tasks(this.vmm, k.alloc, k.config.cpus, totalramPages(k));
+    this.status = {
+      nrCpus: k.config.cpus,
+      nodes: k.phys.nodes.filter((n) => n.nodePresentPages > 0).map((n) => n.nid),
+      sigPendingLimit: Math.floor(this.tasks.maxThreads / 2),
+    };
+    k.procfs.addAlias((path) => {
+      const m = /^\/proc\/([^/]+)\/([^/]+)$/.exec(path);
+      if (m === null || /^\d+$/.test(m[1]!)) return null;
+      const t = this.byName.get(m[1]!);
+      return t && t.alive ? `/proc/${t.pid}/${m[2]}` : null;
+    });
+  }
+
+  /** spawn: a new task with an empty address space and its /proc/<pid> files; the task or -errno. */
+  spawn(name: string, ppid = 0, opts: SpawnOptions = {}): Task | number {
+    const t = this.tasks.spawn(name, ppid, opts);
+    if (typeof t === "number") return t;
+    this.byName.set(name, t);
+    const p = this.k.procfs;
+    p.register(`/proc/${t.pid}/maps`, () => showMaps(this.mmOf(t)));
+    p.register(`/proc/${t.pid}/status`, () => procPidStatus(t, MM_RSS_NONE, this.status));
+    p.register(`/proc/${t.pid}/statm`, () => taskStatm(this.mmOf(t), MM_RSS_NONE));
+    return t;
+  }
+
+  private mmOf(t: Task) {
+    return t.mm ?? BUG("VirtualKernel", `task ${t.pid} has no mm`);
+  }
+
+  /** The task spawned with this name (alive or not), or null. */
+  byTaskName(name: string): Task | null {
+    return this.byName.get(name) ?? null;
+  }
+
+  /** exit(code): the task's mm and objects are freed and its /proc/<pid> files removed. */
+  exit(t: Task, code = 0): void {
+    this.tasks.exit(t, code);
+    this.reap(t);
+  }
+
+  /** kill(pid, sig): the signal's default action; a task it kills is reaped. */
+  kill(t: Task, sig: number): void {
+    this.tasks.kill(t, sig);
+    if (!t.alive) this.reap(t);
+  }
+
+  private reap(t: Task): void {
+    for (const f of PID_FILES) this.k.procfs.unregister(`/proc/${t.pid}/${f}`);
+  }
+}
+
+/** The virtual layer of a booted kernel (what the virtual module's init returned). */
+export function virtualOf(k: Kernel): VirtualKernel {
+  for (const [, layer] of k.moduleLayers()) if (layer instanceof VirtualKernel) return layer;
+  return BUG("virtualOf", "this kernel has no virtual module");
+}
