@@ -178,7 +178,7 @@ function squeeze(text: string): string {
 
 /**
  * What is wrong with an outcome, or null: it must exit 0 or 2, print no internal error and no
- * JavaScript stack trace, and an exit 2 must say why in a line starting "mmsim: ". The
+ * JavaScript stack trace, and an exit 2 must say why in a last line starting "mmsim: ". The
  * front ends that reproduce another program byte for byte (`ostep`: OSTEP's Python scripts,
  * with optparse's usage errors and Python's own error text; `csim`: csim-ref) speak as that
  * program does, so for them only the exit code and the absence of mmsim errors are checked.
@@ -188,7 +188,9 @@ function problem(r: InProcessResult, emulated: boolean): string | null {
   if (/internal error/.test(r.stderr)) return "internal error";
   if (/^\s+at .*:\d+:\d+\)?$/m.test(r.stderr)) return "stack trace";
   // exit 2 says why; with no command at all, commander prints the usage on stderr instead
-  if (!emulated && r.status === 2 && !/^mmsim: \S/.test(r.stderr) && !r.stderr.startsWith("Usage: mmsim ")) return "exit 2 without a message";
+  // (a kernel report, such as slub_debug's for a double free, comes before that line)
+  const last = r.stderr.trimEnd().split("\n").at(-1) ?? "";
+  if (!emulated && r.status === 2 && !/^mmsim: \S/.test(last) && !r.stderr.startsWith("Usage: mmsim ")) return "exit 2 without a message";
   return null;
 }
 
