@@ -1,12 +1,12 @@
 // Tasks (kernel/fork.c copy_process, kernel/exit.c do_exit, kernel/signal.c, kernel/pid.c):
 // the task_struct of a simulated process, with its pid, comm, mm, state, the signals it
 // received and the CPU it runs on. spawn is copy_process of a fresh process followed by an exec
-// of an empty image; exit tears the mm down (exit_mmap) and frees every kernel object the task
-// held. Pids are allocated as a fresh pid namespace does: from 1 up, cyclically.
+// of an empty image; fork copies the parent's mm copy-on-write (dup_mm); exit tears the mm down
+// (exit_mmap) and frees every kernel object the task held. Pids are allocated as a fresh pid namespace does: from 1 up, cyclically.
 import { BUG } from "@mmsim/base";
 import type { KernelAlloc, SlabCacheInfo } from "@mmsim/kernel-alloc";
 import { GFP_KERNEL } from "@mmsim/physical";
-import { mmapBase, mmput, type MmStruct, type VirtualMemory } from "@mmsim/virtual";
+import { dupMm, mmapBase, mmput, type MmStruct, type VirtualMemory } from "@mmsim/virtual";
 
 /** PID_MAX_DEFAULT (include/linux/threads.h): 0x8000; pid_max = max(it, 1024 per possible CPU). */
 export const PID_MAX_DEFAULT = 0x8000;
@@ -134,7 +134,27 @@ export class Tasks {
    * mmap_base from mmapBase() without randomization, and the break at ELF_ET_DYN_BASE, where an
    * empty PIE image would end. Returns the task, or a negative errno (-ENOMEM, -EAGAIN).
    */
-  spawn(comm: string, ppid = 0, opts: SpawnOptions = {}): Task | number {
+  spawn(comm: string, opts: SpawnOptions = {}): Task | number {
+    return this.copyProcess(comm, null, opts, () => {
+      const mm = this.vmm.mmAlloc();
+      if (mm === null) return null;
+      mm.mmapBase = mmapBase(mm.taskSize, mm.rlimits.stack, this.vmm.sysctl.stackGuardGap);
+      mm.startBrk = mm.brk = elfEtDynBase(this.vmm.defaultMapWindow);
+      return mm;
+    });
+  }
+
+  /**
+   * fork(): a child of `parent` with the parent's comm, process group and session, and a copy
+   * of its address space (dup_mm: copy-on-write). Returns the child or a negative errno.
+   */
+  fork(parent: Task, opts: SpawnOptions = {}): Task | number {
+    const pmm = parent.mm ?? BUG("Tasks.fork", `task ${parent.pid} has no mm`);
+    return this.copyProcess(parent.comm, parent, opts, () => dupMm(this.vmm, pmm));
+  }
+
+  /** copy_process: the pid and the task's objects, then its mm from `makeMm`; everything is given back on failure. */
+  private copyProcess(comm: string, parent: Task | null, opts: SpawnOptions, makeMm: () => MmStruct | null): Task | number {
     const pid = this.allocPid();
     if (pid < 0) return -11; // EAGAIN
     const objects: [SlabCacheInfo, number][] = [];
@@ -152,14 +172,11 @@ export class Tasks {
     }
     const stack = this.ka.allocKernelStack();
     if (stack === 0) return undo(0);
-    const mm = this.vmm.mmAlloc();
+    const mm = makeMm();
     if (mm === null) return undo(stack);
-    mm.mmapBase = mmapBase(mm.taskSize, mm.rlimits.stack, this.vmm.sysctl.stackGuardGap);
-    mm.startBrk = mm.brk = elfEtDynBase(this.vmm.defaultMapWindow);
-    const parent = ppid ? this.live.get(ppid) : undefined;
     const cpu = opts.cpu ?? this.idlestCpu();
     if (cpu < 0 || cpu >= this.nrCpus) BUG("Tasks.spawn", `CPU ${cpu} does not exist`);
-    const t = new Task(pid, ppid, comm.slice(0, COMM_MAX), mm, cpu, parent?.pgid ?? pid, parent?.sid ?? pid, objects, stack);
+    const t = new Task(pid, parent?.pid ?? 0, comm.slice(0, COMM_MAX), mm, cpu, parent?.pgid ?? pid, parent?.sid ?? pid, objects, stack);
     this.live.set(pid, t);
     this.history.push(t);
     return t;

@@ -1,15 +1,16 @@
-// The virtual-memory layer as the kernel runs it: the machine's VirtualMemory (built at boot from
-// the slab allocator), its tasks, and the /proc/<pid> files of each live task (maps, status,
-// statm), registered when the task is spawned and removed when it is reaped. A task's name
-// stands for its pid in /proc paths (/proc/app/maps), as scenarios write them.
+// The virtual-memory layer as the kernel runs it: the machine's VirtualMemory (built at boot on
+// the page and slab allocators, the CPUs and the MMU), its tasks, and the /proc/<pid> files of
+// each live task (maps, smaps, smaps_rollup, status, statm), registered when the task is spawned
+// or forked and removed when it is reaped. A task's name stands for its pid in /proc paths
+// (/proc/app/maps), as scenarios write them.
 import { BUG } from "@mmsim/base";
-import { MM_RSS_NONE, VirtualMemory, showMaps, taskStatm } from "@mmsim/virtual";
+import { VirtualMemory, mmRss, showMaps, showSmaps, showSmapsRollup, taskStatm, type MmStruct } from "@mmsim/virtual";
 import type { Kernel } from "./kernel";
 import { procPidStatus, type StatusMachine } from "./proc-array";
 import { Tasks, type SpawnOptions, type Task } from "./task";
 
 /** The /proc/<pid> files of a task, by name. */
-const PID_FILES = ["maps", "status", "statm"] as const;
+const PID_FILES = ["maps", "smaps", "smaps_rollup", "status", "statm"] as const;
 
 /** totalram_pages(): the pages every zone manages. */
 export function totalramPages(k: Kernel): number {
@@ -29,6 +30,9 @@ export class VirtualKernel {
     this.vmm = new VirtualMemory({
       alloc: k.alloc,
       levels: k.config.pagingLevels,
+      phys: k.phys,
+      cpus: k.hw.cpus,
+      mmu: k.hw.mmu,
       thp: k.phys.transparentHugepage !== null,
       totalramPages: totalramPages(k),
       totalSwapPages: k.swapTotalPages(),
@@ -49,18 +53,29 @@ export class VirtualKernel {
   }
 
   /** spawn: a new task with an empty address space and its /proc/<pid> files; the task or -errno. */
-  spawn(name: string, ppid = 0, opts: SpawnOptions = {}): Task | number {
-    const t = this.tasks.spawn(name, ppid, opts);
+  spawn(name: string, opts: SpawnOptions = {}): Task | number {
+    return this.added(name, this.tasks.spawn(name, opts));
+  }
+
+  /** fork: a child of `parent` sharing its pages copy-on-write, known as `name`; the child or -errno. */
+  fork(parent: Task, name: string, opts: SpawnOptions = {}): Task | number {
+    return this.added(name, this.tasks.fork(parent, opts));
+  }
+
+  private added(name: string, t: Task | number): Task | number {
     if (typeof t === "number") return t;
     this.byName.set(name, t);
     const p = this.k.procfs;
+    const thp = this.k.phys.transparentHugepage;
     p.register(`/proc/${t.pid}/maps`, () => showMaps(this.mmOf(t)));
-    p.register(`/proc/${t.pid}/status`, () => procPidStatus(t, MM_RSS_NONE, this.status));
-    p.register(`/proc/${t.pid}/statm`, () => taskStatm(this.mmOf(t), MM_RSS_NONE));
+    p.register(`/proc/${t.pid}/smaps`, () => showSmaps(this.vmm, this.mmOf(t), thp));
+    p.register(`/proc/${t.pid}/smaps_rollup`, () => showSmapsRollup(this.vmm, this.mmOf(t)));
+    p.register(`/proc/${t.pid}/status`, () => procPidStatus(t, mmRss(this.mmOf(t)), this.status));
+    p.register(`/proc/${t.pid}/statm`, () => taskStatm(this.mmOf(t), mmRss(this.mmOf(t))));
     return t;
   }
 
-  private mmOf(t: Task) {
+  private mmOf(t: Task): MmStruct {
     return t.mm ?? BUG("VirtualKernel", `task ${t.pid} has no mm`);
   }
 

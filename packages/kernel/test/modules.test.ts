@@ -44,7 +44,7 @@ describe("kernel modules", () => {
 
   it("the step registry is the modules' steps in module order", () => {
     expect([...STEPS.keys()]).toEqual(["cat", "sysctl", "alloc_pages", "free_pages", "kmem_cache_create", "kmem_cache_alloc", "kmalloc", "kfree", "vmalloc", "vfree",
-      "spawn", "mmap", "munmap", "mprotect", "mremap", "brk", "madvise", "mlock", "expect", "kill", "exit"]);
+      "spawn", "mmap", "munmap", "mprotect", "mremap", "brk", "madvise", "mlock", "fork", "store", "memset", "load", "expect", "kill", "exit"]);
   });
 
   it("every step's help example, in registry order, is a scenario that runs with --verify", () => {

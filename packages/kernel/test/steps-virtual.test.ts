@@ -40,6 +40,54 @@ describe("examples/scenarios/mprotect-vma.yaml", () => {
   });
 });
 
+describe("examples/scenarios/mprotect.yaml (issue 16's example)", () => {
+  it("runs as written: one page stored, the VMA split, Rss 4 kB at buf", () => {
+    const text = readFileSync(new URL("../../../examples/scenarios/mprotect.yaml", import.meta.url), "utf8");
+    expect(formatResults(runScenario(loadScenario(text, "mprotect.yaml"), { verify: true }).results)).toBe(
+      "$ spawn app\npid 1 on CPU 0\n" +
+        "$ app: mmap(NULL, 40960, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) as buf\n= 0x7ffff7ff5000\n" +
+        "$ app: store 4096 bytes of 0xaa at buf\n" +
+        "$ app: mprotect(buf+0x5000, 20480, PROT_READ)\n= 0\n" +
+        "$ cat /proc/app/maps\n7ffff7ff5000-7ffff7ffa000 rw-p 00000000 00:00 0 \n7ffff7ffa000-7ffff7fff000 r--p 00000000 00:00 0 \n" +
+        "$ expect /proc/app/smaps at buf Rss = 4 kB\nok\n",
+    );
+  });
+});
+
+describe("fork, store, load and faults", () => {
+  it("a forked child shares the pages (Shared_Dirty, Pss halved) until it writes one; reads see the parent's bytes", () => {
+    const out = run(
+      "  - spawn: { name: p }\n" +
+        "  - mmap: { task: p, length: 16KiB, prot: [read, write], flags: [private, anonymous], as: b }\n" +
+        "  - store: { task: p, addr: b, length: 8KiB, byte: 0x5a }\n" +
+        "  - fork: { task: p, name: c }\n" +
+        "  - expect: { path: /proc/c/smaps, at: b, field: Shared_Dirty, equals: 8 kB }\n" +
+        "  - expect: { path: /proc/c/smaps, at: b, field: Pss, equals: 4 kB }\n" +
+        "  - store: { task: c, addr: b, length: 1, byte: 1 }\n" +
+        "  - expect: { path: /proc/c/smaps, at: b, field: Private_Dirty, equals: 4 kB }\n" +
+        "  - expect: { path: /proc/p/smaps_rollup, field: Pss, equals: 6 kB }\n" +
+        "  - load: { task: c, addr: b, length: 4 }\n" +
+        "  - load: { task: p, addr: b, length: 4 }\n" +
+        "  - expect: { path: /proc/c/status, field: PPid, equals: 1 }\n" +
+        "  - exit: { task: c }\n" +
+        "  - exit: { task: p }\n" +
+        "  - expect: { path: /proc/meminfo, field: AnonPages, equals: 0 kB }\n",
+    );
+    expect(out).toContain("$ p: fork() as c\n= 2 (on CPU 1)\n");
+    expect(out).toContain("$ c: load 4 bytes at b\n7ffff7ffb000: 01 5a 5a 5a\n$ p: load 4 bytes at b\n7ffff7ffb000: 5a 5a 5a 5a\n");
+  });
+
+  it("a store to a read-only mapping delivers SIGSEGV (SEGV_ACCERR) and the task dies", () => {
+    const out = run(
+      "  - spawn: { name: p }\n" +
+        "  - mmap: { task: p, length: 4KiB, prot: [read], flags: [private, anonymous], as: b }\n" +
+        "  - store: { task: p, addr: b+16, length: 1 }\n" +
+        "  - expect: { task: p, signal: SIGSEGV }\n",
+    );
+    expect(out).toContain("$ p: store 1 bytes of 0xaa at b+0x10\n--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=0x7ffff7ffe010} ---\n+++ killed by SIGSEGV +++\n");
+  });
+});
+
 describe("system-call steps", () => {
   it("print errors as strace does, with Linux's errno names, and keep the errno for expect", () => {
     const out = run(

@@ -6,11 +6,16 @@ import { describe, expect, test } from "vitest";
 import { allocAndLinkVma, bootVirtual, newMm } from "../test/boot";
 import { VM_EXEC, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE } from "../src/mm-flags";
 import { VmFile } from "../src/mm-types";
-import { MM_RSS_NONE, showMapVma, showMaps, taskMem, taskStatm, vmaName } from "../src/task-mmu";
+import { MM_RSS_NONE, mmRss, showMapVma, showMaps, showSmaps, showSmapsRollup, taskMem, taskStatm, thpEligible, vmaName } from "../src/task-mmu";
+import { sysMmap } from "../src/syscalls";
+import { userStore } from "../src/user-access";
+import { dupMm } from "../src/fork";
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, VM_HUGEPAGE } from "../src/mm-flags";
 
 const REAL = new URL("../../../reference/real-proc/", import.meta.url);
 const realMaps = readFileSync(new URL("self-maps.txt", REAL), "utf8");
 const realStatus = readFileSync(new URL("self-status.txt", REAL), "utf8");
+const realSmaps = readFileSync(new URL("self-smaps.txt", REAL), "utf8");
 
 /** The special mappings mmsim does not have (vDSO, vvar, vsyscall: vm_ops->name / arch_vma_name). */
 const SPECIAL = /\[(vvar|vvar_vclock|vdso|vsyscall)\]$/;
@@ -113,5 +118,71 @@ describe("status (task_mem) and statm (task_statm)", () => {
   test("statm: size resident shared text lib data dt in pages, lib and dt 0", () => {
     // text = PAGE_ALIGN(end_code) - start_code = 5 pages; data = data_vm + stack_vm
     expect(taskStatm(catMm(), rss)).toBe("765 428 399 5 0 123 0\n");
+  });
+});
+
+/** The first VMA block of a smaps text: its maps line and the field lines up to the next VMA. */
+function firstBlock(text: string): string[] {
+  const lines = text.split("\n");
+  const next = lines.findIndex((l, i) => i > 0 && /^[0-9a-f]+-[0-9a-f]+ /.test(l));
+  return lines.slice(0, next);
+}
+
+describe("smaps and smaps_rollup (show_smap, show_smaps_rollup)", () => {
+  function touched() {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const buf = sysMmap(vmm, mm, 0, 40 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0);
+    expect(userStore(vmm, mm, vmm.cpus[0]!, buf, new Uint8Array(8192).fill(7))).toBeNull();
+    return { vmm, mm, buf };
+  }
+
+  test("a VMA's block has the real file's fields in its order and layout (16-column label, 8-column kB)", () => {
+    const { vmm, mm } = touched();
+    const ours = firstBlock(showSmaps(vmm, mm, "madvise"));
+    const real = firstBlock(realSmaps);
+    const label = (l: string) => l.slice(0, l.indexOf(":") + 1);
+    expect(ours.slice(1).map(label)).toEqual(real.slice(1).map(label));
+    for (const [i, l] of ours.slice(1, -1).entries()) expect(l.length).toBe(real[i + 1]!.length);
+    expect(ours.slice(1)).toEqual([
+      "Size:                 40 kB", "KernelPageSize:        4 kB", "MMUPageSize:           4 kB", "Rss:                   8 kB",
+      "Pss:                   8 kB", "Pss_Dirty:             8 kB", "Shared_Clean:          0 kB", "Shared_Dirty:          0 kB",
+      "Private_Clean:         0 kB", "Private_Dirty:         8 kB", "Referenced:            8 kB", "Anonymous:             8 kB",
+      "KSM:                   0 kB", "LazyFree:              0 kB", "AnonHugePages:         0 kB", "ShmemPmdMapped:        0 kB",
+      "FilePmdMapped:         0 kB", "Shared_Hugetlb:        0 kB", "Private_Hugetlb:       0 kB", "Swap:                  0 kB",
+      "SwapPss:               0 kB", "Locked:                0 kB", "THPeligible:           0", "VmFlags: rd wr mr mw me ac ",
+    ]);
+  });
+
+  test("after fork the pages are shared: Shared_Dirty, Pss divided by the mapcount, the child's PTEs old", () => {
+    const { vmm, mm } = touched();
+    const child = dupMm(vmm, mm)!;
+    const field = (t: string, f: string) => new RegExp(`^${f}:\\s+(\\d+) kB$`, "m").exec(t)![1];
+    const p = showSmaps(vmm, mm, "madvise");
+    const c = showSmaps(vmm, child, "madvise");
+    expect(["Rss", "Pss", "Shared_Dirty", "Private_Dirty", "Referenced"].map((f) => field(p, f))).toEqual(["8", "4", "8", "0", "8"]);
+    expect(["Rss", "Pss", "Shared_Dirty", "Referenced"].map((f) => field(c, f))).toEqual(["8", "4", "8", "0"]);
+    expect(mmRss(child)).toEqual({ file: 0, anon: 2, swap: 0, shmem: 0, hiwaterRss: 0, pgtablesBytes: 3 * 4096 });
+  });
+
+  test("smaps_rollup: one [rollup] header from the first VMA to the last, Pss_Anon/File/Shmem after Pss_Dirty", () => {
+    const { vmm, mm, buf } = touched();
+    sysMmap(vmm, mm, buf - 0x100000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, null, 0);
+    const text = showSmapsRollup(vmm, mm);
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("7ffff7ef5000-7ffff7fff000 ---p 00000000 00:00 0" + " ".repeat(26) + "[rollup]");
+    expect(lines.slice(1, 7)).toEqual(["Rss:                   8 kB", "Pss:                   8 kB", "Pss_Dirty:             8 kB",
+      "Pss_Anon:              8 kB", "Pss_File:              0 kB", "Pss_Shmem:             0 kB"]);
+    expect(lines.length).toBe(1 + 22 + 1);
+  });
+
+  test("THPeligible: anonymous, allowed by the mode (madvise needs VM_HUGEPAGE), and room for an aligned 2 MiB page", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const big = allocAndLinkVma(vmm, mm, 0x7f0000000000, 0x7f0000400000, 0, flagsOf("rw-p"));
+    const small = allocAndLinkVma(vmm, mm, 0x7f0000500000, 0x7f0000600000, 0, flagsOf("rw-p"));
+    expect([thpEligible(big, "always"), thpEligible(big, "madvise"), thpEligible(small, "always"), thpEligible(big, "never")]).toEqual([true, false, false, false]);
+    big.vmFlags |= VM_HUGEPAGE;
+    expect(thpEligible(big, "madvise")).toBe(true);
   });
 });

@@ -72,5 +72,5 @@ export {
   MADV_DONTNEED_LOCKED, MADV_COLLAPSE, MLOCK_ONFAULT, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT,
 } from "./mm-flags";
 export { calcVmProtBits, calcVmFlagBits, isExecMapping, isStackMapping, isDataMapping, formatVmFlags, VM_FLAG_MNEMONICS } from "./mm-flags";
-export { showMaps, showMapVma, vmaName, taskMem, taskStatm, MM_RSS_NONE } from "./task-mmu";
-export type { MmRss } from "./task-mmu";
+export { showMaps, showMapVma, vmaName, taskMem, taskStatm, MM_RSS_NONE, mmRss, showSmaps, showSmapsRollup, smapGatherStats, thpEligible, MemSizeStats } from "./task-mmu";
+export type { MmRss, ThpMode } from "./task-mmu";

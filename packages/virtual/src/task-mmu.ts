@@ -1,9 +1,12 @@
 // The memory files of /proc/<pid> as fs/proc/task_mmu.c renders them (Linux 6.18): maps
-// (show_map_vma), the Vm* lines of status (task_mem) and statm (task_statm). They read the
-// mm_struct and its VMAs; the resident-set counters (rss_stat) and page-table bytes are passed
-// in as MmRss, because they belong to the page tables, which this layer does not have yet.
+// (show_map_vma), smaps and smaps_rollup (a walk of the VMA's PTEs), the Vm* lines of status
+// (task_mem) and statm (task_statm). The rss counters come in as MmRss (mmRss(mm) reads them).
+import { PG_dirty, PG_referenced, PG_swapbacked } from "@mmsim/physical";
 import type { MmStruct, VmAreaStruct } from "./mm-types";
-import { VM_EXEC, VM_MAYSHARE, VM_READ, VM_WRITE } from "./mm-flags";
+import { VM_EXEC, VM_HUGEPAGE, VM_LOCKED, VM_MAYSHARE, VM_NOHUGEPAGE, VM_READ, VM_WRITE, formatVmFlags } from "./mm-flags";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS } from "./memory";
+import { PTE_A, PTE_D, PTE_SPECIAL, entryPfn, pteOffset, ptePresent } from "./pte";
+import type { VirtualMemory } from "./virtual-memory";
 
 /** PAGE_SHIFT - 10: pages to kB. */
 const PAGE_KB_SHIFT = 2;
@@ -119,4 +122,164 @@ export function taskStatm(mm: MmStruct, rss: MmRss): string {
   const text = (Math.ceil(mm.endCode / PAGE_SIZE) * PAGE_SIZE - Math.floor(mm.startCode / PAGE_SIZE) * PAGE_SIZE) / PAGE_SIZE;
   const data = mm.dataVm + mm.stackVm;
   return `${mm.totalVm} ${resident} ${shared} ${text} 0 ${data} 0\n`;
+}
+
+/** PSS_SHIFT (fs/proc/task_mmu.c): Pss is accumulated in 1/4096ths of a byte. */
+const PSS_SHIFT = 12;
+const PAGE_MAPPING_ANON_BIT = 1;
+const PMD_SIZE = 2 * 1024 * 1024;
+
+/** struct mem_size_stats: what smaps adds up over a VMA's pages (bytes; pss* in bytes << PSS_SHIFT). */
+export class MemSizeStats {
+  resident = 0;
+  sharedClean = 0;
+  sharedDirty = 0;
+  privateClean = 0;
+  privateDirty = 0;
+  referenced = 0;
+  anonymous = 0;
+  lazyfree = 0;
+  swap = 0;
+  pss = 0;
+  pssAnon = 0;
+  pssFile = 0;
+  pssShmem = 0;
+  pssDirty = 0;
+  pssLocked = 0;
+  swapPss = 0;
+}
+
+/** smaps_page_accumulate: one page (or a folio) into the sums, as private or shared, clean or dirty. */
+function accumulate(mss: MemSizeStats, anon: boolean, swapbacked: boolean, size: number, pss: number, dirty: boolean, locked: boolean, priv: boolean): void {
+  mss.pss += pss;
+  if (anon) mss.pssAnon += pss;
+  else if (swapbacked) mss.pssShmem += pss;
+  else mss.pssFile += pss;
+  if (locked) mss.pssLocked += pss;
+  if (dirty) {
+    mss.pssDirty += pss;
+    if (priv) mss.privateDirty += size;
+    else mss.sharedDirty += size;
+  } else if (priv) mss.privateClean += size;
+  else mss.sharedClean += size;
+}
+
+/**
+ * smap_gather_stats over one VMA: smaps_pte_entry for each present PTE of a normal page (the
+ * shared zero page is pte_special: vm_normal_page() gives nothing, so it counts nowhere), then
+ * smaps_account: Anonymous and LazyFree, Rss, Referenced (PTE young or PG_referenced), and the
+ * Pss split (refcount 1: private, whole; otherwise each page's mapcount divides it). Swap entries
+ * belong to the reclaim layer; none exist yet, so Swap and SwapPss stay 0.
+ */
+export function smapGatherStats(vmm: VirtualMemory, vma: VmAreaStruct, mss: MemSizeStats): void {
+  const mm = vma.vmMm;
+  if (mm.pgd < 0) return;
+  const ram = vmm.ram;
+  const pages = vmm.pages;
+  const locked = (vma.vmFlags & VM_LOCKED) !== 0;
+  for (let addr = vma.vmStart; addr < vma.vmEnd; ) {
+    const ea = pteOffset(vmm, mm, addr);
+    if (ea < 0) {
+      // no page table here: nothing is mapped up to the next PMD boundary
+      addr = (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE;
+      continue;
+    }
+    const lo = ram.readU32(ea);
+    addr += PAGE_SIZE;
+    if (!ptePresent(lo) || (lo & PTE_SPECIAL) !== 0) continue;
+    const i = pages.idx(entryPfn(lo, ram.readU32(ea + 4)));
+    const flags = pages.flags[i]!;
+    const anon = (pages.mapping[i]! & PAGE_MAPPING_ANON_BIT) !== 0;
+    const swapbacked = (flags & (1 << PG_swapbacked)) !== 0;
+    const dirty = (lo & PTE_D) !== 0 || (flags & (1 << PG_dirty)) !== 0;
+    if (anon) {
+      mss.anonymous += PAGE_SIZE;
+      if (!swapbacked && !dirty) mss.lazyfree += PAGE_SIZE;
+    }
+    mss.resident += PAGE_SIZE;
+    if ((lo & PTE_A) !== 0 || (flags & (1 << PG_referenced)) !== 0) mss.referenced += PAGE_SIZE;
+    if (pages.refcount[i] === 1) {
+      accumulate(mss, anon, swapbacked, PAGE_SIZE, PAGE_SIZE * 2 ** PSS_SHIFT, dirty, locked, true);
+    } else {
+      const mapcount = pages.mapcount[i]! + 1;
+      const pss = mapcount >= 2 ? Math.floor((PAGE_SIZE * 2 ** PSS_SHIFT) / mapcount) : PAGE_SIZE * 2 ** PSS_SHIFT;
+      accumulate(mss, anon, swapbacked, PAGE_SIZE, pss, dirty, locked, mapcount < 2);
+    }
+  }
+}
+
+/** A smaps line: the label padded to 16 columns, the value in kB right-aligned in 8, " kB". */
+function smapLine(label: string, bytes: number): string {
+  return `${(label + ":").padEnd(16)}${String(Math.floor(bytes / 1024)).padStart(8)} kB\n`;
+}
+
+/** __show_smap: the sums in smaps order; the rollup adds Pss_Anon, Pss_File and Pss_Shmem after Pss_Dirty. */
+function showSmapSums(mss: MemSizeStats, rollup: boolean): string {
+  const pss = (v: number) => Math.floor(v / 2 ** PSS_SHIFT);
+  let s = smapLine("Rss", mss.resident) + smapLine("Pss", pss(mss.pss)) + smapLine("Pss_Dirty", pss(mss.pssDirty));
+  if (rollup) s += smapLine("Pss_Anon", pss(mss.pssAnon)) + smapLine("Pss_File", pss(mss.pssFile)) + smapLine("Pss_Shmem", pss(mss.pssShmem));
+  s += smapLine("Shared_Clean", mss.sharedClean) + smapLine("Shared_Dirty", mss.sharedDirty);
+  s += smapLine("Private_Clean", mss.privateClean) + smapLine("Private_Dirty", mss.privateDirty);
+  s += smapLine("Referenced", mss.referenced) + smapLine("Anonymous", mss.anonymous) + smapLine("KSM", 0) + smapLine("LazyFree", mss.lazyfree);
+  // no PMD mappings exist (THP is not mapped yet), no hugetlb
+  s += smapLine("AnonHugePages", 0) + smapLine("ShmemPmdMapped", 0) + smapLine("FilePmdMapped", 0);
+  s += smapLine("Shared_Hugetlb", 0) + smapLine("Private_Hugetlb", 0);
+  s += smapLine("Swap", mss.swap) + smapLine("SwapPss", pss(mss.swapPss)) + smapLine("Locked", pss(mss.pssLocked));
+  return s;
+}
+
+/** The THP mode of the machine (/sys/kernel/mm/transparent_hugepage/enabled), or null without THP. */
+export type ThpMode = "always" | "madvise" | "never" | null;
+
+/**
+ * THPeligible (thp_vma_allowable_orders for smaps): an anonymous VMA that the mode allows
+ * (always, or madvise with VM_HUGEPAGE; never with VM_NOHUGEPAGE) and that can hold a
+ * PMD-aligned 2 MiB range. File and shmem VMAs are not eligible here (no page cache yet).
+ */
+export function thpEligible(vma: VmAreaStruct, mode: ThpMode): boolean {
+  if (mode === null || mode === "never" || vma.vmFile !== null) return false;
+  if ((vma.vmFlags & VM_NOHUGEPAGE) !== 0) return false;
+  if (mode === "madvise" && (vma.vmFlags & VM_HUGEPAGE) === 0) return false;
+  return Math.ceil(vma.vmStart / PMD_SIZE) * PMD_SIZE + PMD_SIZE <= vma.vmEnd;
+}
+
+/** /proc/<pid>/smaps (show_smap): each VMA's maps line, then its sizes, THPeligible and VmFlags. */
+export function showSmaps(vmm: VirtualMemory, mm: MmStruct, thp: ThpMode): string {
+  let s = "";
+  for (const vma of mm.mmMt.vmas) {
+    const mss = new MemSizeStats();
+    smapGatherStats(vmm, vma, mss);
+    s += showMapVma(vma);
+    s += smapLine("Size", vma.vmEnd - vma.vmStart) + smapLine("KernelPageSize", PAGE_SIZE) + smapLine("MMUPageSize", PAGE_SIZE);
+    s += showSmapSums(mss, false);
+    s += `THPeligible:    ${String(thpEligible(vma, thp) ? 1 : 0).padStart(8)}\n`;
+    s += `VmFlags: ${formatVmFlags(vma.vmFlags)}\n`;
+  }
+  return s;
+}
+
+/**
+ * /proc/<pid>/smaps_rollup (show_smaps_rollup): one header from the first VMA's start to the
+ * last one's end, "---p" and "[rollup]", then every VMA's sums together. An mm without VMAs
+ * prints nothing.
+ */
+export function showSmapsRollup(vmm: VirtualMemory, mm: MmStruct): string {
+  const vmas = mm.mmMt.vmas;
+  if (vmas.length === 0) return "";
+  const mss = new MemSizeStats();
+  for (const vma of vmas) smapGatherStats(vmm, vma, mss);
+  const head = `${hex(vmas[0]!.vmStart, 8)}-${hex(vmas[vmas.length - 1]!.vmEnd, 8)} ---p 00000000 00:00 0 `;
+  return head.padEnd(MAPS_PAD, " ") + " [rollup]\n" + showSmapSums(mss, true);
+}
+
+/**
+ * The rss counters of an mm (get_mm_counter for each type), its resident high-water mark and
+ * mm_pgtables_bytes. Linux counts only the PUD, PMD and PTE tables there (mm_inc_nr_puds/pmds/
+ * ptes; pgd_alloc charges nothing), while MmStruct.pgtablesBytes includes the pgd page: it is
+ * left out here. (With 5-level paging Linux does not count P4D tables either; mmsim does.)
+ */
+export function mmRss(mm: MmStruct): MmRss {
+  const r = mm.rssStat;
+  const pgtablesBytes = mm.pgtablesBytes - (mm.pgd >= 0 ? PAGE_SIZE : 0);
+  return { file: r[MM_FILEPAGES]!, anon: r[MM_ANONPAGES]!, swap: r[MM_SWAPENTS]!, shmem: r[MM_SHMEMPAGES]!, hiwaterRss: mm.hiwaterRss, pgtablesBytes };
 }

@@ -10,6 +10,7 @@ import { VirtualKernel, totalramPages } from "../virtual-kernel";
 import { globalVmstat } from "../vmstat";
 import { expectStep, exitStep, killStep, spawnStep } from "../scenario/steps-task";
 import { MM_STEPS } from "../scenario/steps-mm";
+import { ACCESS_STEPS } from "../scenario/steps-access";
 
 /** INT_MAX: the bound of proc_dointvec knobs. */
 const INT_MAX = 2147483647;
@@ -79,5 +80,5 @@ export const virtualModule = defineModule<VirtualKernel>({
     verifyVirtual(v.vmm, v.tasks.mms());
   },
   // in the order a scenario uses them (the help examples read as one scenario)
-  steps: [spawnStep, ...MM_STEPS, expectStep, killStep, exitStep],
+  steps: [spawnStep, ...MM_STEPS, ...ACCESS_STEPS, expectStep, killStep, exitStep],
 });

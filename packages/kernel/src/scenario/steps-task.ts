@@ -38,7 +38,7 @@ export const spawnStep: StepDef<{ name: string; cpu: number | undefined }> = {
   run(a, ctx) {
     const k = ctx.kernel;
     if (a.cpu !== undefined && a.cpu >= k.config.cpus) throw new InputError(`cpu: the machine has CPUs 0-${k.config.cpus - 1}, got ${a.cpu}`);
-    const t = virtualOf(k).spawn(a.name, 0, { cpu: a.cpu });
+    const t = virtualOf(k).spawn(a.name, { cpu: a.cpu });
     if (typeof t === "number") return `failed: ${errnoName(-t)}\n`;
     ctx.bind(a.name, "task", t);
     return `pid ${t.pid} on CPU ${t.cpu}\n`;
