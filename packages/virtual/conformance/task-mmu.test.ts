@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import { allocAndLinkVma, bootVirtual, newMm } from "../test/boot";
 import { VM_EXEC, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE } from "../src/mm-flags";
 import { VmFile } from "../src/mm-types";
-import { MM_RSS_NONE, mmRss, showMapVma, showMaps, showSmaps, showSmapsRollup, taskMem, taskStatm, thpEligible, vmaName } from "../src/task-mmu";
+import { MM_RSS_NONE, PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, mmRss, pagemapRead, showMapVma, showMaps, showSmaps, showSmapsRollup, taskMem, taskStatm, thpEligible, vmaName } from "../src/task-mmu";
 import { sysMmap } from "../src/syscalls";
 import { userStore } from "../src/user-access";
 import { dupMm } from "../src/fork";
@@ -184,5 +184,24 @@ describe("smaps and smaps_rollup (show_smap, show_smaps_rollup)", () => {
     expect([thpEligible(big, "always"), thpEligible(big, "madvise"), thpEligible(small, "always"), thpEligible(big, "never")]).toEqual([true, false, false, false]);
     big.vmFlags |= VM_HUGEPAGE;
     expect(thpEligible(big, "madvise")).toBe(true);
+  });
+});
+
+describe("pagemap (pagemap_read)", () => {
+  test("present pages carry PM_PRESENT and their pfn, PM_MMAP_EXCLUSIVE while mapped once; holes and unfaulted pages are 0", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const buf = sysMmap(vmm, mm, 0, 16 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0);
+    expect(userStore(vmm, mm, vmm.cpus[0]!, buf, new Uint8Array(1).fill(1))).toBeNull();
+    const e = pagemapRead(vmm, mm, buf - 4096, 3);
+    expect(e[0]).toBe(0n); // no VMA
+    expect(e[2]).toBe(0n); // not faulted in
+    const pfn = Number(e[1]! & ((1n << 55n) - 1n));
+    expect(e[1]).toBe(PM_PRESENT | PM_MMAP_EXCLUSIVE | BigInt(pfn));
+    expect(pfn).toBeGreaterThan(0);
+    const child = dupMm(vmm, mm)!;
+    // shared after fork: no longer exclusive, in both; anonymous pages are never PM_FILE
+    for (const m of [mm, child]) expect(pagemapRead(vmm, m, buf, 1)[0]).toBe(PM_PRESENT | BigInt(pfn));
+    expect(pagemapRead(vmm, mm, buf, 1)[0]! & PM_FILE).toBe(0n);
   });
 });

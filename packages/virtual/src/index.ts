@@ -73,4 +73,5 @@ export {
 } from "./mm-flags";
 export { calcVmProtBits, calcVmFlagBits, isExecMapping, isStackMapping, isDataMapping, formatVmFlags, VM_FLAG_MNEMONICS } from "./mm-flags";
 export { showMaps, showMapVma, vmaName, taskMem, taskStatm, MM_RSS_NONE, mmRss, showSmaps, showSmapsRollup, smapGatherStats, thpEligible, MemSizeStats } from "./task-mmu";
+export { pagemapRead, PM_SOFT_DIRTY, PM_MMAP_EXCLUSIVE, PM_FILE, PM_SWAP, PM_PRESENT } from "./task-mmu";
 export type { MmRss, ThpMode } from "./task-mmu";

@@ -3,7 +3,7 @@
 // (task_mem) and statm (task_statm). The rss counters come in as MmRss (mmRss(mm) reads them).
 import { PG_dirty, PG_referenced, PG_swapbacked } from "@mmsim/physical";
 import type { MmStruct, VmAreaStruct } from "./mm-types";
-import { VM_EXEC, VM_HUGEPAGE, VM_LOCKED, VM_MAYSHARE, VM_NOHUGEPAGE, VM_READ, VM_WRITE, formatVmFlags } from "./mm-flags";
+import { VM_EXEC, VM_HUGEPAGE, VM_LOCKED, VM_MAYSHARE, VM_NOHUGEPAGE, VM_READ, VM_SOFTDIRTY, VM_WRITE, formatVmFlags } from "./mm-flags";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS } from "./memory";
 import { PTE_A, PTE_D, PTE_SPECIAL, entryPfn, pteOffset, ptePresent } from "./pte";
 import type { VirtualMemory } from "./virtual-memory";
@@ -282,4 +282,48 @@ export function mmRss(mm: MmStruct): MmRss {
   const r = mm.rssStat;
   const pgtablesBytes = mm.pgtablesBytes - (mm.pgd >= 0 ? PAGE_SIZE : 0);
   return { file: r[MM_FILEPAGES]!, anon: r[MM_ANONPAGES]!, swap: r[MM_SWAPENTS]!, shmem: r[MM_SHMEMPAGES]!, hiwaterRss: mm.hiwaterRss, pgtablesBytes };
+}
+
+/** pagemap entry bits (fs/proc/task_mmu.c): PFN in bits 0-54, then soft-dirty, exclusive, uffd-wp, guard, file, swap, present. */
+export const PM_SOFT_DIRTY = 1n << 55n;
+export const PM_MMAP_EXCLUSIVE = 1n << 56n;
+export const PM_FILE = 1n << 61n;
+export const PM_SWAP = 1n << 62n;
+export const PM_PRESENT = 1n << 63n;
+/** _PAGE_SOFT_DIRTY (_PAGE_SOFTW3, bit 11). */
+const PTE_SOFT_DIRTY = 0x800;
+
+/**
+ * pagemap_read for `count` pages from `vaddr`: one 64-bit entry per page (pte_to_pagemap_entry,
+ * pagemap_pte_hole), with the PFN shown (the reader has CAP_SYS_ADMIN). A present page gets
+ * PM_PRESENT and its pfn (the shared zero page's too), PM_FILE unless anonymous, and
+ * PM_MMAP_EXCLUSIVE when mapped once; VM_SOFTDIRTY VMAs mark every entry soft-dirty. Swap
+ * entries (PM_SWAP) come with the reclaim layer.
+ */
+export function pagemapRead(vmm: VirtualMemory, mm: MmStruct, vaddr: number, count: number): bigint[] {
+  const out: bigint[] = [];
+  const ram = vmm.ram;
+  const pages = vmm.pages;
+  for (let n = 0; n < count; n++) {
+    const addr = Math.floor(vaddr / PAGE_SIZE) * PAGE_SIZE + n * PAGE_SIZE;
+    const vma = mm.mmMt.findVma(addr);
+    let e = 0n;
+    if (vma !== null && vma.vmStart <= addr) {
+      if ((vma.vmFlags & VM_SOFTDIRTY) !== 0) e |= PM_SOFT_DIRTY;
+      const ea = mm.pgd < 0 ? -1 : pteOffset(vmm, mm, addr);
+      const lo = ea < 0 ? 0 : ram.readU32(ea);
+      if (ea >= 0 && ptePresent(lo)) {
+        const pfn = entryPfn(lo, ram.readU32(ea + 4));
+        e |= PM_PRESENT | BigInt(pfn);
+        if (vmm.softDirty && (lo & PTE_SOFT_DIRTY) !== 0) e |= PM_SOFT_DIRTY;
+        if ((lo & PTE_SPECIAL) === 0) {
+          const i = pages.idx(pfn);
+          if ((pages.mapping[i]! & PAGE_MAPPING_ANON_BIT) === 0) e |= PM_FILE;
+          if (pages.mapcount[i] === 0) e |= PM_MMAP_EXCLUSIVE;
+        }
+      }
+    }
+    out.push(e);
+  }
+  return out;
 }
