@@ -5,7 +5,7 @@
 import { defineConfig } from "vitepress";
 import type { DefaultTheme } from "vitepress";
 
-type Page = "architecture" | "getting-started" | "page-walk" | "buddy" | "zones" | "slub";
+type Page = "architecture" | "getting-started" | "page-walk" | "buddy" | "zones" | "slub" | "page-replacement";
 
 const TITLES: Record<"en" | "zh", Record<Page, string>> = {
   en: {
@@ -15,6 +15,7 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     buddy: "Buddy allocator",
     zones: "Zones and NUMA",
     slub: "SLUB and kmalloc",
+    "page-replacement": "Page replacement",
   },
   zh: {
     architecture: "架构",
@@ -23,6 +24,7 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     buddy: "伙伴系统",
     zones: "内存区域与 NUMA",
     slub: "SLUB 与 kmalloc",
+    "page-replacement": "页面置换",
   },
 };
 
@@ -47,6 +49,10 @@ function sidebar(locale: "en" | "zh"): DefaultTheme.SidebarItem[] {
       text: locale === "en" ? "Kernel allocators" : "内核分配器",
       items: [link("slub")],
     },
+    {
+      text: locale === "en" ? "Replacement policies" : "置换策略",
+      items: [link("page-replacement")],
+    },
   ];
 }
 
@@ -60,6 +66,7 @@ function nav(locale: "en" | "zh"): DefaultTheme.NavItem[] {
       { text: t["page-walk"], link: base + "page-walk" },
       { text: t.buddy, link: base + "buddy" },
       { text: t.slub, link: base + "slub" },
+      { text: t["page-replacement"], link: base + "page-replacement" },
     ] },
   ];
 }

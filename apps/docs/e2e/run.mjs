@@ -9,5 +9,6 @@ import "./page-walk.e2e.mjs";
 import "./buddy.e2e.mjs";
 import "./zones.e2e.mjs";
 import "./slub.e2e.mjs";
+import "./replacement.e2e.mjs";
 
 process.exitCode = await run();

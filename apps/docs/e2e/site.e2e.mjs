@@ -10,6 +10,7 @@ export const PAGES = {
   "buddy.html": ["Buddy allocator", "伙伴系统"],
   "zones.html": ["Zones and NUMA", "内存区域与 NUMA"],
   "slub.html": ["SLUB and kmalloc", "SLUB 与 kmalloc"],
+  "page-replacement.html": ["Page replacement", "页面置换"],
 };
 
 test("English home page renders the hero and links to every live page", async ({ page, goto, screenshot }) => {
