@@ -40,6 +40,14 @@ export function verifySlub(sl: Slub): void {
   let recl = 0;
   let unrecl = 0;
   const seen = new Uint8Array(m.capacity);
+  // imported bindings are module-object reads under a bundler or test runner: read them once
+  const pageSize = PAGE_SIZE;
+  const slabType = PGTY_slab;
+  const onCpuSlab = ON_CPU_SLAB;
+  const onCpuPartial = ON_CPU_PARTIAL;
+  const onNodePartial = ON_NODE_PARTIAL;
+  const onNoList = ON_NO_LIST;
+  const mapWords = INUSE_MAP_WORDS;
   let mark = new Uint8Array(512);
   const nodes = sl.caches.length ? sl.caches[0].nrSlabs.length : 1;
   const nrSlabs = new Int32Array(nodes);
@@ -54,14 +62,14 @@ export function verifySlub(sl: Slub): void {
       const head = m.head[slot];
       const pages = 2 ** m.order[slot];
       for (let i = 0; i < pages; i++) if (m.slotOfPfn[head + i] !== slot + 1) BUG(fn, `${s.name}: pfn ${head + i} does not map to its slab`);
-      if (sl.opts.phys.pages.getType(head) !== PGTY_slab) BUG(fn, `${s.name}: head pfn ${head} is not PageSlab`);
+      if (sl.opts.phys.pages.getType(head) !== slabType) BUG(fn, `${s.name}: head pfn ${head} is not PageSlab`);
       if (s.reclaimable) recl += pages;
       else unrecl += pages;
       const node = sl.nodeOf(slot);
       nrSlabs[node]++;
       totalObjects[node] += m.objects[slot];
       const objects = m.objects[slot];
-      const first = head * PAGE_SIZE + s.redLeftPad;
+      const first = head * pageSize + s.redLeftPad;
       if (mark.length < objects) mark = new Uint8Array(objects);
       mark.fill(0, 0, objects);
       // The slab's own freelist.
@@ -75,7 +83,7 @@ export function verifySlub(sl: Slub): void {
       }
       if (n !== objects - m.inuse[slot]) BUG(fn, `${s.name}: slab at pfn ${head} has ${n} free objects but inuse ${m.inuse[slot]} of ${objects}`);
       const w = m.where[slot];
-      if (w === ON_CPU_SLAB) {
+      if (w === onCpuSlab) {
         let owner = -1;
         for (let cpu = 0; cpu < s.cpuSlab.length; cpu++) if (s.cpuSlab[cpu] === slot) owner = cpu;
         if (owner < 0) BUG(fn, `${s.name}: slab at pfn ${head} marked as a CPU slab of no CPU`);
@@ -87,13 +95,13 @@ export function verifySlub(sl: Slub): void {
         }
       }
       verifyInuseMap(sl, s, slot, mark);
-      if (w === ON_CPU_SLAB) {
+      if (w === onCpuSlab) {
         if (!m.frozen[slot]) BUG(fn, `${s.name}: CPU slab at pfn ${head} is not frozen`);
       } else if (m.frozen[slot] && !s.debug) {
         BUG(fn, `${s.name}: frozen slab at pfn ${head} is not a CPU slab`);
       }
-      if ((w === ON_CPU_PARTIAL || w === ON_NODE_PARTIAL) && m.freelist[slot] === 0) BUG(fn, `${s.name}: partial slab at pfn ${head} has no free object`);
-      if (w === ON_NO_LIST && !s.debug && m.inuse[slot] !== m.objects[slot]) BUG(fn, `${s.name}: slab at pfn ${head} on no list but not full`);
+      if ((w === onCpuPartial || w === onNodePartial) && m.freelist[slot] === 0) BUG(fn, `${s.name}: partial slab at pfn ${head} has no free object`);
+      if (w === onNoList && !s.debug && m.inuse[slot] !== m.objects[slot]) BUG(fn, `${s.name}: slab at pfn ${head} on no list but not full`);
     }
     for (let node = 0; node < nodes; node++) {
       if (nrSlabs[node] !== s.nrSlabs[node]) BUG(fn, `${s.name}: nr_slabs ${s.nrSlabs[node]} but ${nrSlabs[node]} slabs`);
@@ -101,7 +109,7 @@ export function verifySlub(sl: Slub): void {
       let count = 0;
       let prev = -1;
       for (let slot = s.partialHead[node]; slot >= 0; slot = m.lruNext[slot]) {
-        if (m.where[slot] !== ON_NODE_PARTIAL) BUG(fn, `${s.name}: slab ${slot} on the node ${node} partial list is marked ${m.where[slot]}`);
+        if (m.where[slot] !== onNodePartial) BUG(fn, `${s.name}: slab ${slot} on the node ${node} partial list is marked ${m.where[slot]}`);
         if (m.lruPrev[slot] !== prev) BUG(fn, `${s.name}: partial list back link broken at slab ${slot}`);
         if (m.frozen[slot]) BUG(fn, `${s.name}: frozen slab on the node partial list`);
         prev = slot;
@@ -112,19 +120,24 @@ export function verifySlub(sl: Slub): void {
     }
     for (let cpu = 0; cpu < s.cpuSlab.length; cpu++) {
       if (s.cpuFreelist[cpu] !== 0 && s.cpuSlab[cpu] < 0) BUG(fn, `${s.name}: CPU ${cpu} has a freelist but no slab`);
-      if (s.cpuSlab[cpu] >= 0 && m.where[s.cpuSlab[cpu]] !== ON_CPU_SLAB) BUG(fn, `${s.name}: CPU ${cpu} slab not marked as a CPU slab`);
+      if (s.cpuSlab[cpu] >= 0 && m.where[s.cpuSlab[cpu]] !== onCpuSlab) BUG(fn, `${s.name}: CPU ${cpu} slab not marked as a CPU slab`);
       let k = 0;
       for (let slot = s.cpuPartialHead[cpu]; slot >= 0; slot = m.lruNext[slot]) {
-        if (m.where[slot] !== ON_CPU_PARTIAL || m.frozen[slot]) BUG(fn, `${s.name}: slab ${slot} on CPU ${cpu} partial chain is in state ${m.where[slot]}/${m.frozen[slot]}`);
+        if (m.where[slot] !== onCpuPartial || m.frozen[slot]) BUG(fn, `${s.name}: slab ${slot} on CPU ${cpu} partial chain is in state ${m.where[slot]}/${m.frozen[slot]}`);
         if (++k > m.capacity) BUG(fn, `${s.name}: CPU ${cpu} partial chain cycles`);
       }
     }
   }
   if (recl !== sl.reclaimablePages) BUG(fn, `SReclaimable ${sl.reclaimablePages} pages but ${recl} counted`);
   if (unrecl !== sl.unreclaimablePages) BUG(fn, `SUnreclaim ${sl.unreclaimablePages} pages but ${unrecl} counted`);
-  for (let slot = 0; slot < m.capacity; slot++) {
-    if (m.cache[slot] >= 0 && !seen[slot]) BUG(fn, `slab slot ${slot} of cache ${m.cache[slot]} is on no cache's list`);
-    if (m.cache[slot] < 0) for (let i = 0; i < INUSE_MAP_WORDS; i++) if (m.inuseMap[slot * INUSE_MAP_WORDS + i] !== 0) BUG(fn, `free slab slot ${slot} has bits in its in-use map`);
+  const { cache, inuseMap } = m;
+  for (let slot = 0, capacity = m.capacity; slot < capacity; slot++) {
+    if (cache[slot] >= 0 && !seen[slot]) BUG(fn, `slab slot ${slot} of cache ${cache[slot]} is on no cache's list`);
+    if (cache[slot] < 0) {
+      let bits = 0;
+      for (let i = slot * mapWords, end = i + mapWords; i < end; i++) bits |= inuseMap[i];
+      if (bits !== 0) BUG(fn, `free slab slot ${slot} has bits in its in-use map`);
+    }
   }
 }
 
@@ -132,18 +145,21 @@ export function verifySlub(sl: Slub): void {
 function verifyInuseMap(sl: Slub, s: KmemCache, slot: number, mark: Uint8Array): void {
   const m = sl.meta;
   const map = m.inuseMap;
-  const base = slot * INUSE_MAP_WORDS;
+  const words = INUSE_MAP_WORDS;
+  const base = slot * words;
   let bits = 0;
-  for (let i = 0; i < INUSE_MAP_WORDS; i++) for (let v = map[base + i] >>> 0; v !== 0; v = (v & (v - 1)) >>> 0) bits++;
+  for (let i = 0; i < words; i++) for (let v = map[base + i] >>> 0; v !== 0; v = (v & (v - 1)) >>> 0) bits++;
   if (!s.inuseMapped) {
     if (bits !== 0) BUG("slub.verify", `${s.name}: slab slot ${slot} is not mapped but has ${bits} in-use bits`);
     return;
   }
   const first = m.head[slot] * PAGE_SIZE + s.redLeftPad;
+  const size = s.size;
+  const objects = m.objects[slot];
   const retired = s.debug && m.frozen[slot] !== 0;
   let inUse = 0;
-  for (let i = 0; i < m.objects[slot]; i++) {
-    const p = first + i * s.size;
+  for (let i = 0; i < objects; i++) {
+    const p = first + i * size;
     const isFree = mark[i] !== 0;
     const set = (map[base + ((p >>> 8) & 127)] & (1 << ((p >>> 3) & 31))) !== 0;
     // A slab slub_debug retired ("Marking all objects used") holds objects nobody was given.

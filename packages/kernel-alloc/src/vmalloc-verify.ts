@@ -40,23 +40,28 @@ export function verifyVmalloc(v: VmallocState, ram: Ram, layout: X86Layout): voi
   if (at !== layout.VMALLOC_END) BUG(fn, `vmalloc space ends at 0x${at.toString(16)}, not VMALLOC_END`);
   let pages = 0;
   const ref = newPteRef();
+  // imported bindings are module-object reads under a bundler or test runner: read them once
+  const pageSize = PAGE_SIZE;
+  const pmdSize = PMD_SIZE;
+  const present = _PAGE_PRESENT;
+  const vmAlloc = VM_ALLOC;
   for (const vm of v.busy) {
-    if (vm.flags & VM_ALLOC) pages += vm.pages.length;
+    if (vm.flags & vmAlloc) pages += vm.pages.length;
     // One walk per PTE table (2 MiB), then the area's PTEs are read in a row from it.
     let table = -1;
     let region = -1;
     for (let i = 0; i < vm.pages.length; i++) {
-      const va = vm.addr + i * PAGE_SIZE;
-      const r2m = Math.floor(va / PMD_SIZE);
+      const va = vm.addr + i * pageSize;
+      const r2m = Math.floor(va / pmdSize);
       if (r2m !== region) {
         const r = lookupPte(ram, v.pgd, va, v.levels, ref);
-        table = r && r.level === 1 ? r.entryPa - ((va % PMD_SIZE) / PAGE_SIZE) * 8 : -1;
+        table = r && r.level === 1 ? r.entryPa - ((va % pmdSize) / pageSize) * 8 : -1;
         region = r2m;
       }
-      const ea = table + ((va % PMD_SIZE) / PAGE_SIZE) * 8;
+      const ea = table + ((va % pmdSize) / pageSize) * 8;
       const lo = table < 0 ? 0 : ram.readU32(ea);
       const hi = table < 0 ? 0 : ram.readU32(ea + 4);
-      if (!(lo & _PAGE_PRESENT) || Math.floor(lo / PAGE_SIZE) + (hi & 0xfffff) * 1048576 !== vm.pages[i]) BUG(fn, `page ${i} of area 0x${vm.addr.toString(16)} is not mapped to pfn ${vm.pages[i]}`);
+      if (!(lo & present) || Math.floor(lo / pageSize) + (hi & 0xfffff) * 1048576 !== vm.pages[i]) BUG(fn, `page ${i} of area 0x${vm.addr.toString(16)} is not mapped to pfn ${vm.pages[i]}`);
     }
     if (!(vm.flags & VM_NO_GUARD)) {
       const g = lookupPte(ram, v.pgd, vm.addr + vm.size - PAGE_SIZE, v.levels, ref);
