@@ -61,6 +61,12 @@ export interface ZonesView {
   fallbackLog: string[];
   /** the boot log from "Zone ranges:" to the "Built ... zonelists" line */
   bootZoneLines: string[];
+  /**
+   * memory freed at the end of boot, after the watermarks were set (free_initmem and
+   * mark_rodata_ro's "Freeing <what> memory: <K>K" lines): it raises managed pages but not the
+   * watermarks, which were computed from the smaller managed counts
+   */
+  lateFrees: { what: string; kb: number }[];
   zoneinfo: string;
 }
 
@@ -101,6 +107,7 @@ export function zonesView(id: string): ZonesView {
     nodes,
     fallbackLog: log.filter((l) => l.startsWith("Fallback order for Node ")),
     bootZoneLines: from >= 0 && to >= from ? log.slice(from, to + 1) : [],
+    lateFrees: [...k.dmesg.render().matchAll(/Freeing (.+) memory: (\d+)K$/gm)].map((x) => ({ what: x[1]!, kb: Number(x[2]) })),
     zoneinfo: k.cat("/proc/zoneinfo"),
   };
 }
