@@ -24,13 +24,17 @@ export class Sysctl {
     this.procfs.register(`/proc/sys/${knob.name.replace(/\./g, "/")}`, () => knob.get() + "\n");
   }
 
-  /** Accepts "vm.min_free_kbytes", "vm/min_free_kbytes", "/proc/sys/vm/min_free_kbytes" or a bare "min_free_kbytes". */
+  /**
+   * Accepts "vm.min_free_kbytes", "vm/min_free_kbytes", "/proc/sys/vm/min_free_kbytes" or a bare
+   * "min_free_kbytes". An unknown one throws an InputError whose `where.field` is `key` exactly
+   * as given (a caller locates it in its own input by that), listing the known names.
+   */
   resolve(key: string): SysctlKnob {
     const k = key.trim().replace(/^\/proc\/sys\//, "").replace(/\//g, ".");
     const knob = this.knobs.get(k) ?? this.knobs.get(`vm.${k}`);
     if (!knob) {
       const names = this.names();
-      throw new InputError(`unknown sysctl "${key}"; known: ${names.length ? names.join(", ") : "(none yet)"}`);
+      throw new InputError(`unknown sysctl; known: ${names.length ? names.join(", ") : "(none yet)"}`, { field: key });
     }
     return knob;
   }
@@ -39,7 +43,10 @@ export class Sysctl {
     return this.resolve(key).get();
   }
 
-  /** Sets every key or none: when one value is rejected, the ones written before it are restored. */
+  /**
+   * Sets every key or none: when one value is rejected, the ones written before it are restored.
+   * A rejected value's InputError names the knob's dotted name as its `where.field`.
+   */
   set(assignments: Record<string, string>): void {
     const knobs = Object.keys(assignments).map((key) => this.resolve(key));
     const done: [SysctlKnob, string][] = [];

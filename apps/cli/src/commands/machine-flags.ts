@@ -110,21 +110,20 @@ export function bootMachine(io: CliIo, f: MachineFlags): Kernel {
   } catch (e) {
     const key = e instanceof InputError ? sysctlKeyOf(e, Object.keys(d.machine.sysctl)) : undefined;
     if (key === undefined) throw e;
-    const problem = (e as InputError).problem.replace(/^unknown sysctl "[^"]*"/, "unknown sysctl");
+    const problem = (e as InputError).problem;
     if (d.flagSysctls.has(key) || !d.src) throw new InputError(`--sysctl ${key}=${d.machine.sysctl[key]}: ${problem}`);
     throw new InputError(problem, { file: d.src.file, line: d.src.lineOf(["sysctl", key]), field: `sysctl.${key}` });
   }
 }
 
 /**
- * Which of `keys` (sysctl names as the user wrote them) a boot error is about: the kernel
- * names an unknown one in its message, and a rejected value by the knob's dotted name.
+ * Which of `keys` (sysctl names as the user wrote them) a boot error is about: the kernel's
+ * InputError names an unknown sysctl by the key as given and a rejected value by the knob's
+ * dotted name, both in `where.field`.
  */
 export function sysctlKeyOf(e: InputError, keys: string[]): string | undefined {
-  const unknown = /^unknown sysctl "([^"]*)"/.exec(e.problem)?.[1];
-  if (unknown !== undefined) return keys.find((k) => k === unknown) ?? keys.find((k) => k.trim() === unknown.trim());
-  const knob = e.where.field;
-  if (!knob) return undefined;
+  const field = e.where.field;
+  if (field === undefined) return undefined;
   const dotted = (k: string) => k.trim().replace(/^\/proc\/sys\//, "").replace(/\//g, ".");
-  return keys.find((k) => dotted(k) === knob || `vm.${dotted(k)}` === knob);
+  return keys.find((k) => k === field) ?? keys.find((k) => dotted(k) === field || `vm.${dotted(k)}` === field);
 }

@@ -63,6 +63,5 @@ function locateBootError(e: unknown, text: string, s: Scenario): unknown {
   if (!(e instanceof InputError) || e.where.file !== undefined) return e;
   const key = sysctlKeyOf(e, Object.keys(s.machine.sysctl));
   if (key === undefined) return new InputError(e.problem, { file: s.file, field: e.where.field });
-  const problem = e.problem.replace(/^unknown sysctl "[^"]*"/, "unknown sysctl");
-  return new InputError(problem, { file: s.file, line: new YamlSource(text, s.file).lineOf(["machine", "sysctl", key]), field: `machine.sysctl.${key}` });
+  return new InputError(e.problem, { file: s.file, line: new YamlSource(text, s.file).lineOf(["machine", "sysctl", key]), field: `machine.sysctl.${key}` });
 }
