@@ -38,6 +38,20 @@ describe("formatGfp (%pGg)", () => {
     expect(() => parseGfp("GFP_KERNAL", "steps[0].gfp")).toThrow(InputError);
     expect(() => parseGfp("GFP_KERNAL", "steps[0].gfp")).toThrow(/steps\[0\]\.gfp: unknown GFP flag "GFP_KERNAL"/);
   });
+  it("takes numbers up to gfp_t's 32 bits (include/linux/types.h: unsigned int)", () => {
+    expect(parseGfp("0xffffffff")).toBe(0xffffffff);
+    expect(parseGfp("4294967295|GFP_KERNEL")).toBe(0xffffffff);
+    expect(parseGfp("0|0x0")).toBe(0);
+    expect(parseGfp("0x00000000000000cc0")).toBe(GFP_KERNEL);
+  });
+  it("rejects a number above 32 bits or negative, naming the token, before | truncates it", () => {
+    const range = (tok: string) => `gfp: GFP value "${tok}" is out of range: a gfp_t is 32 bits, from 0 to 0xffffffff`;
+    for (const tok of ["0x100000000", "4294967296", "0x1ffffffff", "99999999999999999999999", "-1", "-0x10", "-0"]) {
+      expect(() => parseGfp(`GFP_KERNEL|${tok}`)).toThrow(InputError);
+      expect(() => parseGfp(`GFP_KERNEL | ${tok}`)).toThrow(range(tok));
+    }
+    expect(() => parseGfp("0x100000000", "steps[1].alloc_pages.gfp")).toThrow(/^steps\[1\]\.alloc_pages\.gfp: GFP value "0x100000000" is out of range/);
+  });
 });
 
 describe("gfp_zone (GFP_ZONE_TABLE)", () => {

@@ -117,9 +117,13 @@ export function formatGfp(mask: number): string {
   return parts.join("|");
 }
 
+/** Largest gfp_t: a 32-bit unsigned int (include/linux/types.h: typedef unsigned int gfp_t). */
+const GFP_T_MAX = 0xffffffff;
+
 /**
  * Parses "GFP_KERNEL|__GFP_ZERO" (names from formatGfp, or hex/decimal numbers) into a mask.
- * Throws InputError naming `field` and the unknown part.
+ * Throws InputError naming `field` and the unknown part, or a number that is no gfp_t (negative
+ * or above 32 bits: checked before it is ORed in, since `|` keeps only the low 32 bits).
  */
 export function parseGfp(text: string, field = "gfp"): number {
   let mask = 0;
@@ -127,8 +131,11 @@ export function parseGfp(text: string, field = "gfp"): number {
   for (const p of parts) {
     const v = BY_NAME.get(p);
     if (v !== undefined) mask |= v;
-    else if (/^0x[0-9a-f]+$/i.test(p) || /^\d+$/.test(p)) mask |= Number(p);
-    else {
+    else if (/^-?(0x[0-9a-f]+|\d+)$/i.test(p)) {
+      const n = p.startsWith("-") ? -1 : Number(p);
+      if (n < 0 || n > GFP_T_MAX) throw new InputError(`GFP value "${p}" is out of range: a gfp_t is 32 bits, from 0 to 0xffffffff`, { field });
+      mask |= n;
+    } else {
       throw new InputError(`unknown GFP flag "${p}": expected names like GFP_KERNEL, GFP_ATOMIC, __GFP_ZERO joined by |`, { field });
     }
   }
