@@ -45,30 +45,44 @@ export function verifyVmalloc(v: VmallocState, ram: Ram, layout: X86Layout): voi
   const pmdSize = PMD_SIZE;
   const present = _PAGE_PRESENT;
   const vmAlloc = VM_ALLOC;
+  const noGuard = VM_NO_GUARD;
+  // One walk per PTE table (2 MiB region), kept across areas: then PTEs are read straight from it.
+  let table = NO_TABLE;
+  let region = -1;
   for (const vm of v.busy) {
     if (vm.flags & vmAlloc) pages += vm.pages.length;
-    // One walk per PTE table (2 MiB), then the area's PTEs are read in a row from it.
-    let table = -1;
-    let region = -1;
-    for (let i = 0; i < vm.pages.length; i++) {
+    const guard = vm.flags & noGuard ? 0 : 1;
+    for (let i = 0; i < vm.pages.length + guard; i++) {
       const va = vm.addr + i * pageSize;
       const r2m = Math.floor(va / pmdSize);
       if (r2m !== region) {
-        const r = lookupPte(ram, v.pgd, va, v.levels, ref);
-        table = r && r.level === 1 ? r.entryPa - ((va % pmdSize) / pageSize) * 8 : -1;
+        table = pteTable(lookupPte(ram, v.pgd, va, v.levels, ref), va, pmdSize, pageSize, present);
         region = r2m;
       }
       const ea = table + ((va % pmdSize) / pageSize) * 8;
       const lo = table < 0 ? 0 : ram.readU32(ea);
+      if (i === vm.pages.length) {
+        // the guard page, the last page of vm.size (unless VM_NO_GUARD)
+        if (table === HUGE_LEAF || lo & present) BUG(fn, `guard page of area 0x${vm.addr.toString(16)} is mapped`);
+        break;
+      }
       const hi = table < 0 ? 0 : ram.readU32(ea + 4);
       if (!(lo & present) || Math.floor(lo / pageSize) + (hi & 0xfffff) * 1048576 !== vm.pages[i]) BUG(fn, `page ${i} of area 0x${vm.addr.toString(16)} is not mapped to pfn ${vm.pages[i]}`);
-    }
-    if (!(vm.flags & VM_NO_GUARD)) {
-      const g = lookupPte(ram, v.pgd, vm.addr + vm.size - PAGE_SIZE, v.levels, ref);
-      if (g && g.lo & _PAGE_PRESENT) BUG(fn, `guard page of area 0x${vm.addr.toString(16)} is mapped`);
     }
   }
   if (pages !== v.nrVmallocPages) BUG(fn, `VmallocUsed ${v.nrVmallocPages} pages but ${pages} counted`);
   const lazy = v.lazy.reduce((t, l) => t + (l.end - l.start) / PAGE_SIZE, 0);
   if (lazy !== v.lazyPages) BUG(fn, `vmap_lazy_nr ${v.lazyPages} but ${lazy} pages queued`);
+}
+
+/** pteTable(): no PTE table maps the region. */
+const NO_TABLE = -1;
+/** pteTable(): a present huge leaf above the PTE level maps the region. */
+const HUGE_LEAF = -2;
+
+/** Address of the PTE table of the 2 MiB region holding va, from lookupPte's answer for va. */
+function pteTable(r: { level: number; entryPa: number; lo: number } | null, va: number, pmdSize: number, pageSize: number, present: number): number {
+  if (r === null) return NO_TABLE;
+  if (r.level !== 1) return r.lo & present ? HUGE_LEAF : NO_TABLE;
+  return r.entryPa - ((va % pmdSize) / pageSize) * 8;
 }

@@ -10,13 +10,8 @@ import { PAGEFLAGS_MASK } from "../page-flags";
 
 /** Scratch mark of a free-list head: FREE_HEAD + 1 + order (0 = not a head). */
 export const FREE_HEAD = 0;
-/** Scratch mark of a PCP-list head: PCP_HEAD + 1 + order. */
+/** Scratch mark of a PCP-list head: PCP_HEAD + 1 + order (so a block has 1 << ((mark & 31) - 1) pages). */
 export const PCP_HEAD = 32;
-
-/** Pages of the block whose head carries mark k. */
-export function headPages(k: number): number {
-  return 1 << ((k & (PCP_HEAD - 1)) - 1);
-}
 
 /** Where free block i is, for messages: zone, order, migratetype, pfn. */
 export function freeWhere(z: Zone, o: number, mt: number, i: number): string {
@@ -65,12 +60,13 @@ export function reportStrayBuddy(m: PhysicalMemory, i: number): never {
 /** Invariant 9: the highatomic reserve of zone z matches its HighAtomic pageblocks. */
 export function verifyHighatomic(z: Zone): void {
   const p = z.pages;
+  const blockPages = PAGEBLOCK_NR_PAGES, blockOrder = PAGEBLOCK_ORDER, haType = MIGRATE_HIGHATOMIC; // imported: read once
+  const start = z.zoneStartPfn, end = z.zoneEndPfn;
   let blocks = 0;
-  const first = z.zoneStartPfn - (z.zoneStartPfn % PAGEBLOCK_NR_PAGES);
-  for (let pfn = first; pfn < z.zoneEndPfn; pfn += PAGEBLOCK_NR_PAGES) {
-    const i = p.idx(Math.max(pfn, z.zoneStartPfn));
-    if (i < 0 || p.pageblockMt[i >>> PAGEBLOCK_ORDER] !== MIGRATE_HIGHATOMIC) continue;
-    if (pfn < z.zoneStartPfn || pfn + PAGEBLOCK_NR_PAGES > z.zoneEndPfn) BUG("verify", `${z.name}: HighAtomic pageblock at pfn ${pfn} straddles the zone`);
+  for (let pfn = start - (start % blockPages); pfn < end; pfn += blockPages) {
+    const i = p.idx(Math.max(pfn, start));
+    if (i < 0 || p.pageblockMt[i >>> blockOrder] !== haType) continue;
+    if (pfn < start || pfn + blockPages > end) BUG("verify", `${z.name}: HighAtomic pageblock at pfn ${pfn} straddles the zone`);
     blocks++;
   }
   const reserved = z.nrReservedHighatomic;

@@ -9,7 +9,7 @@ import type { Zone } from "../mmzone";
 import type { PhysicalMemory } from "../page-alloc";
 import { PAGEFLAGS_MASK, PG_reserved } from "../page-flags";
 import type { PageArray } from "../mm-types";
-import { FREE_HEAD, PCP_HEAD, freeWhere, headPages, pcpWhere, reportBadTail, reportStrayBuddy, verifyHighatomic } from "./verify-report";
+import { FREE_HEAD, PCP_HEAD, freeWhere, pcpWhere, reportBadTail, reportStrayBuddy, verifyHighatomic } from "./verify-report";
 
 /**
  * Invariants:
@@ -42,26 +42,15 @@ import { FREE_HEAD, PCP_HEAD, freeWhere, headPages, pcpWhere, reportBadTail, rep
 export function verifyPhysical(m: PhysicalMemory): void {
   const p = m.pages;
   const mark = scratchOf(p);
-  const savedMark = new Int32Array(MAX_NR_ZONES);
+  const nrZones = MAX_NR_ZONES; // imported bindings: read once (see walkFreeLists)
+  const savedMark = new Int32Array(nrZones);
+  const sums = new Int32Array(SUMS);
   for (const z of m.zones()) {
-    let free = 0, cma = 0, ha = 0, isolate = 0;
-    for (let o = 0; o <= MAX_PAGE_ORDER; o++) {
-      const area = z.freeArea[o];
-      let total = 0;
-      for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
-        const n = walkFreeList(z, o, mt, mark);
-        if (n !== area.count[mt]) BUG("verify", `${z.name} order ${o} type ${mt}: count ${area.count[mt]} but ${n} on list`);
-        total += n;
-        if (mt === MIGRATE_ISOLATE) isolate += n << o;
-        else free += n << o;
-        if (mt === MIGRATE_CMA) cma += n << o;
-        if (mt === MIGRATE_HIGHATOMIC) ha += n << o;
-      }
-      if (total !== area.nrFree) BUG("verify", `${z.name} order ${o}: nr_free ${area.nrFree} but ${total} blocks`);
-    }
+    walkFreeLists(z, mark, sums);
+    const free = sums[FREE], isolate = sums[ISOLATED];
     if (free !== z.nrFreePages) BUG("verify", `${z.name}: NR_FREE_PAGES ${z.nrFreePages} but ${free} free`);
-    if (cma !== z.nrFreeCma) BUG("verify", `${z.name}: NR_FREE_CMA_PAGES ${z.nrFreeCma} but ${cma} free on CMA lists`);
-    if (ha !== z.nrFreeHighatomic) BUG("verify", `${z.name}: nr_free_highatomic ${z.nrFreeHighatomic} but ${ha} free on HighAtomic lists`);
+    if (sums[CMA] !== z.nrFreeCma) BUG("verify", `${z.name}: NR_FREE_CMA_PAGES ${z.nrFreeCma} but ${sums[CMA]} free on CMA lists`);
+    if (sums[HIGHATOMIC] !== z.nrFreeHighatomic) BUG("verify", `${z.name}: nr_free_highatomic ${z.nrFreeHighatomic} but ${sums[HIGHATOMIC]} free on HighAtomic lists`);
     let pcp = 0;
     for (let cpu = 0; cpu < z.pcp.length; cpu++) pcp += walkPcp(z, cpu, mark);
     if (z.pgfree - z.pgalloc - z.freeTaken !== free + isolate + pcp) {
@@ -70,7 +59,7 @@ export function verifyPhysical(m: PhysicalMemory): void {
     if (z.thisCpuPcp !== z.pcp[m.cpu]) BUG("verify", `${z.name}: thisCpuPcp is not the pcp of CPU ${m.cpu}`);
     savedMark.set(z.fastMark);
     z.updateFastMark();
-    for (let hi = 0; hi < MAX_NR_ZONES; hi++) {
+    for (let hi = 0; hi < nrZones; hi++) {
       if (savedMark[hi] !== z.fastMark[hi]) BUG("verify", `${z.name}: fastMark [${Array.from(savedMark)}] is stale (recomputed [${Array.from(z.fastMark)}])`);
     }
     verifyHighatomic(z);
@@ -81,6 +70,9 @@ export function verifyPhysical(m: PhysicalMemory): void {
   }
   checkPages(m, mark);
 }
+
+/** Slots of the per-zone sums walkFreeLists() fills: pages free (Isolate not counted), on CMA, HighAtomic and Isolate lists. */
+const FREE = 0, CMA = 1, HIGHATOMIC = 2, ISOLATED = 3, SUMS = 4;
 
 /**
  * verify()'s mark bytes for a mem_map, kept with it between calls (a fresh 2 MiB array per
@@ -99,38 +91,54 @@ function scratchOf(p: PageArray): Uint8Array {
   return mark;
 }
 
-/** Walks free list (o, mt) of z (invariants 1, 2), marking each head; returns its length. */
-function walkFreeList(z: Zone, o: number, mt: number, mark: Uint8Array): number {
+/**
+ * Walks every free list of z (invariants 1, 2), marking each head, and fills `sums`. Imported
+ * bindings are read into locals first: under a test runner or tsx each read of one is a
+ * module-object getter call, which costs more than the check it feeds.
+ */
+function walkFreeLists(z: Zone, mark: Uint8Array, sums: Int32Array): void {
+  const maxOrder = MAX_PAGE_ORDER, types = MIGRATE_TYPES, isolateType = MIGRATE_ISOLATE, cmaType = MIGRATE_CMA, haType = MIGRATE_HIGHATOMIC;
+  const blockOrder = PAGEBLOCK_ORDER, blockPages = PAGEBLOCK_NR_PAGES, buddy = BUDDY_TYPE, freeHead = FREE_HEAD;
   const p = z.pages;
-  const { lruNext, lruPrev, mapcount, refcount } = p;
-  const area = z.freeArea[o];
-  const size = 1 << o;
-  // imported bindings are module-object reads under a bundler or test runner: read them once
-  const buddy = BUDDY_TYPE;
-  const head = FREE_HEAD + 1 + o;
+  const { lruNext, lruPrev, mapcount, refcount, pageblockMt } = p;
   const start = z.zoneStartPfn;
   const end = z.zoneEndPfn;
-  let n = 0;
-  let prev = -1;
-  for (let i = area.head[mt]; i >= 0; i = lruNext[i]) {
-    if (lruPrev[i] !== prev) BUG("verify", `free list links broken at ${freeWhere(z, o, mt, i)}`);
-    // a corrupted list could cycle
-    if (n > z.spannedPages) BUG("verify", `free list longer than its zone (a cycle?) at ${freeWhere(z, o, mt, i)}`);
-    if (mapcount[i] !== buddy || p.private[i] !== o) BUG("verify", `free block not marked PageBuddy order ${o}: ${freeWhere(z, o, mt, i)}`);
-    if (refcount[i] !== 0) BUG("verify", `free block has refcount ${refcount[i]}: ${freeWhere(z, o, mt, i)}`);
-    const pfn = p.pfn(i);
-    if (pfn < start || pfn + size > end) BUG("verify", `free block outside its zone: ${freeWhere(z, o, mt, i)}`);
-    if (pfn % size !== 0) BUG("verify", `free block misaligned: ${freeWhere(z, o, mt, i)}`);
-    for (let b = i >>> PAGEBLOCK_ORDER; b < (i + size) / PAGEBLOCK_NR_PAGES; b++) {
-      if (p.pageblockMt[b] !== mt) BUG("verify", `free block on list ${mt} in pageblock of type ${p.pageblockMt[b]}: ${freeWhere(z, o, mt, i)}`);
+  sums.fill(0);
+  for (let o = 0; o <= maxOrder; o++) {
+    const area = z.freeArea[o];
+    const size = 1 << o;
+    const head = freeHead + 1 + o;
+    let total = 0;
+    for (let mt = 0; mt < types; mt++) {
+      let n = 0;
+      let prev = -1;
+      for (let i = area.head[mt]; i >= 0; i = lruNext[i]) {
+        if (lruPrev[i] !== prev) BUG("verify", `free list links broken at ${freeWhere(z, o, mt, i)}`);
+        // a corrupted list could cycle
+        if (n > z.spannedPages) BUG("verify", `free list longer than its zone (a cycle?) at ${freeWhere(z, o, mt, i)}`);
+        if (mapcount[i] !== buddy || p.private[i] !== o) BUG("verify", `free block not marked PageBuddy order ${o}: ${freeWhere(z, o, mt, i)}`);
+        if (refcount[i] !== 0) BUG("verify", `free block has refcount ${refcount[i]}: ${freeWhere(z, o, mt, i)}`);
+        const pfn = p.pfn(i);
+        if (pfn < start || pfn + size > end) BUG("verify", `free block outside its zone: ${freeWhere(z, o, mt, i)}`);
+        if (pfn % size !== 0) BUG("verify", `free block misaligned: ${freeWhere(z, o, mt, i)}`);
+        for (let b = i >>> blockOrder; b < (i + size) / blockPages; b++) {
+          if (pageblockMt[b] !== mt) BUG("verify", `free block on list ${mt} in pageblock of type ${pageblockMt[b]}: ${freeWhere(z, o, mt, i)}`);
+        }
+        if (mark[i] !== 0) BUG("verify", `page counted twice (overlapping free blocks): ${freeWhere(z, o, mt, i)}`);
+        mark[i] = head;
+        prev = i;
+        n++;
+      }
+      if (area.tail[mt] !== prev) BUG("verify", `${z.name} order ${o} type ${mt}: tail pointer wrong`);
+      if (n !== area.count[mt]) BUG("verify", `${z.name} order ${o} type ${mt}: count ${area.count[mt]} but ${n} on list`);
+      total += n;
+      if (mt === isolateType) sums[ISOLATED] += n << o;
+      else sums[FREE] += n << o;
+      if (mt === cmaType) sums[CMA] += n << o;
+      if (mt === haType) sums[HIGHATOMIC] += n << o;
     }
-    if (mark[i] !== 0) BUG("verify", `page counted twice (overlapping free blocks): ${freeWhere(z, o, mt, i)}`);
-    mark[i] = head;
-    prev = i;
-    n++;
+    if (total !== area.nrFree) BUG("verify", `${z.name} order ${o}: nr_free ${area.nrFree} but ${total} blocks`);
   }
-  if (area.tail[mt] !== prev) BUG("verify", `${z.name} order ${o} type ${mt}: tail pointer wrong`);
-  return n;
 }
 
 /** Walks the PCP lists of CPU `cpu` in z (invariant 4), marking each head; returns their pages. */
@@ -138,10 +146,10 @@ function walkPcp(z: Zone, cpu: number, mark: Uint8Array): number {
   const p = z.pages;
   const { lruNext, lruPrev, mapcount, refcount } = p;
   const pcp = z.pcp[cpu];
-  const buddy = BUDDY_TYPE;
+  const buddy = BUDDY_TYPE, lists = NR_PCP_LISTS, pcpHead = PCP_HEAD, toOrder = pindexToOrder; // read once
   let count = 0;
-  for (let k = 0; k < NR_PCP_LISTS; k++) {
-    const order = pindexToOrder(k);
+  for (let k = 0; k < lists; k++) {
+    const order = toOrder(k);
     let prev = -1;
     let n = 0;
     for (let i = pcp.head[k]; i >= 0; i = lruNext[i]) {
@@ -150,7 +158,7 @@ function walkPcp(z: Zone, cpu: number, mark: Uint8Array): number {
       if (mapcount[i] === buddy || refcount[i] !== 0) BUG("verify", `pcp page in bad state: ${pcpWhere(z, cpu, k, i)}`);
       if (!z.spans(p.pfn(i))) BUG("verify", `pcp page outside its zone: ${pcpWhere(z, cpu, k, i)}`);
       if (mark[i] !== 0) BUG("verify", `page counted twice (overlapping free blocks): ${pcpWhere(z, cpu, k, i)}`);
-      mark[i] = PCP_HEAD + 1 + order;
+      mark[i] = pcpHead + 1 + order;
       prev = i;
       count += 1 << order;
     }
@@ -171,6 +179,7 @@ function checkPages(m: PhysicalMemory, mark: Uint8Array): void {
   // imported bindings are module-object reads under a bundler or test runner: read them once
   const buddy = BUDDY_TYPE;
   const mask = PAGEFLAGS_MASK;
+  const orderBits = PCP_HEAD - 1;
   for (let i = 0; i < n; ) {
     const k = mark[i];
     if (k === 0) {
@@ -178,7 +187,7 @@ function checkPages(m: PhysicalMemory, mark: Uint8Array): void {
       i++;
       continue;
     }
-    const end = Math.min(n, i + headPages(k));
+    const end = Math.min(n, i + (1 << ((k & orderBits) - 1))); // the block's pages (see PCP_HEAD)
     for (let j = i + 1; j < end; j++) {
       // mapcount -1 (no type, unmapped) is the clean value, so mapcount + 1 must be 0 too
       if ((mark[j] | refcount[j] | (mapcount[j] + 1) | (flags[j] & mask)) !== 0) reportBadTail(m, mark, i, j);
@@ -192,14 +201,15 @@ function countReserved(m: PhysicalMemory, z: Zone): number {
   const p = m.pages;
   const flags = p.flags;
   const bit = PG_reserved;
+  const sectionPages = PAGES_PER_SECTION;
   let reserved = 0;
   for (const r of m.boot.memblock.memory.regions) {
     const a = Math.max(z.zoneStartPfn, Math.ceil(r.base / 4096));
     const b = Math.min(z.zoneEndPfn, Math.floor((r.base + r.size) / 4096));
     // section by section: page indices are contiguous inside one section
     for (let pfn = a; pfn < b; ) {
-      const section = Math.floor(pfn / PAGES_PER_SECTION);
-      const next = Math.min(b, (section + 1) * PAGES_PER_SECTION);
+      const section = Math.floor(pfn / sectionPages);
+      const next = Math.min(b, (section + 1) * sectionPages);
       const first = p.idx(pfn);
       if (first >= 0) for (let i = first, last = first + (next - pfn); i < last; i++) reserved += (flags[i] >>> bit) & 1;
       pfn = next;
