@@ -23,6 +23,12 @@ async function toEnd(page) {
   if (await page.isEnabled("#step-last")) await page.click("#step-last");
 }
 
+/** Moves the step slider to reference j (0: before the first). */
+async function goStep(page, j) {
+  await page.locator("#step-range").fill(String(j));
+  assert.equal(await page.getAttribute("#step-pos", "data-pos"), String(j));
+}
+
 async function misses(page) {
   return Number(await page.getAttribute("#miss-count", "data-misses"));
 }
@@ -41,11 +47,21 @@ test("replacement: Belady's anomaly, FIFO misses 9 times with 3 frames and 10 wi
   await setup(page, { policy: "fifo", frames: 3, preset: "belady" });
   assert.equal(await misses(page), 0);
   // step to reference 7 (page 5): FIFO evicts page 4, loaded before 1 and 2 came back
-  for (let i = 0; i < 7; i++) await page.click("#step-next");
+  await goStep(page, 7);
   assert.equal(await page.getAttribute("#step-pos", "data-pos"), "7");
   assert.deepEqual(await column(page, 7), [5, 1, 2]);
   assert.match(await page.locator("#step-detail").innerText(), /^Reference 7 is page 5: a cold miss, loaded into frame 0, evicting page 4\./);
   assert.equal(await misses(page), 7);
+  // the step buttons: reference 8 (page 1) hits; back to 7; back to the start
+  await page.click("#step-next");
+  assert.equal(await page.getAttribute("#step-pos", "data-pos"), "8");
+  assert.deepEqual(await column(page, 8), [5, 1, 2]);
+  assert.equal(await results(page), "MMMMMMMH");
+  await page.click("#step-prev");
+  assert.equal(await misses(page), 7);
+  await page.click("#step-first");
+  assert.equal(await misses(page), 0);
+  assert.equal(await results(page), "");
   await toEnd(page);
   assert.equal(await misses(page), 9);
   assert.equal(await results(page), "MMMMMMMHHMMH");
@@ -53,8 +69,7 @@ test("replacement: Belady's anomaly, FIFO misses 9 times with 3 frames and 10 wi
   await screenshot("replacement-belady-3");
   // 4 frames: reference 7 evicts page 1, needed next
   await page.fill("#frames-input", "4");
-  await page.click("#step-first");
-  for (let i = 0; i < 7; i++) await page.click("#step-next");
+  await goStep(page, 7);
   assert.deepEqual(await column(page, 7), [5, 2, 3, 4]);
   await toEnd(page);
   assert.equal(await misses(page), 10);
@@ -79,8 +94,7 @@ test("replacement: the Silberschatz string at 3 frames, FIFO 15, LRU 12, OPT 9 m
     assert.deepEqual(await column(page, 20), last, policy);
   }
   // OPT at reference 6 (page 3) evicts page 1 (next used at reference 14, after 2 at 9 and 0 at 7)
-  await page.click("#step-first");
-  for (let i = 0; i < 6; i++) await page.click("#step-next");
+  await goStep(page, 6);
   assert.deepEqual(await column(page, 6), [2, 0, 3]);
   assert.match(await page.locator("#step-detail").innerText(), /page 2: next used at reference 9 · page 0: next used at reference 7 · page 3: next used at reference 10/);
   await screenshot("replacement-opt");
@@ -95,8 +109,7 @@ test("replacement: CLOCK draws the hand and use bits; the textbook use bit chang
   await toEnd(page);
   assert.equal(await misses(page), 14);
   // textbook clock after reference 5 (page 0, a hit): 2 0 1, use bits 1 1 0, hand at frame 1
-  await page.click("#step-first");
-  for (let i = 0; i < 5; i++) await page.click("#step-next");
+  await goStep(page, 5);
   assert.deepEqual(await column(page, 5), [2, 0, 1]);
   const cells = await page.$$eval("#frames-grid .frame-row td:nth-child(6)", (tds) => tds.map((td) => td.textContent.replace(/\s+/g, "")));
   assert.deepEqual(cells, ["21", "01◂", "10"]);
@@ -116,9 +129,11 @@ test("replacement: CLOCK draws the hand and use bits; the textbook use bit chang
 test("replacement: the browser shows what the model computes in Node, for every policy", async ({ page, goto }) => {
   const refs = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8, 3, 2, 7, 9, 5];
   const reqs = ["fifo", "lru", "clock", "opt", "arc", "2q", "lru-linux", "s3fifo", "sieve"].map((policy, k) => ({ policy, frames: 3 + (k % 4), refs }));
-  const node = spawnSync(process.execPath, ["--conditions=mmsim-source", "--import", "tsx", "e2e/node-replacement.ts", JSON.stringify(reqs)], { cwd: DOCS, encoding: "utf8" });
+  // also: the model's textbook FIFO/LRU/CLOCK/OPT agree with @mmsim/replay step by step on 4 random strings
+  const node = spawnSync(process.execPath, ["--conditions=mmsim-source", "--import", "tsx", "e2e/node-replacement.ts", JSON.stringify({ runs: reqs, check: 4 })], { cwd: DOCS, encoding: "utf8" });
   assert.equal(node.status, 0, `node-replacement.ts failed: ${node.stderr}`);
-  const want = JSON.parse(node.stdout);
+  const { runs: want, checked } = JSON.parse(node.stdout);
+  assert.equal(checked, 4 * 9 * 8);
   await goto("/page-replacement.html");
   await page.fill("#refs-input", refs.join(" "));
   for (let k = 0; k < reqs.length; k++) {
@@ -126,7 +141,7 @@ test("replacement: the browser shows what the model computes in Node, for every 
     await toEnd(page);
     assert.equal(await misses(page), want[k].misses, reqs[k].policy);
     const grid = await page.$$eval("#frames-grid .frame-row", (rows) => rows.map((r) => Array.from(r.querySelectorAll("td"), (td) => Number(td.dataset.page))));
-    const wantGrid = grid.map((_, f) => want[k].steps.map((s) => s.slots[f]));
+    const wantGrid = Array.from({ length: reqs[k].frames }, (_, f) => want[k].steps.map((s) => s.slots[f]));
     assert.deepEqual(grid, wantGrid, reqs[k].policy);
     assert.equal(await results(page), want[k].steps.map((s) => (s.hit ? "H" : "M")).join(""), reqs[k].policy);
   }
