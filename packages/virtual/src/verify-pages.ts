@@ -18,8 +18,6 @@ const TWO_32 = 4294967296;
 interface PageTally {
   /** pfn → PTEs mapping it, across all mms */
   maps: Map<number, number>;
-  /** pfn → "mm index:address" of each mapping */
-  where: Map<number, string[]>;
   tables: number;
 }
 
@@ -28,7 +26,7 @@ function vmaAt(mm: MmStruct, addr: number): VmAreaStruct | null {
   return v !== null && v.vmStart <= addr ? v : null;
 }
 
-function walkTable(vmm: VirtualMemory, mm: MmStruct, mmIdx: number, table: number, level: number, base: number, t: PageTally, rss: number[]): void {
+function walkTable(vmm: VirtualMemory, mm: MmStruct, table: number, level: number, base: number, t: PageTally, rss: number[]): void {
   const ram = vmm.ram;
   const pfnT = table / 4096;
   if (vmm.pages.getType(pfnT) !== PGTY_table) BUG("verifyPageTables", `table page ${pfnT} of level ${level} is not PGTY_table`);
@@ -41,7 +39,7 @@ function walkTable(vmm: VirtualMemory, mm: MmStruct, mmIdx: number, table: numbe
     const addr = base + i * span;
     if (level > 1) {
       if ((lo & PTE_P) === 0 || (lo & PTE_PSE) !== 0) BUG("verifyPageTables", `level ${level} entry at 0x${addr.toString(16)} is not a table`);
-      walkTable(vmm, mm, mmIdx, (hi & 0xfffff) * TWO_32 + ((lo & 0xfffff000) >>> 0), level - 1, addr, t, rss);
+      walkTable(vmm, mm, (hi & 0xfffff) * TWO_32 + ((lo & 0xfffff000) >>> 0), level - 1, addr, t, rss);
       continue;
     }
     const vma = vmaAt(mm, addr);
@@ -67,38 +65,36 @@ function walkTable(vmm: VirtualMemory, mm: MmStruct, mmIdx: number, table: numbe
     }
     rss[MM_ANONPAGES]++;
     t.maps.set(pfn, (t.maps.get(pfn) ?? 0) + 1);
-    let w = t.where.get(pfn);
-    if (w === undefined) t.where.set(pfn, (w = []));
-    w.push(`${mmIdx}:${addr}`);
   }
 }
 
 /** The page-level invariants over every mm of the machine (throws Bug on the first broken one). */
 export function verifyPageTables(vmm: VirtualMemory, mms: readonly MmStruct[]): void {
-  const t: PageTally = { maps: new Map(), where: new Map(), tables: 0 };
+  const t: PageTally = { maps: new Map(), tables: 0 };
   const top = vmm.levels;
   for (let k = 0; k < mms.length; k++) {
     const mm = mms[k];
     const before = t.tables;
     const rss = [0, 0, 0, 0];
-    walkTable(vmm, mm, k, mm.pgd, top, 0, t, rss);
+    walkTable(vmm, mm, mm.pgd, top, 0, t, rss);
     if ((t.tables - before) * 4096 !== mm.pgtablesBytes) BUG("verifyPageTables", `mm ${k}: pgtables_bytes ${mm.pgtablesBytes} but ${t.tables - before} table pages`);
     for (let i = 0; i < 4; i++) if (rss[i] !== mm.rssStat[i]) BUG("verifyPageTables", `mm ${k}: rss_stat[${i}] ${mm.rssStat[i]} but ${rss[i]} PTEs`);
   }
   if (t.tables !== vmm.nrPgtablePages) BUG("verifyPageTables", `${vmm.nrPgtablePages} user table pages charged, ${t.tables} reachable`);
   if (t.maps.size !== vmm.nrAnonPages) BUG("verifyPageTables", `AnonPages ${vmm.nrAnonPages} but ${t.maps.size} mapped anonymous pages`);
   const pages = vmm.pages;
-  const mmIndex = new Map(mms.map((mm, k) => [mm, k]));
+  const inSet = new Set(mms);
   for (const [pfn, n] of t.maps) {
     const idx = pages.idx(pfn);
     if (pages.mapcount[idx] + 1 !== n) BUG("verifyPageTables", `pfn ${pfn}: _mapcount ${pages.mapcount[idx]} but ${n} PTEs map it`);
     const swapcache = (pages.flags[idx] & (1 << PG_swapcache)) !== 0 ? 1 : 0;
     if (pages.refcount[idx] !== n + swapcache) BUG("verifyPageTables", `pfn ${pfn}: refcount ${pages.refcount[idx]} but ${n} PTEs map it`);
-    const found: string[] = [];
-    rmapWalkAnon(vmm, pfn, (vma, addr) => found.push(`${mmIndex.get(vma.vmMm) ?? -1}:${addr}`));
-    const want = t.where.get(pfn)!;
-    if (found.length !== want.length || found.sort().join() !== [...want].sort().join()) {
-      BUG("rmap_walk_anon", `pfn ${pfn}: the walk finds [${found.join(" ")}], the tables hold [${want.join(" ")}]`);
-    }
+    // the walk reports only places whose PTE maps pfn, each VMA once: finding n of them in
+    // verified mms is finding exactly the n mappings the tables hold
+    let outside = 0;
+    const found = rmapWalkAnon(vmm, pfn, (vma) => {
+      if (!inSet.has(vma.vmMm)) outside++;
+    });
+    if (found !== n || outside !== 0) BUG("rmap_walk_anon", `pfn ${pfn}: the walk finds ${found} mappers (${outside} outside the mms), the tables hold ${n}`);
   }
 }
