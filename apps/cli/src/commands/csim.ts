@@ -1,14 +1,16 @@
 // mmsim csim: the CS:APP cache lab's reference cache simulator (csim-ref) on mmsim's CPU cache
 // model: `mmsim csim -s S -E E -b B -t TRACE [-v] [-h]` prints hits, misses and evictions.
-// Its arguments pass through untouched to csim-ref's getopt. Not done here: writing the lab
-// driver's .csim_results file (CliIo has no file writes; the text is CsimResult.csimResults).
+// Its arguments pass through untouched to csim-ref's getopt, its exit status to mmsim's, and
+// like csim-ref it leaves ".csim_results" ("hits misses evictions") for the lab's driver.
 import type { Command } from "commander";
 import { runCsim } from "@mmsim/textbook";
-import type { CliIo } from "../io";
+import { writeUserFile, type CliIo } from "../io";
 import { exitWith, scriptArgs } from "./ostep";
 
 /** Largest trace mmsim csim reads: 256 MiB (the lab's long.trace is 3.7 MB). */
 const MAX_TRACE_BYTES = 256 * 1024 * 1024;
+/** The file csim-ref's printSummary (cachelab.c) writes in the current directory for driver.py / test-csim. */
+const CSIM_RESULTS_FILE = ".csim_results";
 
 export function registerCsim(program: Command, io: CliIo): void {
   program
@@ -17,6 +19,8 @@ export function registerCsim(program: Command, io: CliIo): void {
     .argument("[args...]", "csim-ref's options: -s <set bits> -E <lines per set> -b <block bits> -t <trace> [-v] [-h]")
     .helpOption(false)
     .allowUnknownOption()
+    // every word after the command is the program's own: mmsim's -V, -h stop at the command
+    .passThroughOptions()
     .allowExcessArguments()
     .addHelpText(
       "after",
@@ -34,6 +38,7 @@ Examples:
       const r = runCsim(scriptArgs(cmd, "csim", 0), (path) => readTrace(io, path), "mmsim csim", (text) => io.out(text));
       io.out(r.stdout);
       io.err(r.stderr);
+      if (r.csimResults !== null) writeUserFile(io, CSIM_RESULTS_FILE, "csim's results file", r.csimResults);
       exitWith(r.status);
     });
 }

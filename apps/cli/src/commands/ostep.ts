@@ -4,7 +4,7 @@
 import { CommanderError, type Command } from "commander";
 import { InputError } from "@mmsim/base";
 import { OSTEP_SCRIPTS, ostepScriptName, runOstep } from "@mmsim/textbook";
-import type { CliIo } from "../io";
+import { PROGRAM_EXIT_CODE, type CliIo } from "../io";
 
 /** Largest address file paging-policy.py -f reads here: 256 MiB. */
 const MAX_ADDRESS_FILE_BYTES = 256 * 1024 * 1024;
@@ -17,6 +17,8 @@ export function registerOstep(program: Command, io: CliIo): void {
     .argument("[args...]", "the script's own arguments, e.g. -s 1 -c (see mmsim ostep SCRIPT -h)")
     .helpOption(false)
     .allowUnknownOption()
+    // every word after the command is the program's own: mmsim's -V, -h stop at the command
+    .passThroughOptions()
     .allowExcessArguments()
     .addHelpText(
       "after",
@@ -46,12 +48,12 @@ Examples:
 }
 
 /**
- * Ends the command with the program's own exit status, as a CommanderError with code
- * "mmsim.exit" (runCli maps every non-zero CommanderError to 2 until it passes this code's
- * status through).
+ * Ends the command with the emulated program's own exit status (a script's exit(1), optparse's
+ * 2, csim-ref's 1 for a missing trace), as a CommanderError with code PROGRAM_EXIT_CODE
+ * whose status runCli returns unchanged.
  */
 export function exitWith(status: number): void {
-  if (status !== 0) throw new CommanderError(status, "mmsim.exit", "");
+  if (status !== 0) throw new CommanderError(status, PROGRAM_EXIT_CODE, "");
 }
 
 /**

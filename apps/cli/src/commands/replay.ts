@@ -1,13 +1,13 @@
 // mmsim replay: a memory trace through page-replacement policies, with exact counts. This file
 // owns what a browser cannot do: files, gzip (node:zlib), worker threads for sweeps, the
 // progress bar. Parsing and every policy live in @mmsim/replay.
-import { closeSync, createReadStream, openSync, readSync, realpathSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { createGunzip } from "node:zlib";
 import { Decompress } from "fzstd";
 import type { Command } from "commander";
-import type { CliIo } from "../io";
+import { createUserFile, writeUserFile, type CliIo } from "../io";
 import { InputError } from "@mmsim/base";
 import {
   MmsimEncoder, POLICY_NAMES, Replay, TRACE_FORMATS, detectFormat, encodeOracleRange, formatReplay, missRatioSvg, nextUses, replayJson,
@@ -117,7 +117,7 @@ export function registerReplay(program: Command, io: CliIo): void {
         lruCurve: outcome.lruCurve,
       };
       io.out(flags.json ? JSON.stringify(replayJson(summary)) + "\n" : formatReplay(summary));
-      if (flags.plot) writeFileSync(flags.plot, plot(summary));
+      if (flags.plot) writeUserFile(io, flags.plot, "--plot file", plot(summary));
     });
 }
 
@@ -247,7 +247,7 @@ async function runSweep(task: Task, f: ReplayFlags, io: CliIo): Promise<TaskOutc
   const bin = builtBin();
   const threads = bin ? Math.min(cores, task.jobs.length) : 1;
   const total = statSync(task.file).size;
-  const bar = new ProgressBar(io, total * Math.max(1, threads), !!f.progress || !!process.stderr.isTTY);
+  const bar = new ProgressBar(io, total * Math.max(1, threads), !!f.progress || io.isTTY);
   if (threads <= 1) {
     try {
       return await runTask(task, (b) => bar.update(b));
@@ -290,21 +290,21 @@ async function convert(base: Omit<Task, "jobs" | "lruCurve">, f: ReplayFlags, io
   const to = f.convert as TraceFormat;
   if (!["text", "mmsim", "oracle"].includes(to)) bad(`invalid --convert "${f.convert}": expected text, mmsim or oracle`);
   if (!f.output) bad(`--convert needs --output FILE`);
-  const fd = openSync(f.output, "w");
+  const out = createUserFile(io, f.output, "--output file");
   try {
     const enc = new MmsimEncoder();
     const pageSize = base.format === "lackey" || base.textAddresses ? base.pageSize : 0;
-    if (to === "mmsim") writeSync(fd, enc.header(pageSize));
+    if (to === "mmsim") out.write(enc.header(pageSize));
     const r: Replay = new Replay({
       ...base,
       jobs: [],
       record: to === "oracle",
       onBatch: (ids, n) => {
-        if (to === "mmsim") writeSync(fd, enc.encode(ids, n, (id) => r.index.keyHalves(id)));
+        if (to === "mmsim") out.write(enc.encode(ids, n, (id) => r.index.keyHalves(id)));
         else if (to === "text") {
           let s = "";
           for (let i = 0; i < n; i++) s += r.index.keyOf(ids[i]!) + "\n";
-          writeSync(fd, s);
+          out.write(s);
         }
       },
     });
@@ -315,12 +315,12 @@ async function convert(base: Omit<Task, "jobs" | "lruCurve">, f: ReplayFlags, io
       const ids = r.recordedIds();
       const next = nextUses(ids, ids.length, rep.pages);
       for (let i = 0; i < ids.length; i += ORACLE_PIECE) {
-        writeSync(fd, encodeOracleRange(ids, next, i, Math.min(ids.length, i + ORACLE_PIECE), (id) => r.index.keyHalves(id), pageSize || 1));
+        out.write(encodeOracleRange(ids, next, i, Math.min(ids.length, i + ORACLE_PIECE), (id) => r.index.keyHalves(id), pageSize || 1));
       }
     }
     io.err(`mmsim: wrote ${rep.requests} requests (${rep.pages} distinct pages) to ${f.output} (${to})\n`);
   } finally {
-    closeSync(fd);
+    out.close();
   }
 }
 
