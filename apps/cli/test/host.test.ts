@@ -124,3 +124,28 @@ describe("each command's layers load only when the command line names it", () =>
     expect(await mmsimInProcess(["csin"])).toEqual({ status: 2, stdout: "", stderr: "mmsim: unknown command 'csin'; did you mean csim?\n" });
   });
 });
+
+describe("the limits the CLI enforces are the kernel's exported constants", () => {
+  it("MIN_RAM, MIN_SWAP and the YAML limits have the documented values, and the CLI's file limit is the YAML one", async () => {
+    const k = await import("@mmsim/kernel");
+    const { MAX_INPUT_FILE_BYTES } = await import("../src/io");
+    expect([k.MIN_RAM, k.MIN_SWAP, k.MAX_YAML_BYTES, k.MAX_YAML_LIST_ITEMS, k.MAX_YAML_EXPANDED_NODES]).toEqual([64 * 1024 * 1024, 10 * 4096, 1024 * 1024, 100_000, 1_000_000]);
+    // the CLI keeps its own copy (io.ts loads before any layer): it must not drift
+    expect(MAX_INPUT_FILE_BYTES).toBe(k.MAX_YAML_BYTES);
+    expect((await mmsimInProcess(["boot", "--ram", String(k.MIN_RAM - 4096)])).stderr).toBe(`mmsim: --ram: expected a RAM size from 64MiB to 256GiB, got ${k.MIN_RAM - 4096} bytes\n`);
+    expect((await mmsimInProcess(["boot", "--ram", String(k.MIN_RAM), "--swap", String(k.MIN_SWAP)])).status).toBe(0);
+    expect((await mmsimInProcess(["boot", "--ram", String(k.MIN_RAM), "--swap", String(k.MIN_SWAP - 4096)])).status).toBe(2);
+  });
+});
+
+describe("turbo's cache keys (turbo.json)", () => {
+  // tsup-package.ts builds every package and tsconfig.base.json sets how tsc emits each .d.ts:
+  // a change to either must miss the cache of every task (it once served stale .d.ts files)
+  it("hash tsconfig.base.json and scripts/tsup-package.ts into every task", () => {
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
+    const r = spawnSync("pnpm", ["exec", "turbo", "run", "build", "--filter=@mmsim/base", "--dry=json"], { cwd: root, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const dry = JSON.parse(r.stdout) as { globalCacheInputs: { files: Record<string, string> } };
+    expect(Object.keys(dry.globalCacheInputs.files).sort()).toEqual(["scripts/tsup-package.ts", "tsconfig.base.json"]);
+  }, 60_000);
+});
