@@ -70,6 +70,8 @@ describe("mmsim boot", () => {
     [["boot", "--ram", "64M", "--sysctl", "vm.frob=1"], null],
     [["slab", "kmalloc-64", "--ram", "64M", "--slub-debug", "X"], 'mmsim: --slub-debug: "X": flags must be letters from F Z P U T A O or -\n'],
     [["boot", "--config", "/nonexistent/m.yaml"], "mmsim: cannot read config file /nonexistent/m.yaml: no such file\n"],
+    // parseGfp: a number above gfp_t's 32 bits used to lose its high bits in | (0x100000000 became 0)
+    [["buddy", "--ram", "64M", "--ops", "alloc 0 GFP_KERNEL|0x100000000"], 'mmsim: --ops: GFP value "0x100000000" is out of range: a gfp_t is 32 bits, from 0 to 0xffffffff\n'],
   ])("rejects bad input %j with one line and exit 2", (args, expected) => {
     const r = mmsim(args as string[]);
     expect(r.status).toBe(2);
