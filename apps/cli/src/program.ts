@@ -79,11 +79,13 @@ export async function buildProgram(io: CliIo, argv?: readonly string[]): Promise
 
 /**
  * The commands a command line needs: the one it names first ("mmsim boot ...", or "mmsim help
- * boot"), so that running one command loads one command's layers. Anything else (no command,
- * an option before it, an unknown or misspelt word) gets all of them, for the help listing
- * and commander's "did you mean".
+ * boot"), so that running one command loads one command's layers; none for "mmsim -V ..."
+ * (commander prints the version at the first option). Anything else (no command, another
+ * option first, an unknown or misspelt word) gets all of them, for the help listing and
+ * commander's "did you mean".
  */
 function commandsFor(argv: readonly string[]): readonly (typeof COMMANDS)[number][] {
+  if (argv[0] === "-V" || argv[0] === "--version") return [];
   const word = argv[0] === "help" ? argv[1] : argv[0];
   const named = COMMANDS.find((c) => word !== undefined && c.names.includes(word));
   return named ? [named] : COMMANDS;

@@ -112,6 +112,15 @@ describe("each command's layers load only when the command line names it", () =>
     expect(boot.has(textbook)).toBe(false);
   });
 
+  it("mmsim -V loads no command at all, mmsim --help every one", () => {
+    const commandChunks = readdirSync(DIST).filter((f) => /^(boot|run|walk|buddy|slab|ostep|csim|replay|demo)-\w+\.js$/.test(f));
+    expect(commandChunks).toHaveLength(9);
+    const version = loaded(["-V"]);
+    expect(commandChunks.filter((f) => version.has(f))).toEqual([]);
+    const help = loaded(["--help"]);
+    expect(commandChunks.filter((f) => help.has(f))).toEqual(commandChunks);
+  });
+
   it("mmsim --help still lists every command with its arguments", () => {
     const r = mmsim(["--help"]);
     const section = r.stdout.slice(r.stdout.indexOf("\nCommands:\n")).split("\n\n")[0]!;
