@@ -12,6 +12,9 @@ import type { FaultSignal } from "./fault";
 import { doUserAddrFault } from "./fault";
 import { switchMm } from "./pte";
 
+/** Bytes per page, module-local (an imported binding is a load through a module cell per use). */
+const PAGE_BYTES = 4096;
+
 /** Faults one access may take before it is a BUG (a fault that resolves must let the retry through). */
 const MAX_FAULT_RETRIES = 4;
 
@@ -32,6 +35,15 @@ function translateUser(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, va: number, a
   }
 }
 
+/**
+ * Whether len bytes at va are 4-byte aligned and inside one page. The page offset comes from
+ * va's low 32 bits (ToUint32 is exact modulo 2^32, as in the TLB's probe), without float maths.
+ */
+function fitsAligned(va: number, len: number): boolean {
+  const off = (va >>> 0) & (PAGE_BYTES - 1);
+  return (off & 3) === 0 && off + len <= PAGE_BYTES;
+}
+
 /** Puts cpu in user mode on mm (switch_mm when it ran another one). */
 function enter(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu): void {
   if (vmm.mmu === null) BUG("user access", "VirtualMemory was built without an MMU (config.mmu)");
@@ -48,6 +60,25 @@ export function userLoad(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, addr: numbe
   const w = vmm.walk;
   const ram = vmm.ram;
   const len = dst.length;
+  if ((len === 8 || len === 4) && fitsAligned(addr, len)) {
+    // Fast path: a 4- or 8-byte access, 4-byte aligned, inside one page: one translation and
+    // the same 32-bit RAM reads the general loop below would do.
+    const pa = translateUser(vmm, mm, cpu, addr, ACCESS_READ, w);
+    if (pa < 0) return vmm.lastSignal;
+    const lo = ram.readU32(pa);
+    dst[0] = lo;
+    dst[1] = lo >>> 8;
+    dst[2] = lo >>> 16;
+    dst[3] = lo >>> 24;
+    if (len === 8) {
+      const hi = ram.readU32(pa + 4);
+      dst[4] = hi;
+      dst[5] = hi >>> 8;
+      dst[6] = hi >>> 16;
+      dst[7] = hi >>> 24;
+    }
+    return null;
+  }
   for (let done = 0; done < len; ) {
     const va = addr + done;
     const pa = translateUser(vmm, mm, cpu, va, ACCESS_READ, w);
@@ -73,6 +104,14 @@ export function userStore(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, addr: numb
   const w = vmm.walk;
   const ram = vmm.ram;
   const len = src.length;
+  if ((len === 8 || len === 4) && fitsAligned(addr, len)) {
+    // Fast path, as in userLoad: one translation, the general loop's 32-bit RAM writes.
+    const pa = translateUser(vmm, mm, cpu, addr, ACCESS_WRITE, w);
+    if (pa < 0) return vmm.lastSignal;
+    ram.writeU32(pa, (src[0] | (src[1] << 8) | (src[2] << 16) | (src[3] << 24)) >>> 0);
+    if (len === 8) ram.writeU32(pa + 4, (src[4] | (src[5] << 8) | (src[6] << 16) | (src[7] << 24)) >>> 0);
+    return null;
+  }
   for (let done = 0; done < len; ) {
     const va = addr + done;
     const pa = translateUser(vmm, mm, cpu, va, ACCESS_WRITE, w);

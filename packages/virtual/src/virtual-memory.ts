@@ -103,37 +103,37 @@ export interface VirtualObjectCounts {
 }
 
 export class VirtualMemory {
-  readonly ka: KernelAlloc;
-  readonly sysctl: VirtualSysctls;
-  readonly hooks: VmaPageHooks;
-  readonly taskSize: number;
-  readonly defaultMapWindow: number;
-  readonly softDirty: boolean;
-  readonly thp: boolean;
-  totalramPages: number;
-  totalSwapPages: number;
+  declare readonly ka: KernelAlloc;
+  declare readonly sysctl: VirtualSysctls;
+  declare readonly hooks: VmaPageHooks;
+  declare readonly taskSize: number;
+  declare readonly defaultMapWindow: number;
+  declare readonly softDirty: boolean;
+  declare readonly thp: boolean;
+  declare totalramPages: number;
+  declare totalSwapPages: number;
   /** vm_committed_as, in pages (Committed_AS) */
   committedAs = 0;
   /** live objects per cache */
   readonly live: VirtualObjectCounts = { mmStruct: 0, vmAreaStruct: 0, anonVma: 0, anonVmaChain: 0 };
-  readonly phys: PhysicalMemory;
-  readonly ram: Ram;
-  readonly pages: PageArray;
-  readonly levels: PagingLevels;
-  readonly cpus: readonly Cpu[];
-  readonly mmu: Mmu | null;
-  readonly reclaim: ReclaimHooks;
+  declare readonly phys: PhysicalMemory;
+  declare readonly ram: Ram;
+  declare readonly pages: PageArray;
+  declare readonly levels: PagingLevels;
+  declare readonly cpus: readonly Cpu[];
+  declare readonly mmu: Mmu | null;
+  declare readonly reclaim: ReclaimHooks;
   /** pfn of the shared zero page (empty_zero_page; never refcounted or mapcounted, as pte_special) */
-  readonly zeroPfn: number;
+  declare readonly zeroPfn: number;
   /** live anon_vmas by id (the handle anonymous pages keep in their mapping word) */
   readonly anonVmaById: (AnonVma | null)[] = [null];
   private readonly freeAnonVmaIds: number[] = [];
   /** Counters slots (resolved once) */
-  readonly slotPgfault: number;
-  readonly slotPgmajfault: number;
-  readonly slotAnonPages: number;
-  readonly slotPageTables: number;
-  readonly slotPgreuse: number;
+  declare readonly slotPgfault: number;
+  declare readonly slotPgmajfault: number;
+  declare readonly slotAnonPages: number;
+  declare readonly slotPageTables: number;
+  declare readonly slotPgreuse: number;
   /** user page-table pages allocated (pgds included), and mapped anonymous pages (this layer's share of PageTables and AnonPages) */
   nrPgtablePages = 0;
   nrAnonPages = 0;
@@ -144,11 +144,11 @@ export class VirtualMemory {
   /** the signal of the last failed user access */
   lastSignal: FaultSignal | null = null;
   /** the AllocTable user page tables are built with */
-  readonly pgtableAlloc: PageTableAlloc;
-  private readonly mmCache: SlabCacheInfo;
-  private readonly vmaCache: SlabCacheInfo;
-  private readonly anonVmaCache: SlabCacheInfo;
-  private readonly avcCache: SlabCacheInfo;
+  declare readonly pgtableAlloc: PageTableAlloc;
+  private declare readonly mmCache: SlabCacheInfo;
+  private declare readonly vmaCache: SlabCacheInfo;
+  private declare readonly anonVmaCache: SlabCacheInfo;
+  private declare readonly avcCache: SlabCacheInfo;
 
   constructor(config: VirtualConfig) {
     this.ka = config.alloc;
