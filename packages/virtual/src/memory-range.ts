@@ -88,17 +88,23 @@ export function copyPageRange(vmm: VirtualMemory, dst: VmAreaStruct, src: VmArea
       continue;
     }
     const stop = Math.min(src.vmEnd, nextTable(addr));
-    let dOff = 0; // child slot = parent slot + dOff, once the child's table exists
-    for (let e = ea; addr < stop; addr += 4096, e += 8) {
+    // Two passes per table: the parent's entries into the scratch words, then the child's
+    // table. Interleaving reads of one table frame with writes to another missed Ram's
+    // one-frame cache on every access; the final RAM contents are the same.
+    const words = vmm.pteScratch;
+    let dBase = -1; // the child's entry matching the parent's entry at ea, once the child's table exists
+    let n = 0;
+    for (let e = ea; addr < stop; addr += 4096, e += 8, n += 2) {
       let lo = ram.readU32(e);
       const hi = ram.readU32(e + 4);
+      words[n] = lo;
+      words[n + 1] = hi;
       if (lo === 0 && hi === 0) continue;
-      if (dOff === 0) {
+      if (dBase < 0) {
         const d = pteAllocMm(vmm, dmm, addr);
         if (d < 0) return -12;
-        dOff = d - e;
+        dBase = d - (e - ea);
       }
-      const slot = e + dOff;
       if (!ptePresent(lo)) {
         vmm.reclaim.swapDup(lo, hi);
         dmm.rssStat[MM_SWAPENTS]++;
@@ -112,8 +118,15 @@ export function copyPageRange(vmm: VirtualMemory, dst: VmAreaStruct, src: VmArea
           ram.writeU32(e, lo);
           wrprotected = true;
         }
-        lo = (lo & ~PTE_A) >>> 0; // pte_mkold
+        words[n] = (lo & ~PTE_A) >>> 0; // pte_mkold
       }
+    }
+    if (dBase < 0) continue;
+    for (let k = 0; k < n; k += 2) {
+      const lo = words[k];
+      const hi = words[k + 1];
+      if (lo === 0 && hi === 0) continue;
+      const slot = dBase + (k << 2);
       ram.writeU32(slot + 4, hi);
       ram.writeU32(slot, lo);
     }

@@ -141,6 +141,8 @@ export class VirtualMemory {
   readonly vmf = new VmFault();
   /** the translation result user accesses reuse */
   readonly walk = new WalkResult();
+  /** copy_page_range's scratch: one PTE table's entries as low/high words */
+  readonly pteScratch = new Uint32Array(1024);
   /** the signal of the last failed user access */
   lastSignal: FaultSignal | null = null;
   /** the AllocTable user page tables are built with */
