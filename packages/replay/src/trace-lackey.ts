@@ -11,7 +11,7 @@
 // that straddles a page boundary references both pages, in address order. Addresses are parsed
 // as two 32-bit halves, so all 64 bits are exact.
 
-import { LineParser, pageShiftOf, type BatchSink, type TraceOptions } from "./trace";
+import { HEX_DIGIT, LineParser, TWO_32 as TWO_32_, pageShiftOf, type BatchSink, type TraceOptions } from "./trace";
 import type { KeyIndex } from "./key-index";
 
 const CH_NL = 0x0a;
@@ -24,16 +24,10 @@ const CH_L = 0x4c;
 const CH_M = 0x4d;
 const CH_S = 0x53;
 
-/** 2^32, to add a carry to the high half. */
-const TWO_32 = 0x1_0000_0000;
-
-/** Value of a hex digit by byte, -1 for any other byte. */
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
-for (let c = 0; c < 6; c++) {
-  HEX[0x41 + c] = 10 + c;
-  HEX[0x61 + c] = 10 + c;
-}
+// Local copies of the shared tables (docs/design/performance.md: an imported binding costs a
+// module-cell load on every use in the parse loop).
+const TWO_32 = TWO_32_;
+const HEX = HEX_DIGIT;
 
 /** Parser of lackey output (see the file header). */
 export class LackeyParser extends LineParser {

@@ -6,7 +6,7 @@
 //   4096          page 4096
 //   0x7ffd1000    page 0x7ffd1000 (or page 0x7ffd1 with --text-addresses and 4 KiB pages)
 
-import { LineParser, pageShiftOf, type BatchSink, type TraceOptions } from "./trace";
+import { HEX_DIGIT, LineParser, TWO_32 as TWO_32_, pageShiftOf, type BatchSink, type TraceOptions } from "./trace";
 import type { KeyIndex } from "./key-index";
 
 const CH_NL = 0x0a;
@@ -17,16 +17,10 @@ const CH_HASH = 0x23;
 const CH_0 = 0x30;
 const CH_X = 0x78;
 
-/** 2^32, the weight of the high half. */
-const TWO_32 = 0x1_0000_0000;
-
-/** Value of a hex digit by byte, -1 for any other byte. */
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
-for (let c = 0; c < 6; c++) {
-  HEX[0x41 + c] = 10 + c;
-  HEX[0x61 + c] = 10 + c;
-}
+// Local copies of the shared tables (docs/design/performance.md: an imported binding costs a
+// module-cell load on every use in the parse loop).
+const TWO_32 = TWO_32_;
+const HEX = HEX_DIGIT;
 
 /** Parser of one-number-per-line traces (see the file header). */
 export class TextParser extends LineParser {

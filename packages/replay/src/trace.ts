@@ -67,6 +67,20 @@ export abstract class TraceParser {
   }
 }
 
+/** 2^32: the weight of the high 32-bit half when a 64-bit number is parsed as two halves. */
+export const TWO_32 = 0x1_0000_0000;
+
+/** The value of a hex digit by byte (0-9, A-F, a-f), -1 for any other byte: the text readers' table. */
+export const HEX_DIGIT: Int8Array = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let c = 0; c < 10; c++) t[0x30 + c] = c;
+  for (let c = 0; c < 6; c++) {
+    t[0x41 + c] = 10 + c;
+    t[0x61 + c] = 10 + c;
+  }
+  return t;
+})();
+
 /**
  * Base of the line formats: chunks are cut at their last newline, complete lines parsed in
  * place, the tail kept for the next chunk. `parseLines` sees only whole lines, each ended by
