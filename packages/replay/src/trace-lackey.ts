@@ -11,7 +11,9 @@
 // that straddles a page boundary references both pages, in address order. Addresses are parsed
 // as two 32-bit halves, so all 64 bits are exact.
 
-import { HEX_DIGIT, LineParser, TWO_32 as TWO_32_, pageShiftOf, type BatchSink, type TraceOptions } from "./trace";
+import {
+  HEX_DIGIT, LineParser, REF_FETCH, REF_LOAD, REF_MODIFY, REF_STORE, TWO_32 as TWO_32_, pageShiftOf, type BatchSink, type TraceOptions,
+} from "./trace";
 import type { KeyIndex } from "./key-index";
 
 const CH_NL = 0x0a;
@@ -39,23 +41,29 @@ export class LackeyParser extends LineParser {
     super(index, sink, opts.file);
     this.shift = pageShiftOf(opts.pageSize ?? 4096);
     this.instructions = opts.instructions ?? true;
+    if (opts.kinds) this.kinds = new Uint8Array(this.batch.length);
   }
 
   protected parseLines(buf: Uint8Array, start: number, end: number): void {
     const index = this.index;
     const shift = this.shift;
     const batch = this.batch;
+    const kinds = this.kinds;
     let n = this.n;
     let line = this.line;
     let p = start;
     while (p < end) {
       const c0 = buf[p]!;
       let keep = true;
+      let kind = REF_FETCH;
       if (c0 === CH_I && buf[p + 1] === CH_SPACE && buf[p + 2] === CH_SPACE) {
         keep = this.instructions;
       } else if (c0 === CH_SPACE && buf[p + 2] === CH_SPACE) {
         const c1 = buf[p + 1];
-        if (c1 !== CH_L && c1 !== CH_S && c1 !== CH_M) this.badLine(buf, p, line);
+        if (c1 === CH_L) kind = REF_LOAD;
+        else if (c1 === CH_S) kind = REF_STORE;
+        else if (c1 === CH_M) kind = REF_MODIFY;
+        else this.badLine(buf, p, line);
       } else if (c0 === CH_EQ && buf[p + 1] === CH_EQ) {
         while (buf[p] !== CH_NL) p++;
         p++;
@@ -103,6 +111,7 @@ export class LackeyParser extends LineParser {
       // first page: (hi, lo) >> shift
       const pHi = shift === 0 ? hi : hi >>> shift;
       const pLo = shift === 0 ? lo : ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
+      if (kinds !== null) kinds[n] = kind;
       batch[n++] = index.intern(pHi, pLo);
       if (size > 1) {
         // last byte: address + size - 1, carried into the high half
@@ -126,6 +135,7 @@ export class LackeyParser extends LineParser {
               this.flush();
               n = 0;
             }
+            if (kinds !== null) kinds[n] = kind;
             batch[n++] = index.intern(cHi, cLo);
           } while (cLo !== qLo || cHi !== qHi);
         }

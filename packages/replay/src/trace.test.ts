@@ -5,7 +5,7 @@ import { KeyIndex } from "./key-index";
 import { createTraceParser, detectFormat } from "./formats";
 import { MmsimEncoder } from "./trace-mmsim";
 import { encodeOracle } from "./trace-oracle";
-import type { TraceFormat, TraceOptions } from "./trace";
+import { REF_FETCH, REF_LOAD, REF_MODIFY, REF_STORE, type TraceFormat, type TraceOptions } from "./trace";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -37,6 +37,21 @@ describe("lackey reader", () => {
   it("gives the 4 KiB page of each line, skips valgrind's == lines, splits straddling accesses", () => {
     // 0401dffe,4 covers 0x401dffe..0x401e001: pages 0x401d and 0x401e; 04226ffc,8 likewise
     expect(pages("lackey", bytes(LACKEY))).toEqual([0x401a, 0x1fff000, 0x401d, 0x401e, 0x4226, 0x4227, 0x4021]);
+  });
+
+  it("hands each reference's kind with kinds: true (a straddling access gives both pages its kind); other formats give none", () => {
+    const got = (format: TraceFormat, data: Uint8Array, chunk: number) => {
+      const kinds: (number | null)[] = [];
+      const p = createTraceParser(format, new KeyIndex(), (_ids, n, k) => {
+        for (let i = 0; i < n; i++) kinds.push(k === null ? null : k[i]!);
+      }, { kinds: true });
+      for (let i = 0; i < data.length; i += chunk) p.push(data.subarray(i, i + chunk));
+      p.end();
+      return kinds;
+    };
+    const want = [REF_FETCH, REF_STORE, REF_LOAD, REF_LOAD, REF_MODIFY, REF_MODIFY, REF_FETCH];
+    for (const chunk of [1, 5, 4096]) expect(got("lackey", bytes(LACKEY), chunk)).toEqual(want);
+    expect(got("text", bytes("1\n2\n"), 4096)).toEqual([null, null]);
   });
 
   it("reads the same pages whatever the chunk size, down to one byte", () => {

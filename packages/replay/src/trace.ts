@@ -13,8 +13,21 @@ export type TraceFormat = "lackey" | "text" | "oracle" | "mmsim";
 /** Every format, in the order the help text lists them. */
 export const TRACE_FORMATS: readonly TraceFormat[] = ["lackey", "text", "oracle", "mmsim"];
 
-/** Receives page ids in batches; `ids` is reused after the call returns. */
-export type BatchSink = (ids: Int32Array, n: number) => void;
+/**
+ * Receives page ids in batches; `ids` is reused after the call returns. `kinds` (parallel to
+ * ids, REF_* values) is given when the parser was asked for kinds and its format has them
+ * (lackey), else null.
+ */
+export type BatchSink = (ids: Int32Array, n: number, kinds: Uint8Array | null) => void;
+
+/** Reference kinds a lackey trace tells apart (TraceOptions.kinds): a data load ( L). */
+export const REF_LOAD = 0;
+/** A data store ( S). */
+export const REF_STORE = 1;
+/** A modify ( M): an instruction that loads and stores the same bytes. */
+export const REF_MODIFY = 2;
+/** An instruction fetch (I). */
+export const REF_FETCH = 3;
 
 /** Requests per batch handed to the sink: large enough to amortise the call, small enough for L2. */
 export const BATCH_REQUESTS = 1 << 14;
@@ -29,6 +42,8 @@ export interface TraceOptions {
   instructions?: boolean;
   /** the name shown in error messages */
   file?: string;
+  /** hand the sink each reference's kind (REF_*) too; only lackey traces have kinds */
+  kinds?: boolean;
 }
 
 /** A streaming trace parser: push chunks, then end(). */
@@ -39,6 +54,8 @@ export abstract class TraceParser {
   /** bytes consumed so far */
   bytes = 0;
   protected batch = new Int32Array(BATCH_REQUESTS);
+  /** the kind of each reference in batch, when asked for and the format has kinds */
+  protected kinds: Uint8Array | null = null;
   protected n = 0;
 
   constructor(
@@ -57,7 +74,7 @@ export abstract class TraceParser {
   protected flush(): void {
     if (this.n > 0) {
       this.requests += this.n;
-      this.sink(this.batch, this.n);
+      this.sink(this.batch, this.n, this.kinds);
       this.n = 0;
     }
   }
