@@ -83,3 +83,8 @@ export { FAULT_DEMO_LAYOUT } from "./fault-demo";
 export { FAULT_DEMO_COMM } from "./fault-demo";
 export type { FaultDemo } from "./fault-demo";
 export type { FaultDemoRegion } from "./fault-demo";
+export { TraceReplay } from "./trace-replay";
+export { traceRanges } from "./trace-replay";
+export type { TraceRange } from "./trace-replay";
+export type { TraceReplayReport } from "./trace-replay";
+export type { TraceSignal } from "./trace-replay";
