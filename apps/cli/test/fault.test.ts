@@ -1,0 +1,61 @@
+// mmsim fault, run as the built binary: the narration of one fault, its JSON, its help (the
+// built-in process's layout) and bad input (exit 2, one line).
+import { describe, expect, it } from "vitest";
+import { mmsim } from "./run-cli";
+
+describe("mmsim fault", () => {
+  it("narrates a first write: error code, the tables allocated, do_anonymous_page, the counters", () => {
+    const r = mmsim(["fault", "0x7f1234561000", "--write"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe("Page fault of fault-demo (pid 1, CPU 0): user write at 00007f1234561000 (4-level paging)");
+    expect(r.stdout).toContain("  error code 0x6: P=0 W=1 U=1 RSVD=0 I=0  (user write access in user mode, not-present page)\n  CR2 = 0x7f1234561000\n");
+    expect(r.stdout).toContain("do_user_addr_fault: find_vma → 7f1234560000-7f1234570000 rw-p 00000000 00:00 0\n");
+    expect(lines.filter((l) => / was empty → (pud|pmd|pte)_alloc: a new (PUD|PMD|PTE) table at pfn \d+/.test(l))).toHaveLength(3);
+    expect(r.stdout).toMatch(/\ndo_anonymous_page: a write to an empty PTE: a new zeroed page, pfn \d+ \(refcount 1, mapcount 1\)/);
+    expect(r.stdout).toContain("\npgfault: 2 → 3 (+1)\nnr_page_table_pages: 7 → 10 (+3)\nPageTables: 28 kB → 40 kB\nfault-demo RssAnon: 8 kB → 12 kB\n");
+  });
+
+  it("--after-fork: the child's write to [heap] is a copy-on-write fault", () => {
+    const r = mmsim(["fault", "0x555555559000", "--write", "--after-fork"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split("\n")[0]).toBe("Page fault of fault-demo (pid 2, CPU 1): user write at 0000555555559000 (4-level paging)");
+    expect(r.stdout).toContain("error code 0x7: P=1 W=1 U=1 RSVD=0 I=0  (user write access in user mode, permissions violation)");
+    expect(r.stdout).toMatch(/do_wp_page: a write to a read-only PTE of a shared page: wp_page_copy copies pfn \d+ into a new page, pfn \d+ \(refcount 1, mapcount 1\), and points the PTE at the copy \(ptep_clear_flush\); the old page keeps refcount 1, mapcount 1/);
+  });
+
+  it("a write to the read-only VMA ends in SIGSEGV with SEGV_ACCERR", () => {
+    const r = mmsim(["fault", "0x7f1234571000", "--write"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("  access_error: a write to a VMA without VM_WRITE → bad_area_access_error: SIGSEGV with SEGV_ACCERR\n--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=0x7f1234571000} ---\n+++ killed by SIGSEGV +++\n");
+  });
+
+  it("--json prints the explanation as data", () => {
+    const r = mmsim(["fault", "0x7f1234561000", "--json", "--levels", "5"]);
+    const e = JSON.parse(r.stdout);
+    expect([e.access, e.levels, e.rounds.length, e.rounds[0].path]).toEqual(["read", 5, 1, "zero-page"]);
+    expect(e.result.pa).toBe(e.zeroPfn * 4096);
+  });
+
+  it("--help lists the built-in process's layout", () => {
+    const r = mmsim(["fault", "--help"]);
+    expect(r.stdout).toContain("  555555554000-555555558000 r-xp  16 KiB  text\n");
+    expect(r.stdout).toContain("  555555559000-555555561000 rw-p  32 KiB  [heap]  (4 KiB written at start: present)\n");
+    expect(r.stdout).toContain("  7ffffffde000-7ffffffff000 rw-p 132 KiB  [stack]  (4 KiB written at start: present)\n");
+  });
+
+  it("bad input is exit 2 with one line: not hex, non-canonical, --write with --exec", () => {
+    for (const [args, msg] of [
+      [["fault", "main"], 'mmsim: invalid virtual address "main": expected a canonical 48-bit address in hex'],
+      [["fault", "0x800000000000"], 'mmsim: invalid virtual address "0x800000000000": expected a canonical 48-bit address in hex'],
+      [["fault", "0x1000", "--write", "--exec"], "mmsim: --write and --exec exclude each other"],
+    ] as const) {
+      const r = mmsim([...args]);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.startsWith(msg), r.stderr).toBe(true);
+      expect(r.stderr.split("\n")).toHaveLength(2);
+    }
+  });
+});
