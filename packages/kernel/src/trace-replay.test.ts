@@ -76,7 +76,7 @@ describe("TraceReplay", () => {
     expect(r.alive).toBe(false);
     expect(r.report()).toMatchObject({
       accesses: 3, pgfault: 2, itlbMisses: 3, itlbHits: 1, dtlbMisses: 2,
-      signal: { access: 3, name: "SIGSEGV", signo: 11, code: 2, addr: (base + 1) * P, oom: false },
+      signal: { access: 3, name: "SIGSEGV", signo: 11, code: 2, codeName: "SEGV_ACCERR", addr: (base + 1) * P, oom: false },
     });
     // the task is gone, its /proc files too, and every page is back
     expect(() => k.cat(`/proc/${r.task.pid}/maps`)).toThrow();
@@ -93,7 +93,7 @@ describe("TraceReplay", () => {
     const [addrs, kinds] = chunk(list.map(([p]) => [p * P, ACCESS_WRITE]));
     expect(r.run(addrs, kinds, pages)).toBe(false);
     const rep = r.report();
-    expect(rep.signal).toMatchObject({ name: "SIGKILL", signo: 9, oom: true, access: rep.accesses, addr: (base + rep.accesses) * P });
+    expect(rep.signal).toMatchObject({ name: "SIGKILL", signo: 9, codeName: "0", oom: true, access: rep.accesses, addr: (base + rep.accesses) * P });
     // every access before the failing one faulted a page in, and the failing one faulted too
     expect(rep.pgfault).toBe(rep.accesses + 1);
     expect(rep.rssKb).toBe(rep.accesses * 4);
