@@ -1,0 +1,275 @@
+// Dirty pages and their write-back (mm/page-writeback.c, fs/fs-writeback.c): the accounting of
+// a folio becoming dirty, the dirty limits, balance_dirty_pages throttling a heavy writer, the
+// flusher (wb_workfn) that wakes every dirty_writeback_centisecs and writes inodes dirtied more
+// than dirty_expire_centisecs ago or, above the background threshold, the oldest inodes until
+// under it, and fsync's write-and-wait.
+//
+//   dirty+writeback ─┬─ <= freerun = (thresh + bg_thresh) / 2 : the writer runs free
+//                    ├─ >  freerun : the flusher is kicked into background write-back
+//                    └─ >  thresh  : the writer sleeps until write-back completes
+//
+// Simplified (docs/design/virtual.md): one bdi_writeback, no memcg domains; no pos_ratio or
+// bandwidth estimation: between freerun and the limit a writer is not paused, above the limit it
+// waits for the next I/O completion (at most MAX_PAUSE when none is in flight) and checks again;
+// the hard limit is thresh itself (no dirty_limit smoothing); expiry is per inode (dirtied_when),
+// as in Linux; a background pass writes MIN_WRITEBACK_PAGES per inode turn.
+import { BUG, PAGE_SIZE } from "@mmsim/base";
+import { PG_dirty, PG_writeback, totalReservePages } from "@mmsim/physical";
+import { BLOCK_DELALLOC, BLOCK_HOLE, IO_WRITE } from "./fs";
+import type { FileSystem, Inode } from "./fs";
+import { EIO, completeOneIo, folioFlags, folioWait } from "./filemap";
+
+const DIRTY = 1 << PG_dirty;
+const WRITEBACK = 1 << PG_writeback;
+/** MIN_WRITEBACK_PAGES (fs/fs-writeback.c): 4096 >> (PAGE_SHIFT - 10) pages, 4 MiB. */
+export const MIN_WRITEBACK_PAGES = 4096 >> (12 - 10);
+/** MAX_PAUSE (mm/page-writeback.c): max(HZ/5, 1) jiffies = 200 ms. */
+export const MAX_PAUSE_NS = 200_000_000;
+/** The first nr_dirtied_pause of a task: 128 >> (PAGE_SHIFT - 10) = 32 pages (kernel/fork.c). */
+export const INITIAL_DIRTIED_PAUSE = 128 >> (12 - 10);
+/** The ratelimit while dirty_exceeded: 32 >> (PAGE_SHIFT - 10) = 8 pages (balance_dirty_pages_ratelimited_flags). */
+const DIRTY_EXCEEDED_RATELIMIT = 32 >> (12 - 10);
+const NS_PER_CENTISEC = 10_000_000;
+
+/** A writer's throttling state (task_struct's nr_dirtied and nr_dirtied_pause). */
+export interface DirtyThrottle {
+  nrDirtied: number;
+  nrDirtiedPause: number;
+}
+
+/**
+ * global_dirtyable_memory: free pages above the reserves (free - min(free, totalreserve_pages))
+ * plus the file LRU, plus 1 so it is never 0. Highmem is not subtracted (x86-64 has none).
+ */
+export function globalDirtyableMemory(fs: FileSystem): number {
+  let free = 0;
+  for (const z of fs.vmm.phys.zones()) free += z.nrFreePages;
+  const reserve = totalReservePages(fs.vmm.phys.nodes);
+  return free - Math.min(free, reserve) + fs.fileLruPages() + 1;
+}
+
+/**
+ * domain_dirty_limits for the global domain: [thresh, bg_thresh] in pages. A ratio becomes
+ * ratio * PAGE_SIZE / 100 (1/4096ths), applied as ratio * available / PAGE_SIZE; dirty_bytes and
+ * dirty_background_bytes override the ratios (DIV_ROUND_UP to pages); bg_thresh >= thresh
+ * becomes thresh / 2. No rt/dl-task boost (no such tasks).
+ */
+export function domainDirtyLimits(fs: FileSystem, available = globalDirtyableMemory(fs)): [number, number] {
+  const s = fs.sysctl;
+  const ratio = Math.floor((s.dirtyRatio * PAGE_SIZE) / 100);
+  const bgRatio = Math.floor((s.dirtyBackgroundRatio * PAGE_SIZE) / 100);
+  const thresh = s.dirtyBytes ? Math.ceil(s.dirtyBytes / PAGE_SIZE) : Math.floor((ratio * available) / PAGE_SIZE);
+  let bg = s.dirtyBackgroundBytes ? Math.ceil(s.dirtyBackgroundBytes / PAGE_SIZE) : Math.floor((bgRatio * available) / PAGE_SIZE);
+  if (bg >= thresh) bg = Math.floor(thresh / 2);
+  return [thresh, bg];
+}
+
+/** dirty_freerun_ceiling: (thresh + bg_thresh) / 2. */
+export function dirtyFreerunCeiling(thresh: number, bg: number): number {
+  return Math.floor((thresh + bg) / 2);
+}
+
+/** dirty_poll_interval: 1 << (ilog2(thresh - dirty) >> 1) below thresh, else 1. */
+export function dirtyPollInterval(dirty: number, thresh: number): number {
+  if (thresh > dirty) return 2 ** (Math.floor(Math.log2(thresh - dirty)) >> 1);
+  return 1;
+}
+
+/** Global dirty pages: NR_FILE_DIRTY (+ NR_WRITEBACK when `withWriteback`). */
+function globalDirty(fs: FileSystem, withWriteback: boolean): number {
+  const c = fs.vmm.phys.counters.values;
+  return c[fs.slot.nr_dirty]! + (withWriteback ? c[fs.slot.nr_writeback]! : 0);
+}
+
+/**
+ * folio_mark_dirty for a page-cache folio: the first time, PG_dirty and folio_account_dirtied
+ * (NR_FILE_DIRTY + 1, NR_DIRTIED + 1, the writer's nr_dirtied + 1) and __mark_inode_dirty
+ * (I_DIRTY_PAGES: dirtied_when = now, onto b_dirty; the first dirty inode arms the flusher).
+ * Returns whether the folio was clean.
+ */
+export function folioMarkDirty(fs: FileSystem, inode: Inode, pfn: number, w: DirtyThrottle | null): boolean {
+  const p = fs.vmm.pages;
+  const i = p.idx(pfn);
+  if ((p.flags[i]! & DIRTY) !== 0) return false;
+  p.flags[i] = p.flags[i]! | DIRTY;
+  inode.nrDirty++;
+  fs.count("nr_dirty");
+  fs.count("nr_dirtied");
+  if (w !== null) w.nrDirtied++;
+  if (!inode.dirty) {
+    inode.dirty = true;
+    inode.dirtiedWhen = fs.clock.ns;
+    fs.bDirty.push(inode);
+    const interval = fs.sysctl.dirtyWritebackCentisecs * NS_PER_CENTISEC;
+    if (fs.nextWakeNs < 0 && interval > 0) fs.nextWakeNs = fs.clock.ns + interval;
+  }
+  return true;
+}
+
+/** Takes a clean inode off b_dirty. */
+export function inodeClean(fs: FileSystem, inode: Inode): void {
+  if (!inode.dirty) return;
+  inode.dirty = false;
+  const k = fs.bDirty.indexOf(inode);
+  if (k >= 0) fs.bDirty.splice(k, 1);
+}
+
+/**
+ * write_cache_pages for inode from index `first`: each dirty folio not under write-back (sync:
+ * waits for write-back first) is cleaned for I/O (NR_FILE_DIRTY - 1), gets its block if it was a
+ * delalloc reservation, starts write-back (PG_writeback, NR_WRITEBACK + 1) and is written by DMA
+ * at `now`; pgpgout counts KiB. Stops after maxPages. Returns the pages submitted.
+ */
+export function writebackInode(fs: FileSystem, inode: Inode, maxPages: number, sync: boolean, now: number): number {
+  const todo: number[] = [];
+  inode.pages.forEach(0, 2 ** 32 - 1, (index, pfn) => {
+    if ((folioFlags(fs, pfn) & DIRTY) === 0) return true;
+    todo.push(index, pfn);
+    return todo.length < 2 * maxPages;
+  });
+  let written = 0;
+  let prevBlock = -2;
+  for (let k = 0; k < todo.length; k += 2) {
+    const index = todo[k]!;
+    const pfn = todo[k + 1]!;
+    if ((folioFlags(fs, pfn) & WRITEBACK) !== 0) {
+      if (!sync) continue;
+      folioWait(fs, pfn, WRITEBACK);
+      now = Math.max(now, fs.clock.ns);
+    }
+    if ((folioFlags(fs, pfn) & DIRTY) === 0) continue;
+    let b = inode.block(index);
+    if (b === BLOCK_HOLE) BUG("writeback", `dirty folio at ${index} of inode ${inode.ino} has no block or reservation`);
+    if (b === BLOCK_DELALLOC) {
+      b = fs.allocReservedBlock();
+      inode.setBlock(index, b);
+    }
+    const p = fs.vmm.pages;
+    const i = p.idx(pfn);
+    p.flags[i] = (p.flags[i]! & ~DIRTY) | WRITEBACK;
+    inode.nrDirty--;
+    inode.nrWriteback++;
+    fs.count("nr_dirty", -1);
+    fs.count("nr_writeback");
+    const r = fs.dma.ramToDevice(fs.dev, fs.sectorOf(b), pfn * PAGE_SIZE, PAGE_SIZE, now);
+    if (b !== prevBlock + 1) fs.count("mmsim_dma_copies");
+    prevBlock = b;
+    fs.count("mmsim_dma_copy_bytes", PAGE_SIZE);
+    fs.count("pgpgout", PAGE_SIZE / 1024);
+    fs.queueIo(pfn, r.ok ? IO_WRITE : -1 - IO_WRITE, r.completeNs);
+    written++;
+  }
+  if (inode.nrDirty === 0) inodeClean(fs, inode);
+  return written;
+}
+
+/** wb_over_bg_thresh for the global domain: NR_FILE_DIRTY above bg_thresh. */
+export function wbOverBgThresh(fs: FileSystem): boolean {
+  return globalDirty(fs, false) > domainDirtyLimits(fs)[1];
+}
+
+/**
+ * wb_workfn at `now`: wb_check_old_data_flush (when dirty_writeback_centisecs passed since the
+ * last one: every inode dirtied at least dirty_expire_centisecs ago, whole), then
+ * wb_check_background_flush (the oldest inodes, MIN_WRITEBACK_PAGES at a time, while over the
+ * background threshold); re-arms itself while dirty inodes remain (wb_wakeup_delayed).
+ */
+export function wbWorkfn(fs: FileSystem, now: number): void {
+  const s = fs.sysctl;
+  const interval = s.dirtyWritebackCentisecs * NS_PER_CENTISEC;
+  if (interval > 0 && now >= fs.lastOldFlushNs + interval) {
+    fs.lastOldFlushNs = now;
+    const olderThan = now - s.dirtyExpireCentisecs * NS_PER_CENTISEC;
+    for (const inode of fs.bDirty.filter((x) => x.dirtiedWhen <= olderThan)) writebackInode(fs, inode, Infinity, false, now);
+  }
+  wbBackgroundFlush(fs, now);
+  fs.nextWakeNs = fs.bDirty.length > 0 && interval > 0 ? now + interval : -1;
+}
+
+/** wb_check_background_flush: writes the oldest dirty inodes, a chunk at a time, while over the background threshold. */
+export function wbBackgroundFlush(fs: FileSystem, now: number): void {
+  for (const inode of [...fs.bDirty]) {
+    while (wbOverBgThresh(fs)) if (writebackInode(fs, inode, MIN_WRITEBACK_PAGES, false, now) === 0) break;
+    if (!wbOverBgThresh(fs)) return;
+  }
+}
+
+/**
+ * Lets simulated time reach `t`: completes in order every I/O and runs every flusher wake-up due
+ * by then, each at its own time. The clock itself is the caller's.
+ */
+export function runUntil(fs: FileSystem, t: number): void {
+  for (;;) {
+    const io = fs.ioHead < fs.ioPfn.length ? fs.ioDone[fs.ioHead]! : Infinity;
+    const wake = fs.nextWakeNs >= 0 ? fs.nextWakeNs : Infinity;
+    const e = Math.min(io, wake);
+    if (e > t) return;
+    if (io <= wake) completeOneIo(fs);
+    else {
+      fs.nextWakeNs = -1;
+      wbWorkfn(fs, e);
+    }
+  }
+}
+
+/** Sleeps the calling task until `t` (or the next completion, whichever is first). */
+function pauseUntil(fs: FileSystem, t: number): void {
+  if (t > fs.clock.ns) fs.clock.ns = t;
+  runUntil(fs, fs.clock.ns);
+}
+
+/**
+ * balance_dirty_pages: above the freerun ceiling, kick background write-back; above the dirty
+ * limit, pause the writer (dirty_exceeded) until dirty + writeback is back under it. In the free
+ * run, the writer's next check comes after dirty_poll_interval pages.
+ */
+export function balanceDirtyPages(fs: FileSystem, w: DirtyThrottle): void {
+  for (let paused = false; ; ) {
+    const dirty = globalDirty(fs, true);
+    const [thresh, bg] = domainDirtyLimits(fs);
+    const freerun = dirtyFreerunCeiling(thresh, bg);
+    if (dirty <= freerun) {
+      w.nrDirtied = 0;
+      w.nrDirtiedPause = dirtyPollInterval(dirty, freerun);
+      fs.dirtyExceeded = false;
+      return;
+    }
+    if (globalDirty(fs, false) > 0) wbBackgroundFlush(fs, fs.clock.ns);
+    if (dirty <= thresh) {
+      fs.dirtyExceeded = false;
+      w.nrDirtied = 0;
+      w.nrDirtiedPause = dirtyPollInterval(dirty, thresh);
+      return;
+    }
+    fs.dirtyExceeded = true;
+    if (!paused) fs.count("mmsim_dirty_throttled");
+    paused = true;
+    const next = fs.ioHead < fs.ioPfn.length ? fs.ioDone[fs.ioHead]! : fs.clock.ns + MAX_PAUSE_NS;
+    pauseUntil(fs, Math.min(next, fs.clock.ns + MAX_PAUSE_NS));
+    if (fs.ioHead >= fs.ioPfn.length && globalDirty(fs, false) === 0) return; // nothing left to wait for
+  }
+}
+
+/** balance_dirty_pages_ratelimited: balance once the writer dirtied nr_dirtied_pause pages (8 while dirty_exceeded). */
+export function balanceDirtyPagesRatelimited(fs: FileSystem, w: DirtyThrottle): void {
+  let ratelimit = w.nrDirtiedPause;
+  if (fs.dirtyExceeded) ratelimit = Math.min(ratelimit, DIRTY_EXCEEDED_RATELIMIT);
+  if (w.nrDirtied >= ratelimit) balanceDirtyPages(fs, w);
+}
+
+/**
+ * file_write_and_wait_range over the whole file (fsync/fdatasync: mmfs keeps no on-disk
+ * metadata, so both are this): writes every dirty folio (WB_SYNC_ALL), waits for all of the
+ * inode's write-back, and reports a write-back error once. 0 or -EIO.
+ */
+export function filemapWriteAndWait(fs: FileSystem, inode: Inode): number {
+  writebackInode(fs, inode, Infinity, true, fs.clock.ns);
+  inode.pages.forEach(0, 2 ** 32 - 1, (_i, pfn) => {
+    if ((folioFlags(fs, pfn) & WRITEBACK) !== 0) folioWait(fs, pfn, WRITEBACK);
+  });
+  if (inode.wbErr) {
+    inode.wbErr = false;
+    return -EIO;
+  }
+  return 0;
+}
