@@ -7,10 +7,12 @@ import { BUG } from "@mmsim/base";
 import { VirtualMemory, mmRss, showMaps, showSmaps, showSmapsRollup, taskStatm, type MmStruct } from "@mmsim/virtual";
 import type { Kernel } from "./kernel";
 import { procPidStatus, type StatusMachine } from "./proc-array";
+import { procPidCmdline, procPidStat } from "./proc-pid-stat";
+import { pagemapFileRead } from "./proc-pid-pagemap";
 import { Tasks, type SpawnOptions, type Task } from "./task";
 
 /** The /proc/<pid> files of a task, by name. */
-const PID_FILES = ["maps", "smaps", "smaps_rollup", "status", "statm"] as const;
+const PID_FILES = ["maps", "smaps", "smaps_rollup", "status", "statm", "stat", "cmdline", "pagemap"] as const;
 
 /** totalram_pages(): the pages every zone manages. */
 export function totalramPages(k: Kernel): number {
@@ -72,6 +74,10 @@ export class VirtualKernel {
     p.register(`/proc/${t.pid}/smaps_rollup`, () => showSmapsRollup(this.vmm, this.mmOf(t)));
     p.register(`/proc/${t.pid}/status`, () => procPidStatus(t, mmRss(this.mmOf(t)), this.status));
     p.register(`/proc/${t.pid}/statm`, () => taskStatm(this.mmOf(t), mmRss(this.mmOf(t))));
+    const startNs = this.k.clock.ns;
+    p.register(`/proc/${t.pid}/stat`, () => procPidStat(t, this.mmOf(t), startNs));
+    p.register(`/proc/${t.pid}/cmdline`, procPidCmdline);
+    p.registerBinary(`/proc/${t.pid}/pagemap`, (off, n, reader) => pagemapFileRead(this.vmm, this.mmOf(t), off, n, reader));
     return t;
   }
 

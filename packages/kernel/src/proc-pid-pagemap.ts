@@ -1,0 +1,40 @@
+// /proc/<pid>/pagemap as a binary file (fs/proc/task_mmu.c pagemap_read): 8 bytes per virtual
+// page, little-endian, the entry of page N at offset N * 8, built by the virtual layer's
+// pagemapRead (Documentation/admin-guide/mm/pagemap.rst):
+//
+//   63 present  62 swapped  61 file-page or shared-anon  58 guard region (6.15+)  57 uffd-wp
+//   56 exclusively mapped  55 soft-dirty  54..0 pfn (swap type and offset when swapped)
+//
+// Since Linux 4.2 bits 0-54 are zero unless the reader has CAP_SYS_ADMIN (pm->show_pfn).
+import { pagemapRead, type MmStruct, type VirtualMemory } from "@mmsim/virtual";
+import type { ProcReader } from "./procfs";
+
+/** PM_ENTRY_BYTES: one u64 per page. */
+export const PM_ENTRY_BYTES = 8;
+/** PM_PFRAME_MASK: bits 0-54, the pfn or the swap entry (PM_PFRAME_BITS = 55). */
+const PM_PFRAME_MASK = (1n << 55n) - 1n;
+/** PAGEMAP_WALK_SIZE = PMD_SIZE: pagemap_read walks (and copies out) 512 pages at a time. */
+const PAGEMAP_WALK_PAGES = 512;
+const EINVAL = 22;
+
+/**
+ * pagemap_read: `count` bytes at `offset` of mm's pagemap, or -EINVAL when either is not a
+ * multiple of 8. Stops at the end of the user address space (TASK_SIZE), so a read there
+ * returns fewer bytes (0 past it). The pfn bits read as zero without CAP_SYS_ADMIN.
+ */
+export function pagemapFileRead(vmm: VirtualMemory, mm: MmStruct, offset: number, count: number, reader: ProcReader): Uint8Array | number {
+  if (offset % PM_ENTRY_BYTES !== 0 || count % PM_ENTRY_BYTES !== 0 || offset < 0 || count < 0) return -EINVAL;
+  const firstPage = offset / PM_ENTRY_BYTES;
+  const taskPages = Math.floor(mm.taskSize / 4096);
+  const n = Math.max(0, Math.min(count / PM_ENTRY_BYTES, taskPages - firstPage));
+  const out = new Uint8Array(n * PM_ENTRY_BYTES);
+  const view = new DataView(out.buffer);
+  for (let done = 0; done < n; done += PAGEMAP_WALK_PAGES) {
+    const batch = pagemapRead(vmm, mm, (firstPage + done) * 4096, Math.min(PAGEMAP_WALK_PAGES, n - done));
+    for (let i = 0; i < batch.length; i++) {
+      const e = reader.capSysAdmin ? batch[i]! : batch[i]! & ~PM_PFRAME_MASK;
+      view.setBigUint64((done + i) * PM_ENTRY_BYTES, e, true);
+    }
+  }
+  return out;
+}
