@@ -4,6 +4,7 @@ import type { KernelModule } from "../module";
 import { coreModule } from "./core";
 import { kernelAllocModule } from "./kernel-alloc";
 import { physicalModule } from "./physical";
+import { userlandModule } from "./userland";
 import { virtualModule } from "./virtual";
 
 export const KERNEL_MODULES: readonly KernelModule[] = [
@@ -11,4 +12,5 @@ export const KERNEL_MODULES: readonly KernelModule[] = [
   physicalModule,
   kernelAllocModule,
   virtualModule,
+  userlandModule,
 ];
