@@ -5,7 +5,9 @@
 import { defineConfig } from "vitepress";
 import type { DefaultTheme } from "vitepress";
 
-type Page = "architecture" | "getting-started" | "page-walk" | "buddy" | "zones" | "slub" | "page-replacement";
+type Page =
+  | "architecture" | "getting-started" | "page-walk" | "buddy" | "zones" | "slub" | "page-replacement"
+  | "address-space" | "page-fault" | "fork-cow";
 
 const TITLES: Record<"en" | "zh", Record<Page, string>> = {
   en: {
@@ -16,6 +18,9 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     zones: "Zones and NUMA",
     slub: "SLUB and kmalloc",
     "page-replacement": "Page replacement",
+    "address-space": "Address space map",
+    "page-fault": "A page fault step by step",
+    "fork-cow": "fork and copy-on-write",
   },
   zh: {
     architecture: "架构",
@@ -25,6 +30,9 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     zones: "内存区域与 NUMA",
     slub: "SLUB 与 kmalloc",
     "page-replacement": "页面置换",
+    "address-space": "地址空间图",
+    "page-fault": "缺页处理逐步演示",
+    "fork-cow": "fork 与写时复制",
   },
 };
 
@@ -50,6 +58,10 @@ function sidebar(locale: "en" | "zh"): DefaultTheme.SidebarItem[] {
       items: [link("slub")],
     },
     {
+      text: locale === "en" ? "Virtual memory" : "虚拟内存",
+      items: [link("address-space"), link("page-fault"), link("fork-cow")],
+    },
+    {
       text: locale === "en" ? "Replacement policies" : "置换策略",
       items: [link("page-replacement")],
     },
@@ -66,6 +78,9 @@ function nav(locale: "en" | "zh"): DefaultTheme.NavItem[] {
       { text: t["page-walk"], link: base + "page-walk" },
       { text: t.buddy, link: base + "buddy" },
       { text: t.slub, link: base + "slub" },
+      { text: t["address-space"], link: base + "address-space" },
+      { text: t["page-fault"], link: base + "page-fault" },
+      { text: t["fork-cow"], link: base + "fork-cow" },
       { text: t["page-replacement"], link: base + "page-replacement" },
     ] },
   ];

@@ -10,5 +10,8 @@ import "./buddy.e2e.mjs";
 import "./zones.e2e.mjs";
 import "./slub.e2e.mjs";
 import "./replacement.e2e.mjs";
+import "./address-space.e2e.mjs";
+import "./page-fault.e2e.mjs";
+import "./fork-cow.e2e.mjs";
 
 process.exitCode = await run();

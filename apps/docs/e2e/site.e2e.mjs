@@ -11,6 +11,9 @@ export const PAGES = {
   "zones.html": ["Zones and NUMA", "内存区域与 NUMA"],
   "slub.html": ["SLUB and kmalloc", "SLUB 与 kmalloc"],
   "page-replacement.html": ["Page replacement", "页面置换"],
+  "address-space.html": ["Address space map", "地址空间图"],
+  "page-fault.html": ["A page fault step by step", "缺页处理逐步演示"],
+  "fork-cow.html": ["fork and copy-on-write", "fork 与写时复制"],
 };
 
 test("English home page renders the hero and links to every live page", async ({ page, goto, screenshot }) => {
