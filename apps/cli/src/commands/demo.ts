@@ -8,8 +8,10 @@ import { walkAct } from "../demo/act-walk";
 import { buddyAct } from "../demo/act-buddy";
 import { slabAct } from "../demo/act-slab";
 import { replayAct } from "../demo/act-replay";
+import { pagingAct } from "../demo/act-paging";
+import { cowAct } from "../demo/act-cow";
 
-export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct, replayAct];
+export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct, replayAct, pagingAct, cowAct];
 
 export function registerDemo(program: Command, io: CliIo): void {
   program
