@@ -1,0 +1,128 @@
+// Dirty accounting, the flusher's periodic and background write-back, fsync, and the dirty
+// limits of mm/page-writeback.c.
+import { describe, expect, it } from "vitest";
+import { totalReservePages } from "@mmsim/physical";
+import { bootFs, counter, type FsMachine } from "./fs-testing";
+import { O_CREAT, O_RDWR } from "./file-table";
+import { sysClose, sysFsync, sysOpen, sysWrite } from "./read-write";
+import { domainDirtyLimits, dirtyFreerunCeiling, dirtyPollInterval, globalDirtyableMemory, runUntil } from "./page-writeback";
+import { verifyFileSystem } from "./verify-file";
+
+const S = 1e9;
+
+function writeFile(m: FsMachine, name: string, bytes: number, byte = 0x11): number {
+  const fd = sysOpen(m.fs, m.files, name, O_RDWR | O_CREAT);
+  m.vmm.memset(m.mm, m.cpu, m.buf, byte, bytes);
+  expect(sysWrite(m.fs, m.files, fd, m.mm, m.cpu, m.buf, bytes)).toBe(bytes);
+  return fd;
+}
+
+/** Advances the clock to t seconds and lets I/O and the flusher run. */
+function sleepTo(m: FsMachine, seconds: number): void {
+  m.clock.ns = seconds * S;
+  runUntil(m.fs, m.clock.ns);
+}
+
+const state = (m: FsMachine) => [counter(m, "nr_dirty"), counter(m, "nr_writeback"), counter(m, "nr_written")];
+
+describe("dirty limits (mm/page-writeback.c domain_dirty_limits)", () => {
+  it("the 6.18 reference machine: dirtyable 6107170 pages gives nr_dirty_threshold 1221135 and nr_dirty_background_threshold 609822", () => {
+    // linux-facts.md §14 and reference/real-proc/vmstat: ratio 20 -> 819/4096, 10 -> 409/4096
+    const m = bootFs();
+    expect(domainDirtyLimits(m.fs, 6107170)).toEqual([1221135, 609822]);
+  });
+
+  it("dirty_bytes and dirty_background_bytes override the ratios (DIV_ROUND_UP to pages); bg >= thresh becomes thresh / 2", () => {
+    const m = bootFs({ sysctls: { dirtyBytes: 65537, dirtyBackgroundBytes: 1 << 20 } });
+    expect(domainDirtyLimits(m.fs, 1000)).toEqual([17, 8]);
+  });
+
+  it("global_dirtyable_memory is free pages above totalreserve plus the file LRU plus 1", () => {
+    const m = bootFs({ fileLruPages: () => 100 });
+    const free = m.vmm.phys.zones().reduce((n, z) => n + z.nrFreePages, 0);
+    const reserve = totalReservePages(m.vmm.phys.nodes);
+    expect(globalDirtyableMemory(m.fs)).toBe(free - Math.min(free, reserve) + 100 + 1);
+  });
+
+  it("dirty_freerun_ceiling and dirty_poll_interval", () => {
+    expect(dirtyFreerunCeiling(1221135, 609822)).toBe(915478);
+    // 1 << (ilog2(thresh - dirty) >> 1): ilog2(1000) = 9 -> 1 << 4
+    expect([dirtyPollInterval(0, 1000), dirtyPollInterval(999, 1000), dirtyPollInterval(1000, 1000), dirtyPollInterval(5, 1)]).toEqual([16, 1, 1, 1]);
+  });
+});
+
+describe("write-back", () => {
+  it("write() dirties pages; the flusher writes an inode at the first 5 s wake-up at which it has been dirty for dirty_expire_centisecs", () => {
+    const m = bootFs();
+    writeFile(m, "a", 8192);
+    expect(state(m)).toEqual([2, 0, 0]);
+    expect(counter(m, "nr_dirtied")).toBe(2);
+    expect(counter(m, "nr_file_pages")).toBe(2);
+    // wake-ups every 5 s after the first dirtying (t0 = one syscall entry, 250 cycles); the
+    // wake-up at t0 + 30 s finds dirtied_when not after now - 30 s (move_expired_inodes'
+    // inode_dirtied_after test), so the inode is expired then
+    sleepTo(m, 25.001);
+    expect(state(m)).toEqual([2, 0, 0]);
+    sleepTo(m, 30);
+    expect(state(m)).toEqual([2, 0, 0]);
+    sleepTo(m, 30.0001);
+    expect(state(m)).toEqual([0, 0, 2]);
+    expect(counter(m, "pgpgout")).toBe(8);
+    expect(m.fs.nextWakeNs).toBe(-1); // nothing dirty: the flusher is not re-armed
+    verifyFileSystem(m.fs);
+  });
+
+  it("pages under write-back show in nr_writeback until the device completes them", () => {
+    const m = bootFs();
+    writeFile(m, "a", 4096 * 4);
+    const t = 30.0001 * S;
+    m.clock.ns = t;
+    // stop right after the wake-up that writes: the writes are in flight (20 µs + transfer each on the SSD model)
+    let wakes = 0;
+    while (counter(m, "nr_writeback") === 0) {
+      runUntil(m.fs, m.fs.nextWakeNs);
+      wakes++;
+    }
+    expect(wakes).toBe(6);
+    expect(state(m)).toEqual([0, 4, 0]);
+    verifyFileSystem(m.fs);
+    runUntil(m.fs, t);
+    expect(state(m)).toEqual([0, 0, 4]);
+  });
+
+  it("fsync writes the file's dirty pages and waits for them; the clock moves by the device time", () => {
+    const m = bootFs();
+    const fd = writeFile(m, "a", 3 * 4096);
+    writeFile(m, "b", 4096);
+    const before = m.clock.ns;
+    expect(sysFsync(m.fs, m.files, fd)).toBe(0);
+    expect(state(m)).toEqual([1, 0, 3]); // "b" is still dirty
+    // three 4 KiB writes in a row on the SSD model: 3 x (20 µs + 4096 B / 3.4 GB/s)
+    expect(m.clock.ns - before).toBeCloseTo(250 / 3 + 3 * (20000 + 4096 / 3.4), 0);
+    verifyFileSystem(m.fs);
+  });
+
+  it("above the background threshold the flusher writes at once; above the limit the writer is paused", () => {
+    // dirty_bytes 64 KiB (16 pages) and dirty_background_bytes 32 KiB (8 pages): freerun 12
+    const m = bootFs({ sysctls: { dirtyBytes: 65536, dirtyBackgroundBytes: 32768 } });
+    const fd = sysOpen(m.fs, m.files, "big", O_RDWR | O_CREAT);
+    m.vmm.memset(m.mm, m.cpu, m.buf, 1, 4096);
+    let peak = 0;
+    for (let i = 0; i < 64; i++) {
+      expect(sysWrite(m.fs, m.files, fd, m.mm, m.cpu, m.buf, 4096)).toBe(4096);
+      peak = Math.max(peak, counter(m, "nr_dirty") + counter(m, "nr_writeback"));
+      verifyFileSystem(m.fs);
+    }
+    // 31 pages dirty freely; the 32nd reaches nr_dirtied_pause (32): 32 > 16, so background
+    // write-back takes all 32 and the writer sleeps until write-back is down to the limit (16).
+    // Then dirty_poll_interval(16, 16) = 1: every later page is checked, finds 17 > 16, and
+    // waits for one completion, so the writer moves at the disk's pace (33 pauses in all), and
+    // the flusher refills write-back whenever dirty pages pass bg_thresh (8)
+    expect(peak).toBe(31);
+    expect(counter(m, "mmsim_dirty_throttled")).toBe(33);
+    expect([counter(m, "nr_dirty"), counter(m, "nr_writeback")]).toEqual([5, 11]);
+    expect(m.files.nrDirtiedPause).toBe(1);
+    expect(counter(m, "nr_dirtied")).toBe(64);
+    sysClose(m.fs, m.files, fd);
+  });
+});
