@@ -16,7 +16,8 @@ import { verifyMalloc } from "./malloc-verify";
 import { userlandOf } from "./userland";
 
 /** Total operations in CI; MMSIM_PROPERTY_OPS asks for more. */
-const TOTAL_OPS = Number(process.env.MMSIM_PROPERTY_OPS ?? 2000);
+const ENV = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+const TOTAL_OPS = Number(ENV?.MMSIM_PROPERTY_OPS ?? 2000);
 const OPS_PER_RUN = 250;
 const RUNS = Math.max(1, Math.ceil(TOTAL_OPS / OPS_PER_RUN));
 const VERIFY_EVERY = 100;
