@@ -76,3 +76,15 @@ export { calcVmProtBits, calcVmFlagBits, isExecMapping, isStackMapping, isDataMa
 export { showMaps, showMapVma, vmaName, taskMem, taskStatm, MM_RSS_NONE, mmRss, showSmaps, showSmapsRollup, smapGatherStats, thpEligible, MemSizeStats } from "./task-mmu";
 export { pagemapRead, PM_SOFT_DIRTY, PM_MMAP_EXCLUSIVE, PM_FILE, PM_SWAP, PM_PRESENT } from "./task-mmu";
 export type { MmRss, ThpMode } from "./task-mmu";
+export { FileSystem, Inode, VM_READAHEAD_PAGES, MMFS_MAX_BYTES, DEFAULT_WRITEBACK_SYSCTLS, FILE_COUNTERS, BLOCK_HOLE, BLOCK_DELALLOC } from "./file/fs";
+export type { FileSystemConfig, WritebackSysctls, FileCounter } from "./file/fs";
+export { XArray } from "./file/xarray";
+export { File, FilesStruct, O_RDONLY, O_WRONLY, O_RDWR, O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, INR_OPEN_CUR } from "./file/file-table";
+export { sysOpen, sysCreat, sysClose, sysRead, sysWrite, sysPread64, sysPwrite64, sysLseek, sysFtruncate, sysTruncate, sysUnlink, sysFsync, sysFdatasync, exitFiles } from "./file/read-write";
+export { SEEK_SET, SEEK_CUR, SEEK_END } from "./file/read-write";
+export { filemapRead, genericPerformWrite, PAGEVEC_SIZE } from "./file/filemap";
+export { FileRaState, getInitRaSize, getNextRaSize, pageCacheSyncRa, pageCacheAsyncRa } from "./file/readahead";
+export { domainDirtyLimits, globalDirtyableMemory, dirtyFreerunCeiling, dirtyPollInterval, balanceDirtyPages, wbWorkfn, runUntil, filemapWriteAndWait } from "./file/page-writeback";
+export type { DirtyThrottle } from "./file/page-writeback";
+export { truncateSetsize, invalidateMappingPages, dropPagecache } from "./file/truncate";
+export { verifyFileSystem } from "./file/verify-file";
