@@ -1,6 +1,9 @@
 // mmsim fault, run as the built binary: the narration of one fault, its JSON, its help (the
 // built-in process's layout) and bad input (exit 2, one line).
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { FAULT_DEMO_LAYOUT } from "@mmsim/kernel";
+import { mmsimInProcess } from "./in-process";
 import { mmsim } from "./run-cli";
 
 describe("mmsim fault", () => {
@@ -58,4 +61,30 @@ describe("mmsim fault", () => {
       expect(r.stderr.split("\n")).toHaveLength(2);
     }
   });
+
+  it("never fails inside mmsim: any address and access ends in a narration (exit 0) or an input error (exit 2)", async () => {
+    // addresses in and around every region of the built-in process, and anywhere at all
+    const near = fc.tuple(fc.constantFrom(...FAULT_DEMO_LAYOUT), fc.integer({ min: -0x3000, max: 0x3000 }), fc.boolean()).map(
+      ([r, d, end]) => (end ? r.end : r.start) + d,
+    );
+    const va = fc.oneof(near.filter((v) => v >= 0).map((v) => "0x" + v.toString(16)), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((v) => "0x" + v.toString(16)));
+    const flags = fc.subarray(["--write", "--exec", "--after-fork", "--json"]);
+    let runs = 0;
+    const byPath = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(va, flags, fc.constantFrom("4", "5"), async (a, f, levels) => {
+        runs++;
+        const r = await mmsimInProcess(["fault", a, ...f, "--levels", levels]);
+        expect([0, 2], `${a} ${f.join(" ")}: ${r.stderr}`).toContain(r.status);
+        if (r.status === 0 && f.includes("--json")) {
+          for (const round of JSON.parse(r.stdout).rounds) byPath.set(round.path, (byPath.get(round.path) ?? 0) + 1);
+        }
+        if (r.status === 2) expect(r.stderr).toMatch(/^mmsim: (invalid virtual address|--write and --exec exclude each other)/);
+      }),
+      { numRuns: 120, seed: 16 },
+    );
+    console.log(`mmsim fault: ${runs} command lines; fault paths seen: ${[...byPath].map(([p, n]) => `${p} ${n}`).join(", ")}`);
+    expect(byPath.size).toBeGreaterThanOrEqual(4);
+  });
 });
+
