@@ -96,6 +96,8 @@ describe("explainFault (arch/x86/mm/fault.c do_user_addr_fault, mm/memory.c hand
     expect(p.rounds[0]!.path).toBe("wp-reuse");
     expect(p.rounds[0]!.page!.pfn).toBe(r.oldPage!.pfn);
     expect(p.counters.map((x) => [x.name, x.after - x.before])).toEqual([["pgfault", 1], ["pgreuse", 1]]);
+    // the narration ran the real fault path: the machine's invariants hold (CONFIG_DEBUG_VM)
+    k.verify();
     expect(formatFault(c)).toContain(`wp_page_copy copies pfn ${r.oldPage!.pfn} into a new page, pfn ${r.page!.pfn} (refcount 1, mapcount 1)`);
   });
 
@@ -138,6 +140,7 @@ describe("explainFault (arch/x86/mm/fault.c do_user_addr_fault, mm/memory.c hand
     expect([e.rounds[0]!.path, e.rounds[0]!.signal!.codeName, e.rounds[0]!.vmaAbove]).toEqual(["maperr", "SEGV_MAPERR", true]);
     expect(formatFault(e)).toContain("find_vma → 555555554000-555555558000 r-xp 00000000 00:00 0  (above the address)\n  the VMA starts above the address");
     expect(formatFault(e)).toContain("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x1000} ---\n+++ killed by SIGSEGV +++\n");
+    k.verify();
   });
 
   it("an exec in the r-x text maps the zero page, then the fetch succeeds; a user access to the kernel half is SEGV_MAPERR", () => {
