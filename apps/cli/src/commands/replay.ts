@@ -1,31 +1,27 @@
 // mmsim replay: a memory trace through page-replacement policies, with exact counts. This file
 // owns what a browser cannot do: files, gzip (node:zlib), worker threads for sweeps, the
 // progress bar. Parsing and every policy live in @mmsim/replay.
-import { closeSync, createReadStream, openSync, readSync, realpathSync, statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { createGunzip } from "node:zlib";
-import { Decompress } from "fzstd";
 import type { Command } from "commander";
 import { createUserFile, writeUserFile, type CliIo } from "../io";
+import { ProgressBar, readTrace } from "./replay-read";
+import { kernelReplay } from "./replay-kernel";
+import { addMachineFlags, type MachineFlags } from "./machine-flags";
 import { InputError } from "@mmsim/base";
 import {
   MmsimEncoder, POLICY_NAMES, Replay, TRACE_FORMATS, detectFormat, encodeOracleRange, formatReplay, missRatioSvg, nextUses, replayJson,
   type PolicyName, type PolicyOptions, type ReplayJob, type ReplayResult, type ReplaySummary, type TraceFormat,
 } from "@mmsim/replay";
 
-/** Bytes read from the trace file per chunk. */
-const CHUNK_BYTES = 1 << 20;
 /** The hidden command a sweep's worker threads run (they load this same CLI file). */
 const WORKER_COMMAND = "__replay-worker";
 /** oracleGeneral records encoded per write when converting (6 MiB). */
 const ORACLE_PIECE = 1 << 18;
-/** gzip's magic bytes (RFC 1952 section 2.3.1). */
-const GZIP_MAGIC = [0x1f, 0x8b];
-/** A Zstandard frame's magic number 0xFD2FB528, little-endian (RFC 8878 section 3.1.1). */
-const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
-interface ReplayFlags {
+interface ReplayFlags extends MachineFlags {
+  kernel?: boolean;
   policy: string;
   frames?: string;
   format?: string;
@@ -79,10 +75,11 @@ export function registerReplay(program: Command, io: CliIo): void {
       }
     });
 
-  program
+  const cmd = program
     .command("replay")
-    .description("replay a memory trace through page-replacement policies and print exact hit and miss counts")
+    .description("replay a memory trace through page-replacement policies and print exact hit and miss counts, or (--kernel) as a task of the simulated kernel")
     .argument("<trace>", "the trace file (plain, gzip or zstd)")
+    .option("--kernel", "replay the trace as one task of a booted kernel: MMU, TLB and page faults (the machine flags below apply)")
     .option("-p, --policy <list>", `policies, comma-separated: ${POLICY_NAMES.join(", ")}`, "lru")
     .option("-f, --frames <list>", 'numbers of page frames, comma-separated, or "all" (lru: every size in one pass)')
     .option("--format <name>", `trace format: ${TRACE_FORMATS.join(", ")} (default: detected from the first bytes)`)
@@ -100,10 +97,19 @@ export function registerReplay(program: Command, io: CliIo): void {
     .option("--threads <n>", "worker threads for a sweep (default: one per core)")
     .option("--progress", "show a progress bar on stderr even when it is not a terminal")
     .option("--convert <format>", "instead of replaying, write the trace in another format: text, mmsim, oracle")
-    .option("-o, --output <file>", "the file --convert writes")
+    .option("-o, --output <file>", "the file --convert writes");
+  addMachineFlags(cmd)
     .addHelpText("after", HELP)
     .action(async (trace: string, flags: ReplayFlags) => {
       const base = await baseTask(trace, flags);
+      const machine = MACHINE_FLAGS.filter((m) => flags[m] !== undefined);
+      if (flags.kernel) {
+        const other = flags.frames !== undefined ? "--frames" : flags.policy !== "lru" ? "--policy" : flags.plot !== undefined ? "--plot" : flags.convert !== undefined ? "--convert" : null;
+        if (other !== null) bad(`${other} is for the replacement-only replay: --kernel replays through the kernel's MMU and page faults`);
+        const input = { file: base.file, format: base.format, pageSize: base.pageSize, textAddresses: base.textAddresses, instructions: base.instructions, progress: !!flags.progress };
+        return kernelReplay(input, flags, !!flags.json, io);
+      }
+      if (machine.length > 0) bad(`--${machine[0]} describes the machine of a --kernel replay: add --kernel`);
       if (flags.convert !== undefined) return convert(base, flags, io);
       const { jobs, lruCurve } = parseRuns(flags);
       const outcome = await runSweep({ ...base, jobs, lruCurve }, flags, io);
@@ -120,6 +126,9 @@ export function registerReplay(program: Command, io: CliIo): void {
       if (flags.plot) writeUserFile(io, flags.plot, "--plot file", plot(summary));
     });
 }
+
+/** The machine flags (machine-flags.ts), which only a --kernel replay takes. */
+const MACHINE_FLAGS = ["ram", "cpus", "nodes", "swap", "paging", "arch", "sysctl", "config", "seed"] as const;
 
 const HELP = `
 Formats (gzip and zstd of each are read too; --format picks one, else the first bytes tell):
@@ -141,11 +150,26 @@ Policies: fifo, lru, clock, opt (Belady's MIN), arc (Megiddo & Modha), 2q (Johns
 lru-linux (Linux's active/inactive lists, mm/vmscan.c), s3fifo, sieve. Counts are exact and
 equal libCacheSim's for the policies it has (docs/design/replay.md).
 
+--kernel: the trace is run by one task of a simulated Linux machine (--ram, --swap, --cpus,
+--sysctl...): every access is translated by the MMU through the TLB of the task's CPU, and
+pages are faulted in on first touch (the zero page on a read, a new page on a write). Before
+the replay the task maps each run of pages the trace touches as one private anonymous
+read-write VMA (executable where lackey's I lines fetch from); the program's real layout (text,
+heap, stack, files) is not modelled. Lackey's L is a load, S a store, M one write access (a
+read-modify-write is checked for writing), I an instruction fetch through the TLB (counted as
+iTLB; --no-instructions drops them); text, oracle and mmsim references are stores to 4 KiB page
+numbers (or byte addresses with --text-addresses). Two passes over the file. Prints pgfault,
+pgmajfault, pswpin, dTLB and iTLB accesses and misses, page walks, the task's VmRSS and VmPTE,
+and the simulated time. Without reclaim (not built yet) a trace larger than RAM ends with the
+OOM kill of the task at the access that found no page; a page below vm.mmap_min_addr needs
+--sysctl vm.mmap_min_addr=0.
+
 Examples:
   valgrind --tool=lackey --trace-mem=yes --log-file=ls.lackey ls /usr/share/doc
   mmsim replay ls.lackey --policy fifo,lru,opt --frames 16,32,64
   mmsim replay ls.lackey --frames all                    exact LRU misses at every size
-  mmsim replay ls.lackey -p lru,arc,s3fifo -f 8,16,32,64,128 --plot curves.svg`;
+  mmsim replay ls.lackey -p lru,arc,s3fifo -f 8,16,32,64,128 --plot curves.svg
+  mmsim replay ls.lackey --kernel --ram 1GiB             faults, TLB misses, RSS of the task`;
 
 async function baseTask(file: string, f: ReplayFlags): Promise<Omit<Task, "jobs" | "lruCurve">> {
   const pageSize = positiveInt("--page-size", f.pageSize);
@@ -180,56 +204,6 @@ function parseRuns(f: ReplayFlags): { jobs: ReplayJob[]; lruCurve: boolean } {
   }
   const frames = f.frames.split(",").map((s) => positiveInt("--frames", s.trim()));
   return { jobs: policies.flatMap((policy) => frames.map((n) => ({ policy: policy as PolicyName, frames: n }))), lruCurve: false };
-}
-
-/** Yields the trace's bytes in chunks, decompressed when the file starts with gzip's or zstd's magic. */
-async function* readTrace(file: string, progress: (bytes: number) => void): AsyncGenerator<Uint8Array> {
-  const magic = new Uint8Array(4);
-  let got = 0;
-  try {
-    if (statSync(file).isDirectory()) bad(`cannot read trace ${file}: is a directory`);
-    const fd = openSync(file, "r");
-    got = readSync(fd, magic, 0, 4, 0);
-    closeSync(fd);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    bad(`cannot read trace ${file}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (e as Error).message}`);
-  }
-  const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
-  let read = 0;
-  raw.on("data", (c) => progress((read += c.length)));
-  const is = (m: number[]) => got >= m.length && m.every((b, i) => magic[i] === b);
-  let produced = 0;
-  try {
-    if (is(GZIP_MAGIC)) {
-      for await (const chunk of raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES }))) {
-        produced += (chunk as Uint8Array).length;
-        yield chunk as Uint8Array;
-      }
-    } else if (is(ZSTD_MAGIC)) {
-      const out: Uint8Array[] = [];
-      const z = new Decompress((chunk) => out.push(chunk));
-      for await (const chunk of raw) {
-        z.push(chunk as Uint8Array);
-        for (const c of out.splice(0)) {
-          produced += c.length;
-          yield c;
-        }
-      }
-      z.push(new Uint8Array(0), true);
-      for (const c of out.splice(0)) yield c;
-    } else {
-      for await (const chunk of raw) yield chunk as Uint8Array;
-    }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    const kind = is(GZIP_MAGIC) ? "gzip" : "zstd";
-    const why = (e as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ? "unexpected end of file" : (e as Error).message;
-    bad(`${file}: truncated or corrupt ${kind} file (${why}) after ${produced} uncompressed bytes`);
-  } finally {
-    raw.destroy();
-  }
 }
 
 async function runTask(t: Task, progress: (bytes: number) => void): Promise<TaskOutcome> {
@@ -332,30 +306,6 @@ function plot(s: ReplaySummary): string {
   }
   if (s.lruCurve) byPolicy.set("lru", Array.from({ length: s.pages }, (_, i) => ({ frames: i + 1, ratio: s.requests ? s.lruCurve![i + 1]! / s.requests : 0 })));
   return missRatioSvg(`miss ratio: ${s.trace}`, [...byPolicy].map(([label, points]) => ({ label, points })));
-}
-
-/** A one-line progress bar on stderr, redrawn at most every 100 ms. */
-class ProgressBar {
-  private last = 0;
-  private drawn = false;
-  constructor(
-    private readonly io: CliIo,
-    private readonly total: number,
-    private readonly on: boolean,
-  ) {}
-  update(bytes: number): void {
-    const now = Date.now();
-    if (!this.on || now - this.last < 100) return;
-    this.last = now;
-    const frac = this.total ? Math.min(1, bytes / this.total) : 1;
-    const width = 30;
-    const full = Math.round(frac * width);
-    this.io.err(`\rreplay [${"#".repeat(full)}${".".repeat(width - full)}] ${(frac * 100).toFixed(0).padStart(3)}%`);
-    this.drawn = true;
-  }
-  done(): void {
-    if (this.drawn) this.io.err(`\r${" ".repeat(48)}\r`);
-  }
 }
 
 /** The path of the running mmsim bin (dist/cli.js), or null when mmsim runs some other way. */
