@@ -333,12 +333,14 @@ function handlerText(r: FaultRound, zeroPfn: number): string {
 function signalText(r: FaultRound): string {
   const s = r.signal!;
   if (r.path === "oom") return "VM_FAULT_OOM: out of memory; the OOM killer ends the task\n";
-  return `--- ${s.name} {si_signo=${s.name}, si_code=${s.codeName}, si_addr=${hex(s.addr)}} ---\n+++ killed by ${s.name} +++\n`;
+  return `--- ${s.name} {si_signo=${s.name}, si_code=${s.codeName}, si_addr=${hex(s.addr)}} ---\n+++ killed by ${s.name} +++\n` +
+    "(no handler: the task exits, and exit_mmap frees its pages and page tables)\n";
 }
 
 /** The text `mmsim fault` prints for an explanation (the docs page shows the same data its own way). */
 export function formatFault(e: FaultExplanation): string {
-  let s = `Page fault of ${e.comm} (pid ${e.pid}, CPU ${e.cpu}): user ${e.access} at ${e.vaText} (${e.levels}-level paging)\n`;
+  const what = e.access === "exec" ? "instruction fetch" : e.access;
+  let s = `Page fault of ${e.comm} (pid ${e.pid}, CPU ${e.cpu}): user ${what} at ${e.vaText} (${e.levels}-level paging)\n`;
   if (e.rounds.length === 0) s += "\nNo page fault: the page is present and allows the access.\n";
   e.rounds.forEach((r, i) => {
     s += `\n#PF ${i + 1}: the MMU's walk stopped at the ${r.hwWalk[r.hwWalk.length - 1]?.name ?? "top"} entry\n`;
