@@ -7,7 +7,8 @@ import type { DefaultTheme } from "vitepress";
 
 type Page =
   | "architecture" | "getting-started" | "page-walk" | "buddy" | "zones" | "slub" | "page-replacement"
-  | "address-space" | "page-fault" | "fork-cow";
+  | "address-space" | "page-fault" | "fork-cow"
+  | "malloc";
 
 const TITLES: Record<"en" | "zh", Record<Page, string>> = {
   en: {
@@ -21,6 +22,7 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     "address-space": "Address space map",
     "page-fault": "A page fault step by step",
     "fork-cow": "fork and copy-on-write",
+    malloc: "malloc: brk, mmap and Rss",
   },
   zh: {
     architecture: "架构",
@@ -33,6 +35,7 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     "address-space": "地址空间图",
     "page-fault": "缺页处理逐步演示",
     "fork-cow": "fork 与写时复制",
+    malloc: "malloc：brk、mmap 与 Rss",
   },
 };
 
@@ -59,7 +62,7 @@ function sidebar(locale: "en" | "zh"): DefaultTheme.SidebarItem[] {
     },
     {
       text: locale === "en" ? "Virtual memory" : "虚拟内存",
-      items: [link("address-space"), link("page-fault"), link("fork-cow")],
+      items: [link("address-space"), link("page-fault"), link("fork-cow"), link("malloc")],
     },
     {
       text: locale === "en" ? "Replacement policies" : "置换策略",
