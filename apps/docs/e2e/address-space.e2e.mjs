@@ -159,6 +159,6 @@ test("address space: the browser renders exactly the view the model computes in 
   assert.equal(await page.locator("#as-tables").textContent(), `PGD ${want.tables.pgd} · PUD ${want.tables.pud} · PMD ${want.tables.pmd} · PTE ${want.tables.pte}`);
   assert.equal(await page.locator("#as-vmpte").textContent(), want.vmPte);
   assert.equal(await page.locator("#as-log").textContent(), want.log.map((l) => l.command + (l.output ? " " + l.output.trimEnd() : "")).join("\n"));
-  const segs = await page.$$eval("#as-map .seg", (els) => els.map((e) => `${e.dataset.kind} ${e.querySelector(".seg-range").textContent} ${e.style.height}`));
+  const segs = await page.$$eval("#as-map .seg", (els) => els.map((e) => `${e.dataset.kind} ${e.querySelector(".seg-range").textContent} ${e.style.minHeight}`));
   assert.deepEqual(segs, want.segments.map((s) => `${s.kind} ${s.first}–${s.last} ${s.height}px`));
 });
