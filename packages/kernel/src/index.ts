@@ -107,3 +107,8 @@ export { M_TRIM_THRESHOLD } from "./userland/chunk";
 export { M_TOP_PAD } from "./userland/chunk";
 export { M_MMAP_THRESHOLD } from "./userland/chunk";
 export { M_MMAP_MAX } from "./userland/chunk";
+export { fileModule } from "./modules/file";
+export { FileKernel } from "./modules/file";
+export { DEFAULT_DISK_BYTES } from "./modules/file";
+export { fileKernelOf } from "./scenario/steps-file";
+export type { FileDescriptor } from "./scenario/steps-file";

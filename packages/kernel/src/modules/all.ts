@@ -2,6 +2,7 @@
 // (virtual memory, reclaim) is adding its module file and one line here.
 import type { KernelModule } from "../module";
 import { coreModule } from "./core";
+import { fileModule } from "./file";
 import { kernelAllocModule } from "./kernel-alloc";
 import { physicalModule } from "./physical";
 import { userlandModule } from "./userland";
@@ -12,5 +13,6 @@ export const KERNEL_MODULES: readonly KernelModule[] = [
   physicalModule,
   kernelAllocModule,
   virtualModule,
+  fileModule,
   userlandModule,
 ];

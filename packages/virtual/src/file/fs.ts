@@ -177,9 +177,14 @@ export class FileSystem {
     this.slot = slot;
   }
 
-  /** Adds delta to a counter. */
+  /**
+   * Adds delta to a counter. NR_ZONE_WRITE_PENDING moves with NR_FILE_DIRTY and NR_WRITEBACK
+   * (folio_account_dirtied, folio_clear_dirty_for_io, folio_start_writeback, folio_end_writeback).
+   */
   count(name: FileCounter, delta = 1): void {
-    this.vmm.phys.counters.add(this.slot[name], delta);
+    const c = this.vmm.phys.counters;
+    c.add(this.slot[name], delta);
+    if (name === "nr_dirty" || name === "nr_writeback") c.add(this.slot.nr_zone_write_pending, delta);
   }
 
   /** A new inode named `name` (nlink 1, empty), entered in the namespace. */
@@ -256,7 +261,7 @@ export class FileSystem {
 
 /** The counters this layer moves: Linux's vmstat items, and mmsim's counters of the I/O path. */
 export const FILE_COUNTERS = [
-  "nr_file_pages", "nr_dirty", "nr_writeback", "nr_dirtied", "nr_written", "pgpgin", "pgpgout",
+  "nr_file_pages", "nr_dirty", "nr_writeback", "nr_zone_write_pending", "nr_dirtied", "nr_written", "pgpgin", "pgpgout",
   /** system calls entered, and user/kernel mode switches (two per call: entry and return) */
   "mmsim_syscalls", "mmsim_mode_switches",
   /** CPU copies between user memory and the page cache (one per call that moved bytes), and bytes */

@@ -1,0 +1,25 @@
+// examples/scenarios/page-cache.yaml: Cached, Dirty and Writeback moving in /proc/meminfo as
+// seed 000 describes (delayed writes, the flusher's 30 s expiry, a dropped cache read back).
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { formatResults, loadScenario, runScenario } from "../src/index";
+
+const EXAMPLE = new URL("../../../examples/scenarios/page-cache.yaml", import.meta.url);
+
+/** The value of a meminfo line in a `cat /proc/meminfo` block of the output, by occurrence. */
+function meminfoField(out: string, field: string, nth: number): string {
+  return [...out.matchAll(new RegExp(`^${field}:\\s+(\\d+ kB)$`, "gm"))][nth]![1]!;
+}
+
+describe("examples/scenarios/page-cache.yaml", () => {
+  it("runs with --verify: dirty for 30 s, then under write-back, then clean cache; a dropped cache is read back by DMA", () => {
+    const out = formatResults(runScenario(loadScenario(readFileSync(EXAMPLE, "utf8"), "page-cache.yaml"), { verify: true }).results);
+    expect(out).not.toContain("FAILED");
+    expect(out.match(/^ok$/gm)!.length).toBe(10);
+    expect(out).toContain("$ app: open(\"/data/log\", O_WRONLY|O_CREAT|O_TRUNC, 0644) as log\n= 3\n$ app: write(log, buf, 1048576)\n= 1048576\n");
+    // the cat right after the flusher's 30 s wake-up: every page under write-back
+    expect([meminfoField(out, "Cached", 0), meminfoField(out, "Dirty", 0), meminfoField(out, "Writeback", 0)]).toEqual(["1024 kB", "0 kB", "1024 kB"]);
+    expect(out).toContain("$ app: read(in, buf, 1048576)\n= 0\n");
+  });
+});
+
