@@ -1,10 +1,15 @@
 // A simulated x86-64 CPU as the memory-management code sees it: CR3 with its PCID, the
 // privilege mode, paging controls (CR0.WP, CR4.PCIDE/SMEP/SMAP) and a private TLB. Does not
-// model registers, instruction execution or interrupts.
+// model registers, instruction execution or interrupts. The TLB-hit counters and the cycles of
+// hits are derived when read (see `cycles`), so a hit through the MMU increments nothing here.
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import type { TlbConfig } from "./tlb";
 import { Tlb } from "./tlb";
-import { CR0_WP, CR4_SMAP, CR4_SMEP } from "./walk";
+import { TLB_HIT_CYCLES } from "./cost";
+import { CR0_WP, CR4_SMAP, CR4_SMEP, X86_PF_USER } from "./walk";
+
+/** Where Cpu.accBits keeps the paging flags: above the access bits (X86_PF_INSTR is bit 4). */
+export const ACC_PAGING_SHIFT = 5;
 
 /** PCIDs are 12 bits (CR3 bits 0–11). */
 export const PCID_MASK = 0xfff;
@@ -26,7 +31,6 @@ export class Cpu {
   cr3 = 0;
   /** current PCID (0 when PCIDs are off) */
   pcid = 0;
-  mode: CpuMode = "kernel";
   // Fields assigned in the constructor are `declare`d: a plain declaration would first define
   // them as undefined (ES2022 class fields), and V8 would then type them as "anything" and
   // check their maps and Smi tags on every use in the TLB-hit path.
@@ -35,11 +39,18 @@ export class Cpu {
   declare readonly pcidEnabled: boolean;
   /** CR0_WP | CR4_SMEP | CR4_SMAP bits passed to the page walk */
   declare readonly pagingFlags: number;
-  /** cycles charged to this CPU by the cost model */
-  cycles = 0;
+  /**
+   * For the MMU's hit path: pagingFlags << ACC_PAGING_SHIFT, | X86_PF_USER in user mode, so
+   * that (access | accBits) indexes the MMU's rights table with one field read.
+   */
+  declare accBits: number;
+  // cycles = cyclesBase + (tlb.hits - hitsAtRate) * hitRate: hits are charged when read.
+  private declare cyclesBase: number;
+  private declare hitsAtRate: number;
+  private declare hitRate: number;
   // perf-style event counts (dTLB-loads, dTLB-load-misses, iTLB-loads, iTLB-load-misses, ...)
-  dtlbHits = 0;
   dtlbMisses = 0;
+  /** instruction fetches that hit the TLB (dtlbHits is the rest of the TLB's hits) */
   itlbHits = 0;
   itlbMisses = 0;
   pageWalks = 0;
@@ -53,6 +64,48 @@ export class Cpu {
     this.tlb = new Tlb(opts.tlb);
     this.pcidEnabled = opts.pcid ?? true;
     this.pagingFlags = ((opts.wp ?? true) ? CR0_WP : 0) | (opts.smep ? CR4_SMEP : 0) | (opts.smap ? CR4_SMAP : 0);
+    this.accBits = this.pagingFlags << ACC_PAGING_SHIFT;
+    this.cyclesBase = 0;
+    this.hitsAtRate = 0;
+    this.hitRate = TLB_HIT_CYCLES;
+  }
+
+  /** The privilege mode: "user" is CPL 3 (translations add X86_PF_USER), "kernel" CPL 0. */
+  get mode(): CpuMode {
+    return (this.accBits & X86_PF_USER) !== 0 ? "user" : "kernel";
+  }
+  set mode(mode: CpuMode) {
+    this.accBits = (this.pagingFlags << ACC_PAGING_SHIFT) | (mode === "user" ? X86_PF_USER : 0);
+  }
+
+  /**
+   * Cycles charged to this CPU by the cost model: what chargeCycles() added, plus every hit of
+   * this CPU's TLB at the hit cost of the MMU that last walked for it (cost.tlbHit).
+   */
+  get cycles(): number {
+    return this.cyclesBase + (this.tlb.hits - this.hitsAtRate) * this.hitRate;
+  }
+
+  /** Data-side TLB hits: the TLB's hits that were not instruction fetches. */
+  get dtlbHits(): number {
+    return this.tlb.hits - this.itlbHits;
+  }
+
+  /** Charges `cycles` to this CPU (page walks, faults; TLB hits are charged by `cycles` itself). */
+  chargeCycles(cycles: number): void {
+    this.cyclesBase += cycles;
+  }
+
+  /**
+   * Sets what a TLB hit costs from now on (the MMU calls it when it walks for this CPU); hits
+   * so far stay charged at the old cost.
+   */
+  setHitCycles(cycles: number): void {
+    if (cycles === this.hitRate) return;
+    const hits = this.tlb.hits;
+    this.cyclesBase += (hits - this.hitsAtRate) * this.hitRate;
+    this.hitsAtRate = hits;
+    this.hitRate = cycles;
   }
 
   /**

@@ -86,6 +86,53 @@ describe("Mmu.translate", () => {
   });
 });
 
+describe("Mmu.translatePa", () => {
+  it("returns the physical address on a miss and on a hit, and -1 with CR2 and the error code on a fault", () => {
+    const { ram, alloc, mmu, cpu } = machine();
+    mapPage(ram, 0x1000, 0x400000, 0x800000, 4096, PAGE_SHARED, 4, alloc);
+    expect(mmu.translatePa(cpu, 0x400010, ACCESS_READ)).toBe(0x800010);
+    expect(mmu.translatePa(cpu, 0x400ff8, ACCESS_WRITE)).toBe(0x800ff8); // D clear: walks once more
+    expect(mmu.translatePa(cpu, 0x400020, ACCESS_WRITE)).toBe(0x800020);
+    expect([cpu.dtlbMisses, cpu.dtlbHits, cpu.pageWalks, cpu.tlb.hits, cpu.tlb.misses, cpu.cycles]).toEqual([2, 1, 2, 1, 2, 201]);
+    // not present, user read: error code USER (4), as trap_pf.h numbers it
+    expect(mmu.translatePa(cpu, 0x401000, ACCESS_READ)).toBe(-1);
+    expect([cpu.lastFaultCode, cpu.cr2, cpu.pageFaults, cpu.cycles]).toEqual([4, 0x401000, 1, 201 + 100 + 600]);
+  });
+
+  it("charges each hit at the tlbHit of the MMU that last walked for the CPU", () => {
+    const ram = new Ram({ bytes: 16 * MiB });
+    let next = 0x100;
+    const alloc = () => next++;
+    mapPage(ram, 0x1000, 0x400000, 0x800000, 4096, PAGE_SHARED, 4, alloc);
+    mapPage(ram, 0x1000, 0x401000, 0x801000, 4096, PAGE_SHARED, 4, alloc);
+    const slow = new Mmu(ram, 4, new CostModel({ tlbHit: 3, walkLevel: 10 }));
+    const fast = new Mmu(ram, 4, new CostModel());
+    const cpu = new Cpu(0);
+    cpu.writeCr3(0x1000, 1);
+    slow.translatePa(cpu, 0x400000, ACCESS_READ); // 4 levels x 10
+    slow.translatePa(cpu, 0x400000, ACCESS_READ);
+    slow.translatePa(cpu, 0x400000, ACCESS_READ);
+    expect(cpu.cycles).toBe(40 + 2 * 3);
+    fast.translatePa(cpu, 0x401000, ACCESS_READ); // 4 levels x 25; hits from now on cost 1
+    fast.translatePa(cpu, 0x400000, ACCESS_READ);
+    expect(cpu.cycles).toBe(46 + 100 + 1);
+    cpu.chargeCycles(7);
+    expect(cpu.cycles).toBe(154);
+  });
+});
+
+describe("Cpu.mode", () => {
+  it("reads back what was set, and keeps the USER bit beside the paging flags in accBits", () => {
+    const cpu = new Cpu(0, { smap: true });
+    expect(cpu.mode).toBe("kernel");
+    expect(cpu.accBits).toBe((CR0_WP | CR4_SMAP) << 5);
+    cpu.mode = "user";
+    expect([cpu.mode, cpu.accBits]).toEqual(["user", ((CR0_WP | CR4_SMAP) << 5) | X86_PF_USER]);
+    cpu.mode = "kernel";
+    expect([cpu.mode, cpu.accBits]).toEqual(["kernel", (CR0_WP | CR4_SMAP) << 5]);
+  });
+});
+
 describe("Cpu.writeCr3", () => {
   it("flushes the new PCID's non-global entries unless no-flush is set; keeps other PCIDs", () => {
     const { ram, alloc, mmu, cpu, out } = machine();

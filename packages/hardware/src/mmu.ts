@@ -3,10 +3,14 @@
 // events. Does not run the fault handler: a failed translation returns false with the error
 // code, and the kernel layers decide what happens next.
 //
-//   translate(cpu, va, access)
+//   translatePa(cpu, va, access)  (translate() is the same, reporting the details in a WalkResult)
 //     ├─ TLB hit and rights allow it (and a write finds D already set) ── pa  [tlbHit cycles]
 //     ├─ otherwise walk from CR3 ── ok ── fill TLB ── pa                      [walk cycles]
-//     └─ walk fails ── drop the page's TLB entries, CR2 = va, error code     [+ fault entry/exit]
+//     └─ walk fails ── drop the page's TLB entries, CR2 = va, error code, -1 [+ fault entry/exit]
+//
+// A hit increments nothing but the TLB's LRU tick: the TLB derives its hit count from that
+// tick, the CPU its dTLB hits and cycles from the hit count (cpu.ts); only the clock is
+// advanced per hit, since other layers read it directly.
 //
 // A hit whose cached rights deny the access is not a fault by itself: like x86, which
 // re-walks before raising #PF, the MMU walks again, so a rights upgrade in RAM needs no flush
@@ -17,16 +21,20 @@ import type { Ram } from "./ram";
 import type { PagingLevels } from "./pgtable";
 import type { CostModel } from "./cost";
 import type { Cpu } from "./cpu";
-import type { Access, WalkResult } from "./walk";
+import type { Access } from "./walk";
+import { ACC_PAGING_SHIFT } from "./cpu";
 import {
-  CR4_SMAP, CR4_SMEP, CR0_WP, RIGHT_DIRTY, RIGHT_NX, RIGHT_USER, RIGHT_WRITABLE, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE, walkPageTable,
+  CR4_SMAP, CR4_SMEP, CR0_WP, RIGHT_DIRTY, RIGHT_NX, RIGHT_USER, RIGHT_WRITABLE, WalkResult, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE,
+  walkPageTable,
 } from "./walk";
 
 // Module-local copies of the bits the hit path tests (an imported binding is a load through a
 // module cell on every use; see walk.ts).
-const INSTR = X86_PF_INSTR, USER = X86_PF_USER;
+const INSTR = X86_PF_INSTR;
 /** The access bits the rights depend on: X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR. */
 const ACC_BITS = X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR;
+/** Entries of the rights table: every access-bit combination under every paging-flag set. */
+const RIGHTS_TABLE_SIZE = 8 << ACC_PAGING_SHIFT;
 
 export class Mmu {
   // Fields are `declare`d and assigned in the constructor (parameter properties and plain
@@ -37,17 +45,18 @@ export class Mmu {
   declare readonly cost: CostModel;
   /** when given, translations advance it by the cycles they cost */
   declare readonly clock: Clock | null;
-  // The hit path's inputs, precomputed (CostModel and Clock fields are readonly):
-  /** cost.tlbHit */
+  /** cost.tlbHit (CostModel fields are readonly) */
   private declare readonly hitCycles: number;
   /** clock.advanceCycles(cost.tlbHit) as a constant: the same double, without a division per hit */
   private declare readonly hitNs: number;
   /**
-   * The TLB rights check as one table: for index (acc & ACC_BITS) | (pagingFlags << 5), the
-   * entry's flags f allow the access iff (f & r) === r >>> 8, where r = rights[index] (low byte:
-   * flags that matter, next byte: the values they need). See rightsRule.
+   * The TLB rights check as one table: for index (acc & ACC_BITS) | cpu.accBits, the entry's
+   * flags f allow the access iff (f & r) === r >>> 8, where r = rights[index] (low byte: flags
+   * that matter, next byte: the values they need). See rightsRule.
    */
-  private readonly rights = new Int32Array(256);
+  private declare readonly rights: Int32Array;
+  /** the walk of translatePa's misses (a walk calls nothing back, so one per MMU is enough) */
+  private declare readonly scratch: WalkResult;
 
   constructor(ram: Ram, levels: PagingLevels, cost: CostModel, clock: Clock | null = null) {
     this.ram = ram;
@@ -56,45 +65,61 @@ export class Mmu {
     this.clock = clock;
     this.hitCycles = cost.tlbHit;
     this.hitNs = clock === null ? 0 : (cost.tlbHit * 1e9) / clock.cpuHz;
+    this.rights = new Int32Array(RIGHTS_TABLE_SIZE);
+    this.scratch = new WalkResult();
     for (let pf = 0; pf < 8; pf++) {
-      for (let acc = 0; acc <= ACC_BITS; acc++) if ((acc & ACC_BITS) === acc) this.rights[acc | (pf << 5)] = rightsRule(acc, pf);
+      for (let acc = 0; acc <= ACC_BITS; acc++) if ((acc & ACC_BITS) === acc) this.rights[acc | (pf << ACC_PAGING_SHIFT)] = rightsRule(acc, pf);
     }
   }
 
   /**
    * Translates `va` for `access` (ACCESS_READ / ACCESS_WRITE / ACCESS_EXEC; the USER bit is
-   * added when cpu.mode is "user") into out.pa. Returns true on success; false on a page fault,
+   * added when cpu.mode is "user") and returns the physical address, or -1 on a page fault
+   * (cpu.lastFaultCode holds the error code, cpu.cr2 the address). Never allocates. The fast
+   * path: a TLB hit stores nothing but the entry's LRU stamp (and the clock's time).
+   */
+  translatePa(cpu: Cpu, va: number, access: Access): number {
+    const idx = (access & ACC_BITS) | cpu.accBits;
+    const pa = cpu.tlb.hitPa(va, this.rights[idx]);
+    if (pa < 0) return this.missPa(cpu, va, idx & ACC_BITS);
+    if ((idx & INSTR) !== 0) cpu.itlbHits++;
+    const clock = this.clock;
+    if (clock !== null) clock.ns += this.hitNs;
+    return pa;
+  }
+
+  /**
+   * translatePa() with the details in `out`: returns true with out.pa, pageSize, rights,
+   * tlbHit (and for a walk level, entriesRead, the leaf) on success; false on a page fault,
    * with out.errorCode set (and cpu.cr2 / cpu.lastFaultCode). Never allocates unless
    * out.record is set.
    */
   translate(cpu: Cpu, va: number, access: Access, out: WalkResult): boolean {
-    // The TLB-hit path, kept small so that callers can inline it; everything else is in miss().
-    const acc = cpu.mode === "user" ? access | USER : access;
-    const f = cpu.tlb.probe(va, out);
-    if (f === 0) return this.miss(cpu, va, acc, out, false);
-    const r = this.rights[(acc & ACC_BITS) | (cpu.pagingFlags << 5)];
-    if ((f & r) !== r >>> 8) return this.miss(cpu, va, acc, out, true);
-    if ((acc & INSTR) !== 0) cpu.itlbHits++;
-    else cpu.dtlbHits++;
-    cpu.cycles += this.hitCycles;
-    const clock = this.clock;
-    if (clock !== null) clock.ns += this.hitNs;
+    const idx = (access & ACC_BITS) | cpu.accBits;
+    const tlb = cpu.tlb;
+    if (tlb.hitPa(va, this.rights[idx]) < 0) return this.miss(cpu, va, idx & ACC_BITS, out);
+    if ((idx & INSTR) !== 0) cpu.itlbHits++;
+    if (this.clock !== null) this.clock.ns += this.hitNs;
+    tlb.report(va, out);
     return true;
   }
 
+  /** translatePa() without a usable TLB entry: miss() into the scratch walk. */
+  private missPa(cpu: Cpu, va: number, acc: number): number {
+    const w = this.scratch;
+    return this.miss(cpu, va, acc, w) ? w.pa : -1;
+  }
+
   /**
-   * translate() without a usable TLB entry: walk, then fill the TLB or raise the fault. A hit
-   * whose cached rights deny the access (`deniedHit`) is recounted as a miss.
+   * A translation without a usable TLB entry (none, or one whose cached rights deny the
+   * access): walk, then fill the TLB or raise the fault.
    */
-  private miss(cpu: Cpu, va: number, acc: number, out: WalkResult, deniedHit: boolean): boolean {
+  private miss(cpu: Cpu, va: number, acc: number, out: WalkResult): boolean {
     const tlb = cpu.tlb;
-    if (deniedHit) {
-      tlb.hits--;
-      tlb.misses++;
-    }
     if ((acc & INSTR) !== 0) cpu.itlbMisses++;
     else cpu.dtlbMisses++;
     cpu.pageWalks++;
+    cpu.setHitCycles(this.hitCycles);
     const ok = walkPageTable(this.ram, cpu.cr3, va, acc, this.levels, out, cpu.pagingFlags);
     let cycles = out.entriesRead * this.cost.walkLevel;
     if (ok) tlb.fill(va, out);
@@ -105,7 +130,7 @@ export class Mmu {
       cpu.lastFaultCode = out.errorCode;
       cycles += this.cost.faultEntryExit;
     }
-    cpu.cycles += cycles;
+    cpu.chargeCycles(cycles);
     if (this.clock !== null) this.clock.advanceCycles(cycles);
     return ok;
   }

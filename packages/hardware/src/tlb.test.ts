@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Tlb } from "./tlb";
-import { WalkResult } from "./walk";
+import { RIGHT_WRITABLE, WalkResult } from "./walk";
 
 /** A successful walk result for a page of `pageSize` at physical `pa`. */
 function walk(pa: number, pageSize = 4096, global = false, writable = true): WalkResult {
@@ -137,5 +137,49 @@ describe("Tlb LRU stamps", () => {
     tlb.fill(va(4), walk(0x200000)); // evicts B, the least recently used
     expect([0, 1, 2, 3, 4].map((i) => tlb.lookup(va(i), out))).toEqual([true, false, true, true, true]);
     tlb.verify();
+  });
+});
+
+describe("Tlb hit counting and keys", () => {
+  it("counts hits exactly across the renumbering at the tick limit (hits are derived from the tick)", () => {
+    const tlb = new Tlb(tiny);
+    const out = new WalkResult();
+    (tlb as unknown as { tick: number }).tick = 0x3fffffff - 10;
+    const hits0 = tlb.hits;
+    for (let i = 0; i < 4; i++) tlb.fill(i * 4096, walk(0x100000 + i * 4096));
+    for (let n = 0; n < 20; n++) expect(tlb.lookup((n % 4) * 4096, out)).toBe(true);
+    expect(tlb.lookup(9 * 4096, out)).toBe(false);
+    expect([tlb.hits - hits0, tlb.misses]).toEqual([20, 1]);
+    expect((tlb as unknown as { tick: number }).tick).toBeLessThan(100);
+  });
+
+  it("hitPa applies the rights rule: a denied hit is counted as a miss and keeps the entry", () => {
+    const tlb = new Tlb(tiny);
+    tlb.fill(0x1000, walk(0x9000, 4096, false, false));
+    const needWritable = (RIGHT_WRITABLE << 8) | RIGHT_WRITABLE;
+    expect(tlb.hitPa(0x1008, needWritable)).toBe(-1);
+    expect([tlb.hits, tlb.misses, tlb.size]).toEqual([0, 1, 1]);
+    expect(tlb.hitPa(0x1008, 0)).toBe(0x9008);
+    expect([tlb.hits, tlb.misses]).toEqual([1, 1]);
+  });
+
+  it("a global entry matches every PCID and shows the PCID it was filled under", () => {
+    const tlb = new Tlb(tiny);
+    const out = new WalkResult();
+    tlb.pcid = 5;
+    tlb.fill(0xffff88800000, walk(0x0, 4096, true));
+    tlb.pcid = 9;
+    expect(tlb.lookup(0xffff88800000, out) && out.global).toBe(true);
+    expect(tlb.entries().map((e) => [e.pcid, e.global])).toEqual([[5, true]]);
+    expect(() => { tlb.pcid = 0x1000; }).toThrow(/12 bits/);
+  });
+
+  it("verify() catches an entry whose key says global while its flags do not", () => {
+    const tlb = new Tlb(tiny);
+    tlb.fill(0x1000, walk(0x9000));
+    const e = (tlb as unknown as { e: Int32Array }).e;
+    const i = e.findIndex((w, x) => x % 4 === 1 && w !== -1);
+    e[i] |= 0x1000 << 16;
+    expect(() => tlb.verify()).toThrow(/owner 4096/);
   });
 });

@@ -5,11 +5,14 @@
 //
 //   va ─┬─ vpn = va >> 12 (4K) / >> 21 (2M) / >> 30 (1G), split into int32 halves (hi, lo)
 //       └─ set = lo & (sets - 1) ──► ways[set*W .. set*W+W-1]
-//   hit  ⇔ tagLo = lo ∧ tagHi = hi ∧ (global ∨ pcid = current PCID)   (an invalid entry has tagHi = -1)
+//   key  = hi | owner << 16, owner = the entry's PCID, or GLOBAL_OWNER for a global entry
+//   hit  ⇔ tagLo = lo ∧ (key = hi | PCID << 16 ∨ key = hi | GLOBAL_OWNER << 16)
+//        (an invalid entry has key = -1; the PCID costs no compare of its own)
 //
 // Replacement: true LRU. Every hit or fill stamps the entry with a rising counter; a fill takes
 // the lowest-numbered invalid way of the set, else the way with the oldest stamp. So with 4
-// ways, filling A B C D, touching A, then filling E evicts B.
+// ways, filling A B C D, touching A, then filling E evicts B. The same counter counts the
+// hits: hits = tick - fills - denied hits (+ what renumbering took off), so a hit adds nothing.
 //
 // Flushes (SDM §4.10.4): invlpg(va) drops that page's entries in the current PCID plus global
 // entries for it, at every page size; flushPcid (INVPCID single-context) drops the PCID's
@@ -17,71 +20,45 @@
 // non-global entry; flushAll (CR4.PGE toggle, INVPCID type 2) drops everything.
 //
 // Invariants (checked by verify()):
-//   - an entry is valid exactly when its tagHi is not NO_TAG (so the hit path needs no valid bit);
+//   - an entry is valid exactly when its key is not NO_TAG (so the hit path needs no valid bit);
+//   - a valid entry's owner is GLOBAL_OWNER exactly when its flags have RIGHT_GLOBAL;
 //   - each array's valid count equals its number of valid entries.
 import { BUG } from "@mmsim/base";
 import type { WalkResult } from "./walk";
-import { RIGHT_DIRTY, RIGHT_GLOBAL, RIGHT_NX, RIGHT_USER, RIGHT_WRITABLE } from "./walk";
+import type { TlbConfig, TlbEntryView } from "./tlb-entry";
+import {
+  DEFAULT_TLB_CONFIG, F_GLOBAL as F_GLOBAL_, F_PCID_SHIFT as F_PCID_SHIFT_, F_RIGHTS as F_RIGHTS_, F_VALID as F_VALID_,
+  GLOBAL_KEY as GLOBAL_KEY_, NO_TAG as NO_TAG_, OWNER_SHIFT as OWNER_SHIFT_, STRIDE as STRIDE_, TAG_HI_MASK as TAG_HI_MASK_,
+  TICK_LIMIT as TICK_LIMIT_, entryViews, renumberStamps, verifyEntries,
+} from "./tlb-entry";
 
-/** Linux's tlb_single_page_flush_ceiling (arch/x86/mm/tlb.c): above 33 pages, flush it all. */
-export const TLB_SINGLE_PAGE_FLUSH_CEILING = 33;
+export { DEFAULT_TLB_CONFIG, TLB_SINGLE_PAGE_FLUSH_CEILING } from "./tlb-entry";
+export type { TlbConfig, TlbEntryView } from "./tlb-entry";
 
-/** Geometry of a TLB: sets (a power of two) × ways per page size. */
-export interface TlbConfig {
-  sets4k: number; ways4k: number;
-  sets2m: number; ways2m: number;
-  sets1g: number; ways1g: number;
-}
-
-/**
- * Default geometry, after Intel Skylake (Intel optimization manual, table "TLB parameters"):
- * STLB 1536 entries 12-way for 4 KiB pages (128 sets), 32 entries 4-way for 2 MiB (L1 dTLB),
- * 16 entries 4-way for 1 GiB (STLB).
- */
-export const DEFAULT_TLB_CONFIG: TlbConfig = Object.freeze({ sets4k: 128, ways4k: 12, sets2m: 8, ways2m: 4, sets1g: 4, ways1g: 4 });
-
-// An entry's flags: its valid bit, then WalkResult's RIGHT_* bits unchanged (so a hit reports
-// them with one store). Local copies: an imported binding is a load through a module cell per use.
-const F_VALID = 1, F_GLOBAL = RIGHT_GLOBAL, F_WRITABLE = RIGHT_WRITABLE, F_USER = RIGHT_USER, F_NX = RIGHT_NX, F_DIRTY = RIGHT_DIRTY;
-/** The rights bits WalkResult.rights can hold. */
-const F_RIGHTS = F_GLOBAL | F_WRITABLE | F_USER | F_NX | F_DIRTY;
-/** tagHi of an invalid entry: real tag highs are >= 0, so a probe never matches an invalid entry */
-const NO_TAG = -1;
+// Local copies of the entry format (tlb-entry.ts): an imported binding is a load through a
+// module cell per use.
+const F_VALID = F_VALID_, F_GLOBAL = F_GLOBAL_, F_RIGHTS = F_RIGHTS_, F_PCID_SHIFT = F_PCID_SHIFT_;
+const OWNER_SHIFT = OWNER_SHIFT_, TAG_HI_MASK = TAG_HI_MASK_, GLOBAL_KEY = GLOBAL_KEY_, NO_TAG = NO_TAG_;
+const STRIDE = STRIDE_, TICK_LIMIT = TICK_LIMIT_;
 const TWO_32 = 4294967296;
 /** log2 of the page size of array k (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB) */
 const SHIFT = [12, 21, 30] as const;
 const PAGE_BYTES = [4096, 2097152, 1073741824] as const;
-/** Int32 words per entry in `e`: tagLo, tagHi, pcid, flags */
-const STRIDE = 4;
-/** LRU stamps stay Smis (31-bit) on the hit path; past this the stamps are renumbered (see renumber). */
-const TICK_LIMIT = 0x3fffffff;
-
-/** A TLB entry as shown to tests and the docs (allocated on demand, never on hot paths). */
-export interface TlbEntryView {
-  pageSize: number;
-  /** virtual page number in units of pageSize */
-  vpn: number;
-  pcid: number;
-  global: boolean;
-  writable: boolean;
-  user: boolean;
-  nx: boolean;
-  dirty: boolean;
-  /** physical address of the page */
-  pa: number;
-}
+const OFF_4K = 4095, OFF_2M = 2097151, OFF_1G = 1073741823;
 
 export class Tlb {
-  /** the PCID lookups and fills use (the CPU sets it on CR3 writes) */
-  pcid = 0;
-  hits = 0;
   misses = 0;
   /** valid entries replaced by fills */
   evictions = 0;
   /** flush operations (invlpg, flushPcid, flushNonGlobal, flushAll) */
   flushes = 0;
-  /** the last LRU stamp handed out (a Smi: see TICK_LIMIT) */
+  /** the last LRU stamp handed out (a Smi: see TICK_LIMIT); every hit, fill and denied hit takes one */
   private tick = 0;
+  /** hits - tick: minus the fills and denied hits, plus what renumbering took off the tick */
+  private hitsAdj = 0;
+  /** the current PCID, and it << OWNER_SHIFT as the key's owner part */
+  private curPcid = 0;
+  private ownerKey = 0;
 
   // Fields assigned in the constructor are `declare`d: a plain declaration would first define
   // them as undefined (ES2022 class fields), and V8 would then type them as "anything" and check
@@ -90,15 +67,13 @@ export class Tlb {
 
   // The three arrays (k = 0: 4 KiB, 1: 2 MiB, 2: 1 GiB) share one struct-of-arrays: entries
   // [0, n4k) are the 4 KiB array, then the 2 MiB one, then the 1 GiB one. Set s of array k is
-  // the ways base[k] + s * ways[k] .. + ways[k] - 1. Entry i's tag, PCID and flags are the four
-  // int32 words e[4i .. 4i+3] = tagLo, tagHi, pcid, flags, so a probe reads one array (one
-  // base pointer, one bounds check per word, one cache line per set of 4 ways). The page
-  // number is kept as int32 halves (tagLo = vpn mod 2^32, tagHi = vpn / 2^32), never as a float.
+  // the ways base[k] + s * ways[k] .. + ways[k] - 1. Entry i is the four int32 words
+  // e[4i .. 4i+3] = tagLo, key, flags, LRU stamp, so a hit touches one array (one base
+  // pointer, one bounds check per word, one cache line per set of 4 ways). The page number is
+  // kept as int32 halves (tagLo = vpn mod 2^32, tagHi = vpn / 2^32), never as a float.
   private declare readonly e: Int32Array;
   /** physical address of the page each entry maps (< 2^52, exact as a double) */
   private declare readonly pageBase: Float64Array;
-  /** LRU stamps, compared only within a set */
-  private declare readonly stamp: Int32Array;
   private declare readonly base: Int32Array;
   private declare readonly setMask: Int32Array;
   private declare readonly ways: Int32Array;
@@ -128,7 +103,21 @@ export class Tlb {
     this.e = new Int32Array(n * STRIDE);
     for (let i = 0; i < n; i++) this.e[i * STRIDE + 1] = NO_TAG;
     this.pageBase = new Float64Array(n);
-    this.stamp = new Int32Array(n);
+  }
+
+  /** the PCID lookups and fills use (the CPU sets it on CR3 writes; 12 bits) */
+  get pcid(): number {
+    return this.curPcid;
+  }
+  set pcid(pcid: number) {
+    if (pcid !== (pcid & 0xfff)) BUG("Tlb.pcid", `pcid ${pcid} is not 12 bits`);
+    this.curPcid = pcid;
+    this.ownerKey = pcid << OWNER_SHIFT;
+  }
+
+  /** Lookups that hit and whose rights allowed the access (a denied hit counts as a miss). */
+  get hits(): number {
+    return this.tick + this.hitsAdj;
   }
 
   /** Number of valid entries. */
@@ -142,68 +131,105 @@ export class Tlb {
    * leaves `out` alone. Counts hits and misses.
    */
   lookup(va: number, out: WalkResult): boolean {
-    return this.probe(va, out) !== 0;
+    if (this.hitPa(va, 0) < 0) return false;
+    this.report(va, out);
+    return true;
   }
 
   /**
-   * lookup() for the MMU: on a hit returns the entry's flags, 1 (valid) | out.rights (RIGHT_*
-   * bits), so the caller can check rights without reading `out` back; on a miss returns 0.
+   * The TLB hit as the MMU uses it: looks `va` up for the current PCID and returns its physical
+   * address when an entry maps it and the entry's flags pass `rule`, else -1. `rule` is
+   * (want << 8) | mask over the RIGHT_* bits (mmu.ts's rightsRule): the flags pass when
+   * (flags & mask) === want; rule 0 passes any entry. A hit makes the entry the most recently
+   * used; an entry that fails the rule (a denied hit: the MMU walks again) is counted as a miss.
    */
-  probe(va: number, out: WalkResult): number {
-    // The fast path, kept small so callers can inline it: split va into int32 halves (va < 2^57,
+  hitPa(va: number, rule: number): number {
+    // The fast path, small enough for callers to inline: split va into int32 halves (va < 2^57,
     // so the high half is va / 2^32 truncated, exact because the scale is a power of two) and
-    // probe the 4 KiB array; huge pages and misses go to probeHuge.
+    // probe the 4 KiB array, comparing the tag's low half, then its high half and owner in one
+    // word; huge pages and misses go to hitHuge.
     const vlo = va >>> 0;
     const vhi = (va / TWO_32) >>> 0;
     const tLo = (vlo >>> 12) | (vhi << 20);
     const tHi = vhi >>> 12;
+    const key = tHi | this.ownerKey;
     const e = this.e;
     const ways = this.ways4k;
     const first = (tLo & this.mask4k) * ways;
     for (let i = first; i < first + ways; i++) {
       const x = i << 2; // i * STRIDE
-      if (e[x] === tLo && e[x + 1] === tHi && (e[x + 2] === this.pcid || (e[x + 3] & F_GLOBAL) !== 0)) {
-        return this.hit(i, 4096, 1, vlo, out);
+      if (e[x] === tLo) {
+        const k = e[x + 1];
+        if (k === key || k === (tHi | GLOBAL_KEY)) {
+          const t = this.tick + 1;
+          this.tick = t;
+          e[x + 3] = t;
+          if ((e[x + 2] & rule) !== rule >>> 8 || t === TICK_LIMIT) return this.hitSlow(i, rule, vlo & OFF_4K);
+          return this.pageBase[i] + (vlo & OFF_4K);
+        }
       }
     }
-    return this.probeHuge(vlo, vhi, out);
+    return this.hitHuge(vlo, vhi, rule);
   }
 
-  /** probe() after a 4 KiB miss: the 2 MiB, then the 1 GiB array (each skipped while empty). */
-  private probeHuge(vlo: number, vhi: number, out: WalkResult): number {
+  /** hitPa() after a 4 KiB miss: the 2 MiB, then the 1 GiB array (each skipped while empty). */
+  private hitHuge(vlo: number, vhi: number, rule: number): number {
     const valid = this.valid;
     if (valid[1] !== 0) {
       const i = this.find(1, (vlo >>> 21) | (vhi << 11), vhi >>> 21);
-      if (i >= 0) return this.hit(i, 2097152, 2, vlo, out);
+      if (i >= 0) return this.hitAt(i, rule, vlo & OFF_2M);
     }
     if (valid[2] !== 0) {
       const i = this.find(2, (vlo >>> 30) | (vhi << 2), vhi >>> 30);
-      if (i >= 0) return this.hit(i, 1073741824, 3, vlo, out);
+      if (i >= 0) return this.hitAt(i, rule, vlo & OFF_1G);
     }
     this.misses++;
-    return 0;
+    return -1;
+  }
+
+  /** A hit on entry i (at `off` into its page) outside the 4 KiB fast path: stamp, then hitSlow. */
+  private hitAt(i: number, rule: number, off: number): number {
+    const t = this.tick + 1;
+    this.tick = t;
+    this.e[(i << 2) + 3] = t;
+    return this.hitSlow(i, rule, off);
+  }
+
+  /** The rare ends of a stamped hit on entry i: renumbering at TICK_LIMIT, and a denied hit (-1). */
+  private hitSlow(i: number, rule: number, off: number): number {
+    if (this.tick === TICK_LIMIT) this.renumber();
+    if ((this.e[(i << 2) + 2] & rule) !== rule >>> 8) {
+      this.hitsAdj--;
+      this.misses++;
+      return -1;
+    }
+    return this.pageBase[i] + off;
   }
 
   /**
-   * Counts a hit on entry i (a page of pageSize at paging `level`), makes it the most recently
-   * used, reports it in `out` and returns its flags.
+   * Reports the entry that maps `va` for the current PCID in `out` (ok, tlbHit, pa, pageSize,
+   * rights, level; entriesRead and errorCode 0), without counting or touching the LRU order.
+   * Returns false, leaving `out` alone, when no entry maps it.
    */
-  private hit(i: number, pageSize: number, level: number, vlo: number, out: WalkResult): number {
-    const f = this.e[(i << 2) + 3];
-    const t = this.tick + 1;
-    this.tick = t;
-    this.stamp[i] = t;
-    if (t === TICK_LIMIT) this.renumber();
-    this.hits++;
-    out.ok = true;
-    out.tlbHit = true;
-    out.pageSize = pageSize;
-    out.pa = this.pageBase[i] + (vlo & (pageSize - 1));
-    out.rights = f ^ F_VALID;
-    out.errorCode = 0;
-    out.level = level;
-    out.entriesRead = 0;
-    return f;
+  report(va: number, out: WalkResult): boolean {
+    const vlo = va >>> 0;
+    const vhi = (va / TWO_32) >>> 0;
+    for (let k = 0; k < 3; k++) {
+      const s = SHIFT[k];
+      const i = this.find(k, (vlo >>> s) | (vhi << (32 - s)), vhi >>> s);
+      if (i < 0) continue;
+      const pageSize = PAGE_BYTES[k];
+      out.ok = true;
+      out.tlbHit = true;
+      out.pageSize = pageSize;
+      out.pa = this.pageBase[i] + (vlo & (pageSize - 1));
+      out.rights = this.e[(i << 2) + 2] & F_RIGHTS;
+      out.errorCode = 0;
+      out.level = k + 1;
+      out.entriesRead = 0;
+      return true;
+    }
+    return false;
   }
 
   /** Caches the successful walk in `w` for `va` under the current PCID (global if the leaf is). */
@@ -229,15 +255,16 @@ export class Tlb {
     const e = this.e;
     const x = i << 2;
     if (e[x + 1] === NO_TAG) this.valid[k]++;
-    else if (!(e[x] === tLo && e[x + 1] === tHi)) this.evictions++;
+    else if (!(e[x] === tLo && (e[x + 1] & TAG_HI_MASK) === tHi)) this.evictions++;
+    const rights = w.rights & F_RIGHTS;
     e[x] = tLo;
-    e[x + 1] = tHi;
-    e[x + 2] = this.pcid;
-    e[x + 3] = F_VALID | (w.rights & F_RIGHTS);
+    e[x + 1] = tHi | ((rights & F_GLOBAL) !== 0 ? GLOBAL_KEY : this.ownerKey);
+    e[x + 2] = F_VALID | rights | (this.curPcid << F_PCID_SHIFT);
     this.pageBase[i] = w.pa - (vlo & (pageSize - 1));
     const t = this.tick + 1;
     this.tick = t;
-    this.stamp[i] = t;
+    this.hitsAdj--;
+    e[x + 3] = t;
     if (t === TICK_LIMIT) this.renumber();
   }
 
@@ -248,7 +275,7 @@ export class Tlb {
     const vhi = (va / TWO_32) >>> 0;
     for (let k = 0; k < 3; k++) {
       const s = SHIFT[k];
-      // find() returns the only entry that can match: fills never duplicate a (tag, PCID).
+      // find() returns the first entry that matches; loop in case a global and a PCID entry both do.
       for (;;) {
         const i = this.find(k, (vlo >>> s) | (vhi << (32 - s)), vhi >>> s);
         if (i < 0) break;
@@ -284,59 +311,37 @@ export class Tlb {
     const e = this.e;
     for (let x = 0; x < e.length; x += STRIDE) {
       e[x + 1] = NO_TAG;
-      e[x + 3] = 0;
+      e[x + 2] = 0;
     }
     this.valid.fill(0);
   }
 
   /** The valid entries, 4 KiB array first, in way order (for tests and displays). */
   entries(): TlbEntryView[] {
-    const out: TlbEntryView[] = [];
-    const e = this.e;
-    for (let k = 0; k < 3; k++) {
-      for (let i = this.base[k]; i < this.base[k + 1]; i++) {
-        const x = i * STRIDE;
-        const f = e[x + 3];
-        if ((f & F_VALID) === 0) continue;
-        out.push({
-          pageSize: PAGE_BYTES[k], vpn: (e[x + 1] >>> 0) * TWO_32 + (e[x] >>> 0), pcid: e[x + 2],
-          global: (f & F_GLOBAL) !== 0, writable: (f & F_WRITABLE) !== 0, user: (f & F_USER) !== 0,
-          nx: (f & F_NX) !== 0, dirty: (f & F_DIRTY) !== 0, pa: this.pageBase[i],
-        });
-      }
-    }
-    return out;
+    return entryViews(this.e, this.pageBase, this.base);
   }
 
   /**
-   * Checks the invariants — each array's valid count matches its entries, and an entry is
-   * valid exactly when its tagHi is not NO_TAG — and throws Bug on the first broken one.
+   * Checks the invariants — each array's valid count matches its entries, an entry is valid
+   * exactly when its key is not NO_TAG, and a valid entry's owner is GLOBAL_OWNER exactly when
+   * it is global, else the PCID in its flags — and throws Bug on the first broken one.
    */
   verify(): void {
-    const e = this.e;
-    for (let k = 0; k < 3; k++) {
-      let n = 0;
-      for (let i = this.base[k]; i < this.base[k + 1]; i++) {
-        const x = i * STRIDE;
-        const valid = (e[x + 3] & F_VALID) !== 0;
-        if (valid !== (e[x + 1] !== NO_TAG)) BUG("Tlb.verify", `entry ${i} is ${valid ? "valid" : "invalid"} but its tagHi is ${e[x + 1]}`);
-        if (valid) n++;
-      }
-      if (n !== this.valid[k]) BUG("Tlb.verify", `${PAGE_BYTES[k]}-byte array counts ${this.valid[k]} valid entries, holds ${n}`);
-    }
+    verifyEntries(this.e, this.base, this.valid);
   }
 
   /**
    * The probe for array k: index of the entry for page number (tLo, tHi) visible to the
-   * current PCID, or -1. Invalid entries carry tagHi = NO_TAG, so no valid-bit test.
+   * current PCID (its own or a global one), or -1. Invalid entries carry key NO_TAG.
    */
   private find(k: number, tLo: number, tHi: number): number {
     const e = this.e;
     const ways = this.ways[k];
     const start = this.base[k] + (tLo & this.setMask[k]) * ways;
+    const key = tHi | this.ownerKey;
     for (let i = start; i < start + ways; i++) {
       const x = i << 2;
-      if (e[x] === tLo && e[x + 1] === tHi && (e[x + 2] === this.pcid || (e[x + 3] & F_GLOBAL) !== 0)) return i;
+      if (e[x] === tLo && (e[x + 1] === key || e[x + 1] === (tHi | GLOBAL_KEY))) return i;
     }
     return -1;
   }
@@ -348,19 +353,19 @@ export class Tlb {
    */
   private victim(k: number, tLo: number, tHi: number): number {
     const e = this.e;
-    const stamp = this.stamp;
     const ways = this.ways[k];
     const start = this.base[k] + (tLo & this.setMask[k]) * ways;
+    const key = tHi | this.ownerKey;
     let free = -1;
     let lru = start; // only compared while every way so far is valid (else `free` wins)
     for (let i = start; i < start + ways; i++) {
       const x = i << 2;
-      const hi = e[x + 1];
-      if (hi === NO_TAG) {
+      const kx = e[x + 1];
+      if (kx === NO_TAG) {
         if (free < 0) free = i;
-      } else if (e[x] === tLo && hi === tHi && (e[x + 2] === this.pcid || (e[x + 3] & F_GLOBAL) !== 0)) {
+      } else if (e[x] === tLo && (kx === key || kx === (tHi | GLOBAL_KEY))) {
         return i;
-      } else if (stamp[i] < stamp[lru]) {
+      } else if (e[x + 3] < e[(lru << 2) + 3]) {
         lru = i;
       }
     }
@@ -369,37 +374,18 @@ export class Tlb {
 
   /**
    * Renumbers the LRU stamps when the tick reaches TICK_LIMIT (every ~10^9 hits and fills), so
-   * stamps stay int32 and the tick a Smi: within each set the stamps are replaced by their
-   * ranks 1..ways, which keeps every comparison victim() makes, and the tick restarts above
-   * them. Invalid entries' stamps are never compared; they get ranks too.
+   * stamps stay int32 and the tick a Smi (renumberStamps); hitsAdj keeps the hit count.
    */
   private renumber(): void {
-    const stamp = this.stamp;
-    let top = 0;
-    for (let k = 0; k < 3; k++) {
-      const ways = this.ways[k];
-      const rank = new Int32Array(ways);
-      for (let start = this.base[k]; start < this.base[k + 1]; start += ways) {
-        for (let i = 0; i < ways; i++) {
-          const si = stamp[start + i];
-          let r = 1;
-          for (let j = 0; j < ways; j++) {
-            const sj = stamp[start + j];
-            if (sj < si || (sj === si && j < i)) r++;
-          }
-          rank[i] = r;
-        }
-        stamp.set(rank, start);
-      }
-      if (ways > top) top = ways;
-    }
+    const top = renumberStamps(this.e, this.base, this.ways);
+    this.hitsAdj += this.tick - top;
     this.tick = top;
   }
 
   private invalidate(k: number, i: number): void {
     const x = i * STRIDE;
     if (this.e[x + 1] !== NO_TAG) this.valid[k]--;
-    this.e[x + 3] = 0;
+    this.e[x + 2] = 0;
     this.e[x + 1] = NO_TAG;
   }
 
@@ -408,8 +394,9 @@ export class Tlb {
     const e = this.e;
     for (let k = 0; k < 3; k++) {
       for (let i = this.base[k]; i < this.base[k + 1]; i++) {
-        const f = e[i * STRIDE + 3];
-        if ((f & F_VALID) !== 0 && (f & F_GLOBAL) === 0 && (pcid < 0 || e[i * STRIDE + 2] === pcid)) this.invalidate(k, i);
+        const x = i * STRIDE;
+        const f = e[x + 2];
+        if ((f & F_VALID) !== 0 && (f & F_GLOBAL) === 0 && (pcid < 0 || e[x + 1] >>> OWNER_SHIFT === pcid)) this.invalidate(k, i);
       }
     }
   }

@@ -1,7 +1,9 @@
 // Property test: random map / unmap / access / CR3-write sequences through the real MMU (walk +
 // TLB, with invlpg after every unmap as the kernel does) against a plain reference model, a JS
 // Map from virtual page to frame and rights. Every translation's physical address and every
-// fault's error code must match; Ram and Tlb invariants are verified after each step.
+// fault's error code must match, through translate() and translatePa() alike; Ram and Tlb
+// invariants and the derived hit counters (hits + walks = translations, by kind) are checked
+// after each step.
 // The hardware package's property tests run 10^5 operations in CI: this one 50 %,
 // tlb.property.test.ts 30 %, ram.property.test.ts 20 %; MMSIM_PROPERTY_OPS sets the total.
 import { describe, expect, it } from "vitest";
@@ -30,14 +32,14 @@ type Op =
   | { op: "map4k"; region: number; page: number; frame: number; prot: number }
   | { op: "map2m"; region: number; frame: number; prot: number }
   | { op: "unmap"; region: number; page: number }
-  | { op: "access"; region: number; page: number; offset: number; kind: number; user: boolean }
+  | { op: "access"; region: number; page: number; offset: number; kind: number; user: boolean; pa: boolean }
   | { op: "cr3"; pcid: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("map4k" as const), region: fc.nat(5), page: fc.nat(7), frame: fc.nat(255), prot: fc.nat(5) }),
   fc.record({ op: fc.constant("map2m" as const), region: fc.nat(5), frame: fc.nat(7), prot: fc.nat(5) }),
   fc.record({ op: fc.constant("unmap" as const), region: fc.nat(5), page: fc.nat(7) }),
-  fc.record({ op: fc.constant("access" as const), region: fc.nat(5), page: fc.nat(9), offset: fc.nat(4095), kind: fc.nat(2), user: fc.boolean() }),
+  fc.record({ op: fc.constant("access" as const), region: fc.nat(5), page: fc.nat(9), offset: fc.nat(4095), kind: fc.nat(2), user: fc.boolean(), pa: fc.boolean() }),
   fc.record({ op: fc.constant("cr3" as const), pcid: fc.integer({ min: 1, max: 3 }) }),
 );
 
@@ -60,6 +62,8 @@ describe("MMU against a reference model", () => {
         const huge = new Set<number>(); // regions mapped with 2 MiB
         const hasPteTable = new Set<number>(); // regions whose PMD entry points to a PTE table
         const out = new WalkResult();
+        // what the CPU's counters must add up to: translations by kind, walks, cycles
+        let fetches = 0, dataAccesses = 0, walks = 0, hits = 0, faultsSeen = 0;
         const find = (va: number): Mapping | undefined => {
           const r = va - (va % PMD_SIZE);
           return huge.has(r) ? model.get(r) : model.get(va - (va % 4096));
@@ -100,7 +104,19 @@ describe("MMU against a reference model", () => {
             const va = base + o.page * 4096 + o.offset;
             const access = KINDS[o.kind];
             cpu.mode = o.user ? "user" : "kernel";
-            const ok = mmu.translate(cpu, va, access, out);
+            const walks0 = cpu.pageWalks, faults0 = cpu.pageFaults;
+            // both APIs: translatePa (the hit path tasks use) and translate (details in `out`)
+            const pa = o.pa ? mmu.translatePa(cpu, va, access) : -2;
+            const ok = o.pa ? pa >= 0 : mmu.translate(cpu, va, access, out);
+            if (o.pa) {
+              out.pa = pa;
+              out.errorCode = ok ? 0 : cpu.lastFaultCode;
+            }
+            if (access === ACCESS_EXEC) fetches++;
+            else dataAccesses++;
+            if (cpu.pageWalks !== walks0) walks++;
+            else hits++;
+            if (cpu.pageFaults !== faults0) faultsSeen++;
             const m = find(va);
             const acc = access | (o.user ? X86_PF_USER : 0);
             let want = -1;
@@ -123,6 +139,11 @@ describe("MMU against a reference model", () => {
           }
           ram.verify();
           cpu.tlb.verify();
+          // derived counters (cpu.ts): every translation is a hit or a walk, by kind
+          expect(cpu.dtlbHits + cpu.dtlbMisses).toBe(dataAccesses);
+          expect(cpu.itlbHits + cpu.itlbMisses).toBe(fetches);
+          expect(cpu.pageWalks).toBe(walks);
+          expect([cpu.tlb.hits, cpu.tlb.misses, cpu.pageFaults]).toEqual([hits, walks, faultsSeen]);
           opsRun++;
         }
       }),
