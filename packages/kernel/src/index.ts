@@ -54,6 +54,8 @@ export { procPidStatus } from "./proc-array";
 export { procPidStat } from "./proc-pid-stat";
 export { pagemapFileRead } from "./proc-pid-pagemap";
 export { PM_ENTRY_BYTES } from "./proc-pid-pagemap";
+export { decodePagemapEntry } from "./proc-pid-pagemap";
+export type { PagemapEntry } from "./proc-pid-pagemap";
 export { globalVmstat } from "./vmstat";
 export { MEMINFO_GAUGES } from "./vmstat";
 export { YamlSource } from "./yaml-source";

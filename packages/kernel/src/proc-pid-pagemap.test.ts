@@ -6,6 +6,7 @@ import { Kernel } from "./kernel";
 import { FAULT_DEMO_LAYOUT, spawnFaultDemo } from "./fault-demo";
 import { explainFault } from "./fault-explain";
 import { ROOT_READER } from "./procfs";
+import { decodePagemapEntry } from "./proc-pid-pagemap";
 import { virtualOf } from "./virtual-kernel";
 
 const region = (name: string) => FAULT_DEMO_LAYOUT.find((r) => r.name === name)!;
@@ -72,5 +73,14 @@ describe("/proc/<pid>/pagemap", () => {
   it("is removed with its task", () => {
     virtualOf(k).exit(child);
     expect(k.procfs.has(`/proc/${child.pid}/pagemap`)).toBe(false);
+  });
+
+  it("decodePagemapEntry names the bits as pagemap.rst does", () => {
+    expect(decodePagemapEntry(PRESENT | EXCLUSIVE | 0x12345n)).toEqual({
+      present: true, swapped: false, file: false, guard: false, uffdWp: false, exclusive: true, softDirty: false, pfn: 0x12345,
+    });
+    expect(decodePagemapEntry((1n << 62n) | (1n << 61n) | (1n << 58n) | (1n << 57n) | (1n << 55n) | ((1n << 55n) - 1n))).toEqual({
+      present: false, swapped: true, file: true, guard: true, uffdWp: true, exclusive: false, softDirty: true, pfn: 2 ** 55 - 1,
+    });
   });
 });

@@ -38,3 +38,28 @@ export function pagemapFileRead(vmm: VirtualMemory, mm: MmStruct, offset: number
   }
   return out;
 }
+
+/** One pagemap entry's fields, by pagemap.rst's names. */
+export interface PagemapEntry {
+  present: boolean;
+  swapped: boolean;
+  /** file-page or shared-anon (bit 61) */
+  file: boolean;
+  /** guard region (bit 58, 6.15) */
+  guard: boolean;
+  uffdWp: boolean;
+  /** exclusively mapped (bit 56) */
+  exclusive: boolean;
+  softDirty: boolean;
+  /** bits 0-54: the pfn when present, the swap type (bits 0-4) and offset (5-54) when swapped; 0 when hidden */
+  pfn: number;
+}
+
+/** Decodes a 64-bit pagemap entry (as pagemap.rst lists the bits). */
+export function decodePagemapEntry(e: bigint): PagemapEntry {
+  const bit = (n: bigint) => ((e >> n) & 1n) === 1n;
+  return {
+    present: bit(63n), swapped: bit(62n), file: bit(61n), guard: bit(58n), uffdWp: bit(57n), exclusive: bit(56n), softDirty: bit(55n),
+    pfn: Number(e & PM_PFRAME_MASK),
+  };
+}

@@ -1,7 +1,7 @@
 // A scenario run one step at a time, for the acts that look at the machine between steps
 // (Rss after a store, refcounts after a fork): the same steps `mmsim run` runs, printed the
 // same way ("$ command" then the output).
-import { Kernel, RunContext, loadScenario, type Scenario } from "@mmsim/kernel";
+import { Kernel, RunContext, decodePagemapEntry, loadScenario, type Scenario } from "@mmsim/kernel";
 
 export class Stepper {
   readonly kernel: Kernel;
@@ -40,7 +40,7 @@ export class Stepper {
   pfn(task: string, va: number): number {
     const bytes = this.kernel.procfs.readBytes(`/proc/${task}/pagemap`, Math.floor(va / 4096) * 8, 8);
     if (typeof bytes === "number") return -1;
-    const e = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true);
-    return e >> 63n === 1n ? Number(e & ((1n << 55n) - 1n)) : -1;
+    const e = decodePagemapEntry(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    return e.present ? e.pfn : -1;
   }
 }
