@@ -120,6 +120,14 @@ describe("mmsim replay --kernel", () => {
     expect(JSON.parse(mmsim(["replay", f, "--kernel", "--ram", "64MiB", "--json"]).stdout).signal).toMatchObject({ name: "SIGKILL", oom: true, access: at });
   });
 
+  it("--help explains --kernel: what is mapped, the access kinds, the machine flags", () => {
+    const h = mmsim(["replay", "--help"]).stdout;
+    expect(h).toContain("--kernel ");
+    expect(h).toContain("--ram <size>");
+    expect(h).toContain("private anonymous\nread-write VMA");
+    expect(h).toContain("mmsim replay ls.lackey --kernel --ram 1GiB");
+  });
+
   it("bad input is exit 2 naming the problem: a bad line, flags of the other mode, unmappable pages", () => {
     const bad = file("bad.lackey", "I  00401000,4\n Q 00601000,8\n");
     const cases: [string[], string][] = [

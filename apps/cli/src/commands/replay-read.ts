@@ -85,6 +85,7 @@ export class ProgressBar {
   }
   done(): void {
     if (this.drawn) this.io.err(`\r${" ".repeat(48)}\r`);
+    this.drawn = false;
   }
 }
 
