@@ -41,13 +41,29 @@ export interface SmapsVma {
   vmFlags: string;
 }
 
+/** One page-table page of a task: its level, its frame, and the user addresses it maps. */
+export interface TablePage {
+  /** PGD, PUD, PMD, PTE */
+  level: string;
+  pfn: number;
+  /** first and last byte of the virtual range its 512 entries cover */
+  first: number;
+  last: number;
+}
+
 /** A task's page-table pages, by level, as the walk from its pgd finds them. */
 export interface TableCount {
   pgd: number;
   pud: number;
   pmd: number;
   pte: number;
+  /** every table page, in walk order (the PGD first, then depth first by address) */
+  pages: TablePage[];
 }
+
+/** Bytes one entry maps at each level (4 PGD .. 1 PTE): 512 GiB, 1 GiB, 2 MiB, 4 KiB. */
+const ENTRY_SPAN = [0, 2 ** 12, 2 ** 21, 2 ** 30, 2 ** 39];
+const LEVEL_NAME = ["", "PTE", "PMD", "PUD", "PGD"];
 
 /** A leaf PTE read from a task's tables. */
 export interface PteRead {
@@ -156,28 +172,32 @@ export class VmSession {
   }
 
   /**
-   * The page-table pages of task `name`'s user half, counted level by level from its pgd (a
-   * PMD leaf, a transparent huge page, has no PTE table below it).
+   * The page-table pages of task `name`'s user half, found level by level from its pgd, with
+   * the range each maps (a PMD leaf, a transparent huge page, has no PTE table below it).
    */
   tables(name: string): TableCount {
     const mm = this.task(name).mm;
-    const c: TableCount = { pgd: 0, pud: 0, pmd: 0, pte: 0 };
+    const c: TableCount = { pgd: 0, pud: 0, pmd: 0, pte: 0, pages: [] };
     if (mm === null || mm.pgd < 0) return c;
     const ram = this.k.hw.ram;
     c.pgd = 1;
-    const below = (table: number, level: number, entries: number): void => {
+    c.pages.push({ level: "PGD", pfn: mm.pgd / 4096, first: 0, last: USER_PGD_ENTRIES * ENTRY_SPAN[4]! - 1 });
+    const below = (table: number, level: number, entries: number, base: number): void => {
       for (let i = 0; i < entries; i++) {
         const lo = ram.readU32(table + i * 8);
         if ((lo & 1) === 0) continue;
         if (level > 1 && level < 4 && (lo & _PAGE_PSE) !== 0) continue;
+        if (level === 1) continue;
         const next = entryAddr(lo, ram.readU32(table + i * 8 + 4));
+        const first = base + i * ENTRY_SPAN[level]!;
         if (level === 4) c.pud++;
         else if (level === 3) c.pmd++;
-        else if (level === 2) c.pte++;
-        if (level > 2) below(next, level - 1, PTRS_PER_TABLE);
+        else c.pte++;
+        c.pages.push({ level: LEVEL_NAME[level - 1]!, pfn: next / 4096, first, last: first + ENTRY_SPAN[level]! - 1 });
+        if (level > 2) below(next, level - 1, PTRS_PER_TABLE, first);
       }
     };
-    below(mm.pgd, 4, USER_PGD_ENTRIES);
+    below(mm.pgd, 4, USER_PGD_ENTRIES, 0);
     return c;
   }
 }

@@ -50,6 +50,16 @@ test("address space: the initial task shows its heap and one mapping, with smaps
   // VmPTE counts those six pages but not the PGD (mm_pgtables_bytes)
   assert.equal(await page.locator("#as-tables").textContent(), "PGD 1 · PUD 2 · PMD 2 · PTE 2");
   assert.equal(await page.locator("#as-vmpte").textContent(), "24 kB");
+  // each table page maps 512 entries: a PUD 512 GiB (PGD slot 170 = 0x550000000000), a PMD 1 GiB, a PTE table 2 MiB
+  assert.deepEqual(await page.locator("#as-table-pages li").allTextContents(), [
+    "PGD table at pfn 14420: maps 0–7fffffffffff (128 TiB)",
+    "PUD table at pfn 14422: maps 550000000000–557fffffffff (512 GiB)",
+    "PMD table at pfn 14423: maps 555540000000–55557fffffff (1 GiB)",
+    "PTE table at pfn 14424: maps 555555400000–5555555fffff (2 MiB)",
+    "PUD table at pfn 14427: maps 7f8000000000–7fffffffffff (512 GiB)",
+    "PMD table at pfn 14428: maps 7fffc0000000–7fffffffffff (1 GiB)",
+    "PTE table at pfn 14429: maps 7ffff7e00000–7ffff7ffffff (2 MiB)",
+  ]);
   // the drawing: kernel half, non-canonical hole, guard page under TASK_SIZE_MAX, then the user half top down
   const segs = await page.$$eval("#as-map .seg", (els) => els.map((e) => `${e.dataset.kind} ${e.querySelector(".seg-range").textContent}`));
   assert.deepEqual(segs, [
@@ -98,7 +108,7 @@ test("address space: mprotect splits a VMA, mprotect back merges it, mmap next t
   ]);
 });
 
-test("address space: brk grows the heap in place, a store there faults one page in, bad input is refused", async ({ page, goto }) => {
+test("address space: brk grows the heap in place, a store faults a page in, a new 2 MiB area gets a PTE table, bad input is refused", async ({ page, goto }) => {
   await goto("/address-space.html");
   await ready(page);
   await act(page, { op: "brk", deltaKb: 64 });
@@ -111,6 +121,14 @@ test("address space: brk grows the heap in place, a store there faults one page 
   // brk -64 gives the pages back (and the Rss with them)
   await act(page, { op: "brk", deltaKb: -64 });
   assert.equal((await vmaRows(page))[0], "555555554000-555555575000 | rw-p | [heap] | 132 kB | 4 kB | 4 kB");
+  // a 2 MiB mapping is placed 2 MiB-aligned (thp_get_unmapped_area) below the others; its first
+  // touch needs a PTE table of its own under the same PMD: VmPTE grows by 4 kB
+  await act(page, { op: "mmap", lengthKb: 2048, prot: ["read", "write"] });
+  assert.match(await page.locator("#as-log").textContent(), /= 0x7ffff7c00000$/);
+  await act(page, { op: "store", addr: 0x7ffff7c00000, lengthKb: 4 });
+  assert.equal(await page.locator("#as-tables").textContent(), "PGD 1 · PUD 2 · PMD 2 · PTE 3");
+  assert.equal(await page.locator("#as-vmpte").textContent(), "28 kB");
+  assert.equal((await page.locator("#as-table-pages li").allTextContents())[6], "PTE table at pfn 14430: maps 7ffff7c00000–7ffff7dfffff (2 MiB)");
   // a store outside every VMA kills the task with SIGSEGV, as strace shows it
   await act(page, { op: "store", addr: 0x10000000, lengthKb: 4 });
   assert.match(await page.locator("#as-log").textContent(),
@@ -158,6 +176,8 @@ test("address space: the browser renders exactly the view the model computes in 
     `${v.start.toString(16)}-${v.end.toString(16)} | ${v.perms} | ${v.name} | ${v.sizeKb} kB | ${v.rssKb} kB | ${v.pssKb} kB`));
   assert.equal(await page.locator("#as-tables").textContent(), `PGD ${want.tables.pgd} · PUD ${want.tables.pud} · PMD ${want.tables.pmd} · PTE ${want.tables.pte}`);
   assert.equal(await page.locator("#as-vmpte").textContent(), want.vmPte);
+  assert.deepEqual((await page.locator("#as-table-pages li").allTextContents()).map((t) => t.replace(/ \([^)]*\)$/, "")),
+    want.tables.pages.map((p) => `${p.level} table at pfn ${p.pfn}: maps ${p.first.toString(16)}–${p.last.toString(16)}`));
   assert.equal(await page.locator("#as-log").textContent(), want.log.map((l) => l.command + (l.output ? " " + l.output.trimEnd() : "")).join("\n"));
   const segs = await page.$$eval("#as-map .seg", (els) => els.map((e) => `${e.dataset.kind} ${e.querySelector(".seg-range").textContent} ${e.style.minHeight}`));
   assert.deepEqual(segs, want.segments.map((s) => `${s.kind} ${s.first}–${s.last} ${s.height}px`));

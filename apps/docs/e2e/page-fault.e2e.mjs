@@ -51,6 +51,8 @@ test("page fault: the first write to a fresh area allocates PUD, PMD and PTE tab
     "leaf: PTE | 352 | 0000000000000000 | 8000000002ffd067 | PTE written: pfn 12285 [P RW US A D NX]",
   ]);
   assert.equal(await page.locator(".pf-branch").getAttribute("data-path"), "anonymous");
+  // the mapping's first page: anon_vma_prepare runs in do_anonymous_page
+  assert.equal(await page.locator(".pf-anonvma").count(), 1);
   assert.equal(await page.locator("#pf-result").textContent(), "physical address 0x2ffd000 (pfn 12285) · leaf flags [P RW US A D NX]");
   // one fault, three table pages (12 kB of PageTables), one anonymous page
   assert.deepEqual(await counters(page), ["pgfault: 2 → 3", "nr_page_table_pages: 7 → 10", "PageTables: 28 kB → 40 kB", "RssAnon: 8 kB → 12 kB"]);
@@ -92,6 +94,10 @@ test("page fault: the guard page and the unmapped space give SIGSEGV with SEGV_A
   assert.equal(await page.locator(".pf-branch").getAttribute("data-path"), "maperr");
   assert.equal(await page.locator(".pf-vma").textContent(), "555555554000-555555558000 r-xp 00000000 00:00 0 (starts above the address)");
   assert.equal(await page.locator(".pf-signal").textContent(), "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10000000} ---");
+  // a write one page below the 132 KiB stack: find_vma returns the stack, which may grow down to it
+  await fault(page, "0x7ffffffdd000", "write");
+  assert.equal(await page.locator(".pf-stack").textContent(), "expand_downwards: the VM_GROWSDOWN stack grows from 0x7ffffffde000 down to 0x7ffffffdd000");
+  assert.equal(await page.locator(".pf-branch").getAttribute("data-path"), "anonymous");
   // exec of the present, NX heap page: a protection fault with I set
   await fault(page, "0x555555559000", "exec");
   assert.equal(await page.locator(".pf-code").textContent(), "error code 0x15: P=1 W=0 U=1 RSVD=0 I=1");
