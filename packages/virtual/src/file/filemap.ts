@@ -1,7 +1,8 @@
 // The page cache (mm/filemap.c): folios added to and removed from a file's i_pages, the read
 // I/O that fills them through the DMA engine, their completion, and the buffered read path
 // (filemap_read, filemap_get_pages, filemap_get_read_batch) that copies cached bytes to user
-// memory through the task's access API, so a read into an untouched buffer takes page faults.
+// memory with copy_to_user (uaccess.ts: the task's MMU and fault handler), so a read into an
+// untouched buffer takes page faults.
 //
 //   read(fd, buf, n)
 //     filemap_read ── loop ──> filemap_get_pages(pos, count)
@@ -22,7 +23,7 @@ import {
 } from "@mmsim/physical";
 import type { MmStruct } from "../mm-types";
 import { folioPut } from "../rmap";
-import { userLoad, userStore } from "../user-access";
+import { copyFromUser, copyToUser, faultInReadable } from "./uaccess";
 import { BLOCK_DELALLOC, BLOCK_HOLE, IO_READ, IO_WRITE, MMFS_MAX_BYTES } from "./fs";
 import type { FileSystem, Inode } from "./fs";
 import type { File } from "./file-table";
@@ -257,7 +258,6 @@ export function filemapRead(fs: FileSystem, file: File, mm: MmStruct, cpu: Cpu, 
   count = Math.min(count, MMFS_MAX_BYTES - pos);
   const inode = file.inode;
   const ra = file.ra;
-  const ram = fs.vmm.ram;
   const pages = fs.vmm.pages;
   const batch = fs.readBatch;
   let lastPos = ra.prevPos;
@@ -279,14 +279,14 @@ export function filemapRead(fs: FileSystem, file: File, mm: MmStruct, cpu: Cpu, 
       const offset = pos - fpos;
       const bytes = Math.min(endOffset - pos, PAGE_SIZE - offset);
       if (bytes <= 0) break;
-      const sig = userStore(fs.vmm, mm, cpu, buf + already, ram.read(pfn * PAGE_SIZE + offset, bytes));
-      if (sig !== null) {
+      const copied = bytes - copyToUser(fs.vmm, mm, cpu, buf + already, pfn * PAGE_SIZE + offset, bytes);
+      already += copied;
+      pos += copied;
+      lastPos = pos;
+      if (copied < bytes) {
         error = -EFAULT;
         break;
       }
-      already += bytes;
-      pos += bytes;
-      lastPos = pos;
     }
   } while (already < count && pos < inode.size && error === 0);
   batch.length = 0;
@@ -355,22 +355,24 @@ export function genericPerformWrite(fs: FileSystem, file: File, mm: MmStruct, cp
   while (written < count) {
     const index = Math.floor(pos / PAGE_SIZE);
     const offset = pos - index * PAGE_SIZE;
+    // fault_in_iov_iter_readable: a buffer that cannot be read at all is EFAULT; a partly
+    // readable one is written up to its first bad page
     const bytes = Math.min(PAGE_SIZE - offset, count - written);
-    const src = fs.scratch.subarray(0, bytes);
-    if (userLoad(fs.vmm, mm, cpu, buf + written, src) !== null) {
+    const readable = bytes - faultInReadable(fs.vmm, mm, cpu, buf + written, bytes);
+    if (readable === 0) {
       err = -EFAULT;
       break;
     }
-    const pfn = writeBegin(fs, inode, index, offset, bytes);
+    const pfn = writeBegin(fs, inode, index, offset, readable);
     if (pfn < 0) {
       err = pfn;
       break;
     }
-    fs.vmm.ram.write(pfn * PAGE_SIZE + offset, src);
+    if (copyFromUser(fs.vmm, mm, cpu, pfn * PAGE_SIZE + offset, buf + written, readable) !== 0) BUG("generic_perform_write", "a faulted-in buffer page went away");
     setFlags(fs, pfn, UPTODATE, LOCKED);
     folioMarkDirty(fs, inode, pfn, w);
-    pos += bytes;
-    written += bytes;
+    pos += readable;
+    written += readable;
     if (pos > inode.size) inode.size = pos;
     balanceDirtyPagesRatelimited(fs, w);
   }

@@ -151,8 +151,6 @@ export class FileSystem {
   nrThrottled = 0;
   /** the folio batch filemap_read fills (reads do not nest) */
   readonly readBatch: number[] = [];
-  /** scratch page for copies between user memory and the page cache */
-  readonly scratch = new Uint8Array(PAGE_SIZE);
   /** Counters slots */
   declare readonly slot: Readonly<Record<FileCounter, number>>;
 
