@@ -10,6 +10,7 @@
 //   - malloc_trim: { task: app, pad: 0 }
 //
 // A misuse glibc detects ends the task with SIGABRT after glibc's message, as on a terminal.
+import { SEGV_ACCERR, SEGV_MAPERR } from "@mmsim/virtual";
 import type { Kernel } from "../kernel";
 import { SIGNALS, type Task } from "../task";
 import { expectKeys, expectObject, expectSize, expectString, fail, type Path } from "../validate";
@@ -60,9 +61,12 @@ function mallocOf(ctx: RunContext, name: string): { t: Task; m: Malloc } {
 function died(k: Kernel, t: Task, m: Malloc): string {
   const c = m.crash!;
   const name = SIGNALS[c.signo]!;
-  const head = c.message !== null
-    ? `${c.message}\n`
-    : `--- ${name} {si_signo=${name}, si_addr=${hex(c.fault!.addr)}} ---\n`;
+  let head = `${c.message}\n`;
+  if (c.message === null) {
+    const f = c.fault!;
+    const code = f.signo === 11 && f.code === SEGV_MAPERR ? "SEGV_MAPERR" : f.signo === 11 && f.code === SEGV_ACCERR ? "SEGV_ACCERR" : String(f.code);
+    head = f.oom ? "out of memory: the OOM kill ends the task\n" : `--- ${name} {si_signo=${name}, si_code=${code}, si_addr=${hex(f.addr)}} ---\n`;
+  }
   virtualOf(k).kill(t, c.signo);
   return `${head}+++ killed by ${name} +++\n`;
 }
