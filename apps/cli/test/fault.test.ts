@@ -62,6 +62,13 @@ describe("mmsim fault", () => {
     }
   });
 
+  it("a scenario's cat of /proc/<task>/pagemap is an input error at its line: a binary file", async () => {
+    const yaml = "machine: { ram: 1GiB }\nsteps:\n  - spawn: { name: app }\n  - cat: /proc/app/pagemap\n";
+    const r = await mmsimInProcess(["run", "p.yaml"], { "p.yaml": yaml });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("mmsim: p.yaml:4: steps[1].cat: cat: /proc/app/pagemap: a binary file (one 64-bit entry per virtual page, 8 bytes at offset vaddr / 4096 * 8); cat prints text files only\n");
+  });
+
   it("never fails inside mmsim: any address and access ends in a narration (exit 0) or an input error (exit 2)", async () => {
     // addresses in and around every region of the built-in process, and anywhere at all
     const near = fc.tuple(fc.constantFrom(...FAULT_DEMO_LAYOUT), fc.integer({ min: -0x3000, max: 0x3000 }), fc.boolean()).map(
