@@ -186,4 +186,4 @@ test("traceAccesses counts what the same trace run through VirtualMemory.load/st
   );
   console.log(`traceAccesses against load/store: ${generated} accesses generated, ${ran} compared (a run stops at its SIGSEGV)`);
   expect(ran).toBeGreaterThan(0);
-});
+}, 120_000);

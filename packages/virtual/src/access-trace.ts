@@ -37,19 +37,20 @@ export function traceAccesses(
   if (end > addrs.length || end > kinds.length || start < 0) BUG("traceAccesses", `accesses ${start}..${end} outside the chunk`);
   if (cpu.cr3 !== mm.pgd) switchMm(mm, cpu);
   cpu.mode = "user";
-  const w = vmm.walk;
   for (let i = start; i < end; i++) {
     const va = addrs[i]!;
     const acc = kinds[i]!;
-    if (mmu.translate(cpu, va, acc, w)) continue;
+    // translatePa: the TLB hit returns the physical address and stores nothing but the LRU
+    // stamp; a fault leaves its error code in cpu.lastFaultCode
+    if (mmu.translatePa(cpu, va, acc) >= 0) continue;
     for (let tries = 0; ; tries++) {
       if (tries === MAX_FAULT_RETRIES) BUG("do_user_addr_fault", `fault at 0x${va.toString(16)} does not resolve`);
-      const sig = doUserAddrFault(vmm, mm, w.errorCode, va);
+      const sig = doUserAddrFault(vmm, mm, cpu.lastFaultCode, va);
       if (sig !== null) {
         vmm.lastSignal = sig;
         return i;
       }
-      if (mmu.translate(cpu, va, acc, w)) break;
+      if (mmu.translatePa(cpu, va, acc) >= 0) break;
     }
   }
   return end;
