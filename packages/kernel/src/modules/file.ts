@@ -6,10 +6,11 @@
 // The page-cache gauges (nr_file_pages, nr_dirty, nr_writeback: Cached, Dirty, Writeback in
 // /proc/meminfo) and events (nr_dirtied, nr_written, pgpgin, pgpgout) are moved in the machine's
 // Counters by the layer itself. The flusher and I/O completions run lazily, at the next file
-// system call or sleep step.
+// system call or sleep step. The I/O path's own counters (system calls, mode switches, CPU and
+// DMA copies) are shown in /sys/kernel/debug/mmsim/io.
 import { InputError } from "@mmsim/base";
 import { BlockDevice } from "@mmsim/hardware";
-import { FileSystem, FilesStruct, dropPagecache, exitFiles, runUntil, verifyFileSystem, type WritebackSysctls } from "@mmsim/virtual";
+import { FILE_COUNTERS, FileSystem, FilesStruct, dropPagecache, exitFiles, runUntil, verifyFileSystem, type WritebackSysctls } from "@mmsim/virtual";
 import type { Kernel } from "../kernel";
 import { defineModule } from "../module";
 import { parseIntInRange } from "../sysctl";
@@ -19,6 +20,8 @@ import { virtualOf } from "../virtual-kernel";
 
 /** The disk mmfs gets when the machine has none: 4 GiB (sparse: costs host memory only where written). */
 export const DEFAULT_DISK_BYTES = 4 * 1024 * 1024 * 1024;
+/** Where the I/O path's counters are shown ("name value" lines, as /proc/vmstat). */
+export const IO_COUNTERS_FILE = "/sys/kernel/debug/mmsim/io";
 /** INT_MAX: the bound of proc_dointvec knobs. */
 const INT_MAX = 2147483647;
 /** dirty_bytes_min (mm/page-writeback.c): 2 pages. */
@@ -127,6 +130,8 @@ export const fileModule = defineModule<FileKernel>({
         }
       },
     });
+    // the I/O path's counters (mmsim's own: Linux has none), as /proc/vmstat prints its items
+    k.procfs.register(IO_COUNTERS_FILE, () => FILE_COUNTERS.filter((n) => n.startsWith("mmsim_")).map((n) => `${n} ${k.counters.get(n)}\n`).join(""));
     return fk;
   },
   verify(fk) {
