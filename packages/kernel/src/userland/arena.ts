@@ -11,7 +11,8 @@
 //   or large bins never touches another such chunk or top (freeing merges them); tcache and
 //   fastbin chunks look in use to their neighbours (their successor keeps PREV_INUSE).
 //
-// The model keeps the chunks in maps by address and writes into the task's memory what glibc
+// The model keeps the chunks in maps keyed by 16-byte granule from sbrk_base (small integers:
+// no boxed keys or values on the hot path) and writes into the task's memory what glibc
 // writes there: size fields, footers of free chunks, a tcache entry's next and key, a fastbin
 // chunk's fd (safe-linked). The fd/bk links of the unsorted, small and large bins and the
 // counts and heads in tcache_perthread_struct live in the model only (their bytes sit in pages
@@ -57,10 +58,10 @@ export function defaultPar(): MallocPar {
 }
 
 export class Arena {
-  /** chunks of the heap below top, by address: size * 8 + state */
-  readonly chunks = new Map<number, number>();
-  /** the footers: end address -> start of each chunk in the unsorted, small or large bins */
-  readonly freeByEnd = new Map<number, number>();
+  /** chunks of the heap below top, by granule ((address - sbrk_base) / 16): size / 16 * 8 + state */
+  private readonly table = new Map<number, number>();
+  /** the footers (prev_size): end granule -> start granule of each chunk in the unsorted, small or large bins */
+  private readonly footers = new Map<number, number>();
   sbrkBase = 0;
   top = 0;
   topSize = 0;
@@ -91,21 +92,62 @@ export class Arena {
     readonly mmapped: MmappedChunks,
   ) {}
 
+  private g(c: number): number {
+    return (c - this.sbrkBase) / 16;
+  }
+
+  /** Whether a chunk of the heap (not top) starts at c. */
+  hasChunk(c: number): boolean {
+    return this.sbrkBase !== 0 && c >= this.sbrkBase && c < this.top && this.table.has(this.g(c));
+  }
+
   size(c: number): number {
-    return Math.floor(this.chunks.get(c)! / 8);
+    const v = this.table.get(this.g(c))!;
+    return (v - (v % 8)) * 2;
   }
 
   state(c: number): number {
-    return this.chunks.get(c)! % 8;
+    return this.table.get(this.g(c))! % 8;
   }
 
   setChunk(c: number, size: number, state: number): void {
-    this.chunks.set(c, size * 8 + state);
+    this.table.set(this.g(c), (size / 16) * 8 + state);
+  }
+
+  deleteChunk(c: number): void {
+    this.table.delete(this.g(c));
+  }
+
+  get chunkCount(): number {
+    return this.table.size;
+  }
+
+  /** Every chunk below top as [address, size, state] (for checks). */
+  chunkEntries(): [number, number, number][] {
+    return [...this.table].map(([g, v]) => [this.sbrkBase + g * 16, Math.floor(v / 8) * 16, v % 8]);
+  }
+
+  /** The start of the binned free chunk that ends at `end` (its footer), or -1. */
+  freeStart(end: number): number {
+    const s = this.footers.get(this.g(end));
+    return s === undefined ? -1 : this.sbrkBase + s * 16;
+  }
+
+  setFooter(c: number, size: number): void {
+    this.footers.set(this.g(c + size), this.g(c));
+  }
+
+  clearFooter(end: number): void {
+    this.footers.delete(this.g(end));
+  }
+
+  get footerCount(): number {
+    return this.footers.size;
   }
 
   /** prev_inuse(c): the chunk before c is not a free chunk of the bins (the heap's first chunk counts as in use). */
   prevInuse(c: number): boolean {
-    return c === this.sbrkBase || !this.freeByEnd.has(c);
+    return c === this.sbrkBase || !this.footers.has(this.g(c));
   }
 
   /** set_head: writes c's size field with its PREV_INUSE bit. */
@@ -152,7 +194,7 @@ export class Arena {
   /** Puts free chunk c at the front of the unsorted bin, with its head, footer and the next chunk's cleared P bit. */
   toUnsorted(c: number, size: number): void {
     this.setChunk(c, size, UNSORTED);
-    this.freeByEnd.set(c + size, c);
+    this.setFooter(c, size);
     this.unsorted.push(c);
     this.writeHead(c, size);
     this.mem.storeSize(c + size, size);
@@ -180,7 +222,7 @@ export class Arena {
     const size = this.size(c);
     const list = st === UNSORTED ? this.unsorted : st === SMALL ? this.smallbins[smallbinIndex(size)]! : this.largebins[largebinIndex(size)]!;
     list.splice(list.indexOf(c), 1);
-    this.freeByEnd.delete(c + size);
+    this.clearFooter(c + size);
   }
 
   /** Marks c (just unlinked, whole) in use: the next chunk's PREV_INUSE is set again. */
@@ -219,12 +261,12 @@ export class Arena {
    */
   mergeChunk(c: number, size: number): number {
     const next = c + size;
-    this.chunks.delete(c);
+    this.deleteChunk(c);
     if (!this.prevInuse(c)) {
-      const prev = this.freeByEnd.get(c)!;
+      const prev = this.freeStart(c);
       const psize = this.size(prev);
       this.unlink(prev);
-      this.chunks.delete(prev);
+      this.deleteChunk(prev);
       c = prev;
       size += psize;
     }
@@ -238,7 +280,7 @@ export class Arena {
     if (st === UNSORTED || st === SMALL || st === LARGE) {
       const nsize = this.size(next);
       this.unlink(next);
-      this.chunks.delete(next);
+      this.deleteChunk(next);
       size += nsize;
     }
     this.toUnsorted(c, size);

@@ -71,7 +71,7 @@ export function intMalloc(a: Arena, nb: number): number {
       }
       a.unsorted.shift();
       if (size === nb) {
-        a.freeByEnd.delete(c + size);
+        a.clearFooter(c + size);
         a.useWhole(c, size);
         if (tcacheNb && a.tcache[tidx]!.length < a.par.tcacheCount) {
           a.tcachePut(c, tidx);

@@ -2,7 +2,7 @@
 // MALLOC_DEBUG), checked by Kernel.verify() for every live process:
 //   - the chunks tile [sbrk_base, top) exactly, each at least MINSIZE and 16-byte aligned;
 //     system_mem is the heap's length;
-//   - a chunk in the unsorted, small or large bins has its footer (freeByEnd) and touches
+//   - a chunk in the unsorted, small or large bins has its footer and touches
 //     neither another such chunk nor top;
 //   - every list holds only chunks in its state and size class, each chunk in exactly one list;
 //     a tcache bin holds at most tcache_count chunks, a large bin is sorted largest first;
@@ -16,7 +16,7 @@ const FN = "verifyMalloc";
 
 function checkList(a: Arena, list: readonly number[], state: number, index: (size: number) => boolean, what: string, seen: Set<number>): void {
   for (const c of list) {
-    if (!a.chunks.has(c)) BUG(FN, `${what} holds 0x${c.toString(16)}, which is not a chunk`);
+    if (!a.hasChunk(c)) BUG(FN, `${what} holds 0x${c.toString(16)}, which is not a chunk`);
     if (a.state(c) !== state) BUG(FN, `${what} holds 0x${c.toString(16)} whose state is ${a.state(c)}`);
     if (!index(a.size(c))) BUG(FN, `${what} holds 0x${c.toString(16)} of size ${a.size(c)}, not of its class`);
     if (seen.has(c)) BUG(FN, `0x${c.toString(16)} is on two lists (or twice on ${what})`);
@@ -32,28 +32,26 @@ export function verifyMalloc(m: Malloc): void {
     let c = a.sbrkBase;
     let n = 0;
     while (c < a.top) {
-      const v = a.chunks.get(c);
-      if (v === undefined) BUG(FN, `no chunk at 0x${c.toString(16)}: the chunks do not tile the heap`);
+      if (!a.hasChunk(c)) BUG(FN, `no chunk at 0x${c.toString(16)}: the chunks do not tile the heap`);
       const size = a.size(c);
       if (size < MINSIZE || size % MALLOC_ALIGNMENT !== 0) BUG(FN, `chunk 0x${c.toString(16)} has size ${size}`);
       const st = a.state(c);
       byState[st]!++;
       if (st >= UNSORTED) {
-        if (a.freeByEnd.get(c + size) !== c) BUG(FN, `free chunk 0x${c.toString(16)} has no footer`);
+        if (a.freeStart(c + size) !== c) BUG(FN, `free chunk 0x${c.toString(16)} has no footer`);
         if (c + size === a.top) BUG(FN, `free chunk 0x${c.toString(16)} touches top`);
-        const next = a.chunks.get(c + size);
-        if (next !== undefined && next % 8 >= UNSORTED) BUG(FN, `free chunks 0x${c.toString(16)} and its successor are not merged`);
+        if (a.hasChunk(c + size) && a.state(c + size) >= UNSORTED) BUG(FN, `free chunks 0x${c.toString(16)} and its successor are not merged`);
       }
       c += size;
       n++;
     }
     if (c !== a.top) BUG(FN, `the chunks end at 0x${c.toString(16)}, top is at 0x${a.top.toString(16)}`);
-    if (n !== a.chunks.size) BUG(FN, `${a.chunks.size} chunks are known, ${n} tile the heap`);
+    if (n !== a.chunkCount) BUG(FN, `${a.chunkCount} chunks are known, ${n} tile the heap`);
     if (a.systemMem !== a.top + a.topSize - a.sbrkBase) BUG(FN, `system_mem ${a.systemMem} is not the heap's length ${a.top + a.topSize - a.sbrkBase}`);
     if (a.tcacheStruct !== 0 && a.state(a.tcacheStruct) !== INUSE) BUG(FN, "the tcache_perthread_struct chunk is not in use");
-  } else if (a.chunks.size !== 0) BUG(FN, "chunks exist before the heap does");
+  } else if (a.chunkCount !== 0) BUG(FN, "chunks exist before the heap does");
   const binned = byState[UNSORTED]! + byState[SMALL]! + byState[LARGE]!;
-  if (a.freeByEnd.size !== binned) BUG(FN, `${a.freeByEnd.size} footers for ${binned} free chunks`);
+  if (a.footerCount !== binned) BUG(FN, `${a.footerCount} footers for ${binned} free chunks`);
   const seen = new Set<number>();
   a.tcache.forEach((bin, i) => {
     if (bin.length > m.par.tcacheCount) BUG(FN, `tcache bin ${i} holds ${bin.length} chunks`);

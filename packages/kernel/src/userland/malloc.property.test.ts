@@ -67,10 +67,9 @@ interface Block {
 /** The size fields (and footers of binned chunks) in memory equal the model's. */
 function checkWords(m: Malloc): void {
   const a = m.arena;
-  for (const [c, v] of a.chunks) {
-    const size = Math.floor(v / 8);
+  for (const [c, size, st] of a.chunkEntries()) {
     expect(m.mem.load64(c + 8)).toBe(size + (a.prevInuse(c) ? PREV_INUSE : 0));
-    if (v % 8 >= UNSORTED) expect(m.mem.load64(c + size)).toBe(size);
+    if (st >= UNSORTED) expect(m.mem.load64(c + size)).toBe(size);
   }
   if (a.sbrkBase !== 0) expect(m.mem.load64(a.top + 8)).toBe(a.topSize + PREV_INUSE);
   for (const [c, size] of a.mmapped.chunks) expect(m.mem.load64(c + 8)).toBe(size + IS_MMAPPED);
@@ -146,7 +145,7 @@ function runOps(ops: Op[]): void {
     if (touched) checkBytes(m, touched, live.get(touched)!);
     if (live.size) checkBytes(m, nth(i * 7919), live.get(nth(i * 7919))!);
     if ((i + 1) % VERIFY_EVERY === 0) k.verify();
-    for (const v of m.arena.chunks.values()) reach.states[v % 8]!++;
+    for (const [, , st] of m.arena.chunkEntries()) reach.states[st]!++;
     reach.mmapped += m.arena.mmapped.chunks.size;
     if (t.mm!.brk < lastBrk) reach.shrinks++;
     lastBrk = t.mm!.brk;

@@ -116,7 +116,7 @@ export class Malloc {
     const c = mem - CHUNK_HDR_SZ;
     const m = this.arena.mmapped.chunks.get(c);
     if (m !== undefined) return m - CHUNK_HDR_SZ;
-    return this.arena.chunks.has(c) && this.arena.state(c) === INUSE ? this.arena.size(c) - SIZE_SZ : 0;
+    return this.arena.hasChunk(c) && this.arena.state(c) === INUSE ? this.arena.size(c) - SIZE_SZ : 0;
   }
 
   private died(e: unknown): number {
@@ -156,7 +156,8 @@ export class Malloc {
     if (mem === 0) return;
     const a = this.arena;
     const c = mem - CHUNK_HDR_SZ;
-    const msize = a.mmapped.chunks.get(c);
+    // a chunk of the heap is no mapping: skip the lookup by address (a boxed key) on the hot path
+    const msize = c >= a.sbrkBase && c < a.top ? undefined : a.mmapped.chunks.get(c);
     if (msize !== undefined) {
       // the dynamic threshold: a freed mapping raises the threshold to its size (up to the max)
       if (!this.par.noDynThreshold && msize > this.par.mmapThreshold && msize <= DEFAULT_MMAP_THRESHOLD_MAX) {
@@ -168,7 +169,7 @@ export class Malloc {
     }
     if (mem % MALLOC_ALIGNMENT !== 0) throw new MallocAbort("free(): invalid pointer");
     this.initTcache();
-    if (!a.chunks.has(c)) return this.unknownChunk(c, "free");
+    if (!a.hasChunk(c)) return this.unknownChunk(c, "free");
     const st = a.state(c);
     if (st === INUSE) return a.intFree(c);
     if (st === TCACHED) throw new MallocAbort("free(): double free detected in tcache 2");
@@ -246,7 +247,7 @@ export class Malloc {
       return n;
     }
     if (mem % MALLOC_ALIGNMENT !== 0) throw new MallocAbort("realloc(): invalid pointer");
-    if (!a.chunks.has(c)) return this.unknownChunk(c, "realloc");
+    if (!a.hasChunk(c)) return this.unknownChunk(c, "realloc");
     if (a.state(c) !== INUSE) this.undetected("realloc", c, a.state(c));
     const n = this.intRealloc(c, a.size(c), nb);
     return n === 0 ? this.enomem() : n + CHUNK_HDR_SZ;
@@ -270,13 +271,13 @@ export class Malloc {
       if (st > FAST && oldsize + a.size(next) >= nb) {
         newsize += a.size(next);
         a.unlink(next);
-        a.chunks.delete(next);
+        a.deleteChunk(next);
       } else {
         const n = intMalloc(a, nb);
         if (n === 0) return 0;
         if (n === next) {
           newsize += a.size(n);
-          a.chunks.delete(n);
+          a.deleteChunk(n);
         } else {
           this.mem.memcpy(n + CHUNK_HDR_SZ, c + CHUNK_HDR_SZ, oldsize - SIZE_SZ);
           a.intFree(c);
