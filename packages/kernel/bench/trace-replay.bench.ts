@@ -2,10 +2,11 @@
 // pages (16 MiB: larger than the 1536-entry TLB, inside the 1 GiB machine's RAM), already faulted
 // in, replayed in bursts of 64 accesses to one page (3 loads to 1 store), a random page per burst:
 // TLB hits dominate, as in real traces. Measured: the in-memory chunk through TraceReplay.run
-// (target: 20 M accesses/s), the same page sequence through @mmsim/replay's replacement-only LRU
-// and Mmu.translate's TLB hit alone (the ratios), and end to end from lackey text (both parser
-// passes, VMAs, replay) held in memory, so the disk is not measured. Each case also records its
-// rate per CPU-second (process.cpuUsage): the wall clock of a shared machine says little.
+// (target: 20 M accesses/s), the same page sequence through @mmsim/replay's replacement-only
+// LRU, Mmu.translate's and Mmu.translatePa's TLB hit alone (the ratios), and end to end from
+// lackey text (both parser passes, VMAs, replay) held in memory, so the disk is not measured.
+// Each case also records its rate per CPU-second (process.cpuUsage): the wall clock of a shared
+// machine says little.
 import type { BenchCase } from "../../../scripts/run-bench";
 import { GiB, Rng } from "@mmsim/base";
 import { ACCESS_READ, ACCESS_WRITE, WalkResult } from "@mmsim/hardware";
@@ -65,6 +66,9 @@ const va = BASE_PAGE * 4096 + 64;
 function translates(): void {
   for (let i = 0; i < ACCESSES; i++) mmu.translate(cpu, va, ACCESS_READ, w);
 }
+function translatePas(): void {
+  for (let i = 0; i < ACCESSES; i++) mmu.translatePa(cpu, va, ACCESS_READ);
+}
 
 // ---- end to end: the same accesses as lackey text (" L 7f0000001a38,8" / " S ..."), both passes
 const lines: string[] = [];
@@ -102,6 +106,10 @@ function endToEnd(): void {
   if (r.report().accesses !== ACCESSES) throw new Error("end to end replay lost accesses");
 }
 
+function ratio(a: number, b: number): number {
+  return Math.round((a / b) * 1000) / 1000;
+}
+
 /** Operations per CPU-second of `fn` (ops each), over `rounds` calls. */
 function perCpuSecond(fn: () => void, ops: number, rounds: number): number {
   const proc = (globalThis as unknown as { process: { cpuUsage(prev?: { user: number; system: number }): { user: number; system: number } } }).process;
@@ -122,10 +130,11 @@ export const cases: BenchCase[] = [
       const replayCpu = perCpuSecond(chunk, ACCESSES, 5);
       const lruCpu = perCpuSecond(lruChunk, ACCESSES, 5);
       const translateCpu = perCpuSecond(translates, ACCESSES, 5);
+      const translatePaCpu = perCpuSecond(translatePas, ACCESSES, 5);
       const r = replay.report();
       return {
-        accessesPerCpuSecond: replayCpu, lruPerCpuSecond: lruCpu, mmuTranslatePerCpuSecond: translateCpu,
-        ratioToLru: Math.round((replayCpu / lruCpu) * 1000) / 1000, ratioToTranslate: Math.round((replayCpu / translateCpu) * 1000) / 1000,
+        accessesPerCpuSecond: replayCpu, lruPerCpuSecond: lruCpu, mmuTranslatePerCpuSecond: translateCpu, mmuTranslatePaPerCpuSecond: translatePaCpu,
+        ratioToLru: ratio(replayCpu, lruCpu), ratioToTranslate: ratio(replayCpu, translateCpu), ratioToTranslatePa: ratio(replayCpu, translatePaCpu),
         dtlbMissRate: Math.round((r.dtlbMisses / (r.dtlbHits + r.dtlbMisses)) * 1e6) / 1e6,
       };
     },
@@ -139,6 +148,11 @@ export const cases: BenchCase[] = [
     name: "Mmu.translate TLB hit (for the ratio)",
     ops: ACCESSES,
     fn: translates,
+  },
+  {
+    name: "Mmu.translatePa TLB hit (what the replay calls)",
+    ops: ACCESSES,
+    fn: translatePas,
   },
   {
     name: "kernel replay end to end from lackey text (2 passes)",
