@@ -75,7 +75,7 @@ export class Inode {
   /** pages of this mapping with PG_dirty / PG_writeback */
   nrDirty = 0;
   nrWriteback = 0;
-  /** I_DIRTY_PAGES: on the writeback's b_dirty list since dirtiedWhen (ns) */
+  /** I_DIRTY_PAGES: on the writeback's b_dirty list since dirtiedWhen (jiffies) */
   dirty = false;
   dirtiedWhen = 0;
   /** a write-back failed since the last fsync (mapping_set_error; fsync reports EIO once) */
@@ -142,10 +142,10 @@ export class FileSystem {
   readonly ioKind: number[] = [];
   readonly ioDone: number[] = [];
   ioHead = 0;
-  /** the flusher's next wake-up (ns), or -1 when not armed (wb_wakeup_delayed) */
+  /** the flusher's next wake-up (ns, on a jiffy), or -1 when not armed (wb_wakeup_delayed) */
   nextWakeNs = -1;
-  /** wb->last_old_flush (ns) */
-  lastOldFlushNs = 0;
+  /** wb->last_old_flush (jiffies) */
+  lastOldFlush = 0;
   /** dirty_exceeded (the writer is throttled) and how many times a writer was paused */
   dirtyExceeded = false;
   nrThrottled = 0;

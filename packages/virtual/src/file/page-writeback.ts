@@ -29,7 +29,17 @@ export const MAX_PAUSE_NS = 200_000_000;
 export const INITIAL_DIRTIED_PAUSE = 128 >> (12 - 10);
 /** The ratelimit while dirty_exceeded: 32 >> (PAGE_SHIFT - 10) = 8 pages (balance_dirty_pages_ratelimited_flags). */
 const DIRTY_EXCEEDED_RATELIMIT = 32 >> (12 - 10);
-const NS_PER_CENTISEC = 10_000_000;
+/** A jiffy at HZ=250 (CONFIG_HZ_250, as base's Clock.jiffies): dirtied_when and the flusher's timer count jiffies. */
+const NS_PER_JIFFY = 4_000_000;
+
+/** msecs_to_jiffies at HZ=250: rounded up. */
+function centisecsToJiffies(cs: number): number {
+  return Math.ceil((cs * 10) / 4);
+}
+
+function jiffiesOf(ns: number): number {
+  return Math.floor(ns / NS_PER_JIFFY);
+}
 
 /** A writer's throttling state (task_struct's nr_dirtied and nr_dirtied_pause). */
 export interface DirtyThrottle {
@@ -98,10 +108,11 @@ export function folioMarkDirty(fs: FileSystem, inode: Inode, pfn: number, w: Dir
   if (w !== null) w.nrDirtied++;
   if (!inode.dirty) {
     inode.dirty = true;
-    inode.dirtiedWhen = fs.clock.ns;
+    const now = jiffiesOf(fs.clock.ns);
+    inode.dirtiedWhen = now;
     fs.bDirty.push(inode);
-    const interval = fs.sysctl.dirtyWritebackCentisecs * NS_PER_CENTISEC;
-    if (fs.nextWakeNs < 0 && interval > 0) fs.nextWakeNs = fs.clock.ns + interval;
+    const interval = centisecsToJiffies(fs.sysctl.dirtyWritebackCentisecs);
+    if (fs.nextWakeNs < 0 && interval > 0) fs.nextWakeNs = (now + interval) * NS_PER_JIFFY;
   }
   return true;
 }
@@ -176,14 +187,16 @@ export function wbOverBgThresh(fs: FileSystem): boolean {
  */
 export function wbWorkfn(fs: FileSystem, now: number): void {
   const s = fs.sysctl;
-  const interval = s.dirtyWritebackCentisecs * NS_PER_CENTISEC;
-  if (interval > 0 && now >= fs.lastOldFlushNs + interval) {
-    fs.lastOldFlushNs = now;
-    const olderThan = now - s.dirtyExpireCentisecs * NS_PER_CENTISEC;
-    for (const inode of fs.bDirty.filter((x) => x.dirtiedWhen <= olderThan)) writebackInode(fs, inode, Infinity, false, now);
+  const j = jiffiesOf(now);
+  const interval = centisecsToJiffies(s.dirtyWritebackCentisecs);
+  if (interval > 0 && j >= fs.lastOldFlush + interval) {
+    fs.lastOldFlush = j;
+    // move_expired_inodes: an inode dirtied after dirtied_before is not expired yet
+    const dirtiedBefore = j - centisecsToJiffies(s.dirtyExpireCentisecs);
+    for (const inode of fs.bDirty.filter((x) => x.dirtiedWhen <= dirtiedBefore)) writebackInode(fs, inode, Infinity, false, now);
   }
   wbBackgroundFlush(fs, now);
-  fs.nextWakeNs = fs.bDirty.length > 0 && interval > 0 ? now + interval : -1;
+  fs.nextWakeNs = fs.bDirty.length > 0 && interval > 0 ? (j + interval) * NS_PER_JIFFY : -1;
 }
 
 /** wb_check_background_flush: writes the oldest dirty inodes, a chunk at a time, while over the background threshold. */
