@@ -162,6 +162,7 @@ export type { CacheConfig } from "./cache";
 
 export { Cpu } from "./cpu";
 export { PCID_MASK } from "./cpu";
+export { ACC_PAGING_SHIFT } from "./cpu";
 export type { CpuMode } from "./cpu";
 export type { CpuOptions } from "./cpu";
 
