@@ -48,6 +48,8 @@ export interface AsView {
   change: string;
   /** the task was killed (the next action starts a fresh machine) */
   killed: boolean;
+  /** indices into vmas of the VMAs the last action created or changed (range or perms) */
+  changed: number[];
 }
 
 /** "4 KiB", "1.5 MiB", "128 TiB": the largest binary unit that keeps the value >= 1. */
@@ -106,6 +108,8 @@ function userSegments(vmas: SmapsVma[]): Segment[] {
 export class AddressSpaceDemo {
   s = new VmSession();
   private lastChange = "";
+  /** "start-end perms" of every VMA before the last action ([] before any action: nothing is marked) */
+  private previous: string[] | null = null;
 
   constructor() {
     this.boot();
@@ -114,6 +118,7 @@ export class AddressSpaceDemo {
   private boot(): void {
     this.s = new VmSession();
     this.lastChange = "";
+    this.previous = null;
     this.s.step("spawn", { name: AS_TASK });
     this.s.step("brk", { task: AS_TASK, increment: 132 * KiB });
     this.s.step("store", { task: AS_TASK, addr: this.heapStart(), length: 4 * KiB });
@@ -141,7 +146,9 @@ export class AddressSpaceDemo {
   /** Runs one action as the scenario step it stands for; after the task was killed, on a fresh machine. */
   apply(a: AsAction): void {
     if (!this.alive()) this.boot();
-    const before = this.s.smaps(AS_TASK).length;
+    const prev = this.s.smaps(AS_TASK);
+    const before = prev.length;
+    this.previous = prev.map(vmaKey);
     const len = a.op === "brk" ? 0 : a.lengthKb * KiB;
     switch (a.op) {
       case "mmap":
@@ -182,8 +189,13 @@ export class AddressSpaceDemo {
       vmSize: alive ? this.s.field(status, "VmSize") : "",
       change: this.lastChange,
       killed: !alive,
+      changed: this.previous === null ? [] : vmas.flatMap((v, i) => (this.previous!.includes(vmaKey(v)) ? [] : [i])),
     };
   }
+}
+
+function vmaKey(v: SmapsVma): string {
+  return `${v.start}-${v.end} ${v.perms}`;
 }
 
 /** Runs `actions` on a fresh demo and returns the final view (the Node reference of the e2e). */

@@ -41,6 +41,8 @@ test("address space: the initial task shows its heap and one mapping, with smaps
   assert.equal(await page.locator("#as-maps").textContent(),
     "555555554000-555555575000 rw-p 00000000 00:00 0                          [heap]\n" +
     "7ffff7ff5000-7ffff7fff000 rw-p 00000000 00:00 0 \n");
+  // nothing is highlighted before the first call
+  assert.equal(await page.locator("#as-vmas tr.changed").count(), 0);
   // 132 KiB heap with its first page written; 40 KiB with 8 KiB written: Rss = Pss (one mapper)
   assert.deepEqual(await vmaRows(page), [
     "555555554000-555555575000 | rw-p | [heap] | 132 kB | 4 kB | 4 kB",
@@ -86,6 +88,8 @@ test("address space: mprotect splits a VMA, mprotect back merges it, mmap next t
     "555555554000-555555575000 rw-p 00000000 00:00 0                          [heap]\n" +
     "7ffff7ff5000-7ffff7ff7000 r--p 00000000 00:00 0 \n" +
     "7ffff7ff7000-7ffff7fff000 rw-p 00000000 00:00 0 \n");
+  // both halves are new VMAs (highlighted); the heap is untouched
+  assert.deepEqual(await page.$$eval("#as-vmas tbody tr", (trs) => trs.map((tr) => tr.classList.contains("changed"))), [false, true, true]);
   // the written 8 KiB are now in the read-only half
   assert.deepEqual((await vmaRows(page)).slice(1), [
     "7ffff7ff5000-7ffff7ff7000 | r--p |  | 8 kB | 8 kB | 8 kB",
@@ -176,6 +180,7 @@ test("address space: the browser renders exactly the view the model computes in 
     `${v.start.toString(16)}-${v.end.toString(16)} | ${v.perms} | ${v.name} | ${v.sizeKb} kB | ${v.rssKb} kB | ${v.pssKb} kB`));
   assert.equal(await page.locator("#as-tables").textContent(), `PGD ${want.tables.pgd} · PUD ${want.tables.pud} · PMD ${want.tables.pmd} · PTE ${want.tables.pte}`);
   assert.equal(await page.locator("#as-vmpte").textContent(), want.vmPte);
+  assert.deepEqual(await page.$$eval("#as-vmas tbody tr", (trs) => trs.flatMap((tr, i) => (tr.classList.contains("changed") ? [i] : []))), want.changed);
   assert.deepEqual((await page.locator("#as-table-pages li").allTextContents()).map((t) => t.replace(/ \([^)]*\)$/, "")),
     want.tables.pages.map((p) => `${p.level} table at pfn ${p.pfn}: maps ${p.first.toString(16)}–${p.last.toString(16)}`));
   assert.equal(await page.locator("#as-log").textContent(), want.log.map((l) => l.command + (l.output ? " " + l.output.trimEnd() : "")).join("\n"));
