@@ -149,6 +149,8 @@ export class FileSystem {
   /** dirty_exceeded (the writer is throttled) and how many times a writer was paused */
   dirtyExceeded = false;
   nrThrottled = 0;
+  /** the folio filemap_fault returns (vmf->page), or -1 */
+  faultPfn = -1;
   /** the folio batch filemap_read fills (reads do not nest) */
   readonly readBatch: number[] = [];
   /** Counters slots */

@@ -35,6 +35,8 @@ export class FileRaState {
   order = 0;
   /** the last byte position of the previous read (-1: none yet, file_ra_state_init) */
   prevPos = -1;
+  /** page faults that missed the cache, less those that hit (do_sync/async_mmap_readahead) */
+  mmapMiss = 0;
   constructor(
     /** ra_pages: the bdi's read-ahead maximum at open */
     public raPages: number,
@@ -132,7 +134,7 @@ export function forcePageCacheRa(fs: FileSystem, file: File, index: number, nrTo
 }
 
 /** page_cache_ra_order without large folios: do_page_cache_ra of the whole window. */
-function pageCacheRaOrder(fs: FileSystem, file: File): void {
+export function pageCacheRaOrder(fs: FileSystem, file: File): void {
   const ra = file.ra;
   ra.order = 0;
   if (ra.size > 0) doPageCacheRa(fs, file.inode, ra.start, ra.size, ra.asyncSize);
