@@ -88,3 +88,4 @@ export { domainDirtyLimits, globalDirtyableMemory, dirtyFreerunCeiling, dirtyPol
 export type { DirtyThrottle } from "./file/page-writeback";
 export { truncateSetsize, invalidateMappingPages, dropPagecache } from "./file/truncate";
 export { verifyFileSystem } from "./file/verify-file";
+export { filemapFault, MMAP_LOTSAMISS } from "./file/filemap-fault";
