@@ -3,13 +3,20 @@
 // each live task (maps, smaps, smaps_rollup, status, statm), registered when the task is spawned
 // or forked and removed when it is reaped. A task's name stands for its pid in /proc paths
 // (/proc/app/maps), as scenarios write them.
-import { BUG } from "@mmsim/base";
-import { VirtualMemory, mmRss, showMaps, showSmaps, showSmapsRollup, taskStatm, type MmStruct } from "@mmsim/virtual";
+import { BUG, InputError } from "@mmsim/base";
+import {
+  THP_DEFRAG_CHOICES, THP_ENABLED_CHOICES, VirtualMemory, mmRss, showMaps, showSmaps, showSmapsRollup, sysfsChoice, taskStatm, type MmStruct,
+} from "@mmsim/virtual";
 import type { Kernel } from "./kernel";
 import { procPidStatus, type StatusMachine } from "./proc-array";
 import { procPidCmdline, procPidStat } from "./proc-pid-stat";
 import { pagemapFileRead } from "./proc-pid-pagemap";
 import { Tasks, type SpawnOptions, type Task } from "./task";
+
+/** The THP sysfs directory (mm/huge_memory.c hugepage_init_sysfs). */
+export const THP_SYSFS = "/sys/kernel/mm/transparent_hugepage";
+/** The writable THP sysfs files. */
+export type ThpSysfsFile = "enabled" | "defrag" | "use_zero_page";
 
 /** The /proc/<pid> files of a task, by name. */
 const PID_FILES = ["maps", "smaps", "smaps_rollup", "status", "statm", "stat", "cmdline", "pagemap"] as const;
@@ -36,6 +43,7 @@ export class VirtualKernel {
       cpus: k.hw.cpus,
       mmu: k.hw.mmu,
       thp: k.phys.transparentHugepage !== null,
+      thpEnabled: k.phys.transparentHugepage ?? "never",
       totalramPages: totalramPages(k),
       totalSwapPages: k.swapTotalPages(),
     });
@@ -68,9 +76,10 @@ export class VirtualKernel {
     if (typeof t === "number") return t;
     this.byName.set(name, t);
     const p = this.k.procfs;
-    const thp = this.k.phys.transparentHugepage;
+    const thpOn = this.vmm.thp;
+    const settings = this.vmm.thpState.settings;
     p.register(`/proc/${t.pid}/maps`, () => showMaps(this.mmOf(t)));
-    p.register(`/proc/${t.pid}/smaps`, () => showSmaps(this.vmm, this.mmOf(t), thp));
+    p.register(`/proc/${t.pid}/smaps`, () => showSmaps(this.vmm, this.mmOf(t), thpOn ? settings.enabled : null));
     p.register(`/proc/${t.pid}/smaps_rollup`, () => showSmapsRollup(this.vmm, this.mmOf(t)));
     p.register(`/proc/${t.pid}/status`, () => procPidStatus(t, mmRss(this.mmOf(t)), this.status));
     p.register(`/proc/${t.pid}/statm`, () => taskStatm(this.mmOf(t), mmRss(this.mmOf(t))));
@@ -83,6 +92,36 @@ export class VirtualKernel {
 
   private mmOf(t: Task): MmStruct {
     return t.mm ?? BUG("VirtualKernel", `task ${t.pid} has no mm`);
+  }
+
+  /** A THP sysfs file as Linux prints it (enabled_show, defrag_show, use_zero_page_show). */
+  thpSysfsShow(file: ThpSysfsFile): string {
+    const s = this.vmm.thpState.settings;
+    if (file === "enabled") return sysfsChoice(THP_ENABLED_CHOICES, s.enabled);
+    if (file === "defrag") return sysfsChoice(THP_DEFRAG_CHOICES, s.defrag);
+    return s.useZeroPage ? "1\n" : "0\n";
+  }
+
+  /**
+   * A write to a THP sysfs file (enabled_store, defrag_store, use_zero_page_store): one of the
+   * choices, or 0/1 for use_zero_page; anything else is the InputError Linux's -EINVAL becomes.
+   */
+  thpSysfsStore(file: ThpSysfsFile, text: string): void {
+    if (!this.vmm.thp) throw new InputError("this machine has no transparent hugepage support", { field: file });
+    const v = text.trim();
+    const s = this.vmm.thpState.settings;
+    if (file === "enabled") {
+      const c = THP_ENABLED_CHOICES.find((x) => x === v);
+      if (c === undefined) throw new InputError(`expected one of ${THP_ENABLED_CHOICES.join(", ")}`, { field: file });
+      s.enabled = c;
+    } else if (file === "defrag") {
+      const c = THP_DEFRAG_CHOICES.find((x) => x === v);
+      if (c === undefined) throw new InputError(`expected one of ${THP_DEFRAG_CHOICES.join(", ")}`, { field: file });
+      s.defrag = c;
+    } else {
+      if (v !== "0" && v !== "1") throw new InputError("expected 0 or 1", { field: file });
+      s.useZeroPage = v === "1";
+    }
   }
 
   /** The task spawned with this name (alive or not), or null. */

@@ -4,6 +4,7 @@
 // parent's pages copy-on-write. exit tears an mm down through exit_mmap (syscalls.ts).
 import type { MmStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
+import { copyHugePmds } from "./huge-memory-range";
 import { VM_ACCOUNT, VM_DONTCOPY, VM_LOCKED_MASK, VM_NOHUGEPAGE, VM_WIPEONFORK } from "./mm-flags";
 import { vmStatAccount } from "./mmap";
 import { anonVmaFork } from "./rmap";
@@ -65,6 +66,7 @@ export function dupMm(vmm: VirtualMemory, oldmm: MmStruct): MmStruct | null {
     if (tmp.vmFile !== null) tmp.vmFile.fCount++;
     vmaLink(mm, tmp);
     tmp.vmOps?.open?.(tmp);
+    if ((mpnt.vmFlags & VM_WIPEONFORK) === 0 && mpnt.anonVma !== null && copyHugePmds(vmm, tmp, mpnt) < 0) return fail(vmm, mm);
     if ((mpnt.vmFlags & VM_WIPEONFORK) === 0 && copyPageRange(vmm, tmp, mpnt) < 0) return fail(vmm, mm);
   }
   return mm;

@@ -20,6 +20,8 @@ export interface VmaPageHooks {
   mlockPages(vma: VmAreaStruct, start: number, end: number, newFlags: number): void;
   /** a page-level madvise (MADV_DONTNEED, FREE, WILLNEED, COLD, PAGEOUT, ...) on [start, end) of vma; 0 or -errno */
   madvisePages(vma: VmAreaStruct, start: number, end: number, behavior: number): number;
+  /** vma_adjust_trans_huge: vma is about to be cut at addr (a split or a merge moving a boundary) */
+  adjustTransHuge(vma: VmAreaStruct, addr: number): void;
 }
 
 /**
@@ -56,4 +58,5 @@ export const NOOP_VMA_PAGE_HOOKS: VmaPageHooks = {
   populate: () => {},
   mlockPages: () => {},
   madvisePages: () => 0,
+  adjustTransHuge: () => {},
 };

@@ -76,6 +76,14 @@ export { calcVmProtBits, calcVmFlagBits, isExecMapping, isStackMapping, isDataMa
 export { showMaps, showMapVma, vmaName, taskMem, taskStatm, MM_RSS_NONE, mmRss, showSmaps, showSmapsRollup, smapGatherStats, thpEligible, MemSizeStats } from "./task-mmu";
 export { pagemapRead, PM_SOFT_DIRTY, PM_MMAP_EXCLUSIVE, PM_FILE, PM_SWAP, PM_PRESENT } from "./task-mmu";
 export type { MmRss, ThpMode } from "./task-mmu";
+export { HPAGE_PMD_ORDER, HPAGE_PMD_NR, HPAGE_PMD_SIZE } from "./huge-mm";
+export { THP_ENABLED_CHOICES, THP_DEFRAG_CHOICES } from "./huge-mm";
+export { sysfsChoice } from "./huge-mm";
+export { thpVmaAllowable } from "./huge-mm";
+export { ThpState } from "./huge-mm";
+export type { ThpSettings, ThpEnabled, ThpDefrag } from "./huge-mm";
+export { VM_FAULT_FALLBACK } from "./huge-memory";
+export { shrinkHugeZeroFolio } from "./huge-memory";
 export { FileSystem, Inode, VM_READAHEAD_PAGES, MMFS_MAX_BYTES, DEFAULT_WRITEBACK_SYSCTLS, FILE_COUNTERS, BLOCK_HOLE, BLOCK_DELALLOC } from "./file/fs";
 export type { FileSystemConfig, WritebackSysctls, FileCounter } from "./file/fs";
 export { XArray } from "./file/xarray";

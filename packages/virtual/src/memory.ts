@@ -2,7 +2,8 @@
 // allocates the missing pgd/p4d/pud/pmd/pte tables) → handle_pte_fault → do_anonymous_page (the
 // zero page on a read, a new zeroed page on a write), do_wp_page (reuse of an exclusive page,
 // else wp_page_copy) or do_swap_page (the reclaim layer's hook). One VmFault (struct vm_fault)
-// per VirtualMemory carries the state. Not built this session: file faults (do_fault), THP.
+// per VirtualMemory carries the state. The PMD step hands empty and huge PMDs to the THP code
+// (huge-memory.ts). Not built: file faults (do_fault).
 import type { MmStruct, VmAreaStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import {
@@ -17,8 +18,11 @@ import {
   flushTlbPage as flushTlbPage_,
 } from "./pte";
 import {
-  pteAllocMm as pteAllocMm_,
+  pmdAllocMm as pmdAllocMm_, pteAllocPmd as pteAllocPmd_,
 } from "./pgtable";
+import {
+  VM_FAULT_FALLBACK as VM_FAULT_FALLBACK_, hugePmdFault as hugePmdFault_,
+} from "./huge-memory";
 import {
   VM_SHARED as VM_SHARED_, VM_MAYSHARE as VM_MAYSHARE_, VM_WRITE as VM_WRITE_,
 } from "./mm-flags";
@@ -36,7 +40,12 @@ const pfnHi = pfnHi_;
 const pfnLo = pfnLo_;
 const ptePresent = ptePresent_;
 const flushTlbPage = flushTlbPage_;
-const pteAllocMm = pteAllocMm_;
+const pmdAllocMm = pmdAllocMm_;
+const pteAllocPmd = pteAllocPmd_;
+const hugePmdFault = hugePmdFault_;
+const VM_FAULT_FALLBACK = VM_FAULT_FALLBACK_;
+/** _PAGE_PSE: a PMD entry that is a leaf */
+const PSE = 0x80;
 const VM_SHARED = VM_SHARED_;
 const VM_MAYSHARE = VM_MAYSHARE_;
 const VM_WRITE = VM_WRITE_;
@@ -79,6 +88,8 @@ export class VmFault {
   pgoff = 0;
   /** FAULT_FLAG_* */
   flags = 0;
+  /** physical address of the PMD entry (vmf->pmd), -1 before the walk */
+  pmd = -1;
   /** physical address of the PTE slot (vmf->pte), -1 before the walk */
   pte = -1;
   /** the PTE's words when the fault began (orig_pte) */
@@ -117,10 +128,22 @@ export function handleMmFault(vmm: VirtualMemory, vma: VmAreaStruct, address: nu
   return ret;
 }
 
-/** __handle_mm_fault: the table walk allocating missing levels (OOM when a table page cannot be had). */
+/**
+ * __handle_mm_fault: one walk allocating missing levels down to the PMD (OOM when a table page
+ * cannot be had); an empty or huge PMD goes to the THP code first (one test on the 4 KiB path),
+ * then the PTE slot under the PMD, kept in vmf.pte for the handlers.
+ */
 function __handleMmFault(vmm: VirtualMemory, vmf: VmFault): number {
   const mm = vmf.vma!.vmMm;
-  const pte = pteAllocMm(vmm, mm, vmf.address);
+  const pmd = pmdAllocMm(vmm, mm, vmf.address);
+  if (pmd < 0) return VM_FAULT_OOM;
+  vmf.pmd = pmd;
+  const plo = vmm.ram.readU32(pmd);
+  if (plo === 0 || (plo & PSE) !== 0) {
+    const ret = hugePmdFault(vmm, vmf, plo);
+    if ((ret & VM_FAULT_FALLBACK) === 0) return ret;
+  }
+  const pte = pteAllocPmd(vmm, mm, pmd, vmf.address);
   if (pte < 0) return VM_FAULT_OOM;
   vmf.pte = pte;
   return handlePteFault(vmm, vmf);

@@ -199,6 +199,13 @@ export class MmStruct {
   hiwaterRss = 0;
   /** mm_cpumask: cpuMask[c] is 1 once CPU c has run this mm (its TLB may cache its translations); up to MM_MAX_CPUS */
   readonly cpuMask = new Uint8Array(MM_MAX_CPUS);
+  /** MMF_HUGE_ZERO_FOLIO: this mm holds a reference on the huge zero folio (mm_get_huge_zero_folio) */
+  hugeZeroFolio = false;
+  /**
+   * pmd_huge_pte: the PTE table deposited for each huge PMD (pgtable_trans_huge_deposit), by the
+   * physical address of the PMD entry; a split withdraws it. Its size is the number of huge PMDs.
+   */
+  readonly pmdHugePte = new Map<number, number>();
 
   constructor(
     /** the slab object (mm_struct) */

@@ -7,8 +7,10 @@ import type { MmStruct, VmAreaStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import { changeProtectionRange, madviseFreeRange, movePtes, zapPageRange } from "./memory-range";
 import { freePgtables } from "./pgtable";
+import { changeHugePmds, madviseFreeHugePmds, pmdTransHuge, splitHugePmdAt, splitHugePmds, zapHugePmds } from "./huge-memory-range";
 import { FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_ERROR } from "./memory";
-import { PTE_RW, pteOffset, ptePresent } from "./pte";
+import { PTE_P, PTE_RW, pmdOffset, pteOffset, ptePresent } from "./pte";
+import { HPAGE_PMD_SIZE } from "./huge-mm";
 import {
   MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_POPULATE_READ, MADV_POPULATE_WRITE, VM_ACCESS_FLAGS, VM_IO, VM_LOCKONFAULT, VM_PFNMAP,
   VM_SHARED, VM_WRITE,
@@ -22,21 +24,31 @@ export function pageVmaPageHooks(vmm: VirtualMemory): VmaPageHooks {
   return {
     zapVmaRange: (vma, start, end) => unmapRegion(vmm, vma, start, end),
     changeProtection: (vma, start, end) => {
+      changeHugePmds(vmm, vma, start, end);
       changeProtectionRange(vmm, vma, start, end);
     },
-    movePageTables: (oldVma, oldAddr, _newVma, newAddr, len) => movePtes(vmm, oldVma.vmMm, oldAddr, newAddr, len),
+    movePageTables: (oldVma, oldAddr, _newVma, newAddr, len) => {
+      splitHugePmds(vmm, oldVma, oldAddr, oldAddr + len);
+      return movePtes(vmm, oldVma.vmMm, oldAddr, newAddr, len);
+    },
     populate: (mm, start, len) => {
       mmPopulate(vmm, mm, start, len);
     },
     mlockPages: () => {},
     madvisePages: (vma, start, end, behavior) => {
-      if (behavior === MADV_DONTNEED || behavior === MADV_DONTNEED_LOCKED) zapPageRange(vmm, vma, start, end);
-      else if (behavior === MADV_FREE) madviseFreeRange(vmm, vma, start, end);
+      if (behavior === MADV_DONTNEED || behavior === MADV_DONTNEED_LOCKED) {
+        zapHugePmds(vmm, vma, start, end);
+        zapPageRange(vmm, vma, start, end);
+      } else if (behavior === MADV_FREE) {
+        madviseFreeHugePmds(vmm, vma, start, end);
+        madviseFreeRange(vmm, vma, start, end);
+      }
       else if (behavior === MADV_POPULATE_READ || behavior === MADV_POPULATE_WRITE) {
         return populateVmaPageRange(vmm, vma, start, end, behavior === MADV_POPULATE_WRITE);
       }
       return 0;
     },
+    adjustTransHuge: (vma, addr) => splitHugePmdAt(vmm, vma, addr),
   };
 }
 
@@ -47,6 +59,7 @@ export function pageVmaPageHooks(vmm: VirtualMemory): VmaPageHooks {
 function unmapRegion(vmm: VirtualMemory, vma: VmAreaStruct, start: number, end: number): void {
   const mm = vma.vmMm;
   if (mm.pgd < 0) return;
+  zapHugePmds(vmm, vma, start, end);
   zapPageRange(vmm, vma, start, end);
   let floor = 0;
   let ceiling = 2 ** (vmm.levels === 5 ? 57 : 48);
@@ -68,6 +81,15 @@ export function populateVmaPageRange(vmm: VirtualMemory, vma: VmAreaStruct, star
   const mm = vma.vmMm;
   const ram = vmm.ram;
   for (let addr = start; addr < end; addr += 4096) {
+    if (mm.pmdHugePte.size !== 0) {
+      // follow_page_mask finds a huge PMD: nothing to fault in its 2 MiB unless a write needs it writable
+      const pmd = pmdOffset(vmm, mm, addr);
+      const plo = pmd < 0 ? 0 : ram.readU32(pmd);
+      if (pmdTransHuge(plo) && (plo & PTE_P) !== 0 && (!write || (plo & PTE_RW) !== 0)) {
+        addr += HPAGE_PMD_SIZE - (addr % HPAGE_PMD_SIZE) - 4096;
+        continue;
+      }
+    }
     const ea = pteOffset(vmm, mm, addr);
     if (ea >= 0) {
       const lo = ram.readU32(ea);

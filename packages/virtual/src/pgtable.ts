@@ -92,6 +92,63 @@ export function pteAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number
   return ea;
 }
 
+/** _PAGE_TABLE (P | RW | US | A | D): what a user-half table pointer carries (arch/x86/include/asm/pgtable_types.h) */
+const PAGE_TABLE = 0x67;
+
+/**
+ * The walk of __handle_mm_fault down to the PMD: the physical address of the PMD entry of va in
+ * mm, allocating missing p4d/pud/pmd tables (pgd_offset, p4d_alloc, pud_alloc, pmd_alloc);
+ * -1 on ENOMEM. va is split into two 32-bit halves once, so each level's index is an int32
+ * shift and mask (performance.md rule 3; no float division per level).
+ */
+export function pmdAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number {
+  const ram = vmm.ram;
+  const vhi = (va / TWO_32) >>> 0;
+  const vlo = va >>> 0;
+  let table = mm.pgd;
+  for (let l: number = vmm.levels; l > 2; l--) {
+    const idx = l === 3 ? ((vlo >>> 30) | (vhi << 2)) & 511 : (vhi >>> (l === 4 ? 7 : 16)) & 511;
+    const ea = table + idx * 8;
+    const lo = ram.readU32(ea);
+    if ((lo & P) !== 0) {
+      if ((lo & PSE) !== 0) BUG("pmd_alloc", `va 0x${va.toString(16)} lies in a huge page at level ${l}`);
+      table = (ram.readU32(ea + 4) & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
+      continue;
+    }
+    table = installTable(vmm, mm, ea, lo);
+    if (table < 0) return -1;
+  }
+  return table + ((vlo >>> 21) & 511) * 8;
+}
+
+/**
+ * pte_alloc + pte_offset_map: the PTE slot of va under the PMD entry at pmd (not a huge one),
+ * allocating the PTE table when the PMD is empty; -1 on ENOMEM.
+ */
+export function pteAllocPmd(vmm: VirtualMemory, mm: MmStruct, pmd: number, va: number): number {
+  const ram = vmm.ram;
+  const lo = ram.readU32(pmd);
+  let table: number;
+  if ((lo & P) !== 0) table = (ram.readU32(pmd + 4) & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
+  else {
+    table = installTable(vmm, mm, pmd, lo);
+    if (table < 0) return -1;
+  }
+  return table + (((va >>> 0) >>> 12) & 511) * 8;
+}
+
+/** A new table page installed in the empty entry at ea (pmd_populate and its siblings); its address, or -1. */
+function installTable(vmm: VirtualMemory, mm: MmStruct, ea: number, lo: number): number {
+  const ram = vmm.ram;
+  if (lo !== 0 || ram.readU32(ea + 4) !== 0) BUG("__pte_alloc", `non-present entry 0x${ram.readU32(ea + 4).toString(16)}_${lo.toString(16)} above a PTE`);
+  const pfn = pgtableAlloc(vmm, mm);
+  if (pfn < 0) return -1;
+  const pa = pfn * PAGE_SIZE;
+  ram.writeU32(ea + 4, (pa / TWO_32) >>> 0);
+  ram.writeU32(ea, ((pa >>> 0) | PAGE_TABLE) >>> 0);
+  return pa;
+}
+
 /**
  * free_pgtables over [start, end) with the neighbours' bounds [floor, ceiling): frees every table
  * whose coverage meets [start, end), lies inside [floor, ceiling) and is empty, and clears the

@@ -107,3 +107,34 @@ export function flushTlbPage(vmm: VirtualMemory, mm: MmStruct, addr: number): vo
     if (mm.cpuMask[c] !== 0 && cpu.cr3 === mm.pgd) cpu.tlb.invlpg(addr);
   }
 }
+
+/**
+ * pmd_offset without allocation: the physical address of the PMD entry of addr in mm, or -1
+ * when a table above it is missing.
+ */
+export function pmdOffset(vmm: VirtualMemory, mm: MmStruct, addr: number): number {
+  const ram = vmm.ram;
+  let table = mm.pgd;
+  for (let l = vmm.levels; l > 2; l--) {
+    const ea = table + (Math.floor(addr / 2 ** (12 + 9 * (l - 1))) % 512) * 8;
+    const lo = ram.readU32(ea);
+    if ((lo & PTE_P) === 0 || (lo & PTE_PSE) !== 0) return -1;
+    table = (ram.readU32(ea + 4) & PTE_ADDR_HI) * TWO_32 + ((lo & 0xfffff000) >>> 0);
+  }
+  return table + (Math.floor(addr / 2097152) % 512) * 8;
+}
+
+/**
+ * The pfn mapped at addr in mm by a present PTE or a huge PMD (the PMD's head pfn plus the
+ * page's offset in it), or -1 (page_vma_mapped_walk's question).
+ */
+export function mappedPfn(vmm: VirtualMemory, mm: MmStruct, addr: number): number {
+  const pmd = pmdOffset(vmm, mm, addr);
+  if (pmd < 0) return -1;
+  const lo = vmm.ram.readU32(pmd);
+  if ((lo & PTE_PSE) !== 0) {
+    if (!ptePresent(lo)) return -1;
+    return entryPfn(lo, vmm.ram.readU32(pmd + 4)) + (Math.floor(addr / 4096) % 512);
+  }
+  return ptePfn(vmm, mm, addr);
+}

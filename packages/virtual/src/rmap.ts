@@ -21,15 +21,19 @@ import {
   PG_anon_exclusive as PG_anon_exclusive_, PG_swapbacked as PG_swapbacked_, PG_uptodate as PG_uptodate_,
 } from "@mmsim/physical";
 import {
-  ptePfn as ptePfn_,
+  mappedPfn as mappedPfn_,
 } from "./pte";
+import {
+  largeDupAnonRmapPte, largeFolioPut, largeHead as largeHead_, largeMoveAnonRmap, largeRemoveRmapPte, pageIndex,
+} from "./rmap-folio";
 
 // Local copies of imported bindings: an import is a getter call on the hot path (docs/design/performance.md, rule 2).
 const VM_ACCESS_FLAGS = VM_ACCESS_FLAGS_;
 const VM_SHARED = VM_SHARED_;
 const VM_MAYWRITE = VM_MAYWRITE_;
 const VM_SOFTDIRTY = VM_SOFTDIRTY_;
-const ptePfn = ptePfn_;
+const mappedPfn = mappedPfn_;
+const largeHead = largeHead_;
 const PG_ANON_EXCLUSIVE_BIT = 1 << PG_anon_exclusive_;
 const PG_SWAPBACKED_BIT = 1 << PG_swapbacked_;
 const PG_UPTODATE_BIT = 1 << PG_uptodate_;
@@ -264,6 +268,8 @@ export function folioAddNewAnonRmap(vmm: VirtualMemory, pfn: number, vma: VmArea
 export function folioDupAnonRmapPte(vmm: VirtualMemory, pfn: number): void {
   const pages = vmm.pages;
   const i = pages.idx(pfn);
+  const h = largeHead(vmm, i);
+  if (h >= 0) return largeDupAnonRmapPte(vmm, h, i);
   if (pages.mapcount[i] < 0) BUG("folio_try_dup_anon_rmap_pte", `pfn ${pfn} is not mapped`);
   pages.mapcount[i]++;
   pages.refcount[i]++;
@@ -273,13 +279,18 @@ export function folioDupAnonRmapPte(vmm: VirtualMemory, pfn: number): void {
 /** folio_move_anon_rmap: a page reused by do_wp_page now belongs to the faulting VMA's anon_vma. */
 export function folioMoveAnonRmap(vmm: VirtualMemory, pfn: number, vma: VmAreaStruct): void {
   const av = vma.anonVma ?? BUG("folio_move_anon_rmap", "VMA without anon_vma");
-  vmm.pages.mapping[vmm.pages.idx(pfn)] = (av.id << 1) | PAGE_MAPPING_ANON;
+  const i = vmm.pages.idx(pfn);
+  const h = largeHead(vmm, i);
+  if (h >= 0) largeMoveAnonRmap(vmm, h, (av.id << 1) | PAGE_MAPPING_ANON);
+  else vmm.pages.mapping[i] = (av.id << 1) | PAGE_MAPPING_ANON;
 }
 
 /** folio_remove_rmap_pte: one PTE less maps the page; the last one takes it out of AnonPages. */
 export function folioRemoveRmapPte(vmm: VirtualMemory, pfn: number): void {
   const pages = vmm.pages;
   const i = pages.idx(pfn);
+  const h = largeHead(vmm, i);
+  if (h >= 0) return largeRemoveRmapPte(vmm, h, i);
   const c = pages.mapcount[i];
   if (c < 0) BUG("folio_remove_rmap_pte", `pfn ${pfn}: mapcount underflow`);
   pages.mapcount[i] = c - 1;
@@ -296,6 +307,8 @@ export function folioRemoveRmapPte(vmm: VirtualMemory, pfn: number): void {
 export function folioPut(vmm: VirtualMemory, pfn: number): void {
   const pages = vmm.pages;
   const i = pages.idx(pfn);
+  const h = largeHead(vmm, i);
+  if (h >= 0) return largeFolioPut(vmm, h);
   const r = pages.refcount[i] - 1;
   if (r < 0) BUG("folio_put", `pfn ${pfn}: refcount underflow`);
   if (r > 0) {
@@ -312,19 +325,19 @@ export function folioPut(vmm: VirtualMemory, pfn: number): void {
 
 /**
  * rmap_walk_anon: calls visit(vma, address) for every VMA that maps the anonymous page `pfn`
- * (the VMAs on its anon_vma's chains whose range holds the page's index and whose PTE there maps
- * pfn: page_vma_mapped_walk). Returns how many mappers it found.
+ * (the VMAs on its anon_vma's chains whose range holds the page's index and whose PTE, or huge
+ * PMD, there maps pfn: page_vma_mapped_walk). Returns how many mappers it found.
  */
 export function rmapWalkAnon(vmm: VirtualMemory, pfn: number, visit: (vma: VmAreaStruct, address: number) => void): number {
   const av = folioAnonVma(vmm, pfn);
   if (av === null) return 0;
-  const index = vmm.pages.index[vmm.pages.idx(pfn)];
+  const index = pageIndex(vmm, vmm.pages.idx(pfn));
   let found = 0;
   for (const avc of av.rbRoot) {
     const vma = avc.vma;
     const addr = vma.vmStart + indexDelta(index, vma.vmPgoff) * 4096;
     if (addr < vma.vmStart || addr >= vma.vmEnd) continue;
-    if (ptePfn(vmm, vma.vmMm, addr) !== pfn) continue;
+    if (mappedPfn(vmm, vma.vmMm, addr) !== pfn) continue;
     found++;
     visit(vma, addr);
   }

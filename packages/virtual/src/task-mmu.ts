@@ -3,9 +3,12 @@
 // (task_mem) and statm (task_statm). The rss counters come in as MmRss (mmRss(mm) reads them).
 import { PG_dirty, PG_referenced, PG_swapbacked } from "@mmsim/physical";
 import type { MmStruct, VmAreaStruct } from "./mm-types";
-import { VM_EXEC, VM_HUGEPAGE, VM_LOCKED, VM_MAYSHARE, VM_NOHUGEPAGE, VM_READ, VM_SOFTDIRTY, VM_WRITE, formatVmFlags } from "./mm-flags";
+import { VM_EXEC, VM_LOCKED, VM_MAYSHARE, VM_READ, VM_SOFTDIRTY, VM_WRITE, formatVmFlags } from "./mm-flags";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS } from "./memory";
-import { PTE_A, PTE_D, PTE_SPECIAL, entryPfn, pteOffset, ptePresent } from "./pte";
+import { PTE_A, PTE_D, PTE_PSE, PTE_SPECIAL, entryPfn, pmdOffset, pteOffset, ptePresent } from "./pte";
+import { largeHead } from "./rmap-folio";
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, thpVmaAllowable } from "./huge-mm";
+import type { ThpSettings } from "./huge-mm";
 import type { VirtualMemory } from "./virtual-memory";
 
 /** PAGE_SHIFT - 10: pages to kB. */
@@ -139,6 +142,8 @@ export class MemSizeStats {
   referenced = 0;
   anonymous = 0;
   lazyfree = 0;
+  /** AnonHugePages: anonymous folios mapped by a PMD */
+  anonymousThp = 0;
   swap = 0;
   pss = 0;
   pssAnon = 0;
@@ -165,21 +170,70 @@ function accumulate(mss: MemSizeStats, anon: boolean, swapbacked: boolean, size:
 }
 
 /**
- * smap_gather_stats over one VMA: smaps_pte_entry for each present PTE of a normal page (the
- * shared zero page is pte_special: vm_normal_page() gives nothing, so it counts nowhere), then
- * smaps_account: Anonymous and LazyFree, Rss, Referenced (PTE young or PG_referenced), and the
- * Pss split (refcount 1: private, whole; otherwise each page's mapcount divides it). Swap entries
- * belong to the reclaim layer; none exist yet, so Swap and SwapPss stay 0.
+ * smaps_account for `nr` pages from page index i (a whole folio mapped by a PMD when nr is 512):
+ * Anonymous and LazyFree, Rss, Referenced, and the Pss split: a folio with one reference is
+ * private and whole; otherwise each page's precise mapcount (its PTEs plus the folio's PMD
+ * mappings) divides its share.
+ */
+function smapsAccount(vmm: VirtualMemory, mss: MemSizeStats, i: number, nr: number, young: boolean, ptDirty: boolean, locked: boolean): void {
+  const pages = vmm.pages;
+  const head = largeHead(vmm, i);
+  const f = head >= 0 ? head : i;
+  const flags = pages.flags[f]!;
+  const anon = (pages.mapping[i]! & PAGE_MAPPING_ANON_BIT) !== 0;
+  const swapbacked = (flags & (1 << PG_swapbacked)) !== 0;
+  const dirty = ptDirty || (flags & (1 << PG_dirty)) !== 0;
+  const size = nr * PAGE_SIZE;
+  if (anon) {
+    mss.anonymous += size;
+    if (!swapbacked && !dirty) mss.lazyfree += size;
+  }
+  mss.resident += size;
+  if (young || (flags & (1 << PG_referenced)) !== 0) mss.referenced += size;
+  if (pages.refcount[f] === 1) {
+    accumulate(mss, anon, swapbacked, size, size * 2 ** PSS_SHIFT, dirty, locked, true);
+    return;
+  }
+  const entire = head >= 0 ? vmm.thpState.entireMapcount[head >>> HPAGE_PMD_ORDER]! + 1 : 0;
+  for (let k = 0; k < nr; k++) {
+    const mapcount = pages.mapcount[i + k]! + 1 + entire;
+    const pss = mapcount >= 2 ? Math.floor((PAGE_SIZE * 2 ** PSS_SHIFT) / mapcount) : PAGE_SIZE * 2 ** PSS_SHIFT;
+    accumulate(mss, anon, swapbacked, PAGE_SIZE, pss, dirty, locked, mapcount < 2);
+  }
+}
+
+/**
+ * smaps_pmd_entry for the PMD of addr when it is huge: the huge zero folio counts nowhere
+ * (vm_normal_page_pmd gives nothing), an anonymous folio adds 2 MiB to AnonHugePages and is
+ * accounted whole. Returns false when the PMD is not huge.
+ */
+function smapsPmdEntry(vmm: VirtualMemory, vma: VmAreaStruct, addr: number, mss: MemSizeStats, locked: boolean): boolean {
+  const pmd = pmdOffset(vmm, vma.vmMm, addr);
+  if (pmd < 0) return false;
+  const lo = vmm.ram.readU32(pmd);
+  if ((lo & PTE_PSE) === 0 || !ptePresent(lo)) return false;
+  const pfn = entryPfn(lo, vmm.ram.readU32(pmd + 4));
+  if (pfn === vmm.thpState.hugeZeroPfn) return true;
+  mss.anonymousThp += HPAGE_PMD_NR * PAGE_SIZE;
+  smapsAccount(vmm, mss, vmm.pages.idx(pfn), HPAGE_PMD_NR, (lo & PTE_A) !== 0, (lo & PTE_D) !== 0, locked);
+  return true;
+}
+
+/**
+ * smap_gather_stats over one VMA: smaps_pmd_entry for a huge PMD, else smaps_pte_entry for each
+ * present PTE of a normal page (the shared zero page is pte_special: vm_normal_page() gives
+ * nothing, so it counts nowhere), each through smaps_account. Swap entries belong to the reclaim
+ * layer; none exist yet, so Swap and SwapPss stay 0.
  */
 export function smapGatherStats(vmm: VirtualMemory, vma: VmAreaStruct, mss: MemSizeStats): void {
   const mm = vma.vmMm;
   if (mm.pgd < 0) return;
   const ram = vmm.ram;
-  const pages = vmm.pages;
   const locked = (vma.vmFlags & VM_LOCKED) !== 0;
   for (let addr = vma.vmStart; addr < vma.vmEnd; ) {
     const ea = pteOffset(vmm, mm, addr);
     if (ea < 0) {
+      if (mm.pmdHugePte.size !== 0 && addr % PMD_SIZE === 0) smapsPmdEntry(vmm, vma, addr, mss, locked);
       // no page table here: nothing is mapped up to the next PMD boundary
       addr = (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE;
       continue;
@@ -187,24 +241,7 @@ export function smapGatherStats(vmm: VirtualMemory, vma: VmAreaStruct, mss: MemS
     const lo = ram.readU32(ea);
     addr += PAGE_SIZE;
     if (!ptePresent(lo) || (lo & PTE_SPECIAL) !== 0) continue;
-    const i = pages.idx(entryPfn(lo, ram.readU32(ea + 4)));
-    const flags = pages.flags[i]!;
-    const anon = (pages.mapping[i]! & PAGE_MAPPING_ANON_BIT) !== 0;
-    const swapbacked = (flags & (1 << PG_swapbacked)) !== 0;
-    const dirty = (lo & PTE_D) !== 0 || (flags & (1 << PG_dirty)) !== 0;
-    if (anon) {
-      mss.anonymous += PAGE_SIZE;
-      if (!swapbacked && !dirty) mss.lazyfree += PAGE_SIZE;
-    }
-    mss.resident += PAGE_SIZE;
-    if ((lo & PTE_A) !== 0 || (flags & (1 << PG_referenced)) !== 0) mss.referenced += PAGE_SIZE;
-    if (pages.refcount[i] === 1) {
-      accumulate(mss, anon, swapbacked, PAGE_SIZE, PAGE_SIZE * 2 ** PSS_SHIFT, dirty, locked, true);
-    } else {
-      const mapcount = pages.mapcount[i]! + 1;
-      const pss = mapcount >= 2 ? Math.floor((PAGE_SIZE * 2 ** PSS_SHIFT) / mapcount) : PAGE_SIZE * 2 ** PSS_SHIFT;
-      accumulate(mss, anon, swapbacked, PAGE_SIZE, pss, dirty, locked, mapcount < 2);
-    }
+    smapsAccount(vmm, mss, vmm.pages.idx(entryPfn(lo, ram.readU32(ea + 4))), 1, (lo & PTE_A) !== 0, (lo & PTE_D) !== 0, locked);
   }
 }
 
@@ -221,8 +258,8 @@ function showSmapSums(mss: MemSizeStats, rollup: boolean): string {
   s += smapLine("Shared_Clean", mss.sharedClean) + smapLine("Shared_Dirty", mss.sharedDirty);
   s += smapLine("Private_Clean", mss.privateClean) + smapLine("Private_Dirty", mss.privateDirty);
   s += smapLine("Referenced", mss.referenced) + smapLine("Anonymous", mss.anonymous) + smapLine("KSM", 0) + smapLine("LazyFree", mss.lazyfree);
-  // no PMD mappings exist (THP is not mapped yet), no hugetlb
-  s += smapLine("AnonHugePages", 0) + smapLine("ShmemPmdMapped", 0) + smapLine("FilePmdMapped", 0);
+  // shmem and file THPs and hugetlb are not modelled
+  s += smapLine("AnonHugePages", mss.anonymousThp) + smapLine("ShmemPmdMapped", 0) + smapLine("FilePmdMapped", 0);
   s += smapLine("Shared_Hugetlb", 0) + smapLine("Private_Hugetlb", 0);
   s += smapLine("Swap", mss.swap) + smapLine("SwapPss", pss(mss.swapPss)) + smapLine("Locked", pss(mss.pssLocked));
   return s;
@@ -237,9 +274,9 @@ export type ThpMode = "always" | "madvise" | "never" | null;
  * PMD-aligned 2 MiB range. File and shmem VMAs are not eligible here (no page cache yet).
  */
 export function thpEligible(vma: VmAreaStruct, mode: ThpMode): boolean {
-  if (mode === null || mode === "never" || vma.vmFile !== null) return false;
-  if ((vma.vmFlags & VM_NOHUGEPAGE) !== 0) return false;
-  if (mode === "madvise" && (vma.vmFlags & VM_HUGEPAGE) === 0) return false;
+  if (mode === null) return false;
+  const settings: ThpSettings = { enabled: mode, defrag: "madvise", useZeroPage: true };
+  if (!thpVmaAllowable(settings, vma)) return false;
   return Math.ceil(vma.vmStart / PMD_SIZE) * PMD_SIZE + PMD_SIZE <= vma.vmEnd;
 }
 
@@ -312,18 +349,44 @@ export function pagemapRead(vmm: VirtualMemory, mm: MmStruct, vaddr: number, cou
       if ((vma.vmFlags & VM_SOFTDIRTY) !== 0) e |= PM_SOFT_DIRTY;
       const ea = mm.pgd < 0 ? -1 : pteOffset(vmm, mm, addr);
       const lo = ea < 0 ? 0 : ram.readU32(ea);
-      if (ea >= 0 && ptePresent(lo)) {
+      if (ea < 0 && mm.pmdHugePte.size !== 0) e |= pagemapPmdEntry(vmm, mm, addr);
+      else if (ea >= 0 && ptePresent(lo)) {
         const pfn = entryPfn(lo, ram.readU32(ea + 4));
         e |= PM_PRESENT | BigInt(pfn);
         if (vmm.softDirty && (lo & PTE_SOFT_DIRTY) !== 0) e |= PM_SOFT_DIRTY;
         if ((lo & PTE_SPECIAL) === 0) {
           const i = pages.idx(pfn);
           if ((pages.mapping[i]! & PAGE_MAPPING_ANON_BIT) === 0) e |= PM_FILE;
-          if (pages.mapcount[i] === 0) e |= PM_MMAP_EXCLUSIVE;
+          if (preciseMapcount(vmm, i) === 1) e |= PM_MMAP_EXCLUSIVE;
         }
       }
     }
     out.push(e);
   }
   return out;
+}
+
+/** folio_precise_page_mapcount: the page's PTE mappings plus its large folio's PMD mappings. */
+function preciseMapcount(vmm: VirtualMemory, i: number): number {
+  const head = largeHead(vmm, i);
+  const entire = head >= 0 ? vmm.thpState.entireMapcount[head >>> HPAGE_PMD_ORDER]! + 1 : 0;
+  return vmm.pages.mapcount[i]! + 1 + entire;
+}
+
+/**
+ * pagemap_pmd_range's entry for the page at addr under a huge PMD (0n when the PMD is not huge):
+ * present with the page's pfn inside the folio; exclusive when the page is mapped once; the huge
+ * zero folio has no struct page to ask (vm_normal_page_pmd), so it is only present.
+ */
+function pagemapPmdEntry(vmm: VirtualMemory, mm: MmStruct, addr: number): bigint {
+  const pmd = pmdOffset(vmm, mm, addr);
+  if (pmd < 0) return 0n;
+  const lo = vmm.ram.readU32(pmd);
+  if ((lo & PTE_PSE) === 0 || !ptePresent(lo)) return 0n;
+  const head = entryPfn(lo, vmm.ram.readU32(pmd + 4));
+  const pfn = head + (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR);
+  let e = PM_PRESENT | BigInt(pfn);
+  if (vmm.softDirty && (lo & PTE_SOFT_DIRTY) !== 0) e |= PM_SOFT_DIRTY;
+  if (head !== vmm.thpState.hugeZeroPfn && preciseMapcount(vmm, vmm.pages.idx(pfn)) === 1) e |= PM_MMAP_EXCLUSIVE;
+  return e;
 }

@@ -36,6 +36,9 @@ import {
 } from "./page-hooks";
 import { PageTableAlloc, freePgtables, mmAllocPgd, mmFreePgd } from "./pgtable";
 import { VmFault } from "./memory";
+import { ThpState } from "./huge-mm";
+import { mmPutHugeZeroFolio } from "./huge-memory";
+import type { ThpEnabled } from "./huge-mm";
 import type { FaultSignal } from "./fault";
 import { userLoad, userMemcpy, userMemset, userStore } from "./user-access";
 import { dupMm } from "./fork";
@@ -82,6 +85,8 @@ export interface VirtualConfig {
   softDirty?: boolean;
   /** CONFIG_TRANSPARENT_HUGEPAGE: PMD-multiple anonymous mappings are PMD-aligned (default true) */
   thp?: boolean;
+  /** /sys/kernel/mm/transparent_hugepage/enabled at boot (default madvise, the reference machine's) */
+  thpEnabled?: ThpEnabled;
   /** overrides of the page-level work the VMA operations call (default: page-hooks.ts) */
   hooks?: Partial<VmaPageHooks>;
   /** the page allocator (default: the one kernel-alloc was booted on) */
@@ -110,6 +115,8 @@ export class VirtualMemory {
   declare readonly defaultMapWindow: number;
   declare readonly softDirty: boolean;
   declare readonly thp: boolean;
+  /** THP knobs, the huge zero folio and the large-folio fields (huge-mm.ts) */
+  declare readonly thpState: ThpState;
   declare totalramPages: number;
   declare totalSwapPages: number;
   /** vm_committed_as, in pages (Committed_AS) */
@@ -178,6 +185,7 @@ export class VirtualMemory {
     this.slotPageTables = c.id("nr_page_table_pages");
     this.slotPgreuse = c.id("pgreuse");
     this.pgtableAlloc = new PageTableAlloc(this);
+    this.thpState = new ThpState(phys, config.thpEnabled ?? "madvise");
     // empty_zero_page lives in the kernel image's bss on Linux; here it is one page taken at boot.
     const z = phys.allocPages(GFP_KERNEL | __GFP_ZERO, 0);
     if (z < 0) BUG("VirtualMemory", "no page for the zero page");
@@ -287,6 +295,8 @@ export class VirtualMemory {
   /** __mmdrop: frees the mm_struct of an mm whose address space is already empty. */
   mmFree(mm: MmStruct): void {
     if (mm.mmMt.length !== 0) BUG("__mmdrop", `mm still has ${mm.mmMt.length} VMAs`);
+    if (mm.pmdHugePte.size !== 0) BUG("__mmdrop", `mm still has ${mm.pmdHugePte.size} deposited tables`);
+    mmPutHugeZeroFolio(this, mm);
     const top = 2 ** (this.levels === 5 ? 57 : 48);
     freePgtables(this, mm, 0, top, 0, top);
     mmFreePgd(this, mm);

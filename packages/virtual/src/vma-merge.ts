@@ -172,6 +172,11 @@ function commitMerge(vmm: VirtualMemory, g: VmaMergeStruct): void {
   const mm = g.mm;
   const removeMiddle = g.removeMiddle ? g.middle : null;
   const removeNext = g.removeNext ? g.next : null;
+  // vma_adjust_trans_huge: huge PMDs straddling a moving boundary are split first
+  vmm.hooks.adjustTransHuge(vma, g.start);
+  vmm.hooks.adjustTransHuge(vma, g.end);
+  if (g.adjustMiddleStart) vmm.hooks.adjustTransHuge(g.middle!, g.end);
+  else if (g.adjustNextStart) vmm.hooks.adjustTransHuge(g.next!, g.end);
   if (removeMiddle) removeMergedVma(vmm, mm, removeMiddle);
   if (removeNext) removeMergedVma(vmm, mm, removeNext);
   vma.vmStart = g.start;

@@ -44,6 +44,7 @@ export function __splitVma(vmm: VirtualMemory, vma: VmAreaStruct, addr: number, 
   if (!(vma.vmStart < addr && addr < vma.vmEnd)) BUG("__split_vma", `addr ${addr.toString(16)} outside ${vma.vmStart.toString(16)}-${vma.vmEnd.toString(16)}`);
   const n = vmm.vmAreaDup(vma);
   if (n === null) return ENOMEM;
+  vmm.hooks.adjustTransHuge(vma, addr);
   if (newBelow) n.vmEnd = addr;
   else {
     n.vmStart = addr;

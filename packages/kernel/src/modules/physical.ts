@@ -1,6 +1,5 @@
 // The physical layer as a kernel module: the files Linux renders in mm/vmstat.c (buddyinfo,
 // pagetypeinfo, zoneinfo, the extfrag debugfs files), the vm sysctls mm/page_alloc.c owns, the
-// transparent_hugepage sysfs files (read-only here: the mode is a boot option),
 // the zone and NUMA counters of /proc/vmstat, the alloc_pages/free_pages steps and verify().
 // The layer itself (PhysicalMemory) is booted by the kernel before any module runs.
 import { PHYSICAL_SYSCTLS, type PhysicalMemory } from "@mmsim/physical";
@@ -19,19 +18,6 @@ const OWN_ITEMS = new Set([
   "nr_memmap_pages", "nr_memmap_boot_pages",
 ]);
 
-/** The THP sysfs directory (mm/huge_memory.c hugepage_init_sysfs). */
-const THP_SYSFS = "/sys/kernel/mm/transparent_hugepage";
-/** enabled_show()'s choices, in its order. */
-const THP_ENABLED = ["always", "madvise", "never"];
-/** defrag_show()'s choices; the default is madvise (TRANSPARENT_HUGEPAGE_DEFRAG_REQ_MADV_FLAG). */
-const THP_DEFRAG = ["always", "defer", "defer+madvise", "madvise", "never"];
-const THP_DEFRAG_DEFAULT = "madvise";
-
-/** A sysfs choice file: every choice, the active one in brackets ("always [madvise] never"). */
-function sysfsChoice(choices: readonly string[], active: string): string {
-  return choices.map((c) => (c === active ? `[${c}]` : c)).join(" ") + "\n";
-}
-
 export const physicalModule = defineModule<PhysicalMemory>({
   name: "physical",
   init(k) {
@@ -47,11 +33,6 @@ export const physicalModule = defineModule<PhysicalMemory>({
     });
     k.procfs.register("/sys/kernel/debug/extfrag/extfrag_index", () => p.extfragIndex());
     k.procfs.register("/sys/kernel/debug/extfrag/unusable_index", () => p.unusableIndex());
-    if (p.transparentHugepage !== null) {
-      const mode = p.transparentHugepage;
-      k.procfs.register(`${THP_SYSFS}/enabled`, () => sysfsChoice(THP_ENABLED, mode));
-      k.procfs.register(`${THP_SYSFS}/defrag`, () => sysfsChoice(THP_DEFRAG, THP_DEFRAG_DEFAULT));
-    }
     for (const key of PHYSICAL_SYSCTLS) {
       k.sysctl.register({ name: `vm.${key}`, get: () => p.getSysctl(key), set: (text) => p.setSysctl(key, text) });
     }

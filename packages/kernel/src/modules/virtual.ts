@@ -1,12 +1,13 @@
 // Virtual memory as a kernel module: builds the machine's VirtualMemory and tasks at boot,
 // registers the sysctls of mm/mmap.c and mm/util.c (max_map_count, mmap_min_addr, the
 // overcommit knobs, the reserves), reports Committed_AS and CommitLimit to /proc/meminfo, adds
-// the task and address-space scenario steps, and checks every mm in Kernel.verify().
+// the task and address-space scenario steps, the transparent_hugepage sysfs files (enabled,
+// defrag, use_zero_page: writable through the thp step), and checks every mm in Kernel.verify().
 import { PAGE_SIZE } from "@mmsim/base";
 import { verifyVirtual, type VirtualSysctls } from "@mmsim/virtual";
 import { defineModule } from "../module";
 import { parseIntInRange } from "../sysctl";
-import { VirtualKernel, totalramPages } from "../virtual-kernel";
+import { THP_SYSFS, VirtualKernel, totalramPages } from "../virtual-kernel";
 import { globalVmstat } from "../vmstat";
 import { expectStep, exitStep, killStep, spawnStep } from "../scenario/steps-task";
 import { MM_STEPS } from "../scenario/steps-mm";
@@ -59,6 +60,9 @@ export const virtualModule = defineModule<VirtualKernel>({
           knob.after?.(s);
         },
       });
+    }
+    if (v.vmm.thp) {
+      for (const file of ["enabled", "defrag", "use_zero_page"] as const) k.procfs.register(`${THP_SYSFS}/${file}`, () => v.thpSysfsShow(file));
     }
     return v;
   },

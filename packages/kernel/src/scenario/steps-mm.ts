@@ -4,14 +4,15 @@
 //   - mmap: { task: app, length: 40KiB, prot: [read, write], flags: [private, anonymous], as: buf }
 //   - mprotect: { task: app, addr: buf+20KiB, length: 20KiB, prot: [read] }
 //   - munmap / mremap / brk / madvise / mlock
+//   - thp: { enabled: always }   (echo always > /sys/kernel/mm/transparent_hugepage/enabled)
 //
 // An error the kernel returns is output (and the errno is kept for expect: { errno }), not a
 // failure of the run.
 import {
-  MLOCK_ONFAULT, doBrk, doMadvise, doMlock2, doMprotect, doMremap, sysMmap, sysMunmap,
+  THP_DEFRAG_CHOICES, THP_ENABLED_CHOICES, MLOCK_ONFAULT, doBrk, doMadvise, doMlock2, doMprotect, doMremap, sysMmap, sysMunmap,
 } from "@mmsim/virtual";
-import { expectKeys, expectObject, expectSize, expectString, fail, type Path } from "../validate";
-import { virtualOf } from "../virtual-kernel";
+import { expectEnum, expectKeys, expectObject, expectSize, expectString, fail, type Path } from "../validate";
+import { THP_SYSFS, virtualOf, type ThpSysfsFile } from "../virtual-kernel";
 import type { Scope, StepDef } from "./step";
 import {
   MADV_NAMES, MAP_NAMES, MREMAP_NAMES, PROT_NAMES, addrField, formatAddr, liveTask, nameListField, resolveAddr, syscallResult,
@@ -187,4 +188,28 @@ export const mlockStep: StepDef<RangeArgs & { onfault: boolean }> = {
   },
 };
 
-export const MM_STEPS: readonly StepDef[] = [mmapStep, munmapStep, mprotectStep, mremapStep, brkStep, madviseStep, mlockStep] as StepDef[];
+type ThpArgs = [ThpSysfsFile, string][];
+
+export const thpStep: StepDef<ThpArgs> = {
+  name: "thp",
+  summary: "write the transparent_hugepage sysfs files (enabled, defrag, use_zero_page), as echo > /sys/kernel/mm/transparent_hugepage/... does",
+  example: "- thp: { enabled: always, defrag: madvise, use_zero_page: 1 }",
+  parse(value, path) {
+    const o = expectObject(value, path, "a mapping with enabled, defrag and use_zero_page");
+    expectKeys(o, ["enabled", "defrag", "use_zero_page"], path);
+    const out: ThpArgs = [];
+    if (o.enabled !== undefined) out.push(["enabled", expectEnum(o.enabled, [...path, "enabled"], THP_ENABLED_CHOICES)]);
+    if (o.defrag !== undefined) out.push(["defrag", expectEnum(o.defrag, [...path, "defrag"], THP_DEFRAG_CHOICES)]);
+    if (o.use_zero_page !== undefined) out.push(["use_zero_page", String(expectEnum(o.use_zero_page, [...path, "use_zero_page"], [0, 1] as const))]);
+    if (out.length === 0) fail(path, "expected at least one of enabled, defrag, use_zero_page");
+    return out;
+  },
+  describe: (a) => a.map(([f, v]) => `echo ${v} > ${THP_SYSFS}/${f}`).join("; "),
+  run(a, ctx) {
+    const v = virtualOf(ctx.kernel);
+    for (const [f, text] of a) v.thpSysfsStore(f, text);
+    return "";
+  },
+};
+
+export const MM_STEPS: readonly StepDef[] = [mmapStep, munmapStep, mprotectStep, mremapStep, brkStep, madviseStep, mlockStep, thpStep] as StepDef[];
