@@ -48,6 +48,8 @@ export async function kernelReplay(t: KernelReplayInput, machine: MachineFlags, 
   const total = statSync(t.file).size * 2;
   const bar = new ProgressBar(io, total, t.progress || io.isTTY);
   try {
+    // the machine first: a bad machine flag is reported before the trace is read
+    const k: Kernel = bootMachine(io, machine);
     // pass 1: the distinct pages, and the ones instructions were fetched from
     const index = new KeyIndex();
     let exec = new Uint8Array(1 << 12);
@@ -66,8 +68,7 @@ export async function kernelReplay(t: KernelReplayInput, machine: MachineFlags, 
     for (let id = 0; id < pages; id++) pageAddr[id] = index.keyOf(id) * PAGE;
     const ranges = traceRanges(Float64Array.from(pageAddr, (a) => a / PAGE), exec, pages);
 
-    // the machine and the task with the trace's pages mapped
-    const k: Kernel = bootMachine(io, machine);
+    // the task with the trace's pages mapped
     const replay = TraceReplay.start(k, ranges);
 
     // pass 2: every access, a batch at a time
