@@ -63,3 +63,39 @@ export function decodePagemapEntry(e: bigint): PagemapEntry {
     pfn: Number(e & PM_PFRAME_MASK),
   };
 }
+
+/** The swap type's bits of a swapped entry (bits 0-4, MAX_SWAPFILES_SHIFT = 5). */
+const PM_SWAP_TYPE_PAGES = 32;
+
+/**
+ * A pagemap entry's fields by pagemap.rst's names, for a scenario's `expect`: the flag bits
+ * (present 63, swapped 62, file 61 "file-page or shared-anon", guard 58, uffd-wp 57, exclusive
+ * 56 "exclusively mapped", soft-dirty 55) read as 0 or 1; pfn is bits 0-54, and a swapped
+ * entry's swap-type (bits 0-4) and swap-offset (bits 5-54).
+ */
+export const PAGEMAP_FIELDS = ["present", "swapped", "file", "guard", "uffd-wp", "exclusive", "soft-dirty", "pfn", "swap-type", "swap-offset"] as const;
+
+/** One of PAGEMAP_FIELDS. */
+export type PagemapField = (typeof PAGEMAP_FIELDS)[number];
+
+/** Whether `f` is a one-bit field (0 or 1) rather than a number (pfn, swap-type, swap-offset). */
+export function pagemapFieldIsFlag(f: PagemapField): boolean {
+  return f !== "pfn" && f !== "swap-type" && f !== "swap-offset";
+}
+
+/** The value of field `f` of a decoded entry: 0 or 1 for a flag, a number for the others. */
+export function pagemapFieldValue(e: PagemapEntry, f: PagemapField): number {
+  switch (f) {
+    case "present": return e.present ? 1 : 0;
+    case "swapped": return e.swapped ? 1 : 0;
+    case "file": return e.file ? 1 : 0;
+    case "guard": return e.guard ? 1 : 0;
+    case "uffd-wp": return e.uffdWp ? 1 : 0;
+    case "exclusive": return e.exclusive ? 1 : 0;
+    case "soft-dirty": return e.softDirty ? 1 : 0;
+    case "pfn": return e.pfn;
+    // pfn reaches 2^55: division, not shifts (values above 32 bits)
+    case "swap-type": return e.pfn % PM_SWAP_TYPE_PAGES;
+    case "swap-offset": return Math.floor(e.pfn / PM_SWAP_TYPE_PAGES);
+  }
+}

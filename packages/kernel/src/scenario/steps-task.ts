@@ -1,19 +1,21 @@
 // Task steps: spawn a process with an empty address space, exit it, send it a signal, and
-// expect: check a /proc field (of the VMA at an address for maps), a signal a task received, or
-// the errno the previous system call left. A failed expectation stops the run with the step's
-// file and line.
+// expect: check a /proc field (of the VMA at an address for maps and smaps; of the page at an
+// address for pagemap), a signal a task received, or the errno the previous system call left. A
+// failed expectation stops the run with the step's file and line.
 //
 //   - spawn: { name: app }
 //   - kill: { task: app, signal: SIGKILL }
 //   - expect: { path: /proc/app/status, field: VmSize, equals: 40 kB }
 //   - expect: { path: /proc/app/maps, at: buf, field: perms, equals: r--p }
+//   - expect: { path: /proc/app/pagemap, at: buf+4KiB, field: present, equals: 1 }
 //   - expect: { task: app, signal: SIGKILL }
 //   - expect: { errno: ENOMEM }
-import { InputError } from "@mmsim/base";
-import { expectInt, expectKeys, expectObject, expectString, fail, type Path } from "../validate";
+import { InputError, PAGE_SIZE } from "@mmsim/base";
+import { describe as describeValue, expectInt, expectKeys, expectObject, expectString, fail, type Path } from "../validate";
 import { COMM_MAX, SIGNALS } from "../task";
+import { decodePagemapEntry, PAGEMAP_FIELDS, pagemapFieldIsFlag, pagemapFieldValue, PM_ENTRY_BYTES, type PagemapField } from "../proc-pid-pagemap";
 import { virtualOf } from "../virtual-kernel";
-import type { StepDef } from "./step";
+import type { RunContext, Scope, StepDef } from "./step";
 import { addrField, errnoField, errnoName, formatAddr, liveTask, resolveAddr, type AddrExpr } from "./vm-fields";
 
 function signalField(v: unknown, path: Path): number {
@@ -81,6 +83,7 @@ export const killStep: StepDef<{ task: string; signal: number }> = {
 
 type ExpectArgs =
   | { kind: "file"; path: string; at: AddrExpr | null; field: string | null; equals: string }
+  | { kind: "pagemap"; path: string; at: AddrExpr; field: PagemapField; equals: number; text: string }
   | { kind: "signal"; task: string; signal: number }
   | { kind: "errno"; errno: number };
 
@@ -115,9 +118,52 @@ function fieldOf(text: string, at: number | null, field: string | null, path: st
   throw new InputError(`${path} has no field ${field}${at !== null ? ` at 0x${at.toString(16)}` : ""}`);
 }
 
+/** A /proc/<pid or task>/pagemap path: expect reads its entry at `at` instead of text. */
+const PAGEMAP_PATH = /^\/proc\/[^/]+\/pagemap\/?$/;
+/**
+ * The largest pfn or swap offset expect compares: bits 0-54 (PM_PFRAME_BITS = 55) hold more than a
+ * number holds exactly, but a pfn stays below 2^40 (MAX_PHYSMEM_BITS 52 less PAGE_SHIFT 12).
+ */
+const PM_PFRAME_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** The arguments of a pagemap expect: the page at `at` (page-aligned), a field by pagemap.rst's name, its value. */
+function parsePagemapExpect(o: Record<string, unknown>, file: string, path: Path, scope: Scope): ExpectArgs {
+  if (o.at === undefined) fail([...path, "at"], "missing: expected the address of the page whose entry to read, like buf+4KiB");
+  const at = addrField(o.at, [...path, "at"], scope);
+  if (at.offset % PAGE_SIZE !== 0) {
+    fail([...path, "at"], `expected a page-aligned address (pagemap has one entry per ${PAGE_SIZE}-byte page), got ${formatAddr(at)}`);
+  }
+  const fields: readonly string[] = PAGEMAP_FIELDS;
+  if (typeof o.field !== "string" || !fields.includes(o.field)) {
+    fail([...path, "field"], `expected a pagemap field (${PAGEMAP_FIELDS.join(", ")}), got ${describeValue(o.field)}`);
+  }
+  const field = o.field as PagemapField;
+  const e = o.equals;
+  let equals: number;
+  if (pagemapFieldIsFlag(field)) {
+    equals = e === true || e === 1 || e === "1" ? 1 : e === false || e === 0 || e === "0" ? 0 : -1;
+    if (equals < 0) fail([...path, "equals"], `expected 0 or 1 (${field} is one bit), got ${describeValue(e)}`);
+  } else if (typeof e === "string" && /^0x[0-9a-f]+$/i.test(e.trim())) {
+    equals = Number.parseInt(e.trim(), 16);
+    if (equals > PM_PFRAME_LIMIT) fail([...path, "equals"], `expected a whole number from 0 to ${PM_PFRAME_LIMIT}, got ${describeValue(e)}`);
+  } else {
+    equals = expectInt(e, [...path, "equals"], 0, PM_PFRAME_LIMIT);
+  }
+  return { kind: "pagemap", path: file, at, field, equals, text: squash(String(e === true ? 1 : e === false ? 0 : e)) };
+}
+
+/** The pagemap entry of the page at `va` in the file at `path`, decoded; a read that fails is an InputError. */
+function pagemapEntryAt(ctx: RunContext, path: string, va: number) {
+  if (va % PAGE_SIZE !== 0) throw new InputError(`${path}: 0x${va.toString(16)} is not page-aligned (pagemap has one entry per ${PAGE_SIZE}-byte page)`);
+  const bytes = ctx.kernel.procfs.readBytes(path, (va / PAGE_SIZE) * PM_ENTRY_BYTES, PM_ENTRY_BYTES);
+  if (typeof bytes === "number") throw new InputError(`${path}: read at 0x${va.toString(16)} failed: ${errnoName(-bytes)}`);
+  if (bytes.length < PM_ENTRY_BYTES) throw new InputError(`${path} has no entry at 0x${va.toString(16)}: past the end of the user address space`);
+  return decodePagemapEntry(new DataView(bytes.buffer, bytes.byteOffset, PM_ENTRY_BYTES).getBigUint64(0, true));
+}
+
 export const expectStep: StepDef<ExpectArgs> = {
   name: "expect",
-  summary: "check a /proc field, a signal a task received, or the errno of the previous step",
+  summary: "check a /proc field or a page's pagemap bit, a signal a task received, or the errno of the previous step",
   example: "- expect: { path: /proc/app/status, field: VmLck, equals: 8 kB }",
   parse(value, path, scope) {
     const o = expectObject(value, path, "a mapping: { path, at, field, equals }, { task, signal } or { errno }");
@@ -131,6 +177,7 @@ export const expectStep: StepDef<ExpectArgs> = {
     }
     expectKeys(o, ["path", "at", "field", "equals"], path);
     const file = expectString(o.path, [...path, "path"], "a /proc file such as /proc/app/status");
+    if (PAGEMAP_PATH.test(file.trim())) return parsePagemapExpect(o, file.trim(), path, scope);
     if (o.equals === undefined || o.equals === null || typeof o.equals === "object") fail([...path, "equals"], "expected the value the field must have, like 4 kB");
     const at = o.at === undefined ? null : addrField(o.at, [...path, "at"], scope);
     const field = o.field === undefined ? null : expectString(o.field, [...path, "field"], "a field name such as Rss or VmSize");
@@ -139,6 +186,7 @@ export const expectStep: StepDef<ExpectArgs> = {
   describe(a) {
     if (a.kind === "errno") return `expect errno ${errnoName(a.errno)}`;
     if (a.kind === "signal") return `expect ${a.task} received ${SIGNALS[a.signal]}`;
+    if (a.kind === "pagemap") return `expect ${a.path} at ${formatAddr(a.at)} ${a.field} = ${a.text}`;
     return `expect ${a.path}${a.at ? ` at ${formatAddr(a.at)}` : ""}${a.field ? ` ${a.field}` : ""} = ${a.equals}`;
   },
   run(a, ctx) {
@@ -152,6 +200,12 @@ export const expectStep: StepDef<ExpectArgs> = {
         const got = t?.signals.map((s) => SIGNALS[s]).join(", ") || "none";
         throw new InputError(`expected ${a.task} to have received ${SIGNALS[a.signal]}; it received ${got}`);
       }
+      return "ok\n";
+    }
+    if (a.kind === "pagemap") {
+      const va = resolveAddr(a.at, ctx);
+      const got = pagemapFieldValue(pagemapEntryAt(ctx, a.path, va), a.field);
+      if (got !== a.equals) throw new InputError(`expected ${a.field} of the page at 0x${va.toString(16)} to be ${a.text}, got ${a.text.startsWith("0x") ? `0x${got.toString(16)}` : got}`);
       return "ok\n";
     }
     const got = squash(fieldOf(ctx.kernel.cat(a.path), a.at ? resolveAddr(a.at, ctx) : null, a.field, a.path));
