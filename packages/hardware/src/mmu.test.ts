@@ -121,6 +121,31 @@ describe("Mmu.translatePa", () => {
   });
 });
 
+describe("Mmu.translateI386", () => {
+  it("walks 32-bit tables from CR3 on a miss (2 entries, 50 cycles), then hits the TLB", () => {
+    const { ram, mmu, cpu, out } = machine(); // CR3 = 0x1000, PCID 1, user mode
+    ram.writeU32(0x1000 + 32 * 4, 0x2000 | 0x7); // PGD index 32: table at 0x2000, P RW US
+    ram.writeU32(0x2000 + 72 * 4, 0x5000 | 0x7); // PTE index 72: page at 0x5000
+    expect(mmu.translateI386(cpu, 0x08048123, ACCESS_READ, false, out)).toBe(true);
+    expect([out.pa, out.tlbHit, out.entriesRead, cpu.cycles]).toEqual([0x5123, false, 2, 50]);
+    expect(mmu.translateI386(cpu, 0x08048ff0, ACCESS_READ, false, out)).toBe(true);
+    expect([out.pa, out.tlbHit, cpu.cycles, cpu.dtlbHits]).toEqual([0x5ff0, true, 51, 1]);
+    expect(mmu.translateI386(cpu, 0x08049000, ACCESS_READ, false, out)).toBe(false);
+    expect([out.errorCode, cpu.cr2]).toEqual([4, 0x08049000]);
+  });
+
+  it("caches a 4 MiB page as the 2 MiB half holding the address", () => {
+    const { ram, mmu, cpu, out } = machine();
+    cpu.mode = "kernel";
+    ram.writeU32(0x1000 + 768 * 4, 0x00400000 | 0x183); // 0xc0000000: 4 MiB page at 4 MiB, global
+    expect(mmu.translateI386(cpu, 0xc0123456, ACCESS_READ, false, out) && out.pageSize).toBe(4 * MiB);
+    expect(cpu.tlb.entries().map((e) => [e.pageSize, e.vpn, e.pa, e.global])).toEqual([[2 * MiB, 0xc0000000 / (2 * MiB), 0x400000, true]]);
+    expect(mmu.translateI386(cpu, 0xc01ffff8, ACCESS_READ, false, out) && out.tlbHit).toBe(true);
+    expect(mmu.translateI386(cpu, 0xc0200000, ACCESS_READ, false, out) && !out.tlbHit && out.pa).toBe(0x600000);
+    expect(cpu.pageWalks).toBe(2);
+  });
+});
+
 describe("Cpu.mode", () => {
   it("reads back what was set, and keeps the USER bit beside the paging flags in accBits", () => {
     const cpu = new Cpu(0, { smap: true });

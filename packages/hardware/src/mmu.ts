@@ -23,6 +23,7 @@ import type { CostModel } from "./cost";
 import type { Cpu } from "./cpu";
 import type { Access } from "./walk";
 import { ACC_PAGING_SHIFT } from "./cpu";
+import { I386_PAE_PMD_PAGE_SIZE, I386_PSE_PAGE_SIZE, walkPageTableI386 } from "./walk-i386";
 import {
   CR4_SMAP, CR4_SMEP, CR0_WP, RIGHT_DIRTY, RIGHT_NX, RIGHT_USER, RIGHT_WRITABLE, WalkResult, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE,
   walkPageTable,
@@ -33,6 +34,8 @@ import {
 const INSTR = X86_PF_INSTR;
 /** The access bits the rights depend on: X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR. */
 const ACC_BITS = X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR;
+/** Page-table formats miss() walks: x86-64 (4 or 5 levels), i386 32-bit paging, i386 PAE. */
+const FORMAT_X86_64 = 0, FORMAT_I386 = 1, FORMAT_I386_PAE = 2;
 /** Entries of the rights table: every access-bit combination under every paging-flag set. */
 const RIGHTS_TABLE_SIZE = 8 << ACC_PAGING_SHIFT;
 
@@ -104,6 +107,21 @@ export class Mmu {
     return true;
   }
 
+  /**
+   * translate() for 32-bit page tables (walk-i386.ts): 2-level 32-bit paging, or PAE when
+   * `pae`, rooted at cpu.cr3, for a 32-bit `va`. The TLB, counters and costs are translate()'s.
+   * The x86-64 tables of `levels` are not involved: this is the i386 MMU of the same CPU.
+   */
+  translateI386(cpu: Cpu, va: number, access: Access, pae: boolean, out: WalkResult): boolean {
+    const idx = (access & ACC_BITS) | cpu.accBits;
+    const tlb = cpu.tlb;
+    if (tlb.hitPa(va, this.rights[idx]) < 0) return this.miss(cpu, va, idx & ACC_BITS, out, pae ? FORMAT_I386_PAE : FORMAT_I386);
+    if ((idx & INSTR) !== 0) cpu.itlbHits++;
+    if (this.clock !== null) this.clock.ns += this.hitNs;
+    tlb.report(va, out);
+    return true;
+  }
+
   /** translatePa() without a usable TLB entry: miss() into the scratch walk. */
   private missPa(cpu: Cpu, va: number, acc: number): number {
     const w = this.scratch;
@@ -114,15 +132,22 @@ export class Mmu {
    * A translation without a usable TLB entry (none, or one whose cached rights deny the
    * access): walk, then fill the TLB or raise the fault.
    */
-  private miss(cpu: Cpu, va: number, acc: number, out: WalkResult): boolean {
+  private miss(cpu: Cpu, va: number, acc: number, out: WalkResult, format = FORMAT_X86_64): boolean {
     const tlb = cpu.tlb;
     if ((acc & INSTR) !== 0) cpu.itlbMisses++;
     else cpu.dtlbMisses++;
     cpu.pageWalks++;
     cpu.setHitCycles(this.hitCycles);
-    const ok = walkPageTable(this.ram, cpu.cr3, va, acc, this.levels, out, cpu.pagingFlags);
+    const ok = format === FORMAT_X86_64 ? walkPageTable(this.ram, cpu.cr3, va, acc, this.levels, out, cpu.pagingFlags)
+      : walkPageTableI386(this.ram, cpu.cr3, va, acc, format === FORMAT_I386_PAE, out, cpu.pagingFlags);
     let cycles = out.entriesRead * this.cost.walkLevel;
-    if (ok) tlb.fill(va, out);
+    if (ok && out.pageSize === I386_PSE_PAGE_SIZE) {
+      // The TLB has no 4 MiB array: cache the 2 MiB half holding va, as the SDM allows a
+      // processor to cache a page with entries of a smaller size (§4.10.2.3).
+      out.pageSize = I386_PAE_PMD_PAGE_SIZE;
+      tlb.fill(va, out);
+      out.pageSize = I386_PSE_PAGE_SIZE;
+    } else if (ok) tlb.fill(va, out);
     else {
       tlb.dropPage(va);
       cpu.pageFaults++;
