@@ -25,3 +25,15 @@ describe("examples/scenarios/page-cache.yaml", () => {
   });
 });
 
+
+describe("examples/scenarios/page-cache-throttle.yaml", () => {
+  it("a writer of 8 MiB with dirty_bytes 1 MiB is paused at the limit: Dirty + Writeback end at 1 MiB", () => {
+    const text = readFileSync(new URL("../../../examples/scenarios/page-cache-throttle.yaml", import.meta.url), "utf8");
+    const out = formatResults(runScenario(loadScenario(text, "page-cache-throttle.yaml"), { verify: true }).results);
+    expect(out.match(/^ok$/gm)!.length).toBe(3);
+    // every page after the 31st is checked (dirty_poll_interval 1 at the limit) and most wait for
+    // one write-back completion; 8 MiB went out in 15 runs of contiguous blocks before the fsync
+    expect(out).toContain("mmsim_syscalls 2\nmmsim_mode_switches 4\nmmsim_cpu_copies 1\nmmsim_cpu_copy_bytes 8388608\nmmsim_dma_copies 15\nmmsim_dma_copy_bytes 8187904\nmmsim_dirty_throttled 1792\n");
+    expect([meminfoField(out, "Cached", 0), meminfoField(out, "Dirty", 0), meminfoField(out, "Writeback", 0)]).toEqual(["8192 kB", "196 kB", "828 kB"]);
+  });
+});
