@@ -88,6 +88,46 @@ describe("fork, store, load and faults", () => {
   });
 });
 
+describe("transparent huge pages", () => {
+  it("the sysfs files print Linux's choices, the thp step writes them, and a 4 MiB mapping written twice gets two THPs", () => {
+    const out = run(
+      "  - cat: /sys/kernel/mm/transparent_hugepage/enabled\n" +
+        "  - thp: { enabled: always, defrag: defer, use_zero_page: 0 }\n" +
+        "  - cat: /sys/kernel/mm/transparent_hugepage/enabled\n" +
+        "  - cat: /sys/kernel/mm/transparent_hugepage/defrag\n" +
+        "  - cat: /sys/kernel/mm/transparent_hugepage/use_zero_page\n" +
+        "  - spawn: { name: app }\n" +
+        "  - mmap: { task: app, length: 4MiB, prot: [read, write], flags: [private, anonymous], as: buf }\n" +
+        "  - store: { task: app, addr: buf, length: 1, byte: 1 }\n" +
+        "  - store: { task: app, addr: buf+2MiB, length: 1, byte: 2 }\n" +
+        "  - expect: { path: /proc/meminfo, field: AnonHugePages, equals: 4096 kB }\n" +
+        "  - expect: { path: /proc/app/smaps, at: buf, field: AnonHugePages, equals: 4096 kB }\n" +
+        "  - expect: { path: /proc/app/smaps, at: buf, field: THPeligible, equals: 1 }\n" +
+        "  - mprotect: { task: app, addr: buf+3MiB, length: 4KiB, prot: [read] }\n" +
+        "  - expect: { path: /proc/meminfo, field: AnonHugePages, equals: 2048 kB }\n" +
+        "  - cat: /proc/vmstat\n" +
+        "  - exit: { task: app }\n" +
+        "  - expect: { path: /proc/meminfo, field: AnonHugePages, equals: 0 kB }\n" +
+        "  - expect: { path: /proc/meminfo, field: AnonPages, equals: 0 kB }\n",
+    );
+    // enabled_show / defrag_show (mm/huge_memory.c): the active choice in brackets
+    expect(out).toContain("$ cat /sys/kernel/mm/transparent_hugepage/enabled\nalways [madvise] never\n");
+    expect(out).toContain(
+      "$ echo always > /sys/kernel/mm/transparent_hugepage/enabled; echo defer > /sys/kernel/mm/transparent_hugepage/defrag; echo 0 > /sys/kernel/mm/transparent_hugepage/use_zero_page\n" +
+        "$ cat /sys/kernel/mm/transparent_hugepage/enabled\n[always] madvise never\n" +
+        "$ cat /sys/kernel/mm/transparent_hugepage/defrag\nalways [defer] defer+madvise madvise never\n" +
+        "$ cat /sys/kernel/mm/transparent_hugepage/use_zero_page\n0\n",
+    );
+    expect(out).toContain("\nnr_anon_transparent_hugepages 1\n");
+    expect(out).toContain("\nthp_fault_alloc 2\nthp_fault_fallback 0\n");
+    expect(out).toContain("\nthp_split_pmd 1\n");
+  });
+
+  it("a bad value for a THP file is an input error naming the field", () => {
+    expect(inputError(() => loadScenario("machine: { ram: 1GiB }\nsteps:\n  - thp: { enabled: sometimes }\n", "t.yaml"))).toContain("enabled");
+  });
+});
+
 describe("system-call steps", () => {
   it("print errors as strace does, with Linux's errno names, and keep the errno for expect", () => {
     const out = run(

@@ -3,8 +3,10 @@
 // bytes and later writes leak neither way (selftests/mm/cow.c), munmap/MADV_DONTNEED/MAP_FIXED
 // give zeros, mremap moves the bytes; an access fails exactly when the VMAs forbid it, with the
 // right si_code. verifyVirtual (the page level included) runs every 25 operations and
-// at the end of each run, when every mm exits and every page and table page is back.
-// MMSIM_PROPERTY_OPS sets the total number of operations.
+// at the end of each run, when every mm exits and every page and table page is back. A second
+// run has THP enabled ("always") with 64 KiB units and 0.5-4 MiB mappings, often 2 MiB-aligned,
+// so huge faults, the huge zero folio, PMD splits, copy_huge_pmd and zap_huge_pmd all happen.
+// MMSIM_PROPERTY_OPS sets the total number of operations (the THP run does a tenth of it).
 import { expect, test } from "vitest";
 import fc from "fast-check";
 import { bootVirtual, freePagesNow, newMm } from "../test/boot";
@@ -17,10 +19,15 @@ import { doMadvise } from "./madvise";
 import { verifyVirtual } from "./verify";
 import { SEGV_ACCERR, SEGV_MAPERR, SIGSEGV } from "./fault";
 import type { FaultSignal } from "./fault";
+import { shrinkHugeZeroFolio } from "./huge-memory";
 
 const P = 4096;
 const WIN = 0x10000000;
 const WIN_PAGES = 48;
+/** the THP run's unit (addresses and lengths) and mmap length unit */
+const THP_UNIT = 65536;
+const THP_MAP_UNIT = 524288;
+const MIB2 = 2097152;
 const SLOTS = 4;
 const OPS_PER_RUN = 500;
 /** verifyVirtual walks every table of every mm: after every 10th operation (and at each run's end) */
@@ -29,7 +36,6 @@ const ENV = (globalThis as { process?: { env: Record<string, string | undefined>
 const VERIFY_EVERY = Number(ENV?.MMSIM_VERIFY_EVERY ?? 25);
 /** 10^5 operations in CI; MMSIM_PROPERTY_OPS asks for more. */
 const TOTAL = Number(ENV?.MMSIM_PROPERTY_OPS ?? 100_000);
-const RUNS = Math.max(1, Math.ceil(TOTAL / OPS_PER_RUN));
 const PROTS = [1, 3, 3, 3, 0, 1 | 4];
 
 type Op = { kind: number; slot: number; a: number; b: number; c: number; d: number };
@@ -80,10 +86,13 @@ function checkSignal(sig: FaultSignal | null, code: number | null): void {
   }
 }
 
-test("random syscalls, accesses, forks and exits keep every byte, every refcount and every page", () => {
+function runPages(thp: boolean): void {
   let ops = 0;
+  const total = thp ? Math.ceil(TOTAL / 10) : TOTAL;
+  const runs = Math.max(1, Math.ceil(total / OPS_PER_RUN));
+  const unit = thp ? THP_UNIT : P;
   // one machine for all runs: each run ends with every page back, which the next run relies on
-  const vmm = bootVirtual({}, 32);
+  const vmm = thp ? bootVirtual({ thpEnabled: "always" }, 64) : bootVirtual({}, 32);
   const boot = freePagesNow(vmm);
   const done = { stores: 0, loads: 0, signals: 0, forks: 0, faults: 0 };
   fc.assert(
@@ -98,13 +107,16 @@ test("random syscalls, accesses, forks and exits keep every byte, every refcount
         const mm = mms[k]!;
         const sh = shadows[k]!;
         const cpu = vmm.cpus[op.d & 1];
-        const addr = WIN + op.a * P;
-        const len = op.b * P;
+        const addr = WIN + op.a * unit;
+        const len = op.b * unit;
         switch (op.kind) {
           case 0:
           case 1: {
-            const r = sysMmap(vmm, mm, addr, len, op.kind === 0 ? PROTS[op.d % PROTS.length] : 3, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, null, 0);
-            if (r >= 0) clearRange(sh, r, len);
+            // the THP run maps 0.5-4 MiB, 2 MiB-aligned half of the time
+            const at = thp && (op.d & 4) !== 0 ? WIN + (op.a % 2) * MIB2 : addr;
+            const n = thp ? op.b * THP_MAP_UNIT : len;
+            const r = sysMmap(vmm, mm, at, n, op.kind === 0 ? PROTS[op.d % PROTS.length] : 3, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, null, 0);
+            if (r >= 0) clearRange(sh, r, n);
             break;
           }
           case 2:
@@ -114,15 +126,21 @@ test("random syscalls, accesses, forks and exits keep every byte, every refcount
             doMprotect(vmm, mm, addr, len, PROTS[op.d % PROTS.length]);
             break;
           case 4: {
-            const newLen = ((op.c % 8) + 1) * P;
-            const dest = WIN + ((op.c >> 3) % WIN_PAGES) * P;
+            const newLen = ((op.c % 8) + 1) * unit;
+            const dest = WIN + ((op.c >> 3) % WIN_PAGES) * unit;
             const fixed = (op.d & 2) !== 0 && (dest >= addr + len || dest + newLen <= addr);
-            const saved = readShadow(sh, addr, Math.min(len, newLen));
+            // the pages that move (addresses and lengths are page-aligned)
+            const keep = Math.min(len, newLen);
+            const saved: [number, Uint8Array][] = [];
+            for (let off = 0; off < keep; off += P) {
+              const pg = sh.get(addr + off);
+              if (pg !== undefined) saved.push([off, pg]);
+            }
             const r = doMremap(vmm, mm, addr, len, newLen, MREMAP_MAYMOVE | (fixed ? MREMAP_FIXED : 0), dest);
             if (r >= 0) {
               clearRange(sh, addr, len);
               clearRange(sh, r, newLen);
-              writeShadow(sh, r, new Uint8Array(saved));
+              for (const [off, pg] of saved) sh.set(r + off, pg);
             }
             break;
           }
@@ -187,7 +205,7 @@ test("random syscalls, accesses, forks and exits keep every byte, every refcount
             break;
           case 13: {
             // memcpy of up to a page between two pages of the window
-            const src = WIN + (op.c % WIN_PAGES) * P + (op.d % 64);
+            const src = WIN + (op.c % WIN_PAGES) * unit + (op.d % 64);
             const n = 1 + op.d * 8;
             if (src < addr + n && addr < src + n) break;
             const data = readShadow(sh, src, n);
@@ -214,20 +232,39 @@ test("random syscalls, accesses, forks and exits keep every byte, every refcount
           if ((v.vmFlags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) continue;
           const out = new Uint8Array(v.vmEnd - v.vmStart);
           expect(vmm.load(mm, vmm.cpus[0], v.vmStart, out)).toBeNull();
-          const want = readShadow(shadows[i]!, v.vmStart, out.length);
-          const bad = want.findIndex((b, j) => b !== out[j]);
-          if (bad >= 0) expect(`byte at 0x${(v.vmStart + bad).toString(16)}: ${out[bad]}`).toBe(`byte at 0x${(v.vmStart + bad).toString(16)}: ${want[bad]}`);
+          // page by page against the shadow (absent pages: zeros)
+          for (let off = 0; off < out.length; off += P) {
+            const want = shadows[i]!.get(v.vmStart + off);
+            const got = out.subarray(off, off + P);
+            const bad = want === undefined ? got.findIndex((b) => b !== 0) : got.findIndex((b, j) => b !== want[j]);
+            if (bad >= 0) expect(`byte at 0x${(v.vmStart + off + bad).toString(16)}: ${got[bad]}`).toBe(`byte at 0x${(v.vmStart + off + bad).toString(16)}: ${want?.[bad] ?? 0}`);
+          }
         }
       }
       for (const mm of live()) vmm.exitMm(mm);
       verifyVirtual(vmm, []);
+      shrinkHugeZeroFolio(vmm);
       expect(vmm.phys.counters.get("nr_page_table_pages")).toBe(0);
       expect(vmm.phys.counters.get("nr_anon_pages")).toBe(0);
       expect(freePagesNow(vmm)).toBe(boot);
     }),
-    { numRuns: RUNS, seed: 1618, endOnFailure: true },
+    { numRuns: runs, seed: 1618, endOnFailure: true },
   );
   done.faults = vmm.phys.counters.get("pgfault");
-  console.log(`virtual pages property test: ${ops} operations (${done.stores} stores and ${done.loads} loads that succeeded, ${done.signals} signals, ${done.forks} forks, ${done.faults} page faults)`);
-  expect(ops).toBeGreaterThanOrEqual(Math.min(TOTAL, RUNS * OPS_PER_RUN));
+  const c = (name: string) => vmm.phys.counters.get(name);
+  const thpDone = thp ? `; THP: ${c("thp_fault_alloc")} huge faults, ${c("thp_zero_page_alloc")} huge zero folios, ${c("thp_split_pmd")} PMD splits, ${c("thp_deferred_split_page")} deferred splits, ${c("thp_fault_fallback")} fallbacks` : "";
+  console.log(`virtual pages property test${thp ? " (THP always)" : ""}: ${ops} operations (${done.stores} stores and ${done.loads} loads that succeeded, ${done.signals} signals, ${done.forks} forks, ${done.faults} page faults${thpDone})`);
+  expect(ops).toBeGreaterThanOrEqual(Math.min(total, runs * OPS_PER_RUN));
+  if (thp) {
+    expect(c("thp_fault_alloc")).toBeGreaterThan(0);
+    expect(c("thp_split_pmd")).toBeGreaterThan(0);
+  }
+}
+
+test("random syscalls, accesses, forks and exits keep every byte, every refcount and every page", () => {
+  runPages(false);
+}, 600_000);
+
+test("the same with THP always and 2 MiB-sized mappings: huge faults, splits, fork and exit of THPs", () => {
+  runPages(true);
 }, 600_000);
