@@ -1,5 +1,5 @@
 // Fuzz test of the whole CLI (issue 15 §3): random command lines (commands, flags and values:
-// sizes, GFP masks, ops strings, addresses, sysctls, cache names) and random mutations of the
+// sizes, GFP masks, ops strings, addresses, fault accesses, sysctls, cache names) and random mutations of the
 // example scenarios (byte flips, deleted and duplicated lines, swapped values, huge numbers,
 // aliases). Every case must exit 0 or 2 — never 70 (an internal error), never a stack trace —
 // and a failing case says what was wrong on stderr. Runs in-process (runCli) so that thousands
@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { FAULT_DEMO_LAYOUT } from "@mmsim/kernel";
 import { mmsimInProcess, type InProcessResult } from "./in-process";
 
 const CASES = Number(process.env.MMSIM_FUZZ_CASES ?? 2000);
@@ -44,6 +45,13 @@ const addr = fc.oneof(
   fc.constantFrom("0x7f1234567abc", "ffff888000001000", "0x0", "0", "0x1000", "0x800000000000", "0xffffffffffffffff", "0xff00000000000000", "0x00ff000000000000", "-1", "", "xyz", "0x", "0x7fffffffffff", "0xffff800000000000", "123456789012345678901234567890"),
   fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((v) => "0x" + v.toString(16)),
 );
+/** mmsim fault's addresses: at and around the built-in process's regions (each edge ±3 pages), odd spellings, anywhere. */
+const faultAddr = fc.oneof(
+  fc.tuple(fc.constantFrom(...FAULT_DEMO_LAYOUT), fc.integer({ min: -0x3000, max: 0x3000 }), fc.boolean())
+    .map(([r, d, end]) => "0x" + Math.max(0, (end ? r.end : r.start) + d).toString(16)),
+  fc.constantFrom("555555559000", "0X7F1234560000", "0x7f1234560000 ", "7f12_3456_0000", "0x7ffffffdd000", "0xffff888000000000"),
+  addr,
+);
 const SYSCTL_KEYS = ["vm.min_free_kbytes", "vm.watermark_scale_factor", "vm.watermark_boost_factor", "vm.lowmem_reserve_ratio", "vm.percpu_pagelist_high_fraction", "vm.swappiness", "vm.overcommit_memory", "vm.frob", "kernel.x", "", "vm.", "/proc/sys/vm/min_free_kbytes", "vm/min_free_kbytes", "min_free_kbytes"];
 const sysctlValue = fc.oneof(int, fc.constantFrom("256 256 32 0 0", "256\t32", "-1", "1e99", "x", ""));
 const sysctl = fc.oneof({ weight: 5, arbitrary: fc.tuple(fc.constantFrom(...SYSCTL_KEYS), sysctlValue).map(([k, v]) => `${k}=${v}`) }, { weight: 1, arbitrary: fc.constantFrom("nonsense", "=1", "vm.min_free_kbytes") });
@@ -62,10 +70,12 @@ const COMMANDS: Record<string, { args: fc.Arbitrary<string[]>; flags: Flag[]; bo
   buddy: { args: fc.constant([]), flags: [...MACHINE_FLAGS, ["--ops", ops], ["--ops", ops], ["--zone", fc.constantFrom("DMA", "DMA32", "Normal", "Movable", "HighMem", "dma32", "x")], ["--migratetype", null], ["--json", null]], boots: true },
   slab: { args: cache.map((c) => [c]), flags: [...MACHINE_FLAGS, ["--alloc", int], ["--free", freeList], ["--free", freeList], ["--dump", int], ["--slub-debug", slubDebug], ["--slub-debug", null]], boots: true },
   walk: { args: addr.map((a) => [a]), flags: [["--levels", int], ["--json", null]], boots: false },
+  // (boots its own 1 GiB machine: no machine flags)
+  fault: { args: faultAddr.map((a) => [a]), flags: [["--write", null], ["--exec", null], ["--after-fork", null], ["--levels", int], ["--json", null]], boots: false },
   run: { args: fc.constantFrom(["scenario.yaml"], ["machine.yaml"], ["bad-machine.yaml"], ["/nonexistent.yaml"], []), flags: [["--seed", seed], ["--cat", catPath], ["--json", null]], boots: false },
   // (the whole tour takes seconds: only --list and acts that do not exist)
   demo: { args: fc.constantFrom(["--list"], ["--act", "0"], ["--act", "99"], ["--act", "x"], ["--act", "-1"], ["--act"]), flags: [], boots: false },
-  help: { args: fc.constantFrom([], ["boot"], ["run"], ["nope"]), flags: [], boots: false },
+  help: { args: fc.constantFrom([], ["boot"], ["run"], ["fault"], ["nope"]), flags: [], boots: false },
 };
 
 const flagArb = (flags: Flag[]): fc.Arbitrary<string[]> =>
@@ -215,6 +225,8 @@ describe("fuzz: hostile input never reaches an internal error", () => {
     };
     let ran = 0;
     const tally = { cli: 0, scenario: 0, exit0: 0, exit2: 0 };
+    /** command lines per command: [run, exited 0] (fault, walk... each reached past its parser) */
+    const perCommand: Record<string, [number, number]> = {};
     const scenarioRuns = Math.round(CASES * SCENARIO_SHARE);
     const slowest: [number, string][] = [];
     const record = (r: InProcessResult, kind: "cli" | "scenario", ms: number, what: () => string) => {
@@ -234,6 +246,9 @@ describe("fuzz: hostile input never reaches an internal error", () => {
         const t0 = performance.now();
         const r = await mmsimInProcess(argv, files(texts[0]!));
         record(r, "cli", performance.now() - t0, () => argv.join(" "));
+        const byCmd = (perCommand[argv[0] ?? ""] ??= [0, 0]);
+        byCmd[0]++;
+        if (r.status === 0) byCmd[1]++;
         check(`mmsim ${argv.map((a) => JSON.stringify(a)).join(" ")}`, r, argv[0] === "ostep" || argv[0] === "csim");
       }),
       { numRuns: CASES - scenarioRuns, seed: SEED },
@@ -248,6 +263,7 @@ describe("fuzz: hostile input never reaches an internal error", () => {
       { numRuns: scenarioRuns, seed: SEED },
     );
     console.log(`fuzz (seed ${SEED}): ${ran} cases run (${tally.cli} command lines, ${tally.scenario} scenario mutations; ${tally.exit0} exited 0, ${tally.exit2} exited 2)`);
+    console.log(`  per command (run/exited 0): ${Object.keys(COMMANDS).map((c) => `${c} ${perCommand[c]?.join("/") ?? "0/0"}`).join(", ")}`);
     if (process.env.MMSIM_FUZZ_SLOWEST) console.log(slowest.map(([ms, w]) => `${ms.toFixed(0)} ms: ${w}`).join("\n---\n"));
     expect([...failures].map(([k, v]) => `${k}\n  e.g. ${v}`).join("\n\n"), `replay with MMSIM_FUZZ_SEED=${SEED}`).toBe("");
     expect(ran).toBe(CASES);
