@@ -134,6 +134,14 @@ describe("mapPageI386", () => {
     }
   });
 
+  it("gives the tables of a kernel page _KERNPG_TABLE (no US)", () => {
+    const ram = new Ram({ bytes: 16 * MiB });
+    let next = 0x100;
+    expect(mapPageI386(ram, 0x1000, 0xc0100000, 0x100000, 0x163, 0, false, () => next++)).toBe(true);
+    expect(ram.readU32(0x1000 + 768 * 4)).toBe(0x100000 | 0x63);
+    expect(run(ram, 0x1000, 0xc0100000, UR, false).out.errorCode).toBe(5);
+  });
+
   it("returns false when a table cannot be allocated", () => {
     const ram = new Ram({ bytes: 16 * MiB });
     expect(mapPageI386(ram, 0x1000, 0x08048000, 0x5000, 0x7, 0, false, () => -1)).toBe(false);

@@ -148,8 +148,9 @@ function fault(out: WalkResult, level: number, entriesRead: number, errorCode: n
 /**
  * Maps the 4 KiB page at 32-bit `va` to physical `pa` in the 32-bit tree at `cr3` with leaf
  * flags (lo, hi; hi is dropped without PAE), allocating missing tables through `allocTable`
- * (a zeroed frame's pfn, or -1). Tables get P|RW|US|A|D (_PAGE_TABLE) and PDPTEs P only, as
- * Linux sets them (pud_populate with PAE). Returns false when a table cannot be allocated; a
+ * (a zeroed frame's pfn, or -1). Tables get P|RW|US|A|D (_PAGE_TABLE) for a user leaf,
+ * P|RW|A|D (_KERNPG_TABLE) for a kernel one, and PDPTEs P only, as Linux sets them (PAE's
+ * pud_populate). Returns false when a table cannot be allocated; a
  * huge page or a present leaf in the way is a Bug.
  */
 export function mapPageI386(
@@ -159,6 +160,7 @@ export function mapPageI386(
     BUG("mapPageI386", `va 0x${va.toString(16)} / pa 0x${pa.toString(16)} not a page of ${pae ? "PAE" : "32-bit"} paging`);
   }
   const width = pae ? 8 : 4;
+  const tableFlags = (lo & US) !== 0 ? P | RW | US | A | D : P | RW | A | D; // _PAGE_TABLE / _KERNPG_TABLE
   let table = cr3;
   for (let level = pae ? 3 : 2; level > 1; level--) {
     const shift = pae ? 12 + 9 * (level - 1) : 22;
@@ -169,7 +171,7 @@ export function mapPageI386(
       const pfn = allocTable();
       if (pfn < 0) return false;
       if (pae) ram.writeU32(e + 4, Math.floor(pfn / 1048576));
-      ram.writeU32(e, (((pfn % 1048576) * 4096) | (pae && level === 3 ? P : P | RW | US | A | D)) >>> 0);
+      ram.writeU32(e, (((pfn % 1048576) * 4096) | (pae && level === 3 ? P : tableFlags)) >>> 0);
     } else if (level === 2 && (elo & PSE) !== 0) BUG("mapPageI386", `a huge page maps 0x${va.toString(16)}`);
     const ehi = pae ? ram.readU32(e + 4) : 0;
     table = (ehi & ADDR_HI) * TWO_32 + ((ram.readU32(e) & 0xfffff000) >>> 0);
