@@ -201,3 +201,26 @@ describe("truncate and unlink", () => {
     verifyFileSystem(m.fs);
   });
 });
+
+describe("I/O errors", () => {
+  it("a failed write-back is reported by the next fsync, once; a failed read is EIO and the page stays to be read again", async () => {
+    const { BlockDevice } = await import("@mmsim/hardware");
+    // the first data block is block 1 (block 0 stands for the superblock): sectors 8-15
+    const m = bootFs({ dev: new BlockDevice({ name: "vda", bytes: 1 << 20, badSectors: [9] }) });
+    const fd = sysOpen(m.fs, m.files, "f", O_RDWR | O_CREAT);
+    m.vmm.memset(m.mm, m.cpu, m.buf, 3, 8192);
+    expect(sysWrite(m.fs, m.files, fd, m.mm, m.cpu, m.buf, 8192)).toBe(8192);
+    expect(sysFsync(m.fs, m.files, fd)).toBe(-5);
+    expect(sysFsync(m.fs, m.files, fd)).toBe(0);
+    expect([counter(m, "nr_dirty"), counter(m, "nr_writeback"), counter(m, "nr_written")]).toEqual([0, 0, 2]);
+    verifyFileSystem(m.fs);
+    expect(dropPagecache(m.fs)).toBe(2);
+    // page 0 lives on the bad block: read-ahead fails, the synchronous retry fails, EIO
+    expect(sysPread64(m.fs, m.files, fd, m.mm, m.cpu, m.buf, 4096, 0)).toBe(-5);
+    // page 1 reads fine
+    expect(sysPread64(m.fs, m.files, fd, m.mm, m.cpu, m.buf, 4096, 4096)).toBe(4096);
+    expect(get(m, 0, 2)).toEqual([3, 3]);
+    verifyFileSystem(m.fs);
+    expect(m.fs.dev.errors).toBe(3);
+  });
+});

@@ -1,6 +1,7 @@
 // verify() of the page cache and the filesystem (CONFIG_DEBUG_VM for this layer). Invariants:
 //   - every i_pages entry is an allocated page (refcount >= 1, no page type) whose mapping word
-//     names its inode and whose index is its key; it is uptodate unless locked (read in flight);
+//     names its inode and whose index is its key; a dirty page is uptodate (a page whose read
+//     failed stays, not uptodate, to be read again, as in Linux);
 //   - no cached page lies wholly past EOF;
 //   - PG_dirty / PG_writeback recount to the inode's and the machine's nr_dirty / nr_writeback;
 //     the cached pages recount to nr_file_pages; in-flight writes equal PG_writeback pages;
@@ -42,7 +43,8 @@ export function verifyFileSystem(fs: FileSystem): void {
       if (i < 0 || pages.refcount[i]! < 1 || pages.mapcount[i]! < -1) BUG("verifyFileSystem", `inode ${inode.ino} index ${index}: pfn ${pfn} is not an allocated page`);
       if (pages.mapping[i] !== id << 1 || pages.index[i] !== index) BUG("verifyFileSystem", `pfn ${pfn} at ${inode.ino}:${index} has mapping ${pages.mapping[i]} index ${pages.index[i]}`);
       const f = pages.flags[i]!;
-      if ((f & (UPTODATE | LOCKED)) === 0) BUG("verifyFileSystem", `pfn ${pfn} at ${inode.ino}:${index} is neither uptodate nor locked`);
+      if ((f & DIRTY) !== 0 && (f & UPTODATE) === 0) BUG("verifyFileSystem", `dirty pfn ${pfn} at ${inode.ino}:${index} is not uptodate`);
+      if ((f & LOCKED) !== 0 && (f & UPTODATE) !== 0) BUG("verifyFileSystem", `pfn ${pfn} at ${inode.ino}:${index} is locked though uptodate (no read in flight)`);
       if (index >= endIndex) BUG("verifyFileSystem", `pfn ${pfn} at ${inode.ino}:${index} lies past EOF (${inode.size} bytes)`);
       if ((f & DIRTY) !== 0) {
         d++;
