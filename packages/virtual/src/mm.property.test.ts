@@ -6,8 +6,10 @@
 // not undo it), and later calls need not merge there (mprotect to the same flags changes
 // nothing; munmap never merges), so a boundary left by a failed call is exempt while both sides
 // stay mergeable. At
-// the end every mm exits and every object is back in the slab. MMSIM_PROPERTY_OPS sets the total
-// number of operations.
+// the end every mm exits and every object is back in the slab. A second run has THP always on a
+// 256 KiB unit (0.25-3 MiB ranges, non-fixed maps of 2-24 MiB), so mlock's populate makes huge
+// PMDs that the VMA operations then zap, split (vma_adjust_trans_huge) or copy. MMSIM_PROPERTY_OPS
+// sets the total number of operations (the THP run does a tenth of it).
 import { expect, test } from "vitest";
 import fc from "fast-check";
 import { bootVirtual, newMm } from "../test/boot";
@@ -27,7 +29,10 @@ import { anonVmaPrepare } from "./rmap";
 import { verifyVirtual } from "./verify";
 import type { VirtualMemory } from "./virtual-memory";
 
-const P = 4096;
+/** the unit of addresses and lengths: a page, or 256 KiB in the THP run */
+const PAGE = 4096;
+const THP_UNIT = 262144;
+const MIB2 = 2097152;
 const WIN = 0x10000000;
 const WIN_PAGES = 64;
 const HEAP = 0x20000000;
@@ -51,7 +56,7 @@ const opArb = fc.record({
 /** Shadow: page number → prot | 8 if shared | 16 * file id. */
 type Shadow = Map<number, number>;
 
-function realPages(mm: MmStruct): Shadow {
+function realPages(mm: MmStruct, P: number): Shadow {
   const m: Shadow = new Map();
   for (const v of mm.mmMt.vmas) {
     const tag = (v.vmFlags & 3) | (v.vmFlags & 8 ? 8 : 0) | (v.vmFile && v.vmFile.path !== "/dev/zero (deleted)" ? 16 * Number(v.vmFile.path.slice(-1)) : 0);
@@ -79,15 +84,22 @@ function mergeablePairs(mm: MmStruct): [VmAreaStruct, VmAreaStruct][] {
   return out;
 }
 
-test("random VMA syscalls over three mms agree with a page-granular shadow and stay merged", () => {
+function runMm(thp: boolean): void {
   let ops = 0;
+  let thpFaults = 0;
+  let thpSplits = 0;
+  /** huge PMDs present, summed over the operations (how much the VMA operations met them) */
+  let hugePmdOps = 0;
+  const P = thp ? THP_UNIT : PAGE;
+  const runs = thp ? Math.max(1, Math.ceil(TOTAL / 10 / OPS_PER_RUN)) : RUNS;
   fc.assert(
     fc.property(fc.array(opArb, { minLength: OPS_PER_RUN, maxLength: OPS_PER_RUN }), (seq: Op[]) => {
-      const vmm: VirtualMemory = bootVirtual({ sysctls: { maxMapCount: 40 } }, 32);
+      const vmm: VirtualMemory = thp ? bootVirtual({ sysctls: { maxMapCount: 40 }, thpEnabled: "always" }, 128) : bootVirtual({ sysctls: { maxMapCount: 40 } }, 32);
       const files = [new VmFile("/f1", { writable: true }), new VmFile("/f2", { writable: true })];
       const mms = Array.from({ length: NR_MMS }, () => {
         const mm = newMm(vmm);
         mm.startBrk = mm.brk = HEAP;
+        if (thp) mm.rlimits.memlock = Infinity; // populate as much as the ops ask
         return mm;
       });
       const shadows: Shadow[] = mms.map(() => new Map());
@@ -97,24 +109,28 @@ test("random VMA syscalls over three mms agree with a page-granular shadow and s
         let failed = false;
         const mm = mms[op.mm];
         const sh = shadows[op.mm];
-        const addr = WIN + op.a * P;
-        const len = op.b * P;
+        // the THP run aligns half of its ranges to 2 MiB and makes them at least 2 MiB long
+        const align = thp && (op.d & 1) !== 0;
+        const addr = align ? WIN + Math.floor((op.a * P) / MIB2) * MIB2 : WIN + op.a * P;
+        const len = align ? Math.max(op.b * P, MIB2) : op.b * P;
         const prot = op.c & 3;
         switch (op.kind) {
           case 0:
           case 1: {
-            const kind = op.c >> 1; // 0,1 private anon; 2 shared anon; 3 private file
+            // 0,1 private anon; 2 shared anon; 3 private file (the THP run's aligned maps: private anon, read-write)
+            const kind = align ? 0 : op.c >> 1;
+            const mprot = align ? 3 : prot;
             const file = kind === 3 ? files[op.d & 1] : null;
             const flags = MAP_FIXED | (kind === 2 ? MAP_SHARED : MAP_PRIVATE) | (file ? 0 : MAP_ANONYMOUS);
-            const r = sysMmap(vmm, mm, addr, len, prot, flags, file, file ? op.d * P : 0);
-            if (r >= 0) for (let i = 0; i < op.b; i++) sh.set(op.a + WIN / P + i, prot | (kind === 2 ? 8 : 0) | (file ? 16 * (1 + (op.d & 1)) : 0));
+            const r = sysMmap(vmm, mm, addr, len, mprot, flags, file, file ? op.d * P : 0);
+            if (r >= 0) for (let i = 0; i < len / P; i++) sh.set(addr / P + i, mprot | (kind === 2 ? 8 : 0) | (file ? 16 * (1 + (op.d & 1)) : 0));
             else expect(r).toBe(-12); // max_map_count
             failed = r < 0;
             break;
           }
           case 2: {
             const r = sysMunmap(vmm, mm, addr, len);
-            if (r === 0) for (let i = 0; i < op.b; i++) sh.delete(op.a + WIN / P + i);
+            if (r === 0) for (let i = 0; i < len / P; i++) sh.delete(addr / P + i);
             else expect(r).toBe(-12);
             failed = r < 0;
             break;
@@ -124,11 +140,11 @@ test("random VMA syscalls over three mms agree with a page-granular shadow and s
             failed = r < 0;
             // applied page by page up to the first hole (or the whole range)
             if (r === 0 || r === -12) {
-              for (let i = 0; i < op.b; i++) {
-                const pg = op.a + WIN / P + i;
+              for (let i = 0; i < len / P; i++) {
+                const pg = addr / P + i;
                 const t = sh.get(pg);
                 if (t === undefined) break;
-                if (r === -12 && realPages(mm).get(pg) !== ((t & ~3) | prot)) break;
+                if (r === -12 && realPages(mm, P).get(pg) !== ((t & ~3) | prot)) break;
                 sh.set(pg, (t & ~3) | prot);
               }
             }
@@ -149,7 +165,7 @@ test("random VMA syscalls over three mms agree with a page-granular shadow and s
               failed = true;
               expect([-12, -14, -11]).toContain(r);
               // failures after the destination was unmapped: resync the shadow from what is mapped
-              shadows[op.mm] = realPages(mm);
+              shadows[op.mm] = realPages(mm, P);
               break;
             }
             if (fixed) for (let i = 0; i < newLen / P; i++) sh.delete(dest / P + i);
@@ -160,6 +176,7 @@ test("random VMA syscalls over three mms agree with a page-granular shadow and s
             break;
           }
           case 5: {
+            if (thp) break; // the heap's page-granular end does not fit the THP run's unit
             const target = HEAP + ((op.a * 3) % 48) * P + (op.c * 512);
             const old = mm.brk;
             const r = doBrk(vmm, mm, target);
@@ -175,7 +192,7 @@ test("random VMA syscalls over three mms agree with a page-granular shadow and s
             break;
           }
           case 7: {
-            const r = op.c & 1 ? doMlock(vmm, mm, addr, len, VM_LOCKED) : doMunlock(vmm, mm, addr, len);
+            const r = op.c & 1 || align ? doMlock(vmm, mm, addr, len, VM_LOCKED) : doMunlock(vmm, mm, addr, len);
             expect([0, -12]).toContain(r);
             failed = r < 0;
             break;
@@ -188,15 +205,17 @@ test("random VMA syscalls over three mms agree with a page-granular shadow and s
           }
           default: {
             // a non-fixed anonymous mapping (top-down below mmap_base)
-            const r = sysMmap(vmm, mm, 0, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, null, 0);
-            if (r >= 0) for (let i = 0; i < op.b; i++) sh.set(r / P + i, prot);
+            const n = thp ? op.b * MIB2 : len; // 2 MiB multiples are 2 MiB-aligned (thp_get_unmapped_area)
+            const r = sysMmap(vmm, mm, 0, n, prot, MAP_PRIVATE | MAP_ANONYMOUS, null, 0);
+            if (r >= 0) for (let i = 0; i < n / P; i++) sh.set(r / P + i, prot);
             else expect(r).toBe(-12);
           }
         }
         ops++;
+        if (thp) for (const m of mms) hugePmdOps += m.pmdHugePte.size;
         verifyVirtual(vmm, mms);
         for (let i = 0; i < NR_MMS; i++) {
-          expect(realPages(mms[i])).toEqual(shadows[i]);
+          expect(realPages(mms[i], P)).toEqual(shadows[i]);
           const pairs = mergeablePairs(mms[i]);
           const ex = exempt[i];
           if (failed && i === op.mm) for (const [l] of pairs) ex.add(l.vmEnd);
@@ -210,11 +229,22 @@ test("random VMA syscalls over three mms agree with a page-granular shadow and s
       }
       for (const mm of mms) exitMmap(vmm, mm);
       verifyVirtual(vmm, []);
+      if (thp) thpFaults += vmm.phys.counters.get("thp_fault_alloc") + vmm.phys.counters.get("thp_zero_page_alloc");
+      if (thp) thpSplits += vmm.phys.counters.get("thp_split_pmd");
       expect(vmm.committedAs).toBe(0);
       expect(files.map((f) => [f.fCount, f.mapping.iMmap.length])).toEqual([[1, 0], [1, 0]]);
     }),
-    { numRuns: RUNS, seed: 16 },
+    { numRuns: runs, seed: 16 },
   );
-  console.log(`virtual property test: ${ops} operations`);
-  expect(ops).toBe(RUNS * OPS_PER_RUN);
+  console.log(`virtual property test${thp ? ` (THP always): ${ops} operations, ${thpFaults} huge faults and huge zero folios, ${thpSplits} PMD splits, ${hugePmdOps} huge PMDs present summed over the operations` : `: ${ops} operations`}`);
+  expect(ops).toBe(runs * OPS_PER_RUN);
+  if (thp) expect(hugePmdOps).toBeGreaterThan(0);
+}
+
+test("random VMA syscalls over three mms agree with a page-granular shadow and stay merged", () => {
+  runMm(false);
+}, 600_000);
+
+test("the same with THP always on a 256 KiB unit: populated huge PMDs survive every VMA operation", () => {
+  runMm(true);
 }, 600_000);
