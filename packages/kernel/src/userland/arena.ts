@@ -1,7 +1,7 @@
 // glibc's main arena (malloc/malloc.c): the heap grown by sbrk, its chunks, the top chunk, the
 // per-thread cache (tcache) and the fastbins, unsorted, small and large bins; freeing with
 // consolidation into neighbours and into top, malloc_consolidate, systrim and mtrim. The search
-// for a chunk (_int_malloc) is int-malloc.ts. Not modelled: other arenas (one thread), heaps
+// for a chunk (_int_malloc) is int-malloc.ts, growing and trimming the heap heap.ts. Not modelled: other arenas (one thread), heaps
 // that are not contiguous (MORECORE failing over to mmap), M_PERTURB, mcheck.
 //
 //   sbrk_base                                                     top        brk
@@ -17,13 +17,12 @@
 // chunk's fd (safe-linked). The fd/bk links of the unsorted, small and large bins and the
 // counts and heads in tcache_perthread_struct live in the model only (their bytes sit in pages
 // that the size field beside them already touched, so Rss is the same).
-import { InputError } from "@mmsim/base";
 import {
   CHUNK_HDR_SZ, DEFAULT_MMAP_MAX, DEFAULT_MMAP_THRESHOLD, DEFAULT_MXFAST, DEFAULT_TOP_PAD, DEFAULT_TRIM_THRESHOLD,
-  FASTBIN_CONSOLIDATION_THRESHOLD, MALLOC_ALIGNMENT, MALLOC_CHUNK_STRUCT, MINSIZE, MIN_LARGE_SIZE, NBINS, NFASTBINS, PREV_INUSE,
-  SIZE_SZ, TCACHE_FILL_COUNT, TCACHE_MAX_BINS, alignDown, alignUp, csize2tidx, fastbinIndex, largebinIndex, protectPtr,
-  smallbinIndex,
+  FASTBIN_CONSOLIDATION_THRESHOLD, MINSIZE, MIN_LARGE_SIZE, NBINS, NFASTBINS, PREV_INUSE, SIZE_SZ, TCACHE_FILL_COUNT,
+  TCACHE_MAX_BINS, csize2tidx, fastbinIndex, largebinIndex, protectPtr, smallbinIndex,
 } from "./chunk";
+import { systrim } from "./heap";
 import type { MmappedChunks } from "./mmap-chunk";
 import type { UserMem } from "./user-mem";
 
@@ -36,8 +35,6 @@ export const SMALL = 5;
 export const LARGE = 6;
 /** Chunk states by number, for messages. */
 export const STATE_NAMES = ["", "in use", "in the tcache", "in a fastbin", "in the unsorted bin", "in a small bin", "in a large bin"];
-
-const PAGE = 4096;
 
 /** struct malloc_par (mp_) and global_max_fast: what mallopt changes. */
 export interface MallocPar {
@@ -91,6 +88,28 @@ export class Arena {
     /** the chunks of this process that are mappings of their own */
     readonly mmapped: MmappedChunks,
   ) {}
+
+  /** fork: this arena becomes a copy of `src` (the child's memory is a copy of the parent's). */
+  copyFrom(src: Arena): void {
+    for (const [g, v] of src.table) this.table.set(g, v);
+    for (const [g, v] of src.footers) this.footers.set(g, v);
+    this.sbrkBase = src.sbrkBase;
+    this.top = src.top;
+    this.topSize = src.topSize;
+    this.systemMem = src.systemMem;
+    this.maxSystemMem = src.maxSystemMem;
+    this.tcacheStruct = src.tcacheStruct;
+    this.haveFastchunks = src.haveFastchunks;
+    this.lastRemainder = src.lastRemainder;
+    const lists = (d: number[][], s: number[][]) => s.forEach((l, i) => d[i]!.push(...l));
+    lists(this.tcache, src.tcache);
+    lists(this.fastbins, src.fastbins);
+    lists(this.smallbins, src.smallbins);
+    lists(this.largebins, src.largebins);
+    this.unsorted.push(...src.unsorted);
+    Object.assign(this.par, src.par);
+    this.mmapped.copyFrom(src.mmapped);
+  }
 
   private g(c: number): number {
     return (c - this.sbrkBase) / 16;
@@ -306,7 +325,7 @@ export class Arena {
     // _int_free_maybe_consolidate
     if (merged >= FASTBIN_CONSOLIDATION_THRESHOLD) {
       if (this.haveFastchunks) this.consolidate();
-      if (this.topSize >= this.par.trimThreshold) this.systrim(this.par.topPad);
+      if (this.topSize >= this.par.trimThreshold) systrim(this, this.par.topPad);
     }
   }
 
@@ -319,84 +338,5 @@ export class Arena {
         this.mergeChunk(c, this.size(c));
       }
     }
-  }
-
-  // ---- growing and trimming the heap -------------------------------------------------------
-
-  /**
-   * sysmalloc's main-arena part: sbrk enough for nb plus top_pad and MINSIZE (less what top
-   * holds), page-rounded; the first call aligns the heap's start and end. Returns false when
-   * brk(2) refused.
-   */
-  growHeap(nb: number): boolean {
-    let size = nb + this.par.topPad + MINSIZE;
-    if (this.sbrkBase !== 0) size -= this.topSize;
-    size = alignUp(size, PAGE);
-    if (size <= 0) return true;
-    const brk = this.mem.sbrk(size);
-    if (brk < 0) return false;
-    if (this.sbrkBase !== 0 && brk === this.top + this.topSize) {
-      this.topSize += size;
-    } else if (this.sbrkBase === 0) {
-      // first sbrk: align the first chunk's mem, then the end of the heap to a page
-      const front = (brk + CHUNK_HDR_SZ) % MALLOC_ALIGNMENT;
-      let correction = front > 0 ? MALLOC_ALIGNMENT - front : 0;
-      const aligned = brk + correction;
-      const end = brk + size + correction;
-      correction += alignUp(end, PAGE) - end;
-      let snd = this.mem.sbrk(correction);
-      if (snd < 0) {
-        correction = 0;
-        snd = this.mem.brk;
-      }
-      this.sbrkBase = this.top = aligned;
-      this.topSize = snd - aligned + correction;
-      size += correction;
-    } else {
-      throw new InputError(
-        "the program break moved behind malloc's back (a brk step after malloc): glibc's foreign-sbrk fenceposts are not modelled",
-      );
-    }
-    this.systemMem += size;
-    this.maxSystemMem = Math.max(this.maxSystemMem, this.systemMem);
-    this.writeHead(this.top, this.topSize);
-    return true;
-  }
-
-  /** systrim: gives back to the kernel (sbrk of a negative size) what top holds above pad, in whole pages. */
-  systrim(pad: number): boolean {
-    const topArea = this.topSize - MINSIZE - 1;
-    if (topArea <= pad) return false;
-    const extra = alignDown(topArea - pad, PAGE);
-    if (extra === 0) return false;
-    const cur = this.mem.brk;
-    if (cur !== this.top + this.topSize) return false;
-    this.mem.sbrk(-extra);
-    const released = cur - this.mem.brk;
-    if (released === 0) return false;
-    this.systemMem -= released;
-    this.topSize -= released;
-    this.writeHead(this.top, this.topSize);
-    return true;
-  }
-
-  /** mtrim (malloc_trim's core): MADV_DONTNEED on the whole pages inside every binned free chunk, then systrim(pad). */
-  mtrim(pad: number): boolean {
-    this.consolidate();
-    let result = false;
-    const bins = [this.unsorted, ...this.smallbins, ...this.largebins];
-    for (const bin of bins) {
-      for (const c of bin) {
-        let size = this.size(c);
-        if (size <= PAGE - 1 + MALLOC_CHUNK_STRUCT) continue;
-        const aligned = alignUp(c + MALLOC_CHUNK_STRUCT, PAGE);
-        size -= aligned - c;
-        if (size > PAGE - 1) {
-          this.mem.madviseDontneed(aligned, alignDown(size, PAGE));
-          result = true;
-        }
-      }
-    }
-    return this.systrim(pad) || result;
   }
 }

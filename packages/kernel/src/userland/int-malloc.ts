@@ -13,6 +13,7 @@ import {
   MINSIZE, MIN_LARGE_SIZE, NBINS, TCACHE_MAX_BINS, csize2tidx, fastbinIndex, largebinIndex, smallbinIndex,
 } from "./chunk";
 import { INUSE, type Arena } from "./arena";
+import { growHeap } from "./heap";
 
 /** MAX_ITERS (malloc.c): the unsorted bin is sorted at most 10000 chunks per call. */
 const MAX_ITERS = 10000;
@@ -129,6 +130,6 @@ export function sysmalloc(a: Arena, nb: number): number {
     const c = a.mmapped.alloc(nb);
     if (c !== 0) return c;
   }
-  if (!a.growHeap(nb)) return 0;
+  if (!growHeap(a, nb)) return 0;
   return a.topSize >= nb + MINSIZE ? a.splitTop(nb) : 0;
 }

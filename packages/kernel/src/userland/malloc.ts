@@ -13,6 +13,7 @@ import {
   M_MMAP_MAX, M_MMAP_THRESHOLD, M_MXFAST, M_TOP_PAD, M_TRIM_THRESHOLD, SIZE_SZ, TCACHE_MAX_BINS, TCACHE_STRUCT_SIZE, csize2tidx,
   fastbinIndex, request2size, setMaxFast,
 } from "./chunk";
+import { mtrim } from "./heap";
 import { intMalloc } from "./int-malloc";
 import { MmappedChunks } from "./mmap-chunk";
 import { UserFault, type UserMem } from "./user-mem";
@@ -54,6 +55,14 @@ export class Malloc {
     key: Uint32Array,
   ) {
     this.arena = new Arena(mem, this.par, key, new MmappedChunks(mem));
+  }
+
+  /** fork: the child's malloc, a copy of this one on the child's memory (same tcache_key, in the copied libc data). */
+  forkInto(mem: UserMem): Malloc {
+    const child = new Malloc(mem, this.arena.key);
+    child.arena.copyFrom(this.arena);
+    child.errno = this.errno;
+    return child;
   }
 
   /** malloc(bytes): the user pointer, 0 (errno ENOMEM), or -1 when the process died (see crash). */
@@ -105,7 +114,7 @@ export class Malloc {
   /** malloc_trim(pad): 1 when memory went back to the kernel, else 0; -1 when the process died. */
   mallocTrim(pad: number): number {
     try {
-      return this.arena.mtrim(pad) ? 1 : 0;
+      return mtrim(this.arena, pad) ? 1 : 0;
     } catch (e) {
       return this.died(e);
     }

@@ -18,6 +18,15 @@ export class MmappedChunks {
 
   constructor(private readonly mem: UserMem) {}
 
+  /** fork: the child's copy of the parent's mapped chunks (its mappings are copies too). */
+  copyFrom(src: MmappedChunks): void {
+    for (const [c, size] of src.chunks) this.chunks.set(c, size);
+    this.nMmaps = src.nMmaps;
+    this.maxNMmaps = src.maxNMmaps;
+    this.mmappedMem = src.mmappedMem;
+    this.maxMmappedMem = src.maxMmappedMem;
+  }
+
   /** sysmalloc_mmap: a chunk of nb bytes in a new mapping; 0 when mmap failed. */
   alloc(nb: number): number {
     const size = alignUp(nb + SIZE_SZ, PAGE);

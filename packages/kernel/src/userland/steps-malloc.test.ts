@@ -91,4 +91,35 @@ describe("malloc steps", () => {
     ].join("\n");
     expect(inputError(() => run(steps))).toMatch(/^m\.yaml:22: steps\[19\]\.free: free\(0x[0-9a-f]+\): the chunk is in the unsorted bin; glibc does not detect this double free/);
   });
+
+  it("a forked child inherits its parent's arena: a chunk it frees is its own to reuse", () => {
+    const out = run(
+      [
+        "  - malloc: { task: app, size: 1000, as: p }",
+        "  - malloc: { task: app, size: 200000, as: big }",
+        "  - fork: { task: app, name: child }",
+        "  - free: { task: child, ptr: p }",
+        "  - malloc: { task: child, size: 1000, as: q }",
+        "  - free: { task: child, ptr: big }",
+        "  - malloc: { task: app, size: 1000, as: r }",
+        "  - load: { task: app, addr: big, length: 4 }",
+      ].join("\n"),
+    );
+    const ptr = (name: string) => /= (0x[0-9a-f]+)/.exec(out.slice(out.indexOf(`as ${name}\n`)))![1];
+    // the child's malloc reuses p from its tcache; the parent's p is still in use: r is new
+    expect(ptr("q")).toBe(ptr("p"));
+    expect(Number(ptr("r"))).toBe(Number(ptr("p")) + 1008);
+    // the child's munmap of big leaves the parent's mapping
+    expect(out).toMatch(/app: load 4 bytes at big\n[0-9a-f]+: 00 00 00 00\n$/);
+  });
+
+  it("a child whose parent called malloc after the fork is refused (the copy at fork is not kept)", () => {
+    const steps = [
+      "  - malloc: { task: app, size: 24, as: p }",
+      "  - fork: { task: app, name: child }",
+      "  - malloc: { task: app, size: 24, as: q }",
+      "  - malloc: { task: child, size: 24, as: r }",
+    ].join("\n");
+    expect(inputError(() => run(steps))).toMatch(/^m\.yaml:7: steps\[4\]\.malloc: task 2's malloc state is its parent's at fork, and task 1 called malloc since/);
+  });
 });
