@@ -116,6 +116,9 @@ describe("expect on pagemap: input errors", () => {
     expect(inputError(() => run(SETUP + pm("0x800000000000", "present", 0), "t.yaml"))).toBe(
       "t.yaml:7: steps[4].expect: /proc/app/pagemap has no entry at 0x800000000000: past the end of the user address space",
     );
+    expect(inputError(() => run(SETUP + pm("buf-0x800000000000", "present", 0), "t.yaml"))).toBe(
+      "t.yaml:7: steps[4].expect: /proc/app/pagemap: the address is below 0 (-0x8004000)",
+    );
     const gone = SETUP + "  - exit: { task: app }\n" + pm("buf", "present", 0);
     expect(inputError(() => run(gone, "t.yaml"))).toMatch(/^t\.yaml:8: steps\[5\]\.expect: cat: \/proc\/app\/pagemap: No such file or directory/);
   });

@@ -124,7 +124,7 @@ const PAGEMAP_PATH = /^\/proc\/[^/]+\/pagemap\/?$/;
  * The largest pfn or swap offset expect compares: bits 0-54 (PM_PFRAME_BITS = 55) hold more than a
  * number holds exactly, but a pfn stays below 2^40 (MAX_PHYSMEM_BITS 52 less PAGE_SHIFT 12).
  */
-const PM_PFRAME_LIMIT = Number.MAX_SAFE_INTEGER;
+const PAGEMAP_EXPECT_MAX = Number.MAX_SAFE_INTEGER;
 
 /** The arguments of a pagemap expect: the page at `at` (page-aligned), a field by pagemap.rst's name, its value. */
 function parsePagemapExpect(o: Record<string, unknown>, file: string, path: Path, scope: Scope): ExpectArgs {
@@ -145,15 +145,16 @@ function parsePagemapExpect(o: Record<string, unknown>, file: string, path: Path
     if (equals < 0) fail([...path, "equals"], `expected 0 or 1 (${field} is one bit), got ${describeValue(e)}`);
   } else if (typeof e === "string" && /^0x[0-9a-f]+$/i.test(e.trim())) {
     equals = Number.parseInt(e.trim(), 16);
-    if (equals > PM_PFRAME_LIMIT) fail([...path, "equals"], `expected a whole number from 0 to ${PM_PFRAME_LIMIT}, got ${describeValue(e)}`);
+    if (equals > PAGEMAP_EXPECT_MAX) fail([...path, "equals"], `expected a whole number from 0 to ${PAGEMAP_EXPECT_MAX}, got ${describeValue(e)}`);
   } else {
-    equals = expectInt(e, [...path, "equals"], 0, PM_PFRAME_LIMIT);
+    equals = expectInt(e, [...path, "equals"], 0, PAGEMAP_EXPECT_MAX);
   }
   return { kind: "pagemap", path: file, at, field, equals, text: squash(String(e === true ? 1 : e === false ? 0 : e)) };
 }
 
 /** The pagemap entry of the page at `va` in the file at `path`, decoded; a read that fails is an InputError. */
 function pagemapEntryAt(ctx: RunContext, path: string, va: number) {
+  if (va < 0) throw new InputError(`${path}: the address is below 0 (-0x${(-va).toString(16)})`);
   if (va % PAGE_SIZE !== 0) throw new InputError(`${path}: 0x${va.toString(16)} is not page-aligned (pagemap has one entry per ${PAGE_SIZE}-byte page)`);
   const bytes = ctx.kernel.procfs.readBytes(path, (va / PAGE_SIZE) * PM_ENTRY_BYTES, PM_ENTRY_BYTES);
   if (typeof bytes === "number") throw new InputError(`${path}: read at 0x${va.toString(16)} failed: ${errnoName(-bytes)}`);
