@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { PG_readahead } from "@mmsim/physical";
 import { bootFs, counter, type FsMachine } from "./fs-testing";
 import { O_CREAT, O_RDONLY, O_RDWR } from "./file-table";
-import { SEEK_SET, sysClose, sysFsync, sysLseek, sysOpen, sysRead, sysWrite } from "./read-write";
+import { SEEK_SET, sysClose, sysFsync, sysLseek, sysOpen, sysPread64, sysPwrite64, sysRead, sysWrite } from "./read-write";
 import { dropPagecache } from "./truncate";
 import { getInitRaSize, getNextRaSize } from "./readahead";
 import { VM_READAHEAD_PAGES } from "./fs";
@@ -91,4 +91,32 @@ describe("read-ahead window sizes (mm/readahead.c)", () => {
     expect(sysRead(m.fs, m.files, fd, m.mm, m.cpu, m.buf, 65536)).toBe(0);
     expect(cacheState(m).count).toBe(3);
   });
+
+  it("a miss after a file cached from its start: the history counts double (miss == ULONG_MAX), async_size 1", () => {
+    const m = bootFs();
+    const w = sysOpen(m.fs, m.files, "data", O_RDWR | O_CREAT);
+    m.vmm.memset(m.mm, m.cpu, m.buf, 1, 10 * 4096);
+    sysWrite(m.fs, m.files, w, m.mm, m.cpu, m.buf, 10 * 4096); // pages 0-9 cached
+    sysPwrite64(m.fs, m.files, w, m.mm, m.cpu, m.buf, 4096, 255 * 4096); // a 256-page file, holes between
+    const fd = sysOpen(m.fs, m.files, "data", O_RDONLY);
+    const file = m.files.get(fd)!;
+    expect(sysPread64(m.fs, m.files, fd, m.mm, m.cpu, m.buf, 4096, 10 * 4096)).toBe(4096);
+    // page_cache_prev_miss(9, 32) walks 9..0 and wraps: contig 10, doubled to 20; size min(20 + 1, 32)
+    expect([file.ra.start, file.ra.size, file.ra.asyncSize]).toEqual([10, 21, 1]);
+    expect(cacheState(m)).toEqual({ count: 32, first: 0, last: 255, marked: [30] });
+  });
+
+  it("interleaved streams: a marked folio without matching state sizes the window from the cached run after it", () => {
+    const m = bootFs();
+    const a = fileOnDisk(m, 256);
+    sysRead(m.fs, m.files, a, m.mm, m.cpu, m.buf, 4096);
+    sysRead(m.fs, m.files, a, m.mm, m.cpu, m.buf, 4096); // A's windows: 0/4/3 then 4/8/8, marker on 4
+    const b = sysOpen(m.fs, m.files, "data", O_RDONLY);
+    const rb = m.files.get(b)!.ra;
+    expect(sysPread64(m.fs, m.files, b, m.mm, m.cpu, m.buf, 4096, 4 * 4096)).toBe(4096);
+    // next miss after 4 is 12: size get_next_ra_size(12 - 4 + 1) = 18, end 30 rounded down to 4 -> 28
+    expect([rb.start, rb.size, rb.asyncSize]).toEqual([12, 16, 16]);
+    expect(cacheState(m)).toEqual({ count: 28, first: 0, last: 27, marked: [12] });
+  });
 });
+
