@@ -39,28 +39,33 @@ describe("mmsim replay --kernel", () => {
       `${f} (lackey): 6 references, 4 distinct pages`,
       "task 1 on CPU 0 of 2, 256MiB RAM: 2 VMAs, 16 kB mapped",
       // I, L, S, M (two pages), L: a reference per page, as the replacement-only replay counts them
-      // (the time row, the widest value, sets the column: 0.000001300 s)
-      "accesses                      6",
+      "accesses                       6  (loads 2, stores 3, instruction fetches 1)",
       // I: zero page (exec); L: zero page; S: copy of the zero page; M: a new page each
-      "pgfault                       5",
-      "pgmajfault                    0",
-      "pswpin                        0",
-      // L fault+retry 2, S denied hit+retry 2, M 2+2, last L hits
-      "dTLB-accesses                 9  (translations of loads and stores, retries after a fault included)",
-      "dTLB-misses                   8",
-      "iTLB-loads                    2  (translations of instruction fetches)",
-      "iTLB-load-misses              2",
-      "page-walks                   10",
+      "pgfault                        5",
+      "pgmajfault                     0",
+      "pswpin                         0",
+      // translations: each access, and once more after its fault; the last L alone hits
+      "dTLB-loads                     3  (translations: an access, and once more after its page fault)",
+      "dTLB-load-misses               2",
+      // S hits the read-only entry of the zero page: denied, it walks, faults, and the retry walks
+      "dTLB-stores                    6",
+      "dTLB-store-misses              6",
+      "iTLB-loads                     2",
+      "iTLB-load-misses               2",
+      "page-walks                    10",
       // 0x601000, 0x602000, 0x603000 were written; 0x401000 maps the zero page
-      "VmRSS                     12 kB",
+      "VmRSS                      12 kB",
       // pgd, pud, pmd, and a PTE table for each of the 2 MiB regions 0x400000 and 0x600000
-      "VmPTE                     20 kB",
+      "VmPTE                      20 kB",
     ]);
-    expect(lines.at(-2)).toMatch(/^time {14}0\.\d{9} s {2}\(simulated\)$/);
+    expect(lines.at(-2)).toMatch(/^time {15}0\.\d{9} s {2}\(simulated\)$/);
     const j = JSON.parse(mmsim(["replay", f, "--kernel", "--ram", "256MiB", "--json"]).stdout);
-    expect(j).toMatchObject({ mode: "kernel", references: 6, pages: 4, accesses: 6, pgfault: 5, dtlbMisses: 8, itlbMisses: 2, rssKb: 12, pageTablesKb: 20, vmas: 2, signal: null });
+    expect(j).toMatchObject({
+      mode: "kernel", references: 6, pages: 4, accesses: 6, loads: 2, stores: 3, fetches: 1, pgfault: 5, dtlbLoads: 3, dtlbLoadMisses: 2,
+      dtlbStores: 6, dtlbStoreMisses: 6, itlbLoads: 2, itlbLoadMisses: 2, rssKb: 12, pageTablesKb: 20, vmas: 2, signal: null,
+    });
     // without instructions: 3 pages, 4 faults
-    expect(JSON.parse(mmsim(["replay", f, "--kernel", "--no-instructions", "--json"]).stdout)).toMatchObject({ pages: 3, vmas: 1, accesses: 5, pgfault: 4, itlbMisses: 0 });
+    expect(JSON.parse(mmsim(["replay", f, "--kernel", "--no-instructions", "--json"]).stdout)).toMatchObject({ pages: 3, vmas: 1, accesses: 5, pgfault: 4, itlbLoads: 0 });
   });
 
   it("on the ls trace: one fault per page plus one per zero page written later, RSS = written pages, VmPTE = the tables the pages need", () => {
@@ -70,11 +75,17 @@ describe("mmsim replay --kernel", () => {
     const written = new Set<number>();
     const fetched = new Set<number>();
     let refs = 0;
+    let loads = 0;
+    let stores = 0;
+    let fetches = 0;
     for (const m of text.matchAll(/^(I | L| S| M) ([0-9a-f]+),(\d+)$/gm)) {
       const a = parseInt(m[2]!, 16);
       const kind = m[1]!.trim();
       for (let p = Math.floor(a / 4096); p <= Math.floor((a + Number(m[3]) - 1) / 4096); p++) {
         refs++;
+        if (kind === "L") loads++;
+        else if (kind === "I") fetches++;
+        else stores++;
         if (!first.has(p)) first.set(p, kind);
         if (kind === "S" || kind === "M") written.add(p);
         if (kind === "I") fetched.add(p);
@@ -98,7 +109,9 @@ describe("mmsim replay --kernel", () => {
     // pgd + a pud table per 512 GiB, a pmd table per 1 GiB, a PTE table per 2 MiB (9 bits a level)
     expect(j.pageTablesKb).toBe((1 + tables(27) + tables(18) + tables(9)) * 4);
     // every access is translated once, and once more after its fault
-    expect(j.dtlbHits + j.dtlbMisses + j.itlbHits + j.itlbMisses).toBe(refs + j.pgfault);
+    expect(j.dtlbLoads + j.dtlbStores + j.itlbLoads).toBe(refs + j.pgfault);
+    expect(j.dtlbLoadMisses + j.dtlbStoreMisses + j.itlbLoadMisses).toBe(j.pageWalks);
+    expect([j.loads, j.stores, j.fetches]).toEqual([loads, stores, fetches]);
     expect(j.pgmajfault).toBe(0);
     expect(j.pswpin).toBe(0);
     expect(j.signal).toBeNull();
@@ -110,7 +123,7 @@ describe("mmsim replay --kernel", () => {
     const r = mmsim(["replay", f, "--kernel", "--ram", "64MiB"]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    const m = /accesses +(\d+)\npgfault +(\d+)\n[^]*VmRSS +(\d+) kB\n[^]*\nout of memory at access (\d+) \(page 0x([0-9a-f]+)\): no free page and no swap, and reclaim is not built yet: the OOM kill ends the task \(\+\+\+ killed by SIGKILL \+\+\+\)\n$/.exec(r.stdout);
+    const m = /accesses +(\d+) {2}\(loads 0, stores \d+, instruction fetches 0\)\npgfault +(\d+)\n[^]*VmRSS +(\d+) kB\n[^]*\nout of memory at access (\d+) \(page 0x([0-9a-f]+)\): no free page and no swap, and reclaim is not built yet: the OOM kill ends the task \(\+\+\+ killed by SIGKILL \+\+\+\)\n$/.exec(r.stdout);
     expect(m).not.toBeNull();
     const [accesses, pgfault, rss, at, page] = [Number(m![1]), Number(m![2]), Number(m![3]), Number(m![4]), parseInt(m![5]!, 16)];
     expect(at).toBe(accesses);

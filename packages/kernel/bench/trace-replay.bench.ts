@@ -135,7 +135,7 @@ export const cases: BenchCase[] = [
       return {
         accessesPerCpuSecond: replayCpu, lruPerCpuSecond: lruCpu, mmuTranslatePerCpuSecond: translateCpu, mmuTranslatePaPerCpuSecond: translatePaCpu,
         ratioToLru: ratio(replayCpu, lruCpu), ratioToTranslate: ratio(replayCpu, translateCpu), ratioToTranslatePa: ratio(replayCpu, translatePaCpu),
-        dtlbMissRate: Math.round((r.dtlbMisses / (r.dtlbHits + r.dtlbMisses)) * 1e6) / 1e6,
+        dtlbMissRate: ratio((r.dtlbLoadMisses + r.dtlbStoreMisses) * 1000, r.dtlbLoads + r.dtlbStores) / 1000,
       };
     },
   },

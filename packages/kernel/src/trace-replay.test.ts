@@ -47,7 +47,9 @@ describe("TraceReplay", () => {
     expect(r.run(addrs, kinds, 6)).toBe(true);
     const rep = r.report();
     expect(rep).toMatchObject({
-      accesses: 6, pgfault: 3, pgmajfault: 0, pswpin: 0, dtlbMisses: 6, dtlbHits: 3, itlbMisses: 0, itlbHits: 0, pageWalks: 6,
+      accesses: 6, pgfault: 3, pgmajfault: 0, pswpin: 0, loads: 0, stores: 6, fetches: 0, pageWalks: 6,
+      // 6 stores + 3 retries after their faults; each first touch misses twice
+      dtlbStores: 9, dtlbStoreMisses: 6, dtlbLoads: 0, dtlbLoadMisses: 0, itlbLoads: 0, itlbLoadMisses: 0,
       rssKb: 12, rssAnonKb: 12, vmas: 2, mappedKb: 16, signal: null,
     });
     // VmPTE: the pgd, then one pud, pmd and pte table (4-level paging)
@@ -64,7 +66,8 @@ describe("TraceReplay", () => {
     const a = base * P;
     const [addrs, kinds] = chunk([[a, ACCESS_READ], [a + 8, ACCESS_READ], [a + 16, ACCESS_WRITE]]);
     expect(r.run(addrs, kinds, 3)).toBe(true);
-    expect(r.report()).toMatchObject({ accesses: 3, pgfault: 2, dtlbMisses: 4, dtlbHits: 1, rssKb: 4 });
+    // loads: 2 + 1 retry, 2 misses; the store: its denied hit and the retry both miss
+    expect(r.report()).toMatchObject({ accesses: 3, pgfault: 2, dtlbLoads: 3, dtlbLoadMisses: 2, dtlbStores: 2, dtlbStoreMisses: 2, rssKb: 4 });
     k.verify();
   });
 
@@ -75,7 +78,7 @@ describe("TraceReplay", () => {
     expect(r.run(addrs, kinds, 4)).toBe(false);
     expect(r.alive).toBe(false);
     expect(r.report()).toMatchObject({
-      accesses: 3, pgfault: 2, itlbMisses: 3, itlbHits: 1, dtlbMisses: 2,
+      accesses: 3, pgfault: 2, fetches: 2, stores: 1, itlbLoads: 4, itlbLoadMisses: 3, dtlbStores: 2, dtlbStoreMisses: 2,
       signal: { access: 3, name: "SIGSEGV", signo: 11, code: 2, codeName: "SEGV_ACCERR", addr: (base + 1) * P, oom: false },
     });
     // the task is gone, its /proc files too, and every page is back

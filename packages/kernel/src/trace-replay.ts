@@ -15,15 +15,17 @@
 import { InputError } from "@mmsim/base";
 import {
   BUS_ADRERR, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_PRIVATE, MM_ANONPAGES, PROT_EXEC, PROT_READ, PROT_WRITE, SEGV_ACCERR,
-  SEGV_MAPERR, SIGBUS, SIGSEGV, getMmRss, sysMmap, traceAccesses, type FaultSignal, type MmStruct,
+  SEGV_MAPERR, SIGBUS, SIGSEGV, TraceAccessCounts, getMmRss, sysMmap, traceAccesses, type FaultSignal, type MmStruct,
 } from "@mmsim/virtual";
-import type { Cpu } from "@mmsim/hardware";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, type Cpu } from "@mmsim/hardware";
 import type { Kernel } from "./kernel";
 import { SIGNALS, type Task } from "./task";
 import { virtualOf, type VirtualKernel } from "./virtual-kernel";
 
 /** Bytes per page: the x86-64 base page the trace's pages are mapped with. */
 const PAGE = 4096;
+/** The access types the report splits by (index into TraceAccessCounts' arrays). */
+const R = ACCESS_READ, W = ACCESS_WRITE, X = ACCESS_EXEC;
 /** -ENOMEM, -EEXIST (include/uapi/asm-generic/errno-base.h) */
 const ENOMEM = -12;
 const EEXIST = -17;
@@ -68,11 +70,20 @@ export interface TraceReplayReport {
   pgmajfault: number;
   /** pages read back from swap (pswpin) */
   pswpin: number;
-  /** data and instruction TLB hits and misses on the task's CPU (perf's dTLB-/iTLB-loads/-load-misses) */
-  dtlbHits: number;
-  dtlbMisses: number;
-  itlbHits: number;
-  itlbMisses: number;
+  /** accesses made by kind: loads, stores (lackey's M included), instruction fetches */
+  loads: number;
+  stores: number;
+  fetches: number;
+  /**
+   * perf's dTLB-loads, dTLB-load-misses, dTLB-stores, dTLB-store-misses, iTLB-loads,
+   * iTLB-load-misses: translations (accesses, plus one retry per page fault) and TLB misses
+   */
+  dtlbLoads: number;
+  dtlbLoadMisses: number;
+  dtlbStores: number;
+  dtlbStoreMisses: number;
+  itlbLoads: number;
+  itlbLoadMisses: number;
   /** page walks the MMU made (TLB misses and fault retries) */
   pageWalks: number;
   /** the task's resident memory and page tables, kB (VmRSS, RssAnon, VmPTE of /proc/PID/status) */
@@ -110,6 +121,8 @@ export class TraceReplay {
   private readonly v: VirtualKernel;
   private readonly mm: MmStruct;
   private readonly cpu: Cpu;
+  /** accesses, faults and TLB misses per access type */
+  private readonly counts = new TraceAccessCounts();
   /** baselines of the counters the report gives as deltas */
   private readonly base: number[];
 
@@ -167,7 +180,7 @@ export class TraceReplay {
   run(addrs: Float64Array, kinds: Uint8Array, n: number): boolean {
     if (this.dead !== null) return false;
     const vmm = this.v.vmm;
-    const stop = traceAccesses(vmm, this.mm, this.cpu, addrs, kinds, 0, n);
+    const stop = traceAccesses(vmm, this.mm, this.cpu, addrs, kinds, 0, n, this.counts);
     this.accesses += stop;
     if (stop === n) return true;
     this.die(vmm.lastSignal!);
@@ -184,27 +197,32 @@ export class TraceReplay {
     this.v.kill(this.task, sig.signo);
   }
 
-  /** pgfault, pgmajfault, pswpin, the CPU's TLB counters and page walks, the clock. */
+  /** pgfault, pgmajfault, pswpin, the CPU's page walks, the clock. */
   private raw(): number[] {
     const c = this.k.counters;
     const cpu = this.cpu;
-    return [c.get("pgfault"), c.get("pgmajfault"), c.get("pswpin"), cpu.dtlbHits, cpu.dtlbMisses, cpu.itlbHits, cpu.itlbMisses, cpu.pageWalks, this.k.clock.ns];
+    return [c.get("pgfault"), c.get("pgmajfault"), c.get("pswpin"), cpu.pageWalks, this.k.clock.ns];
   }
 
   private snapshot(signal: TraceSignal | null): TraceReplayReport {
     const now = this.raw();
     const d = now.map((x, i) => x - this.base[i]!);
     const mm = this.mm;
+    const t = this.counts;
     return {
       accesses: this.accesses,
       pgfault: d[0]!, pgmajfault: d[1]!, pswpin: d[2]!,
-      dtlbHits: d[3]!, dtlbMisses: d[4]!, itlbHits: d[5]!, itlbMisses: d[6]!, pageWalks: d[7]!,
+      loads: t.accesses[R]!, stores: t.accesses[W]!, fetches: t.accesses[X]!,
+      dtlbLoads: t.accesses[R]! + t.faults[R]!, dtlbLoadMisses: t.misses[R]!,
+      dtlbStores: t.accesses[W]! + t.faults[W]!, dtlbStoreMisses: t.misses[W]!,
+      itlbLoads: t.accesses[X]! + t.faults[X]!, itlbLoadMisses: t.misses[X]!,
+      pageWalks: d[3]!,
       rssKb: getMmRss(mm) * (PAGE / 1024),
       rssAnonKb: mm.rssStat[MM_ANONPAGES]! * (PAGE / 1024),
       pageTablesKb: mm.pgtablesBytes / 1024,
       vmas: mm.mmMt.length,
       mappedKb: this.ranges.reduce((s, r) => s + (r.end - r.start) / 1024, 0),
-      ns: d[8]!,
+      ns: d[4]!,
       signal,
     };
   }

@@ -15,7 +15,7 @@ import { MM_ANONPAGES } from "./memory";
 import { SEGV_ACCERR, SEGV_MAPERR, SIGSEGV } from "./fault";
 import { ptePfn } from "./pte";
 import { verifyVirtual } from "./verify";
-import { traceAccesses } from "./access-trace";
+import { TraceAccessCounts, traceAccesses } from "./access-trace";
 
 const RW = PROT_READ | PROT_WRITE;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -52,11 +52,14 @@ describe("traceAccesses on hand-made traces", () => {
     const mm = newMm(vmm);
     const a = sysMmap(vmm, mm, 0, 3 * P, RW, ANON, null, 0);
     const cpu = vmm.cpus[0]!;
+    const tc = new TraceAccessCounts();
     const pages = [a, a + P, a + 2 * P];
     const [addrs, kinds] = chunk([...pages, ...pages].map((x) => [x + 8, ACCESS_WRITE]));
-    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 6)).toBe(6);
+    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 6, tc)).toBe(6);
     expect(counts(vmm, cpu)).toMatchObject({ pgfault: 3, dtlbMisses: 6, dtlbHits: 3, pageWalks: 6, pageFaults: 3, itlbHits: 0, itlbMisses: 0 });
     expect(mm.rssStat[MM_ANONPAGES]).toBe(3);
+    // per type: 6 stores made, 3 faults (so 9 translations), 6 misses
+    expect([tc.accesses[ACCESS_WRITE], tc.faults[ACCESS_WRITE], tc.misses[ACCESS_WRITE], tc.accesses[ACCESS_READ]]).toEqual([6, 3, 6, 0]);
     // pgd at mm_alloc, then pud + pmd + pte below it: 4 table pages
     expect(mm.pgtablesBytes).toBe(4 * P);
     expect(cpu.mode).toBe("user");
@@ -68,15 +71,19 @@ describe("traceAccesses on hand-made traces", () => {
     const mm = newMm(vmm);
     const a = sysMmap(vmm, mm, 0, P, RW, ANON, null, 0);
     const cpu = vmm.cpus[0]!;
+    const tc = new TraceAccessCounts();
     const [addrs, kinds] = chunk([[a, ACCESS_READ], [a + 64, ACCESS_READ], [a + 128, ACCESS_WRITE]]);
-    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 2)).toBe(2);
+    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 2, tc)).toBe(2);
     expect(ptePfn(vmm, mm, a)).toBe(vmm.zeroPfn);
     expect(mm.rssStat[MM_ANONPAGES]).toBe(0);
     expect(counts(vmm, cpu)).toMatchObject({ pgfault: 1, dtlbMisses: 2, dtlbHits: 1 });
-    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 2, 3)).toBe(3);
+    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 2, 3, tc)).toBe(3);
     // the TLB entry is read-only: the store's hit is denied and recounted as a miss, the walk
     // faults (present, write: do_wp_page on the zero page, wp_page_copy), the retry walks again
     expect(counts(vmm, cpu)).toMatchObject({ pgfault: 2, dtlbMisses: 4, dtlbHits: 1, pageWalks: 4, pageFaults: 2 });
+    // perf's split: 2 loads (1 fault, 2 misses), 1 store (1 fault, 2 misses)
+    expect([tc.accesses[ACCESS_READ], tc.faults[ACCESS_READ], tc.misses[ACCESS_READ]]).toEqual([2, 1, 2]);
+    expect([tc.accesses[ACCESS_WRITE], tc.faults[ACCESS_WRITE], tc.misses[ACCESS_WRITE]]).toEqual([1, 1, 2]);
     expect(ptePfn(vmm, mm, a)).not.toBe(vmm.zeroPfn);
     expect(mm.rssStat[MM_ANONPAGES]).toBe(1);
     expect(vmm.phys.counters.get("pgreuse")).toBe(0);
@@ -88,8 +95,9 @@ describe("traceAccesses on hand-made traces", () => {
     const mm = newMm(vmm);
     const a = sysMmap(vmm, mm, 0, 2 * P, PROT_READ | PROT_EXEC, ANON, null, 0);
     const cpu = vmm.cpus[0]!;
+    const tc = new TraceAccessCounts();
     const [addrs, kinds] = chunk([[a, ACCESS_EXEC], [a + 4, ACCESS_EXEC], [a + P, ACCESS_EXEC], [a + 8, ACCESS_READ]]);
-    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 4)).toBe(4);
+    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 4, tc)).toBe(4);
     expect(counts(vmm, cpu)).toMatchObject({ pgfault: 2, itlbMisses: 4, itlbHits: 1, dtlbMisses: 0, dtlbHits: 1 });
     // both pages are the zero page, mapped executable
     expect(ptePfn(vmm, mm, a + P)).toBe(vmm.zeroPfn);
@@ -100,10 +108,13 @@ describe("traceAccesses on hand-made traces", () => {
     const mm = newMm(vmm);
     const a = sysMmap(vmm, mm, 0, P, RW, ANON, null, 0);
     const cpu = vmm.cpus[0]!;
+    const tc = new TraceAccessCounts();
     const [addrs, kinds] = chunk([[a, ACCESS_WRITE], [a + 16, ACCESS_EXEC], [a, ACCESS_WRITE]]);
-    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 3)).toBe(1);
+    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 3, tc)).toBe(1);
     expect(vmm.lastSignal).toEqual({ signo: SIGSEGV, code: SEGV_ACCERR, addr: a + 16, oom: false });
     expect(counts(vmm, cpu)).toMatchObject({ pgfault: 1, dtlbMisses: 2, itlbMisses: 1 });
+    // the fetch that got the signal is not counted as made; its fault and miss are
+    expect([tc.accesses[ACCESS_EXEC], tc.faults[ACCESS_EXEC], tc.misses[ACCESS_EXEC], tc.accesses[ACCESS_WRITE]]).toEqual([0, 1, 1, 1]);
   });
 
   test("an address outside every VMA stops the chunk at that access with SIGSEGV/SEGV_MAPERR; the accesses before it were made", () => {
@@ -111,8 +122,9 @@ describe("traceAccesses on hand-made traces", () => {
     const mm = newMm(vmm);
     const a = sysMmap(vmm, mm, 0, P, RW, ANON, null, 0);
     const cpu = vmm.cpus[1]!;
+    const tc = new TraceAccessCounts();
     const [addrs, kinds] = chunk([[a, ACCESS_WRITE], [a + P + 5, ACCESS_READ], [a, ACCESS_READ]]);
-    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 3)).toBe(1);
+    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 3, tc)).toBe(1);
     expect(vmm.lastSignal).toEqual({ signo: SIGSEGV, code: SEGV_MAPERR, addr: a + P + 5, oom: false });
     expect(counts(vmm, cpu)).toMatchObject({ pgfault: 1, dtlbHits: 0 });
     expect(mm.rssStat[MM_ANONPAGES]).toBe(1);
@@ -124,10 +136,11 @@ describe("traceAccesses on hand-made traces", () => {
     const mm = newMm(vmm);
     const a = sysMmap(vmm, mm, 0, 8 * P, RW, ANON, null, 0);
     const cpu = vmm.cpus[0]!;
+    const tc = new TraceAccessCounts();
     const list: [number, number][] = [];
     for (let r = 0; r < 3; r++) for (let p = 0; p < 8; p++) list.push([a + p * P, ACCESS_WRITE]);
     const [addrs, kinds] = chunk(list);
-    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, list.length)).toBe(list.length);
+    expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, list.length, tc)).toBe(list.length);
     // round 1: 8 faults x 2 misses; rounds 2 and 3: 16 misses, no hit
     expect(counts(vmm, cpu)).toMatchObject({ pgfault: 8, dtlbMisses: 32, dtlbHits: 0, pageWalks: 32 });
   });
@@ -161,7 +174,8 @@ test("traceAccesses counts what the same trace run through VirtualMemory.load/st
       const [addrs, kinds] = chunk(list.map((x) => [base + x.page * P + x.off, x.write ? ACCESS_WRITE : ACCESS_READ]));
       const fcpu = fast.cpus[0]!;
       const scpu = slow.cpus[0]!;
-      const stop = traceAccesses(fast, fmm, fcpu, addrs, kinds, 0, list.length);
+      const tc = new TraceAccessCounts();
+      const stop = traceAccesses(fast, fmm, fcpu, addrs, kinds, 0, list.length, tc);
       const byte = new Uint8Array(1);
       let slowStop = list.length;
       for (let i = 0; i < list.length; i++) {
@@ -176,6 +190,9 @@ test("traceAccesses counts what the same trace run through VirtualMemory.load/st
       generated += list.length;
       expect(stop).toBe(slowStop);
       expect(counts(fast, fcpu)).toEqual(counts(slow, scpu));
+      expect(tc.accesses[ACCESS_READ]! + tc.accesses[ACCESS_WRITE]!).toBe(stop);
+      expect(tc.misses[ACCESS_READ]! + tc.misses[ACCESS_WRITE]!).toBe(fcpu.dtlbMisses);
+      expect(tc.faults[ACCESS_READ]! + tc.faults[ACCESS_WRITE]!).toBe(fcpu.pageFaults);
       expect(fast.phys.counters.get("pgreuse")).toBe(slow.phys.counters.get("pgreuse"));
       expect(fmm.rssStat).toEqual(smm.rssStat);
       expect(fmm.pgtablesBytes).toBe(smm.pgtablesBytes);

@@ -22,7 +22,7 @@ export { zapPageRange, copyPageRange, changeProtectionRange, movePtes, madviseFr
 export { doUserAddrFault, expandDownwards, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR } from "./fault";
 export type { FaultSignal } from "./fault";
 export { userLoad, userStore, userMemset, userMemcpy } from "./user-access";
-export { traceAccesses } from "./access-trace";
+export { traceAccesses, TraceAccessCounts } from "./access-trace";
 export { dupMm } from "./fork";
 export { pageVmaPageHooks, populateVmaPageRange, mmPopulate } from "./page-hooks";
 export { pgtableAlloc, pgtableFree, mmAllocPgd, mmFreePgd, pteAllocMm, freePgtables, PageTableAlloc } from "./pgtable";
