@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Kernel } from "../kernel";
 import { virtualOf } from "../virtual-kernel";
 import type { Task } from "../task";
-import { M_MMAP_THRESHOLD, M_MXFAST, M_TOP_PAD, M_TRIM_THRESHOLD, largebinIndex, request2size } from "./chunk";
+import { M_MMAP_MAX, M_MMAP_THRESHOLD, M_MXFAST, M_TOP_PAD, M_TRIM_THRESHOLD, largebinIndex, request2size } from "./chunk";
 import { SIGABRT, type Malloc } from "./malloc";
 import { verifyMalloc } from "./malloc-verify";
 import { userlandOf } from "./userland";
@@ -233,6 +233,14 @@ describe("realloc", () => {
     expect(m.arena.mmapped.chunks.get(q - 16)).toBe(4 * MiB + 4096);
     expect([...m.mem.read(q + MiB - 4, 4)]).toEqual([0x77, 0x77, 0x77, 0x77]);
   });
+  it("shrinks a mapped chunk with mremap too: it stays a mapping, page-rounded", () => {
+    const { m } = boot();
+    const p = m.malloc(MiB);
+    const q = m.realloc(p, 100);
+    expect(q).toBe(p);
+    expect(m.arena.mmapped.chunks.get(q - 16)).toBe(4096);
+    expect(m.mem.load64(q - 8)).toBe(4096 + 2);
+  });
   it("realloc(p, 0) frees p and returns NULL", () => {
     const { m } = boot();
     const p = m.malloc(24);
@@ -242,6 +250,16 @@ describe("realloc", () => {
 });
 
 describe("mallopt and malloc_trim", () => {
+  it("M_MMAP_MAX 0 serves every request from the heap", () => {
+    const { t, m } = boot();
+    expect(m.mallopt(M_MMAP_MAX, 0)).toBe(1);
+    const p = m.malloc(MiB);
+    expect(p).toBe(HEAP + 0x2a0);
+    // 0x290 + request2size(1 MiB) + top_pad + MINSIZE, page-rounded
+    expect(t.mm!.brk).toBe(HEAP + 0x121000);
+    expect(m.arena.mmapped.nMmaps).toBe(0);
+  });
+
   it("M_MMAP_THRESHOLD above HEAP_MAX_SIZE / 2 (32 MiB) is refused; M_MXFAST above 160 too", () => {
     const { m } = boot();
     expect(m.mallopt(M_MMAP_THRESHOLD, 32 * MiB + 1)).toBe(0);
