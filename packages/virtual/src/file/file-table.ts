@@ -39,14 +39,16 @@ export class File {
     this.ra = new FileRaState(raPages);
   }
 
-  /** FMODE_READ */
+  /** FMODE_READ (OPEN_FMODE: access mode 3 gives neither, as on Linux: an ioctl-only open) */
   get readable(): boolean {
-    return (this.flags & O_ACCMODE) !== O_WRONLY;
+    const acc = this.flags & O_ACCMODE;
+    return acc === O_RDONLY || acc === O_RDWR;
   }
 
   /** FMODE_WRITE */
   get writable(): boolean {
-    return (this.flags & O_ACCMODE) !== O_RDONLY;
+    const acc = this.flags & O_ACCMODE;
+    return acc === O_WRONLY || acc === O_RDWR;
   }
 }
 

@@ -48,6 +48,10 @@ describe("open, close and their errnos", () => {
     const r = sysOpen(m.fs, m.files, "f", O_RDONLY);
     expect(sysWrite(m.fs, m.files, r, m.mm, m.cpu, m.buf, 1)).toBe(-9);
     expect(sysFtruncate(m.fs, m.files, r, 0)).toBe(-22);
+    const none = sysOpen(m.fs, m.files, "f", 3); // O_ACCMODE 3: neither FMODE_READ nor FMODE_WRITE
+    expect(none).toBe(5); // 3 and 4 are open
+    expect(sysRead(m.fs, m.files, none, m.mm, m.cpu, m.buf, 1)).toBe(-9);
+    expect(sysWrite(m.fs, m.files, none, m.mm, m.cpu, m.buf, 1)).toBe(-9);
     expect(sysLseek(m.fs, m.files, r, -1, SEEK_SET)).toBe(-22);
     expect(sysLseek(m.fs, m.files, r, 0, 3)).toBe(-22);
   });

@@ -44,14 +44,15 @@ function copied(fs: FileSystem, n: number): number {
 
 /**
  * open(2) of `path` with `flags` (O_RDONLY/O_WRONLY/O_RDWR | O_CREAT | O_EXCL | O_TRUNC |
- * O_APPEND): the new descriptor, or -EINVAL (unknown flags), -ENOENT (empty name, or missing
+ * O_APPEND; access mode 3 opens for neither reading nor writing, as Linux's OPEN_FMODE): the
+ * new descriptor, or -EINVAL (flags mmsim does not model), -ENOENT (empty name, or missing
  * without O_CREAT), -ENAMETOOLONG, -EMFILE (no free descriptor: checked first, as
  * get_unused_fd_flags runs before the lookup), -EEXIST (O_CREAT|O_EXCL on an existing file).
  * O_TRUNC truncates whatever the access mode, as Linux does.
  */
 export function sysOpen(fs: FileSystem, files: FilesStruct, path: string, flags: number): number {
   enter(fs);
-  if ((flags & ~O_VALID) !== 0 || (flags & 3) === 3) return -EINVAL;
+  if ((flags & ~O_VALID) !== 0) return -EINVAL;
   if (!files.hasFreeFd()) return -EMFILE;
   if (path.length === 0) return -ENOENT;
   if (path.length > NAME_MAX) return -ENAMETOOLONG;
