@@ -135,7 +135,7 @@ export const cases: BenchCase[] = [
       return {
         accessesPerCpuSecond: replayCpu, lruPerCpuSecond: lruCpu, mmuTranslatePerCpuSecond: translateCpu, mmuTranslatePaPerCpuSecond: translatePaCpu,
         ratioToLru: ratio(replayCpu, lruCpu), ratioToTranslate: ratio(replayCpu, translateCpu), ratioToTranslatePa: ratio(replayCpu, translatePaCpu),
-        dtlbMissRate: ratio((r.dtlbLoadMisses + r.dtlbStoreMisses) * 1000, r.dtlbLoads + r.dtlbStores) / 1000,
+        dtlbMissRate: Math.round(((r.dtlbLoadMisses + r.dtlbStoreMisses) / (r.dtlbLoads + r.dtlbStores)) * 1e6) / 1e6,
       };
     },
   },
