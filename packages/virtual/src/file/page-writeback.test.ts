@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { totalReservePages } from "@mmsim/physical";
 import { bootFs, counter, type FsMachine } from "./fs-testing";
 import { O_CREAT, O_RDWR } from "./file-table";
-import { sysClose, sysFsync, sysOpen, sysWrite } from "./read-write";
-import { domainDirtyLimits, dirtyFreerunCeiling, dirtyPollInterval, globalDirtyableMemory, runUntil } from "./page-writeback";
+import { sysClose, sysFsync, sysOpen, sysSync, sysWrite } from "./read-write";
+import { domainDirtyLimits, dirtyFreerunCeiling, dirtyPollInterval, globalDirtyableMemory, runUntil, wakeupFlusherThreads } from "./page-writeback";
 import { verifyFileSystem } from "./verify-file";
 
 const S = 1e9;
@@ -125,4 +125,18 @@ describe("write-back", () => {
     expect(counter(m, "nr_dirtied")).toBe(64);
     sysClose(m.fs, m.files, fd);
   });
+
+  it("sync writes and waits for every file; waking the flusher writes everything without waiting", () => {
+    const m = bootFs();
+    writeFile(m, "a", 8192);
+    writeFile(m, "b", 4096);
+    expect(sysSync(m.fs)).toBe(0);
+    expect(state(m)).toEqual([0, 0, 3]);
+    expect(m.fs.nextWakeNs).toBe(-1);
+    writeFile(m, "c", 4096);
+    wakeupFlusherThreads(m.fs);
+    expect(state(m)).toEqual([0, 1, 3]);
+    verifyFileSystem(m.fs);
+  });
 });
+

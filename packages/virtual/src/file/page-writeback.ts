@@ -286,3 +286,21 @@ export function filemapWriteAndWait(fs: FileSystem, inode: Inode): number {
   }
   return 0;
 }
+
+/**
+ * wakeup_flusher_threads: the flusher writes every dirty page now (wb_check_start_all,
+ * WB_SYNC_NONE), then runs its periodic and background checks and re-arms. What writing a new
+ * non-zero vm.dirty_writeback_centisecs does (dirty_writeback_centisecs_handler), and sync's first half.
+ */
+export function wakeupFlusherThreads(fs: FileSystem): void {
+  const now = fs.clock.ns;
+  runUntil(fs, now);
+  for (const inode of [...fs.bDirty]) writebackInode(fs, inode, Infinity, false, now);
+  wbWorkfn(fs, now);
+}
+
+/** ksys_sync for the one filesystem: start write-back of everything, then write and wait on every inode (sync_inodes_sb). */
+export function ksysSync(fs: FileSystem): void {
+  wakeupFlusherThreads(fs);
+  for (const inode of fs.inodeByMapping) if (inode) filemapWriteAndWait(fs, inode);
+}

@@ -10,7 +10,7 @@ import type { FileSystem } from "./fs";
 import { EINVAL, filemapRead, genericPerformWrite } from "./filemap";
 import { File, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_VALID, O_WRONLY } from "./file-table";
 import type { FilesStruct } from "./file-table";
-import { filemapWriteAndWait, runUntil } from "./page-writeback";
+import { filemapWriteAndWait, ksysSync, runUntil } from "./page-writeback";
 import { evictInode, truncateSetsize } from "./truncate";
 
 /** Errnos (include/uapi/asm-generic/errno-base.h). */
@@ -193,3 +193,10 @@ export function sysFsync(fs: FileSystem, files: FilesStruct, fd: number): number
   return filemapWriteAndWait(fs, file.inode);
 }
 export const sysFdatasync = sysFsync;
+
+/** sync(2): every dirty page of the filesystem written and waited for; always 0. */
+export function sysSync(fs: FileSystem): number {
+  enter(fs);
+  ksysSync(fs);
+  return 0;
+}
