@@ -97,3 +97,5 @@ export type { DirtyThrottle } from "./file/page-writeback";
 export { truncateSetsize, invalidateMappingPages, dropPagecache } from "./file/truncate";
 export { verifyFileSystem } from "./file/verify-file";
 export { filemapFault, MMAP_LOTSAMISS } from "./file/filemap-fault";
+export { wakeupFlusherThreads, ksysSync } from "./file/page-writeback";
+export { sysSync } from "./file/read-write";
