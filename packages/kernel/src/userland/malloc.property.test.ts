@@ -133,7 +133,9 @@ function runOps(ops: Op[]): void {
       }
     } else if (o.t === "fork") {
       // the parent is left alive: exiting it lets a later child's pgd reuse its frame while a CPU's
-      // cr3 and TLB still hold the dead mm's entries (a lower-layer bug reported to the lead)
+      // cr3 still holds it, and the user access path then skips switch_mm for the new mm (it
+      // compares cr3 with the pgd's address), so fork's and exit's TLB flushes miss that CPU: a
+      // lower-layer bug, reported to the lead with a scenario that shows it without malloc
       t = virtualOf(k).fork(t, "prop") as Task;
       m = userlandOf(k).mallocOf(t);
       reach.forks++;
