@@ -364,7 +364,7 @@ export function formatFault(e: FaultExplanation): string {
       s += `  access_error: ${r.accessError ?? "the VMA refuses the access"} → bad_area_access_error: SIGSEGV with SEGV_ACCERR\n` + signalText(r);
       return;
     }
-    s += `  access_error: no, the VMA allows a ${e.access}\n`;
+    s += `  access_error: no, the VMA allows ${e.access === "exec" ? "an" : "a"} ${e.access}\n`;
     s += "handle_mm_fault (pgfault += 1) → __handle_mm_fault walks the tables, allocating what is missing:\n";
     for (const l of r.levels) {
       const next = l.level > 1 ? levelName(l.level - 1, e.levels) : "";
