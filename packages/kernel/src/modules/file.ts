@@ -10,7 +10,7 @@
 // DMA copies) are shown in /sys/kernel/debug/mmsim/io.
 import { InputError } from "@mmsim/base";
 import { BlockDevice } from "@mmsim/hardware";
-import { FILE_COUNTERS, FileSystem, FilesStruct, dropPagecache, exitFiles, runUntil, verifyFileSystem, type WritebackSysctls } from "@mmsim/virtual";
+import { FILE_COUNTERS, FileSystem, FilesStruct, dropPagecache, exitFiles, runUntil, verifyFileSystem, wakeupFlusherThreads, type WritebackSysctls } from "@mmsim/virtual";
 import type { Kernel } from "../kernel";
 import { defineModule } from "../module";
 import { parseIntInRange } from "../sysctl";
@@ -35,6 +35,8 @@ interface Knob {
   max: number;
   /** dirty_ratio_handler and friends: the ratio and the bytes form exclude each other */
   clears?: keyof WritebackSysctls;
+  /** dirty_writeback_centisecs_handler: a new non-zero interval wakes the flusher at once */
+  wakes?: boolean;
 }
 
 const KNOBS: readonly Knob[] = [
@@ -48,8 +50,9 @@ const KNOBS: readonly Knob[] = [
   { name: "dirty_bytes", key: "dirtyBytes", min: DIRTY_BYTES_MIN, max: Number.MAX_SAFE_INTEGER, clears: "dirtyRatio" },
   // proc_dointvec_minmax, extra1 = SYSCTL_ZERO
   { name: "dirty_expire_centisecs", key: "dirtyExpireCentisecs", min: 0, max: INT_MAX },
-  // dirty_writeback_centisecs_handler: proc_dointvec
-  { name: "dirty_writeback_centisecs", key: "dirtyWritebackCentisecs", min: 0, max: INT_MAX },
+  // dirty_writeback_centisecs_handler: proc_dointvec (mmsim refuses negatives), then
+  // wakeup_flusher_threads when the interval changed to a non-zero value
+  { name: "dirty_writeback_centisecs", key: "dirtyWritebackCentisecs", min: 0, max: INT_MAX, wakes: true },
 ];
 
 /** The file layer of one machine: its filesystem and each task's descriptor table. */
@@ -111,8 +114,10 @@ export const fileModule = defineModule<FileKernel>({
         name: `vm.${knob.name}`,
         get: () => String(s[knob.key]),
         set: (text) => {
+          const old = s[knob.key];
           s[knob.key] = parseIntInRange(text, knob.min, knob.max);
           if (knob.clears) s[knob.clears] = 0;
+          if (knob.wakes && s[knob.key] !== 0 && s[knob.key] !== old) wakeupFlusherThreads(fk.fs);
         },
       });
     }

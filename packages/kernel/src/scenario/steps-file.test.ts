@@ -64,4 +64,21 @@ describe("file steps", () => {
     expect(() => k.sysctl.set({ "vm.dirty_ratio": "101" })).toThrow(/from 0 to 100/);
     k.verify();
   });
+
+  it("sync writes everything; a new dirty_writeback_centisecs wakes the flusher at once", () => {
+    const out = run(`  - spawn: { name: app }
+  - mmap: { task: app, length: 16KiB, prot: [read, write], flags: [private, anonymous], as: buf }
+  - create: { task: app, path: /a, as: a }
+  - write: { task: app, fd: a, addr: buf, length: 16KiB }
+  - sync: { task: app }
+  - expect: { path: /proc/vmstat, field: nr_written, equals: 4 }
+  - write: { task: app, fd: a, addr: buf, length: 8KiB }
+  - expect: { path: /proc/meminfo, field: Dirty, equals: 8 kB }
+  - sysctl: { vm.dirty_writeback_centisecs: 500 }
+  - expect: { path: /proc/meminfo, field: Dirty, equals: 8 kB }
+  - sysctl: { vm.dirty_writeback_centisecs: 1000 }
+  - expect: { path: /proc/meminfo, field: Dirty, equals: 0 kB }`);
+    expect(out.match(/^ok$/gm)!.length).toBe(4);
+    expect(out).toContain("$ app: sync()\n= 0\n");
+  });
 });

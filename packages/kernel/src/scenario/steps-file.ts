@@ -6,12 +6,12 @@
 //   - open: { task: app, path: /data/log, flags: [rdwr, creat], as: log }
 //   - write: { task: app, fd: log, addr: buf, length: 64KiB }
 //   - read / pread / pwrite / lseek / ftruncate / fsync / fdatasync / close: { task, fd, ... }
-//   - create / truncate / unlink: { task, path, ... }
+//   - create / truncate / unlink: { task, path, ... }; sync: { task }
 //   - sleep: 35s
 import { BUG, InputError } from "@mmsim/base";
 import {
   O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, sysClose, sysCreat, sysFdatasync, sysFsync,
-  sysFtruncate, sysLseek, sysOpen, sysPread64, sysPwrite64, sysRead, sysTruncate, sysUnlink, sysWrite,
+  sysFtruncate, sysLseek, sysOpen, sysPread64, sysPwrite64, sysRead, sysSync, sysTruncate, sysUnlink, sysWrite,
 } from "@mmsim/virtual";
 import type { Kernel } from "../kernel";
 import type { FileKernel } from "../modules/file";
@@ -283,6 +283,22 @@ export const unlinkStep: StepDef<{ task: string; path: string }> = {
   },
 };
 
+export const syncStep: StepDef<{ task: string }> = {
+  name: "sync",
+  summary: "write every dirty page of every file and wait for them: sync(2)",
+  example: "- sync: { task: app }",
+  parse(value, path, scope) {
+    const o = expectObject(value, path, "a mapping with task");
+    expectKeys(o, ["task"], path);
+    return { task: taskField(o, path, scope) };
+  },
+  describe: (a) => `${a.task}: sync()`,
+  run(a, ctx) {
+    liveTask(a.task, ctx);
+    return result(sysSync(fileKernelOf(ctx.kernel).fs), ctx);
+  },
+};
+
 /** A duration: "35s", "500ms", "2min", or a number of seconds; returns ns. */
 function durationNs(v: unknown, path: Path): number {
   const m = typeof v === "number" ? [String(v), String(v), "s"] : typeof v === "string" ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/.exec(v) : null;
@@ -311,5 +327,5 @@ export const sleepStep: StepDef<{ ns: number; text: string }> = {
 
 export const FILE_STEPS: readonly StepDef[] = [
   openStep, createStep, readStep, writeStep, preadStep, pwriteStep, lseekStep, fsyncStep, fdatasyncStep, ftruncateStep, truncateStep, unlinkStep,
-  closeStep, sleepStep,
+  closeStep, syncStep, sleepStep,
 ] as StepDef[];
