@@ -120,6 +120,21 @@ export class Arena {
     return this.sbrkBase !== 0 && c >= this.sbrkBase && c < this.top && this.table.has(this.g(c));
   }
 
+  /** The chunk at c as one number (size * 8 / 16 + state: see sizeOf, stateOf), or -1 when none starts there. */
+  entry(c: number): number {
+    if (this.sbrkBase === 0 || c < this.sbrkBase || c >= this.top) return -1;
+    return this.table.get(this.g(c)) ?? -1;
+  }
+
+  /** The size and state held in an entry() value. */
+  static sizeOf(v: number): number {
+    return (v - (v % 8)) * 2;
+  }
+
+  static stateOf(v: number): number {
+    return v % 8;
+  }
+
   size(c: number): number {
     const v = this.table.get(this.g(c))!;
     return (v - (v % 8)) * 2;
@@ -183,7 +198,7 @@ export class Arena {
   // ---- tcache ------------------------------------------------------------------------------
 
   /** tcache_put: e->next = PROTECT_PTR(&e->next, head), e->key = tcache_key. */
-  tcachePut(c: number, idx: number): void {
+  tcachePut(c: number, idx: number, size = this.size(c)): void {
     const bin = this.tcache[idx]!;
     const e = c + CHUNK_HDR_SZ;
     const head = bin.length ? bin[bin.length - 1]! + CHUNK_HDR_SZ : 0;
@@ -191,7 +206,7 @@ export class Arena {
     this.mem.store64(e, this.ptr[0]!, this.ptr[1]!);
     this.mem.store64(e + 8, this.key[0]!, this.key[1]!);
     bin.push(c);
-    this.setChunk(c, this.size(c), TCACHED);
+    this.setChunk(c, size, TCACHED);
   }
 
   /** tcache_get: the head of bin idx, its key cleared. */
@@ -307,10 +322,9 @@ export class Arena {
   }
 
   /** _int_free for an in-use chunk of the arena (validity checked by the caller). */
-  intFree(c: number): void {
-    const size = this.size(c);
+  intFree(c: number, size = this.size(c)): void {
     const tidx = this.tcacheStruct === 0 ? -1 : this.tcacheRoom(size);
-    if (tidx >= 0) return this.tcachePut(c, tidx);
+    if (tidx >= 0) return this.tcachePut(c, tidx, size);
     if (size <= this.par.maxFast) {
       const bin = this.fastbins[fastbinIndex(size)]!;
       const e = c + CHUNK_HDR_SZ;

@@ -178,9 +178,10 @@ export class Malloc {
     }
     if (mem % MALLOC_ALIGNMENT !== 0) throw new MallocAbort("free(): invalid pointer");
     this.initTcache();
-    if (!a.hasChunk(c)) return this.unknownChunk(c, "free");
-    const st = a.state(c);
-    if (st === INUSE) return a.intFree(c);
+    const v = a.entry(c);
+    if (v < 0) return this.unknownChunk(c, "free");
+    const st = Arena.stateOf(v);
+    if (st === INUSE) return a.intFree(c, Arena.sizeOf(v));
     if (st === TCACHED) throw new MallocAbort("free(): double free detected in tcache 2");
     // a chunk in a fastbin or a bin: glibc's tcache would take it again if its bin has room
     const size = a.size(c);
