@@ -1,8 +1,9 @@
 // Random malloc/calloc/realloc/free/malloc_trim/mallopt/fork sequences against a shadow of
 // every live block's bytes. After each operation: the arena's invariants (verifyMalloc: chunks
 // tile the heap, bins hold only free chunks of their class), every size field and footer in the
-// task's memory equal to the model's, no two live blocks overlapping, and the bytes of the
-// block just used plus a sampled one read back; every block at the end of a run and
+// task's memory equal to the model's, no two live blocks overlapping, the first and last 16
+// bytes of every live block and all bytes of the block just used and of a sampled one read
+// back; every block in full at the end of a run, and
 // Kernel.verify() every VERIFY_EVERY operations. MMSIM_PROPERTY_OPS sets the total operations.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -86,6 +87,16 @@ function checkBytes(m: Malloc, p: number, b: Block): void {
 /** How often each chunk state (by arena.ts number) and each kind of event was seen: the test's reach. */
 const reach = { states: [0, 0, 0, 0, 0, 0, 0], mmapped: 0, shrinks: 0, forks: 0 };
 
+/** The first and last 16 bytes of a live block. */
+function checkEdges(m: Malloc, p: number, b: Block): void {
+  const n = Math.min(b.size, 16);
+  if (n === 0) return;
+  for (const at of [p, p + b.size - n]) {
+    const got = m.mem.read(at, n);
+    for (let i = 0; i < n; i++) if (got[i] !== b.byte) expect(`byte ${at - p + i} of ${p.toString(16)} is ${got[i]}`).toBe(`byte ${at - p + i} of ${p.toString(16)} is ${b.byte}`);
+  }
+}
+
 function runOps(ops: Op[]): void {
   const k = Kernel.boot({ ram: 512 * 1024 * 1024 });
   let t = virtualOf(k).spawn("prop") as Task;
@@ -153,6 +164,9 @@ function runOps(ops: Op[]): void {
       const c = p - 16;
       expect(m.arena.mmapped.chunks.has(c) || m.arena.state(c) === INUSE).toBe(true);
     }
+    // every live block's edges (where chunk headers, footers and tcache/fastbin words sit next
+    // door) after every step; the block just used and one sampled block in full
+    for (const [p, b] of live) checkEdges(m, p, b);
     if (touched) checkBytes(m, touched, live.get(touched)!);
     if (live.size) checkBytes(m, nth(i * 7919), live.get(nth(i * 7919))!);
     if ((i + 1) % VERIFY_EVERY === 0) k.verify();
@@ -167,7 +181,7 @@ function runOps(ops: Op[]): void {
   k.verify();
 }
 
-describe("malloc property: random malloc/calloc/realloc/free/malloc_trim against a byte shadow", () => {
+describe("malloc property: random malloc/calloc/realloc/free/malloc_trim/mallopt/fork against a byte shadow", () => {
   it(`keeps the arena's invariants and every live block's bytes (${RUNS * OPS_PER_RUN} operations)`, () => {
     let ran = 0;
     fc.assert(
