@@ -17,8 +17,11 @@ class XaNode {
   count = 0;
   readonly slots: (XaNode | null)[] | null;
   readonly pfns: Int32Array | null;
+  /** the indices this node covers when it is the root: 2^(shift + 6) (precomputed: load is hot) */
+  readonly cap: number;
 
   constructor(readonly shift: number) {
+    this.cap = 2 ** (shift + XA_CHUNK_SHIFT);
     if (shift === 0) {
       this.slots = null;
       this.pfns = new Int32Array(XA_CHUNK_SIZE).fill(-1);
@@ -41,7 +44,7 @@ export class XArray {
   /** xa_load: the pfn at index, or -1. */
   load(index: number): number {
     let n = this.root;
-    if (n === null || index >= 2 ** (n.shift + XA_CHUNK_SHIFT)) return -1;
+    if (n === null || index >= n.cap) return -1;
     while (n.shift !== 0) {
       n = n.slots![(index >>> n.shift) & XA_CHUNK_MASK]!;
       if (n === null) return -1;
@@ -53,7 +56,7 @@ export class XArray {
   store(index: number, pfn: number): void {
     if (!(index >= 0 && index <= XA_MAX_INDEX) || pfn < 0) BUG("xa_store", `index ${index} pfn ${pfn}`);
     let n: XaNode = this.root ?? new XaNode(0);
-    while (index >= 2 ** (n.shift + XA_CHUNK_SHIFT)) {
+    while (index >= n.cap) {
       const up: XaNode = new XaNode(n.shift + XA_CHUNK_SHIFT);
       up.slots![0] = n;
       up.count = 1;
@@ -80,7 +83,7 @@ export class XArray {
   /** xa_erase: removes the entry at index and returns its pfn (-1 if none); empty nodes go. */
   erase(index: number): number {
     const root = this.root;
-    if (root === null || index >= 2 ** (root.shift + XA_CHUNK_SHIFT)) return -1;
+    if (root === null || index >= root.cap) return -1;
     const pfn = this.eraseIn(root, index);
     if (pfn >= 0 && root.count === 0) this.root = null;
     return pfn;
