@@ -56,6 +56,26 @@ describe("the heap (sysmalloc on brk)", () => {
     verifyMalloc(m);
   });
 
+  it("malloc(0) is a MINSIZE chunk with 24 usable bytes; malloc(24) shares it, malloc(25) does not", () => {
+    const { m } = boot();
+    const a = m.malloc(0);
+    const b = m.malloc(24);
+    const c = m.malloc(25);
+    expect([m.usableSize(a), m.usableSize(b), m.usableSize(c)]).toEqual([24, 24, 40]);
+    expect([b - a, c - b]).toEqual([32, 32]);
+  });
+
+  it("a free next to top below M_TRIM_THRESHOLD keeps the heap", () => {
+    const { t, m } = boot();
+    m.mallopt(M_MMAP_THRESHOLD, MiB);
+    m.mallopt(M_TRIM_THRESHOLD, MiB);
+    const p = m.malloc(512 * 1024);
+    const brk = t.mm!.brk;
+    m.free(p);
+    expect(t.mm!.brk).toBe(brk);
+    expect(m.arena.top).toBe(p - 16);
+  });
+
   it("a request of at least the mmap threshold is still carved from top when top holds it", () => {
     const { t, m } = boot();
     m.malloc(16);
