@@ -118,7 +118,7 @@ export function handleMmFault(vmm: VirtualMemory, vma: VmAreaStruct, address: nu
   vmm.phys.counters.add(vmm.slotPgfault, 1);
   const vmf = vmm.vmf;
   vmf.vma = vma;
-  vmf.address = address - (address % 4096);
+  vmf.address = address - ((address >>> 0) & 4095); // the page offset from the low 32-bit half, as the TLB splits va
   vmf.pgoff = vma.vmPgoff + (vmf.address - vma.vmStart) / 4096;
   vmf.flags = flags;
   vmf.cowPage = -1;

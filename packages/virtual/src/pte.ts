@@ -28,14 +28,17 @@ export function entryPfn(lo: number, hi: number): number {
   return (hi & PTE_ADDR_HI) * 1048576 + (lo >>> 12);
 }
 
-/** The low word of pfn_pte(pfn, prot). */
+/**
+ * The low word of pfn_pte(pfn, prot). pfn is below 2^32 (16 TiB of RAM): `pfn << 12` keeps the
+ * low 32 bits of pfn * 4096, which is all this word holds.
+ */
 export function pfnLo(pfn: number, protLo: number): number {
-  return (((pfn * 4096) % TWO_32) | protLo) >>> 0;
+  return ((pfn << 12) | protLo) >>> 0;
 }
 
-/** The high word of pfn_pte(pfn, prot). */
+/** The high word of pfn_pte(pfn, prot): bits 20-31 of a pfn below 2^32. */
 export function pfnHi(pfn: number, protHi: number): number {
-  return (Math.floor(pfn / 1048576) | protHi) >>> 0;
+  return ((pfn >>> 20) | protHi) >>> 0;
 }
 
 /** pte_modify's low word: keeps _PAGE_CHG_MASK bits of old, takes the rest from newprot. */

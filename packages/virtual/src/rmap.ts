@@ -256,7 +256,7 @@ export function folioAddNewAnonRmap(vmm: VirtualMemory, pfn: number, vma: VmArea
   const i = pages.idx(pfn);
   const av = vma.anonVma ?? BUG("folio_add_new_anon_rmap", `VMA ${vma.vmStart.toString(16)} has no anon_vma`);
   pages.mapping[i] = (av.id << 1) | PAGE_MAPPING_ANON;
-  pages.index[i] = linearPageIndex(vma, addr) % TWO_32;
+  pages.index[i] = linearPageIndex(vma, addr) >>> 0; // modulo 2^32 (ToUint32 of a non-negative integer)
   if (pages.mapcount[i] !== -1) BUG("folio_add_new_anon_rmap", `pfn ${pfn} is already mapped`);
   pages.mapcount[i] = 0;
   pages.flags[i] = (pages.flags[i] | PG_SWAPBACKED_BIT | PG_UPTODATE_BIT | PG_ANON_EXCLUSIVE_BIT) >>> 0;
