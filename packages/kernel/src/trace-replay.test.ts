@@ -2,10 +2,12 @@
 // fault, TLB, RSS and page-table counts on small traces, the OOM kill of a trace larger than
 // RAM (no reclaim or swap yet), and the input errors of addresses the task cannot map.
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { MiB } from "@mmsim/base";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE } from "@mmsim/hardware";
 import { Kernel } from "./kernel";
 import { TraceReplay, traceRanges } from "./trace-replay";
+import { virtualOf } from "./virtual-kernel";
 import { inputError } from "../test/input-error";
 
 const P = 4096;
@@ -123,4 +125,53 @@ describe("TraceReplay", () => {
     expect(z.run(addrs, kinds, 1)).toBe(true);
     expect(z.report().pgfault).toBe(1);
   });
+});
+
+/** 2 x 10^4 accesses in CI; MMSIM_PROPERTY_OPS asks for more. */
+const ENV = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+const TOTAL = Number(ENV?.MMSIM_PROPERTY_OPS ?? 20_000);
+const PER_RUN = 1000;
+
+describe("TraceReplay on random traces", () => {
+  it("faults once per page plus once per zero page written later; RSS = written pages; VmPTE = the tables the pages need; verify() holds", () => {
+    // pages drawn from 3 clusters (a 2 MiB region apart, a GiB apart) so several tables are needed
+    const CLUSTERS = [0x7f0000000, 0x7f0000200, 0x7f0040000];
+    const page = fc.tuple(fc.constantFrom(...CLUSTERS), fc.integer({ min: 0, max: 40 })).map(([c, i]) => c + i);
+    const access = fc.record({ page, kind: fc.constantFrom(ACCESS_READ, ACCESS_WRITE, ACCESS_WRITE, ACCESS_EXEC) });
+    let ran = 0;
+    const k = Kernel.boot({ ram: 256 * MiB });
+    fc.assert(
+      fc.property(fc.array(access, { minLength: PER_RUN / 2, maxLength: PER_RUN }), (list) => {
+        // the ranges as the CLI makes them: a page is executable when any access fetched from it
+        const exec = new Map<number, boolean>();
+        for (const a of list) exec.set(a.page, (exec.get(a.page) ?? false) || a.kind === ACCESS_EXEC);
+        const r = TraceReplay.start(k, ranges([...exec]));
+        const [addrs, kinds] = chunk(list.map((a) => [a.page * P + 8, a.kind]));
+        expect(r.run(addrs, kinds, list.length)).toBe(true);
+        const first = new Map<number, number>();
+        const written = new Set<number>();
+        for (const a of list) {
+          if (!first.has(a.page)) first.set(a.page, a.kind);
+          if (a.kind === ACCESS_WRITE) written.add(a.page);
+        }
+        const cowOfZero = [...first].filter(([p, kind]) => kind !== ACCESS_WRITE && written.has(p)).length;
+        const pages = [...first.keys()];
+        const tables = (shift: number) => new Set(pages.map((p) => Math.floor(p / 2 ** shift))).size;
+        const rep = r.report();
+        expect(rep.accesses).toBe(list.length);
+        expect(rep.pgfault).toBe(pages.length + cowOfZero);
+        expect(rep.rssKb).toBe(written.size * 4);
+        expect(rep.pageTablesKb).toBe((1 + tables(27) + tables(18) + tables(9)) * 4);
+        expect(rep.dtlbLoads + rep.dtlbStores + rep.itlbLoads).toBe(list.length + rep.pgfault);
+        expect([rep.loads, rep.stores, rep.fetches]).toEqual([ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC].map((kd) => list.filter((a) => a.kind === kd).length));
+        k.verify();
+        virtualOf(k).exit(r.task);
+        ran += list.length;
+      }),
+      { numRuns: Math.max(1, Math.ceil(TOTAL / (0.75 * PER_RUN))) },
+    );
+    // every task exited: the machine's memory is back
+    k.verify();
+    console.log(`TraceReplay on random traces: ${ran} accesses`);
+  }, 300_000);
 });

@@ -130,6 +130,33 @@ describe("traceAccesses on hand-made traces", () => {
     expect(mm.rssStat[MM_ANONPAGES]).toBe(1);
   });
 
+  test("mms whose pgd reuses an exited mm's page (still in the CPU's CR3) never hit a predecessor's TLB entries", () => {
+    // each generation writes the same address: every one must fault its own page in. Without
+    // switch_mm on the second mm (CR3 already equal), its mm_cpumask stays empty, its exit's
+    // flush skips the CPU, and the third mm hits the second one's freed page.
+    const vmm = boot();
+    const cpu = vmm.cpus[0]!;
+    const tc = new TraceAccessCounts();
+    let pgd = -1;
+    for (let gen = 0; gen < 3; gen++) {
+      const mm = newMm(vmm);
+      if (gen > 0) {
+        expect(mm.pgd).toBe(pgd);
+        expect(cpu.cr3).toBe(pgd);
+      }
+      pgd = mm.pgd;
+      const a = sysMmap(vmm, mm, 0, P, RW, ANON, null, 0);
+      const [addrs, kinds] = chunk([[a, ACCESS_WRITE]]);
+      const before = vmm.phys.counters.get("pgfault");
+      expect(traceAccesses(vmm, mm, cpu, addrs, kinds, 0, 1, tc)).toBe(1);
+      expect(vmm.phys.counters.get("pgfault") - before).toBe(1);
+      expect(mm.rssStat[MM_ANONPAGES]).toBe(1);
+      expect(mm.cpuMask[cpu.id]).toBe(1);
+      verifyVirtual(vmm, [mm]);
+      vmm.exitMm(mm);
+    }
+  });
+
   test("more pages than TLB entries: a cyclic sweep misses on every access once the TLB is full (LRU ways)", () => {
     // 2 sets x 2 ways: 4 entries; 8 pages cycled 3 times
     const vmm = boot({ sets: 2, ways: 2 });
