@@ -3,8 +3,8 @@
 // change_huge_pmd (mprotect), madvise_free_huge_pmd, and vma_adjust_trans_huge. A range that
 // covers a whole huge PMD treats it as one entry; a range that covers part of it splits the PMD
 // first (zap_pmd_range, change_pmd_range), and the PTE-level code does the rest. Splitting the
-// PMD leaves the folio large (deferred split, rmap-folio.ts); move_huge_pmd is not built: mremap
-// splits huge PMDs before moving PTEs.
+// PMD leaves the folio large (deferred split, rmap-folio.ts). mremap moves a huge PMD whole when
+// both addresses are 2 MiB-aligned and the new PMD is empty (move_huge_pmd), else splits it.
 import { BUG } from "@mmsim/base";
 import { PG_anon_exclusive } from "@mmsim/physical";
 import type { VmAreaStruct } from "./mm-types";
@@ -110,11 +110,6 @@ export function zapHugePmds(vmm: VirtualMemory, vma: VmAreaStruct, start: number
   forHugePmds(vmm, vma, start, end, zapHugePmd);
 }
 
-/** Every huge PMD meeting [start, end) is split (mremap before move_ptes, madvise on part of one). */
-export function splitHugePmds(vmm: VirtualMemory, vma: VmAreaStruct, start: number, end: number): void {
-  forHugePmds(vmm, vma, start, end, null);
-}
-
 /**
  * change_huge_pmd: the huge PMD takes vma.vmPageProt (pmd_modify keeps PSE), becoming writable at
  * once for an exclusive folio of a private writable VMA (MM_CP_TRY_CHANGE_WRITABLE).
@@ -217,4 +212,40 @@ export function copyHugePmds(vmm: VirtualMemory, dst: VmAreaStruct, src: VmAreaS
   }
   if (wrprotected) flushTlbRange(vmm, smm, src.vmStart, src.vmEnd);
   return 0;
+}
+
+/**
+ * move_page_tables' huge part for mremap within one mm: each huge PMD of [oldAddr, oldAddr + len)
+ * whose extent is a whole PMD at both ends moves with its deposited table to the matching new
+ * address when the new PMD entry is empty (move_huge_pmd); any other is split, for move_ptes.
+ */
+export function moveHugePmds(vmm: VirtualMemory, vma: VmAreaStruct, oldAddr: number, newAddr: number, len: number): void {
+  const mm = vma.vmMm;
+  if (mm.pmdHugePte.size === 0 || mm.pgd < 0) return;
+  const ram = vmm.ram;
+  for (let off = 0; off < len; ) {
+    const old = oldAddr + off;
+    const haddr = old - (old % HPAGE_PMD_SIZE);
+    const pmd = pmdOffset(vmm, mm, haddr);
+    if (pmd >= 0 && pmdTransHuge(ram.readU32(pmd))) {
+      const dest = newAddr + off;
+      let moved = false;
+      if (old === haddr && dest % HPAGE_PMD_SIZE === 0 && len - off >= HPAGE_PMD_SIZE) {
+        const npmd = pmdAllocMm(vmm, mm, dest);
+        if (npmd >= 0 && ram.readU32(npmd) === 0 && ram.readU32(npmd + 4) === 0) {
+          const lo = ram.readU32(pmd);
+          const hi = ram.readU32(pmd + 4);
+          ram.writeU32(pmd, 0);
+          ram.writeU32(pmd + 4, 0);
+          flushTlbRange(vmm, mm, haddr, haddr + HPAGE_PMD_SIZE);
+          depositTable(mm, npmd, withdrawTable(mm, pmd));
+          ram.writeU32(npmd + 4, hi);
+          ram.writeU32(npmd, lo);
+          moved = true;
+        }
+      }
+      if (!moved) splitHugePmd(vmm, vma, pmd, haddr);
+    }
+    off = haddr + HPAGE_PMD_SIZE - oldAddr;
+  }
 }

@@ -7,8 +7,9 @@ import { GFP_HIGHUSER_MOVABLE, PG_head } from "@mmsim/physical";
 import { bootVirtual, freePagesNow, newMm } from "../test/boot";
 import { sysMmap, sysMunmap } from "./syscalls";
 import { doMadvise } from "./madvise";
+import { doMremap } from "./mremap";
 import { verifyVirtual } from "./verify";
-import { MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./mm-flags";
+import { MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MAP_ANONYMOUS, MAP_PRIVATE, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_READ, PROT_WRITE } from "./mm-flags";
 import { mappedPfn, pmdOffset, PTE_PSE, PTE_RW } from "./pte";
 import { MM_ANONPAGES } from "./memory";
 import { shrinkHugeZeroFolio } from "./huge-memory";
@@ -268,5 +269,30 @@ describe("fork, split and COW of a THP", () => {
     verifyVirtual(vmm, []);
     expect(shrinkHugeZeroFolio(vmm)).toBe(512);
     expect(freePagesNow(vmm)).toBe(boot);
+  });
+});
+
+describe("mremap of a THP (move_page_tables)", () => {
+  test("to a 2 MiB-aligned address the huge PMD moves whole with its deposited table; to an unaligned one it is split", () => {
+    const vmm = bootVirtual({ thpEnabled: "always" });
+    const mm = newMm(vmm);
+    const a = sysMmap(vmm, mm, 0, MIB2, RW, ANON, null, 0);
+    put(vmm, mm, a + 5, 77);
+    const head = mappedPfn(vmm, mm, a);
+    const dest = 0x40000000;
+    expect(doMremap(vmm, mm, a, MIB2, MIB2, MREMAP_MAYMOVE | MREMAP_FIXED, dest)).toBe(dest);
+    expect(pmdLo(vmm, mm, dest) & PTE_PSE).toBe(PTE_PSE);
+    expect(mappedPfn(vmm, mm, dest + 4096)).toBe(head + 1);
+    expect(count(vmm, "thp_split_pmd")).toBe(0);
+    expect(byte(vmm, mm, dest + 5)).toBe(77);
+    verifyVirtual(vmm, [mm]);
+    const odd = 0x50001000;
+    expect(doMremap(vmm, mm, dest, MIB2, MIB2, MREMAP_MAYMOVE | MREMAP_FIXED, odd)).toBe(odd);
+    expect(count(vmm, "thp_split_pmd")).toBe(1);
+    expect(mappedPfn(vmm, mm, odd + 4096)).toBe(head + 1);
+    expect(byte(vmm, mm, odd + 5)).toBe(77);
+    verifyVirtual(vmm, [mm]);
+    vmm.exitMm(mm);
+    verifyVirtual(vmm, []);
   });
 });

@@ -7,7 +7,7 @@ import type { MmStruct, VmAreaStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import { changeProtectionRange, madviseFreeRange, movePtes, zapPageRange } from "./memory-range";
 import { freePgtables } from "./pgtable";
-import { changeHugePmds, madviseFreeHugePmds, pmdTransHuge, splitHugePmdAt, splitHugePmds, zapHugePmds } from "./huge-memory-range";
+import { changeHugePmds, madviseFreeHugePmds, moveHugePmds, pmdTransHuge, splitHugePmdAt, zapHugePmds } from "./huge-memory-range";
 import { FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_ERROR } from "./memory";
 import { PTE_P, PTE_RW, pmdOffset, pteOffset, ptePresent } from "./pte";
 import { HPAGE_PMD_SIZE } from "./huge-mm";
@@ -28,7 +28,7 @@ export function pageVmaPageHooks(vmm: VirtualMemory): VmaPageHooks {
       changeProtectionRange(vmm, vma, start, end);
     },
     movePageTables: (oldVma, oldAddr, _newVma, newAddr, len) => {
-      splitHugePmds(vmm, oldVma, oldAddr, oldAddr + len);
+      moveHugePmds(vmm, oldVma, oldAddr, newAddr, len);
       return movePtes(vmm, oldVma.vmMm, oldAddr, newAddr, len);
     },
     populate: (mm, start, len) => {
