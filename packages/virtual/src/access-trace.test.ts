@@ -130,10 +130,11 @@ describe("traceAccesses on hand-made traces", () => {
     expect(mm.rssStat[MM_ANONPAGES]).toBe(1);
   });
 
-  test("mms whose pgd reuses an exited mm's page (still in the CPU's CR3) never hit a predecessor's TLB entries", () => {
-    // each generation writes the same address: every one must fault its own page in. Without
-    // switch_mm on the second mm (CR3 already equal), its mm_cpumask stays empty, its exit's
-    // flush skips the CPU, and the third mm hits the second one's freed page.
+  test("mms whose pgd reuses an exited mm's page never hit a predecessor's TLB entries", () => {
+    // each generation writes the same address: every one must fault its own page in. __mmdrop
+    // moves the CPU to init_mm's pgd, so the next mm (same pgd frame) gets switch_mm, joins
+    // mm_cpumask, and its exit's flush reaches the CPU; were CR3 left on the dead pgd, switch_mm
+    // would be skipped and the third mm would hit the second one's freed page.
     const vmm = boot();
     const cpu = vmm.cpus[0]!;
     const tc = new TraceAccessCounts();
@@ -142,7 +143,7 @@ describe("traceAccesses on hand-made traces", () => {
       const mm = newMm(vmm);
       if (gen > 0) {
         expect(mm.pgd).toBe(pgd);
-        expect(cpu.cr3).toBe(pgd);
+        expect(cpu.cr3).toBe(vmm.ka.vm.pgd);
       }
       pgd = mm.pgd;
       const a = sysMmap(vmm, mm, 0, P, RW, ANON, null, 0);

@@ -53,14 +53,8 @@ export function traceAccesses(
   const mmu = vmm.mmu;
   if (mmu === null) BUG("traceAccesses", "VirtualMemory was built without an MMU (config.mmu)");
   if (end > addrs.length || end > kinds.length || start < 0) BUG("traceAccesses", `accesses ${start}..${end} outside the chunk`);
-  if (mm.cpuMask[cpu.id] === 0 && cpu.cr3 === mm.pgd) {
-    // The CPU's CR3 holds this pgd's address but the CPU never ran this mm: the page was the pgd
-    // of an mm that exited while this CPU still had it loaded (nothing switched the CPU away),
-    // and the TLB may still cache that mm's translations. Linux switches a CPU off a dying mm
-    // (and a new mm gets a fresh ASID generation); here the CR3 write flushes the PCID.
-    cpu.writeCr3(mm.pgd, 0, false);
-  }
-  if (cpu.cr3 !== mm.pgd || mm.cpuMask[cpu.id] === 0) switchMm(mm, cpu);
+  // (a dead mm's pgd never stays in CR3: __mmdrop moves its CPUs to init_mm)
+  if (cpu.cr3 !== mm.pgd) switchMm(mm, cpu);
   cpu.mode = "user";
   const made = counts.accesses;
   const misses = counts.misses;

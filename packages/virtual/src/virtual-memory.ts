@@ -297,6 +297,12 @@ export class VirtualMemory {
     if (mm.mmMt.length !== 0) BUG("__mmdrop", `mm still has ${mm.mmMt.length} VMAs`);
     if (mm.pmdHugePte.size !== 0) BUG("__mmdrop", `mm still has ${mm.pmdHugePte.size} deposited tables`);
     mmPutHugeZeroFolio(this, mm);
+    // A CPU that ran mm last still holds its pgd in CR3 (lazy TLB: Linux keeps it as active_mm).
+    // Before the tables go it moves to init_mm (swapper_pg_dir), dropping what it cached of mm, as
+    // the lazy-TLB shootdown does on x86: a later mm whose pgd reuses this frame must not find a
+    // CPU already "running" it, skip switch_mm and keep stale entries to freed frames.
+    const initPgd = this.ka.vm.pgd;
+    for (const cpu of this.cpus) if (cpu.cr3 === mm.pgd) cpu.writeCr3(initPgd, 0, false);
     const top = 2 ** (this.levels === 5 ? 57 : 48);
     freePgtables(this, mm, 0, top, 0, top);
     mmFreePgd(this, mm);
