@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GiB } from "@mmsim/base";
 import { GFP_KERNEL, totalReservePages } from "@mmsim/physical";
-import { Kernel } from "../src/index";
-import { dirtyLimits } from "../src/vmstat";
+import { domainDirtyLimits } from "@mmsim/virtual";
+import { Kernel, fileKernelOf } from "../src/index";
 
 const real = readFileSync(new URL("../../../reference/real-proc/vmstat.txt", import.meta.url), "utf8");
 const parse = (t: string) => new Map(t.trimEnd().split("\n").map((l) => l.split(" ") as [string, string]).map(([n, v]) => [n, Number(v)]));
@@ -32,9 +32,11 @@ describe("/proc/vmstat", () => {
   it("computes the dirty thresholds as global_dirty_limits() (20% and 10% as 819/4096 and 409/4096)", () => {
     // the reference snapshot (linux-facts §14): free 6058411, totalreserve 29978, file LRU 78736
     const r = parse(real);
-    expect(dirtyLimits(6058411, 29978, 78736)).toEqual([r.get("nr_dirty_threshold"), r.get("nr_dirty_background_threshold")]);
-    expect(dirtyLimits(6058411, 29978, 78736)).toEqual([1221135, 609822]);
     const k = Kernel.boot({ ram: 2 * GiB });
+    // domain_dirty_limits over the reference's dirtyable memory: free - min(free, totalreserve) + file LRU + 1
+    const fs = fileKernelOf(k).fs;
+    expect(domainDirtyLimits(fs, 6058411 - 29978 + 78736 + 1)).toEqual([r.get("nr_dirty_threshold"), r.get("nr_dirty_background_threshold")]);
+    expect(domainDirtyLimits(fs, 6058411 - 29978 + 78736 + 1)).toEqual([1221135, 609822]);
     const v = parse(k.cat("/proc/vmstat"));
     const dirtyable = v.get("nr_free_pages")! - totalReservePages(k.phys.nodes) + 1;
     expect([v.get("nr_dirty_threshold"), v.get("nr_dirty_background_threshold")]).toEqual([Math.floor((819 * dirtyable) / 4096), Math.floor((409 * dirtyable) / 4096)]);

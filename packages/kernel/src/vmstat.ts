@@ -4,14 +4,11 @@
 // module keeps itself (KernelModule.vmstat: the zone and NUMA counters of the physical layer,
 // the slab, kernel-stack and kernel page-table gauges of kernel-alloc): the kernel's view of
 // global_node_page_state() / global_zone_page_state(). The dirty thresholds come from the
-// page-writeback formula.
+// page-writeback formula of the file module (domain_dirty_limits with the vm.dirty_* sysctls).
 import { VMSTAT_ITEMS } from "@mmsim/base";
-import { totalReservePages } from "@mmsim/physical";
+import { domainDirtyLimits } from "@mmsim/virtual";
 import type { Kernel } from "./kernel";
-
-/** vm.dirty_ratio and vm.dirty_background_ratio defaults (mm/page-writeback.c). */
-export const DIRTY_RATIO = 20;
-export const DIRTY_BACKGROUND_RATIO = 10;
+import { fileKernelOf } from "./scenario/steps-file";
 
 /**
  * Gauges /proc/meminfo reads that are not vmstat items, kept in the machine's Counters under
@@ -24,21 +21,6 @@ export const DIRTY_BACKGROUND_RATIO = 10;
 export const MEMINFO_GAUGES = ["nr_blockdev_pages", "nr_swap_pages", "vm_committed_as"] as const;
 
 /**
- * global_dirty_limits(): the ratios become 1/4096 fractions (ratio * 4096 / 100), applied to the
- * dirtyable memory = free - min(free, totalreserve) + file LRU + 1 (mm/page-writeback.c).
- * Returns [nr_dirty_threshold, nr_dirty_background_threshold] in pages.
- */
-export function dirtyLimits(free: number, totalreserve: number, fileLru: number): [number, number] {
-  const dirtyable = free - Math.min(free, totalreserve) + fileLru + 1;
-  const ratio = Math.floor((DIRTY_RATIO * 4096) / 100);
-  const bgRatio = Math.floor((DIRTY_BACKGROUND_RATIO * 4096) / 100);
-  const thresh = Math.floor((ratio * dirtyable) / 4096);
-  let bg = Math.floor((bgRatio * dirtyable) / 4096);
-  if (bg >= thresh) bg = Math.floor(thresh / 2);
-  return [thresh, bg];
-}
-
-/**
  * Every vmstat item's machine-wide value, by name: Counters plus the modules' own items, and
  * the dirty thresholds (global_dirty_limits over the free pages and the file LRU).
  */
@@ -49,8 +31,7 @@ export function globalVmstat(k: Kernel): Map<string, number> {
     if (!m.vmstat) continue;
     for (const [name, v] of m.vmstat(layer, k)) values.set(name, (values.get(name) ?? 0) + v);
   }
-  const fileLru = values.get("nr_active_file")! + values.get("nr_inactive_file")!;
-  const [thresh, bg] = dirtyLimits(values.get("nr_free_pages")!, totalReservePages(k.phys.nodes), fileLru);
+  const [thresh, bg] = domainDirtyLimits(fileKernelOf(k).fs);
   values.set("nr_dirty_threshold", thresh);
   values.set("nr_dirty_background_threshold", bg);
   return values;

@@ -5,7 +5,6 @@ import { describe, expect, it } from "vitest";
 import { GiB, MiB } from "@mmsim/base";
 import { totalReservePages } from "@mmsim/physical";
 import { Kernel } from "../src/index";
-import { dirtyLimits } from "../src/vmstat";
 
 const parseMeminfo = (t: string) => new Map(t.trimEnd().split("\n").map((l) => [l.slice(0, l.indexOf(":")), Number(/(\d+)/.exec(l.slice(l.indexOf(":")))![1])]));
 const parseVmstat = (t: string) => new Map(t.trimEnd().split("\n").map((l) => l.split(" ")).map(([n, v]) => [n!, Number(v)]));
@@ -84,13 +83,17 @@ describe("meminfo and vmstat read the counters", () => {
     expect(diff(m0, parseMeminfo(k.cat("/proc/meminfo")))).toEqual({ SwapFree: -40, Committed_AS: 40 });
   });
 
-  it("the dirty thresholds count the file LRU as dirtyable memory (global_dirty_limits)", () => {
+  it("the dirty thresholds count the file LRU as dirtyable memory and follow vm.dirty_ratio (global_dirty_limits, mm/page-writeback.c)", () => {
     const k = Kernel.boot({ ram: GiB });
     k.counters.add(k.counters.id("nr_inactive_file"), 3000);
     k.counters.add(k.counters.id("nr_active_file"), 1000);
     const v = parseVmstat(k.cat("/proc/vmstat"));
-    const expected = dirtyLimits(v.get("nr_free_pages")!, totalReservePages(k.phys.nodes), 4000);
-    expect([v.get("nr_dirty_threshold"), v.get("nr_dirty_background_threshold")]).toEqual(expected);
-    expect(expected).not.toEqual(dirtyLimits(v.get("nr_free_pages")!, totalReservePages(k.phys.nodes), 0));
+    // dirtyable = free - min(free, totalreserve) + file LRU + 1; thresh = (ratio * 4096 / 100) * dirtyable / 4096
+    const dirtyable = v.get("nr_free_pages")! - Math.min(v.get("nr_free_pages")!, totalReservePages(k.phys.nodes)) + 4000 + 1;
+    const limit = (ratio: number) => Math.floor((Math.floor((ratio * 4096) / 100) * dirtyable) / 4096);
+    expect([v.get("nr_dirty_threshold"), v.get("nr_dirty_background_threshold")]).toEqual([limit(20), limit(10)]);
+    k.sysctl.set({ "vm.dirty_ratio": "40", "vm.dirty_background_ratio": "5" });
+    const w = parseVmstat(k.cat("/proc/vmstat"));
+    expect([w.get("nr_dirty_threshold"), w.get("nr_dirty_background_threshold")]).toEqual([limit(40), limit(5)]);
   });
 });
