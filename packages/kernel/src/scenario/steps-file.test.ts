@@ -13,6 +13,7 @@ describe("file steps", () => {
     const out = run(`  - spawn: { name: app }
   - mmap: { task: app, length: 8KiB, prot: [read, write], flags: [private, anonymous], as: buf }
   - open: { task: app, path: /nope, flags: [rdonly] }
+  - expect: { errno: ENOENT }
   - create: { task: app, path: /f, as: f }
   - pwrite: { task: app, fd: f, addr: buf, length: 8KiB, offset: 4KiB }
   - read: { task: app, fd: f, addr: buf, length: 1 }
@@ -30,6 +31,7 @@ describe("file steps", () => {
       "$ spawn app\npid 1 on CPU 0\n" +
         "$ app: mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) as buf\n= 0x7ffff7ffd000\n" +
         "$ app: open(\"/nope\", O_RDONLY)\n= -1 ENOENT (No such file or directory)\n" +
+        "$ expect errno ENOENT\nok\n" +
         "$ app: creat(\"/f\", 0644) as f\n= 3\n" +
         "$ app: pwrite64(f, buf, 8192, 4096)\n= 8192\n" +
         "$ app: read(f, buf, 1)\n= -1 EBADF (Bad file descriptor)\n" +
