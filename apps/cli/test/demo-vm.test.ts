@@ -42,6 +42,6 @@ describe("mmsim demo: virtual memory acts", () => {
   });
 
   it("the acts are listed after the others", () => {
-    expect(mmsim(["demo", "--list"]).stdout).toMatch(/\n6\. Demand paging: mmap reserves, the first touch allocates\n7\. fork and copy-on-write\n$/);
+    expect(mmsim(["demo", "--list"]).stdout).toMatch(/\n6\. Demand paging: mmap reserves, the first touch allocates\n7\. fork and copy-on-write\n8\. /);
   });
 });

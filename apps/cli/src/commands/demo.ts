@@ -10,8 +10,10 @@ import { slabAct } from "../demo/act-slab";
 import { replayAct } from "../demo/act-replay";
 import { pagingAct } from "../demo/act-paging";
 import { cowAct } from "../demo/act-cow";
+import { pageCacheAct } from "../demo/act-page-cache";
+import { mallocAct } from "../demo/act-malloc";
 
-export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct, replayAct, pagingAct, cowAct];
+export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct, replayAct, pagingAct, cowAct, pageCacheAct, mallocAct];
 
 export function registerDemo(program: Command, io: CliIo): void {
   program
