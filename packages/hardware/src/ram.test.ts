@@ -116,3 +116,26 @@ describe("Ram frame cache", () => {
     ram.verify();
   });
 });
+
+describe("Ram walk table cache", () => {
+  it("keeps a cached table line across another frame's backing, and empties only the zeroed frame's line", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    ram.writeU32(0x3008, 0x1234); // table A (pfn 3), entry 1
+    ram.writeU32(0x4010, 0x5678); // table B (pfn 4), entry 2
+    const a = ram.tableFrame(1, 3);
+    const b = ram.tableFrame(2, 4);
+    expect(ram.tableWords(1)[a + 2]).toBe(0x1234);
+    ram.writeU32(0x9000, 7); // backs a third frame: no line changes
+    expect(ram.tableFrame(1, 3)).toBe(a);
+    expect(ram.tableFrame(2, 4)).toBe(b);
+    ram.verify();
+    ram.zeroFrame(3);
+    expect(ram.tableFrame(1, 3)).toBe(-1); // unbacked: reads as zeros
+    expect(ram.tableFrame(2, 4)).toBe(b);
+    expect(ram.tableWords(2)[b + 4]).toBe(0x5678);
+    ram.writeU32(0xa000, 1); // takes the slot pfn 3 gave back, zeroed
+    expect(ram.readU32(0xa008)).toBe(0);
+    expect(ram.tableFrame(1, 3)).toBe(-1);
+    ram.verify();
+  });
+});

@@ -101,7 +101,9 @@ export class Ram {
     if (slot < 0) return;
     d[i] = -1;
     this.nrBacked--;
-    this.tcPfn.fill(-1);
+    // Only a line holding this frame can go stale (a line never holds an unbacked frame).
+    const tc = this.tcPfn;
+    for (let way = 0; way < WALK_WAYS; way++) if (tc[way] === pfn) tc[way] = -1;
     if (this.cPa === pfn * PAGE_SIZE) this.cPa = NO_FRAME;
     if (this.nrFreeSlots === this.freeSlots.length) {
       const grown = new Int32Array(this.freeSlots.length * 2);
@@ -275,9 +277,10 @@ export class Ram {
   // misses there, and a directory lookup is a chain of ~6 dependent loads per level. Instead the
   // walk keeps one line per paging level (`way`) here, mapping a table's pfn to its words: a hit
   // needs no load that depends on the previous level's entry, so the host CPU overlaps the
-  // levels. Any change of a frame's slot (backed on first write, released by zeroFrame) empties
-  // every line. A host-side cache only: it is not the simulated paging-structure caches and
-  // changes nothing the simulation can observe.
+  // levels. A line holds backed frames only, and zeroFrame empties the lines of the frame it
+  // releases, so backing a frame on its first write needs no invalidation. A host-side cache
+  // only: it is not the simulated paging-structure caches and changes nothing the simulation
+  // can observe.
 
   /**
    * For reading page-table frame `pfn` (< maxPfn, not checked) through cache line `way`
@@ -426,13 +429,16 @@ export class Ram {
     if (slot >= 0 || nonZero === 0) return slot;
     if (this.nrFreeSlots > 0) {
       slot = this.freeSlots[--this.nrFreeSlots];
-      this.frameBytes(slot).fill(0);
+      // zeroed in place, as 1024 words: no subarray object per backed frame
+      const start = (slot & (FRAMES_PER_POOL - 1)) << 10;
+      this.pool32[slot >>> POOL_SHIFT].fill(0, start, start + 1024);
     } else {
       slot = this.growPools();
     }
     d[i] = slot;
     this.nrBacked++;
-    this.tcPfn.fill(-1);
+    // No line of the walk's table cache can hold this frame: tableFrameMiss caches backed
+    // frames only, and zeroFrame empties the lines of a frame it unbacks.
     return slot;
   }
 

@@ -273,7 +273,9 @@ export class Tlb {
     this.flushes++;
     const vlo = va >>> 0;
     const vhi = (va / TWO_32) >>> 0;
+    const valid = this.valid;
     for (let k = 0; k < 3; k++) {
+      if (valid[k] === 0) continue; // an empty array holds nothing to drop (most runs have no huge pages)
       const s = SHIFT[k];
       // find() returns the first entry that matches; loop in case a global and a PCID entry both do.
       for (;;) {
