@@ -13,6 +13,7 @@ import {
   handleMmFault,
 } from "./memory";
 import { anonVmaPrepare } from "./rmap";
+import { handleFileMmFault } from "./file-fault";
 import { mayExpandVm, mlockFutureOk, vmStatAccount } from "./mmap";
 import { VM_ACCESS_FLAGS, VM_ACCOUNT, VM_GROWSDOWN, VM_LOCKED, VM_WRITE } from "./mm-flags";
 
@@ -90,7 +91,8 @@ export function doUserAddrFault(vmm: VirtualMemory, mm: MmStruct, errorCode: num
     vma = mm.mmMt.findVma(addr)!;
   }
   if (accessError(errorCode, vma)) return signal(SIGSEGV, SEGV_ACCERR, addr);
-  const ret = handleMmFault(vmm, vma, addr, flags);
+  const ops = vma.vmOps;
+  const ret = ops !== null && ops.fault !== undefined ? handleFileMmFault(vmm, vma, addr, flags) : handleMmFault(vmm, vma, addr, flags);
   if (ret & VM_FAULT_OOM) return signal(SIGKILL, 0, addr, true);
   if (ret & VM_FAULT_SIGBUS) return signal(SIGBUS, BUS_ADRERR, addr);
   if (ret & VM_FAULT_SIGSEGV) return signal(SIGSEGV, SEGV_MAPERR, addr);

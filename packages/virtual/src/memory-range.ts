@@ -7,7 +7,7 @@ import type { VirtualMemory } from "./virtual-memory";
 import {
   PTE_A, PTE_D, PTE_P, PTE_PROTNONE, PTE_RW, PTE_SPECIAL, entryPfn, flushTlbRange, pteModifyHi, pteModifyLo, pteOffset, ptePresent,
 } from "./pte";
-import { MM_ANONPAGES, MM_SWAPENTS, updateHiwaterRss } from "./memory";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS, updateHiwaterRss } from "./memory";
 import { folioDupAnonRmapPte, folioPut, folioRemoveRmapPte } from "./rmap";
 import { pteAllocMm } from "./pgtable";
 import { VM_MAYWRITE, VM_SHARED, VM_WRITE } from "./mm-flags";
@@ -54,7 +54,7 @@ export function zapPageRange(vmm: VirtualMemory, vma: VmAreaStruct, start: numbe
       }
       if (lo & PTE_SPECIAL) continue;
       const pfn = entryPfn(lo, hi);
-      mm.rssStat[MM_ANONPAGES]--;
+      mm.rssStat[(vmm.pages.mapping[vmm.pages.idx(pfn)] & 1) !== 0 ? MM_ANONPAGES : MM_FILEPAGES]--; // mm_counter
       folioRemoveRmapPte(vmm, pfn);
       folioPut(vmm, pfn);
     }
@@ -110,8 +110,9 @@ export function copyPageRange(vmm: VirtualMemory, dst: VmAreaStruct, src: VmArea
         dmm.rssStat[MM_SWAPENTS]++;
       } else {
         if ((lo & PTE_SPECIAL) === 0) {
-          folioDupAnonRmapPte(vmm, entryPfn(lo, hi));
-          dmm.rssStat[MM_ANONPAGES]++;
+          const pfn = entryPfn(lo, hi);
+          dmm.rssStat[(vmm.pages.mapping[vmm.pages.idx(pfn)] & 1) !== 0 ? MM_ANONPAGES : MM_FILEPAGES]++; // mm_counter
+          folioDupAnonRmapPte(vmm, pfn);
         }
         if (cow && (lo & PTE_RW) !== 0) {
           lo = (lo & ~PTE_RW) >>> 0;

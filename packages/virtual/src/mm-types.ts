@@ -3,16 +3,26 @@
 // Each kernel object remembers the slab object (kaddr) it was allocated from, so /proc/slabinfo
 // moves as on Linux. The page-level state of an mm (pgd, rss counters, mm_cpumask) is here too.
 import type { PteFlags } from "@mmsim/hardware";
+import type { VmFault } from "./memory";
 import { VmaTree } from "./vma-tree";
 
 /** vm_operations_struct: the hooks a mapping's owner installs (only those the VMA layer calls). */
 export interface VmOperations {
   /** a name for messages, e.g. "special_mapping" */
   readonly name: string;
+  /** ->name: the name /proc/<pid>/maps shows (special_mapping_name: "[vdso]"), or null */
+  getName?: (vma: VmAreaStruct) => string | null;
   /** ->open: called on a VMA duplicated by split or copy */
   open?: (vma: VmAreaStruct) => void;
   /** ->close: called when a VMA is unmapped; a VMA with one is never deleted by a merge */
   close?: (vma: VmAreaStruct) => void;
+  /**
+   * ->fault: finds the page of vmf.pgoff (vmf.vma's file); returns VM_FAULT_* bits and, when no
+   * error bit is set, leaves the page with one reference for the mapping in `faultPage` (vmf->page)
+   */
+  fault?: (vmf: VmFault) => number;
+  /** the page the last ->fault returned (vmf->page), -1 after an error */
+  faultPage?: number;
 }
 
 /**

@@ -12,7 +12,7 @@
 import {
   BUG,
 } from "@mmsim/base";
-import type { AnonVma, AnonVmaChain, MmStruct, VmAreaStruct } from "./mm-types";
+import type { AddressSpace, AnonVma, AnonVmaChain, MmStruct, VmAreaStruct } from "./mm-types";
 import {
   VM_ACCESS_FLAGS as VM_ACCESS_FLAGS_, VM_SHARED as VM_SHARED_, VM_MAYWRITE as VM_MAYWRITE_, VM_SOFTDIRTY as VM_SOFTDIRTY_,
 } from "./mm-flags";
@@ -295,9 +295,43 @@ export function folioRemoveRmapPte(vmm: VirtualMemory, pfn: number): void {
   if (c < 0) BUG("folio_remove_rmap_pte", `pfn ${pfn}: mapcount underflow`);
   pages.mapcount[i] = c - 1;
   if (c === 0) {
+    if ((pages.mapping[i] & PAGE_MAPPING_ANON) === 0) {
+      // a page-cache page: its last PTE leaves NR_FILE_MAPPED (Mapped)
+      vmm.phys.counters.add(vmm.phys.counters.id("nr_mapped"), -1);
+      return;
+    }
     vmm.phys.counters.add(vmm.slotAnonPages, -1);
     vmm.nrAnonPages--;
   }
+}
+
+/**
+ * folio_add_file_rmap_pte: one more PTE maps the page-cache page `pfn` (the caller holds the
+ * mapping's reference); its first mapping enters NR_FILE_MAPPED (Mapped).
+ */
+export function folioAddFileRmapPte(vmm: VirtualMemory, pfn: number): void {
+  const pages = vmm.pages;
+  const i = pages.idx(pfn);
+  if ((pages.mapping[i] & PAGE_MAPPING_ANON) !== 0 || pages.mapping[i] === 0) BUG("folio_add_file_rmap_pte", `pfn ${pfn} is not a page-cache page`);
+  const c = ++pages.mapcount[i];
+  if (c === 0) vmm.phys.counters.add(vmm.phys.counters.id("nr_mapped"), 1);
+}
+
+/**
+ * rmap_walk_file: calls visit(vma, address) for every VMA of `mapping`'s i_mmap whose range holds
+ * page `index` and whose PTE there maps pfn (a private VMA may map its own copy instead). Returns
+ * how many mappers it found.
+ */
+export function rmapWalkFile(vmm: VirtualMemory, mapping: AddressSpace, index: number, pfn: number, visit: (vma: VmAreaStruct, address: number) => void): number {
+  let found = 0;
+  for (const vma of mapping.iMmap) {
+    const addr = vma.vmStart + (index - vma.vmPgoff) * 4096;
+    if (addr < vma.vmStart || addr >= vma.vmEnd) continue;
+    if (mappedPfn(vmm, vma.vmMm, addr) !== pfn) continue;
+    found++;
+    visit(vma, addr);
+  }
+  return found;
 }
 
 /**

@@ -12,11 +12,11 @@ import { PGTY_table, PG_anon_exclusive, PG_head, PG_swapcache } from "@mmsim/phy
 import type { MmStruct, VmAreaStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import { PTE_P, PTE_PSE, PTE_RW, PTE_SPECIAL, entryPfn, ptePresent } from "./pte";
-import { MM_ANONPAGES, MM_SWAPENTS } from "./memory";
-import { indexDelta, rmapWalkAnon } from "./rmap";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS } from "./memory";
+import { indexDelta, rmapWalkAnon, rmapWalkFile } from "./rmap";
 import { largeHead, pageIndex } from "./rmap-folio";
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE } from "./huge-mm";
-import { VM_WRITE } from "./mm-flags";
+import { VM_SHARED, VM_WRITE } from "./mm-flags";
 
 const TWO_32 = 4294967296;
 
@@ -28,6 +28,8 @@ interface PageTally {
   tables: number;
   /** mms holding the huge zero folio through a PMD */
   zeroHolders: Set<MmStruct>;
+  /** page-cache pfn → [PTEs mapping it across all mms, one VMA mapping it] */
+  fileMaps: Map<number, [number, VmAreaStruct]>;
 }
 
 function vmaAt(mm: MmStruct, addr: number): VmAreaStruct | null {
@@ -70,6 +72,21 @@ function checkHugePmd(vmm: VirtualMemory, mm: MmStruct, ea: number, addr: number
   t.pmdMaps.set(pfn, (t.pmdMaps.get(pfn) ?? 0) + 1);
 }
 
+/**
+ * A PTE mapping a page-cache page: a file VMA, the page's index the PTE's file offset, writable
+ * only in a shared writable VMA; tallied in t.fileMaps.
+ */
+function checkFilePte(vmm: VirtualMemory, vma: VmAreaStruct, addr: number, lo: number, pfn: number, idx: number, t: PageTally): void {
+  const pages = vmm.pages;
+  const at = `0x${addr.toString(16)}`;
+  if (vma.vmFile === null || pages.mapping[idx] === 0) BUG("verifyPageTables", `pfn ${pfn} mapped at ${at} is neither anonymous nor in a file VMA's page cache`);
+  if (pages.index[idx] !== vma.vmPgoff + (addr - vma.vmStart) / 4096) BUG("verifyPageTables", `page-cache pfn ${pfn} has index ${pages.index[idx]} but is mapped at ${at}`);
+  if ((lo & PTE_RW) !== 0 && (vma.vmFlags & (VM_WRITE | VM_SHARED)) !== (VM_WRITE | VM_SHARED)) BUG("verifyPageTables", `page-cache pfn ${pfn} writable at ${at} outside a shared writable VMA`);
+  const e = t.fileMaps.get(pfn);
+  if (e === undefined) t.fileMaps.set(pfn, [1, vma]);
+  else e[0]++;
+}
+
 function walkTable(vmm: VirtualMemory, mm: MmStruct, table: number, level: number, base: number, t: PageTally, rss: number[]): void {
   const ram = vmm.ram;
   checkTablePage(vmm, table, `table page of level ${level}`);
@@ -105,7 +122,11 @@ function walkTable(vmm: VirtualMemory, mm: MmStruct, table: number, level: numbe
     const idx = pages.idx(pfn);
     const head = idx < 0 ? -1 : largeHead(vmm, idx);
     if (idx < 0 || pages.refcount[head >= 0 ? head : idx] <= 0 || pages.getType(pfn) !== 0) BUG("verifyPageTables", `PTE at 0x${addr.toString(16)} maps pfn ${pfn}, which is not an allocated page`);
-    if ((pages.mapping[idx] & 1) === 0) BUG("verifyPageTables", `pfn ${pfn} mapped at 0x${addr.toString(16)} is not anonymous`);
+    if ((pages.mapping[idx] & 1) === 0) {
+      checkFilePte(vmm, vma, addr, lo, pfn, idx, t);
+      rss[MM_FILEPAGES]++;
+      continue;
+    }
     if (indexDelta(pageIndex(vmm, idx), vma.vmPgoff) !== (addr - vma.vmStart) / 4096) BUG("verifyPageTables", `pfn ${pfn} has index ${pageIndex(vmm, idx)} but is mapped at 0x${addr.toString(16)}`);
     if (lo & PTE_RW) {
       if ((vma.vmFlags & VM_WRITE) === 0) BUG("verifyPageTables", `writable PTE in a read-only VMA at 0x${addr.toString(16)}`);
@@ -148,7 +169,7 @@ function verifyLargeFolios(vmm: VirtualMemory, t: PageTally, heads: Set<number>)
 
 /** The page-level invariants over every mm of the machine (throws Bug on the first broken one). */
 export function verifyPageTables(vmm: VirtualMemory, mms: readonly MmStruct[]): void {
-  const t: PageTally = { maps: new Map(), pmdMaps: new Map(), tables: 0, zeroHolders: new Set() };
+  const t: PageTally = { maps: new Map(), pmdMaps: new Map(), tables: 0, zeroHolders: new Set(), fileMaps: new Map() };
   const top = vmm.levels;
   for (let k = 0; k < mms.length; k++) {
     const mm = mms[k];
@@ -191,6 +212,7 @@ export function verifyPageTables(vmm: VirtualMemory, mms: readonly MmStruct[]): 
     });
     if (found !== n || outside !== 0) BUG("rmap_walk_anon", `pfn ${pfn}: the walk finds ${found} mappers (${outside} outside the mms), the tables hold ${n}`);
   }
+  verifyFileMaps(vmm, t, inSet);
   // every deposited table belongs to a huge PMD (checkHugePmd found the table of each one)
   for (const mm of mms) for (const ea of mm.pmdHugePte.keys()) if (!isHugePmd(vmm, ea)) BUG("verifyPageTables", `deposited table at PMD 0x${ea.toString(16)} without a huge PMD`);
   const ts = vmm.thpState;
@@ -198,6 +220,27 @@ export function verifyPageTables(vmm: VirtualMemory, mms: readonly MmStruct[]): 
   for (const mm of mms) if (mm.hugeZeroFolio) zeroRefs++;
   if (ts.hugeZeroPfn >= 0 && ts.hugeZeroRefcount !== zeroRefs + 1) BUG("verifyPageTables", `huge_zero_refcount ${ts.hugeZeroRefcount} but ${zeroRefs} mms hold the folio`);
   if (ts.hugeZeroPfn < 0 && zeroRefs !== 0) BUG("verifyPageTables", `${zeroRefs} mms hold a huge zero folio that does not exist`);
+}
+
+/**
+ * Page-cache pages mapped by PTEs: _mapcount + 1 and refcount - 1 (the page cache's own) equal the
+ * PTEs; rmap_walk_file over the mapping's i_mmap finds them all in the verified mms; Mapped
+ * (nr_mapped) counts the pages mapped at least once.
+ */
+function verifyFileMaps(vmm: VirtualMemory, t: PageTally, inSet: Set<MmStruct>): void {
+  const pages = vmm.pages;
+  for (const [pfn, [n, vma]] of t.fileMaps) {
+    const idx = pages.idx(pfn);
+    if (pages.mapcount[idx] + 1 !== n) BUG("verifyPageTables", `page-cache pfn ${pfn}: _mapcount ${pages.mapcount[idx]} but ${n} PTEs map it`);
+    if (pages.refcount[idx] !== n + 1) BUG("verifyPageTables", `page-cache pfn ${pfn}: refcount ${pages.refcount[idx]} but ${n} PTEs and the cache hold it`);
+    let outside = 0;
+    const found = rmapWalkFile(vmm, vma.vmFile!.mapping, pages.index[idx], pfn, (v) => {
+      if (!inSet.has(v.vmMm)) outside++;
+    });
+    if (found !== n || outside !== 0) BUG("rmap_walk_file", `pfn ${pfn}: the walk finds ${found} mappers (${outside} outside the mms), the tables hold ${n}`);
+  }
+  const mapped = vmm.phys.counters.get("nr_mapped");
+  if (mapped !== t.fileMaps.size) BUG("verifyPageTables", `nr_mapped ${mapped} but ${t.fileMaps.size} page-cache pages mapped`);
 }
 
 function isHugePmd(vmm: VirtualMemory, ea: number): boolean {

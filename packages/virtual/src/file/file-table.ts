@@ -5,6 +5,7 @@
 // standard streams a process inherits: mmsim tasks have none, so they are reserved (EBADF) and
 // the first open returns 3, as in a real program. Not modelled: dup, fork sharing, O_CLOEXEC.
 import type { Inode } from "./fs";
+import type { VmFile } from "../mm-types";
 import { FileRaState } from "./readahead";
 import { INITIAL_DIRTIED_PAUSE } from "./page-writeback";
 import type { DirtyThrottle } from "./page-writeback";
@@ -29,6 +30,8 @@ export class File {
   /** f_pos */
   fPos = 0;
   readonly ra: FileRaState;
+  /** the VmFile mmap(2) maps for this open file (file-mmap.ts), made at the first mmap */
+  vmFile: VmFile | null = null;
 
   constructor(
     readonly inode: Inode,

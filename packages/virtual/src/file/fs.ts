@@ -20,6 +20,8 @@ export const BLOCK_HOLE = -1;
 export const BLOCK_DELALLOC = -2;
 /** VM_READAHEAD_PAGES (include/linux/mm.h): SZ_128K / PAGE_SIZE, the default read_ahead_kb 128. */
 export const VM_READAHEAD_PAGES = (128 * 1024) / PAGE_SIZE;
+/** fault_around_bytes (mm/memory.c): rounddown_pow_of_two(SZ_64K); debugfs /sys/kernel/debug/fault_around_bytes. */
+export const DEFAULT_FAULT_AROUND_BYTES = 65536;
 /** The largest file: page indices stay below 2^32 (mmsim's s_maxbytes, 16 TiB). */
 export const MMFS_MAX_BYTES = 2 ** 32 * PAGE_SIZE;
 
@@ -151,6 +153,8 @@ export class FileSystem {
   nrThrottled = 0;
   /** the folio filemap_fault returns (vmf->page), or -1 */
   faultPfn = -1;
+  /** fault_around_bytes: the window do_read_fault maps from the cache (a power of two, 4096 turns it off) */
+  faultAroundBytes = DEFAULT_FAULT_AROUND_BYTES;
   /** the folio batch filemap_read fills (reads do not nest) */
   readonly readBatch: number[] = [];
   /** Counters slots */

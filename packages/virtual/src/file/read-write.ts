@@ -78,7 +78,8 @@ export function sysCreat(fs: FileSystem, files: FilesStruct, path: string): numb
 function fput(fs: FileSystem, file: File): void {
   const inode = file.inode;
   inode.openCount--;
-  if (inode.openCount === 0 && inode.nlink === 0) evictInode(fs, inode);
+  // a mapped inode stays (the VMAs' file references); see docs/design/virtual.md "File mappings"
+  if (inode.openCount === 0 && inode.nlink === 0 && inode.iMmap.iMmap.length === 0) evictInode(fs, inode);
 }
 
 /** close(2): 0 or -EBADF. */
@@ -181,7 +182,7 @@ export function sysUnlink(fs: FileSystem, path: string): number {
   if (inode === undefined) return -ENOENT;
   fs.names.delete(path);
   inode.nlink = 0;
-  if (inode.openCount === 0) evictInode(fs, inode);
+  if (inode.openCount === 0 && inode.iMmap.iMmap.length === 0) evictInode(fs, inode);
   return 0;
 }
 

@@ -10,6 +10,8 @@ import { BLOCK_DELALLOC, BLOCK_HOLE, MMFS_MAX_BYTES } from "./fs";
 import type { FileSystem, Inode } from "./fs";
 import { EFBIG, EINVAL, EIO, ENOMEM, filemapAddFolio, filemapAllocFolio, filemapRemoveFolio, folioFlags, folioWait, readPages } from "./filemap";
 import { folioMarkDirty, inodeClean } from "./page-writeback";
+import { zapPageRange } from "../memory-range";
+import type { AddressSpace } from "../mm-types";
 
 const LOCKED = 1 << PG_locked;
 const WRITEBACK = 1 << PG_writeback;
@@ -61,8 +63,22 @@ export function truncateSetsize(fs: FileSystem, inode: Inode, size: number): num
   return 0;
 }
 
+/**
+ * unmap_mapping_range(mapping, first << PAGE_SHIFT, 0, even_cows = 1), as truncate_pagecache
+ * calls it: every PTE at file pages >= first in every VMA of the mapping is zapped, private
+ * copies of those pages too (file VMAs have no huge PMDs; the page tables stay).
+ */
+export function unmapMappingRange(fs: FileSystem, mapping: AddressSpace, first: number): void {
+  for (const vma of mapping.iMmap) {
+    const start = Math.max(vma.vmStart, vma.vmStart + (first - vma.vmPgoff) * PAGE_SIZE);
+    if (start < vma.vmEnd) zapPageRange(fs.vmm, vma, start, vma.vmEnd);
+  }
+}
+
 /** truncate_inode_pages_range from page `start` to the end, then the blocks from there. */
 export function truncateInodePages(fs: FileSystem, inode: Inode, start: number): void {
+  // truncate_pagecache: unmap_mapping_range first, so no PTE maps a page about to go
+  unmapMappingRange(fs, inode.iMmap, start);
   const doomed: number[] = [];
   inode.pages.forEach(start, 2 ** 32 - 1, (index, pfn) => {
     doomed.push(index, pfn);
@@ -89,13 +105,14 @@ export function evictInode(fs: FileSystem, inode: Inode): void {
 }
 
 /**
- * invalidate_mapping_pages (drop_caches 1, POSIX_FADV_DONTNEED): removes the clean, unlocked
- * folios not under write-back of inode; dirty and busy ones stay. Returns how many went.
+ * invalidate_mapping_pages (drop_caches 1, POSIX_FADV_DONTNEED): removes the clean, unlocked,
+ * unmapped folios not under write-back of inode; dirty, busy and mapped ones stay. Returns how many went.
  */
 export function invalidateMappingPages(fs: FileSystem, inode: Inode): number {
   const victims: number[] = [];
   inode.pages.forEach(0, 2 ** 32 - 1, (index, pfn) => {
-    if ((folioFlags(fs, pfn) & (LOCKED | WRITEBACK | DIRTY)) === 0) victims.push(index);
+    // mapping_evict_folio: a mapped folio stays
+    if ((folioFlags(fs, pfn) & (LOCKED | WRITEBACK | DIRTY)) === 0 && fs.vmm.pages.mapcount[fs.vmm.pages.idx(pfn)]! < 0) victims.push(index);
   });
   for (const index of victims) filemapRemoveFolio(fs, inode, index);
   return victims.length;

@@ -1,0 +1,80 @@
+// mmap of an mmfs file (generic_file_mmap and generic_file_vm_ops, mm/filemap.c): the VmFile the
+// VMA layer maps, whose vm_ops are filemap_fault, filemap_map_pages (fault-around over cached
+// pages) and filemap_page_mkwrite (the first write to a page of a shared mapping dirties it).
+// The inode's AddressSpace is the VmFile's mapping, so i_mmap lists every VMA of the file.
+import { PG_locked, PG_readahead, PG_uptodate } from "@mmsim/physical";
+import { VmFile } from "../mm-types";
+import type { VmOperations } from "../mm-types";
+import type { VmFault } from "../memory";
+import { VM_FAULT_NOPAGE } from "../memory";
+import type { MapPagesOps } from "../file-fault";
+import { setFilePte } from "../file-fault";
+import type { FileSystem } from "./fs";
+import type { File } from "./file-table";
+import { filemapFault } from "./filemap-fault";
+import { folioFlags } from "./filemap";
+import { folioMarkDirty } from "./page-writeback";
+
+/** The device of mmfs's files in /proc/<pid>/maps: fe:00, the reference machine's root disk (real-proc/self-maps.txt). */
+export const MMFS_DEV: [number, number] = [254, 0];
+const NOT_MAPPABLE = (1 << PG_locked) | (1 << PG_readahead);
+const UPTODATE = 1 << PG_uptodate;
+
+/** The vm_ops of one open file's mappings. */
+type FileVmOps = VmOperations & MapPagesOps;
+
+/**
+ * filemap_map_pages over pgoffs [first, last] of vmf.vma (one PTE table): every cached page
+ * that is uptodate, not locked, not a read-ahead marker and below EOF is mapped at its empty PTE
+ * with a reference for the mapping. VM_FAULT_NOPAGE when the faulting page was mapped.
+ */
+function filemapMapPages(fs: FileSystem, file: File, vmf: VmFault, first: number, last: number): number {
+  const inode = file.inode;
+  const vma = vmf.vma!;
+  const ram = fs.vmm.ram;
+  const p = fs.vmm.pages;
+  const maxIdx = Math.ceil(inode.size / 4096);
+  let ret = 0;
+  for (let pgoff = first; pgoff <= last && pgoff < maxIdx; pgoff++) {
+    const pfn = inode.pages.load(pgoff);
+    if (pfn < 0) continue;
+    const f = folioFlags(fs, pfn);
+    if ((f & NOT_MAPPABLE) !== 0 || (f & UPTODATE) === 0) continue;
+    const pte = vmf.pte + (pgoff - vmf.pgoff) * 8;
+    if (ram.readU32(pte) !== 0 || ram.readU32(pte + 4) !== 0) continue;
+    p.refcount[p.idx(pfn)]!++;
+    setFilePte(fs.vmm, vma, pte, pfn, false);
+    if (pgoff === vmf.pgoff) ret = VM_FAULT_NOPAGE;
+  }
+  return ret;
+}
+
+/**
+ * The VmFile that mmap(2) of `file` maps (created once per open file): its mapping is the inode's
+ * i_mmap, its vm_ops fault through the page cache.
+ */
+export function fileVmFile(fs: FileSystem, file: File): VmFile {
+  if (file.vmFile !== null) return file.vmFile;
+  const inode = file.inode;
+  const ops: FileVmOps = {
+    name: "generic_file_vm_ops",
+    faultPage: -1,
+    get faultAroundPages() {
+      return Math.floor(fs.faultAroundBytes / 4096);
+    },
+    fault: (vmf) => {
+      const ret = filemapFault(fs, file, vmf.pgoff, vmf.vma!.vmFlags);
+      ops.faultPage = fs.faultPfn;
+      return ret;
+    },
+    mapPages: (vmf, first, last) => filemapMapPages(fs, file, vmf, first, last),
+    pageMkwrite: (_vmf, pfn) => {
+      folioMarkDirty(fs, inode, pfn, null);
+    },
+  };
+  const vf = new VmFile(inode.name, {
+    dev: MMFS_DEV, ino: inode.ino, readable: file.readable, writable: file.writable, vmOps: ops, mapping: inode.iMmap,
+  });
+  file.vmFile = vf;
+  return vf;
+}
