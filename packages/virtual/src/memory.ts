@@ -18,7 +18,7 @@ import {
   flushTlbPage as flushTlbPage_,
 } from "./pte";
 import {
-  pmdAllocMm as pmdAllocMm_, pteAllocPmd as pteAllocPmd_,
+  pmdAllocMm as pmdAllocMm_, pteAllocPmd as pteAllocPmd_, tableEntryHi as tableEntryHi_, tableEntryLo as tableEntryLo_,
 } from "./pgtable";
 import {
   VM_FAULT_FALLBACK as VM_FAULT_FALLBACK_, hugePmdFault as hugePmdFault_,
@@ -42,6 +42,8 @@ const ptePresent = ptePresent_;
 const flushTlbPage = flushTlbPage_;
 const pmdAllocMm = pmdAllocMm_;
 const pteAllocPmd = pteAllocPmd_;
+const tableEntryLo = tableEntryLo_;
+const tableEntryHi = tableEntryHi_;
 const hugePmdFault = hugePmdFault_;
 const VM_FAULT_FALLBACK = VM_FAULT_FALLBACK_;
 /** _PAGE_PSE: a PMD entry that is a leaf */
@@ -138,7 +140,7 @@ function __handleMmFault(vmm: VirtualMemory, vmf: VmFault): number {
   const pmd = pmdAllocMm(vmm, mm, vmf.address);
   if (pmd < 0) return VM_FAULT_OOM;
   vmf.pmd = pmd;
-  const plo = vmm.ram.readU32(pmd);
+  const plo = tableEntryLo(vmm.ram, 2, pmd);
   if (plo === 0 || (plo & PSE) !== 0) {
     const ret = hugePmdFault(vmm, vmf, plo);
     if ((ret & VM_FAULT_FALLBACK) === 0) return ret;
@@ -152,8 +154,8 @@ function __handleMmFault(vmm: VirtualMemory, vmf: VmFault): number {
 /** handle_pte_fault */
 function handlePteFault(vmm: VirtualMemory, vmf: VmFault): number {
   const ram = vmm.ram;
-  const lo = ram.readU32(vmf.pte);
-  const hi = ram.readU32(vmf.pte + 4);
+  const lo = tableEntryLo(ram, 1, vmf.pte);
+  const hi = tableEntryHi(ram, 1, vmf.pte);
   vmf.origLo = lo;
   vmf.origHi = hi;
   const vma = vmf.vma!;

@@ -5,7 +5,7 @@
 import {
   BUG, PAGE_SIZE as PAGE_SIZE_,
 } from "@mmsim/base";
-import type { AllocTable } from "@mmsim/hardware";
+import type { AllocTable, Ram } from "@mmsim/hardware";
 import {
   levelSize as levelSize_, pteAlloc as pteAlloc_,
 } from "@mmsim/hardware";
@@ -109,10 +109,14 @@ export function pmdAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number
   for (let l: number = vmm.levels; l > 2; l--) {
     const idx = l === 3 ? ((vlo >>> 30) | (vhi << 2)) & 511 : (vhi >>> (l === 4 ? 7 : 16)) & 511;
     const ea = table + idx * 8;
-    const lo = ram.readU32(ea);
+    // The entry through the walk's table cache (Ram.tableFrame, one line per level, as the MMU
+    // reads it): the failed walk just loaded these lines, where readU32 would miss Ram's
+    // one-frame cache at every level.
+    const base = ram.tableFrame(l, table / PAGE_SIZE);
+    const lo = base < 0 ? 0 : ram.tableWords(l)[base + idx * 2];
     if ((lo & P) !== 0) {
       if ((lo & PSE) !== 0) BUG("pmd_alloc", `va 0x${va.toString(16)} lies in a huge page at level ${l}`);
-      table = (ram.readU32(ea + 4) & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
+      table = (ram.tableWords(l)[base + idx * 2 + 1] & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
       continue;
     }
     table = installTable(vmm, mm, ea, lo);
@@ -127,14 +131,33 @@ export function pmdAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number
  */
 export function pteAllocPmd(vmm: VirtualMemory, mm: MmStruct, pmd: number, va: number): number {
   const ram = vmm.ram;
-  const lo = ram.readU32(pmd);
+  const lo = tableEntryLo(ram, 2, pmd);
   let table: number;
-  if ((lo & P) !== 0) table = (ram.readU32(pmd + 4) & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
+  if ((lo & P) !== 0) table = (tableEntryHi(ram, 2, pmd) & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
   else {
     table = installTable(vmm, mm, pmd, lo);
     if (table < 0) return -1;
   }
   return table + (((va >>> 0) >>> 12) & 511) * 8;
+}
+
+/**
+ * The low word of the page-table entry at physical address ea in a table of paging level
+ * `level` (1 = PTE table, 2 = PMD table, ...), read through the walk's table cache
+ * (Ram.tableFrame: one line per level, which the MMU's walk of the same address just loaded)
+ * instead of Ram's one-frame cache, which misses when the reads go from table to table.
+ */
+export function tableEntryLo(ram: Ram, level: number, ea: number): number {
+  const off = (ea >>> 0) & 4095;
+  const base = ram.tableFrame(level, (ea - off) / PAGE_SIZE);
+  return base < 0 ? 0 : ram.tableWords(level)[base + (off >>> 2)];
+}
+
+/** The high word of the entry at ea (see tableEntryLo). */
+export function tableEntryHi(ram: Ram, level: number, ea: number): number {
+  const off = (ea >>> 0) & 4095;
+  const base = ram.tableFrame(level, (ea - off) / PAGE_SIZE);
+  return base < 0 ? 0 : ram.tableWords(level)[base + (off >>> 2) + 1];
 }
 
 /** A new table page installed in the empty entry at ea (pmd_populate and its siblings); its address, or -1. */
