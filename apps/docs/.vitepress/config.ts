@@ -8,7 +8,7 @@ import type { DefaultTheme } from "vitepress";
 type Page =
   | "architecture" | "getting-started" | "page-walk" | "buddy" | "zones" | "slub" | "page-replacement"
   | "address-space" | "page-fault" | "fork-cow"
-  | "malloc";
+  | "malloc" | "page-cache" | "seeds";
 
 const TITLES: Record<"en" | "zh", Record<Page, string>> = {
   en: {
@@ -23,6 +23,8 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     "page-fault": "A page fault step by step",
     "fork-cow": "fork and copy-on-write",
     malloc: "malloc: brk, mmap and Rss",
+    "page-cache": "The page cache",
+    seeds: "Seed coverage",
   },
   zh: {
     architecture: "架构",
@@ -36,6 +38,8 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     "page-fault": "缺页处理逐步演示",
     "fork-cow": "fork 与写时复制",
     malloc: "malloc：brk、mmap 与 Rss",
+    "page-cache": "页缓存",
+    seeds: "种子文章覆盖表",
   },
 };
 
@@ -46,7 +50,7 @@ function sidebar(locale: "en" | "zh"): DefaultTheme.SidebarItem[] {
   return [
     {
       text: locale === "en" ? "The project" : "项目",
-      items: [link("architecture"), link("getting-started")],
+      items: [link("architecture"), link("getting-started"), link("seeds")],
     },
     {
       text: locale === "en" ? "Hardware" : "硬件",
@@ -63,6 +67,10 @@ function sidebar(locale: "en" | "zh"): DefaultTheme.SidebarItem[] {
     {
       text: locale === "en" ? "Virtual memory" : "虚拟内存",
       items: [link("address-space"), link("page-fault"), link("fork-cow"), link("malloc")],
+    },
+    {
+      text: locale === "en" ? "Files" : "文件",
+      items: [link("page-cache")],
     },
     {
       text: locale === "en" ? "Replacement policies" : "置换策略",
@@ -84,6 +92,7 @@ function nav(locale: "en" | "zh"): DefaultTheme.NavItem[] {
       { text: t["address-space"], link: base + "address-space" },
       { text: t["page-fault"], link: base + "page-fault" },
       { text: t["fork-cow"], link: base + "fork-cow" },
+      { text: t["page-cache"], link: base + "page-cache" },
       { text: t["page-replacement"], link: base + "page-replacement" },
     ] },
   ];

@@ -5,7 +5,7 @@
 // the browser (the e2e's determinism check).
 import { InputError } from "@mmsim/base";
 import { Kernel, RunContext, STEPS, Scope, virtualOf } from "@mmsim/kernel";
-import type { Task, VirtualKernel } from "@mmsim/kernel";
+import type { BindingKind, Bindings, Task, VirtualKernel } from "@mmsim/kernel";
 import { entryAddr, entryPresent, lookupPte, newPteRef, _PAGE_PSE } from "@mmsim/hardware";
 
 const MiB = 1024 * 1024;
@@ -108,6 +108,11 @@ export class VmSession {
     }
     this.log.push(line);
     return line;
+  }
+
+  /** What a step bound with `as:` (an address, a file descriptor...), or undefined when unbound. */
+  binding<K extends BindingKind>(name: string, kind: K): Bindings[K] | undefined {
+    return this.ctx.lookup(name, kind);
   }
 
   /** The task spawned or forked as `name` (alive or not). */

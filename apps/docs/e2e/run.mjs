@@ -13,5 +13,6 @@ import "./replacement.e2e.mjs";
 import "./address-space.e2e.mjs";
 import "./page-fault.e2e.mjs";
 import "./fork-cow.e2e.mjs";
+import "./page-cache.e2e.mjs";
 
 process.exitCode = await run();

@@ -14,6 +14,9 @@ export const PAGES = {
   "address-space.html": ["Address space map", "地址空间图"],
   "page-fault.html": ["A page fault step by step", "缺页处理逐步演示"],
   "fork-cow.html": ["fork and copy-on-write", "fork 与写时复制"],
+  "malloc.html": ["malloc: brk, mmap and what Rss counts", "malloc：brk、mmap 与 Rss 统计的是什么"],
+  "page-cache.html": ["The page cache", "页缓存"],
+  "seeds.html": ["Seed coverage", "种子文章覆盖表"],
 };
 
 test("English home page renders the hero and links to every live page", async ({ page, goto, screenshot }) => {
