@@ -44,8 +44,8 @@ export class Task {
     readonly pid: number,
     /** the parent's pid (0: spawned from outside, as the first process of a namespace) */
     readonly ppid: number,
-    /** comm: at most TASK_COMM_LEN - 1 = 15 bytes */
-    readonly comm: string,
+    /** comm: at most TASK_COMM_LEN - 1 = 15 bytes (exec sets it to the program's basename) */
+    public comm: string,
     public mm: MmStruct | null,
     /** the CPU it runs on (task_cpu) */
     readonly cpu: number,

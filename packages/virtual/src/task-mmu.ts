@@ -43,6 +43,8 @@ function hex(n: number, width: number): string {
 /** vma_is_initial_heap / vma_is_initial_stack (include/linux/mm.h), the file path, or null (get_vma_name). */
 export function vmaName(vma: VmAreaStruct): string | null {
   if (vma.vmFile) return vma.vmFile.path;
+  const opsName = vma.vmOps?.getName?.(vma) ?? null;
+  if (opsName !== null) return opsName;
   const mm = vma.vmMm;
   if (vma.vmStart <= mm.brk && vma.vmEnd >= mm.startBrk) return "[heap]";
   if (vma.vmStart <= mm.startStack && vma.vmEnd >= mm.startStack) return "[stack]";

@@ -2,6 +2,7 @@
 // (virtual memory, reclaim) is adding its module file and one line here.
 import type { KernelModule } from "../module";
 import { coreModule } from "./core";
+import { execModule } from "./exec";
 import { fileModule } from "./file";
 import { kernelAllocModule } from "./kernel-alloc";
 import { physicalModule } from "./physical";
@@ -15,4 +16,5 @@ export const KERNEL_MODULES: readonly KernelModule[] = [
   virtualModule,
   fileModule,
   userlandModule,
+  execModule,
 ];
