@@ -50,8 +50,6 @@ export const ACCESS_EXEC = X86_PF_INSTR;
 const VA_LIMIT_4 = 2 ** 48;
 const VA_LIMIT_5 = 2 ** 57;
 const LEVEL_PAGE_SIZE = [0, 4096, 2097152, 1073741824];
-/** 2^-(12 + 9(level-1)) by paging level: va times this, truncated, has the level's index in its low 9 bits */
-const INDEX_SCALE = new Float64Array([0, 2 ** -12, 2 ** -21, 2 ** -30, 2 ** -39, 2 ** -48]);
 
 // Module-local copies of the entry bits the walk tests (as pgtable.ts names them locally).
 // Measured: reading the imported bindings on every level, each a load through a module cell,
@@ -180,8 +178,9 @@ export function walkPageTable(
   let lo = 0, hi = 0;
   let j = 0; // entries read so far (levels - level)
   for (;; j++) {
-    // VA bits [12 + 9(level-1), +9): va scaled by an exact power of two, truncated mod 2^32.
-    const index = ((va * INDEX_SCALE[level]) >>> 0) & 511;
+    // VA bits [12 + 9(level-1), +9), from the int32 halves: level 3 straddles them (bits 30-38).
+    const index = (level === 1 ? vlo >>> 12 : level === 2 ? vlo >>> 21 : level === 3 ? (vlo >>> 30) | (vhi << 2)
+      : vhi >>> (level === 4 ? 7 : 16)) & 511;
     if (!(pfn < maxPfn)) BUG("walkPageTable", `table at 0x${(pfn * 4096).toString(16)} outside RAM`);
     const base = ram.tableFrame(level, pfn);
     if (base >= 0) {
