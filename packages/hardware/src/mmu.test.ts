@@ -74,6 +74,24 @@ describe("Mmu.translate", () => {
     expect(lookupPte(ram, 0x1000, 0x400000, 4)!.lo & 0x40).toBe(0x40);
   });
 
+  it("a fault drops the faulting page's entry as x86 does (SDM 4.10.4.1), after a denied hit and not after a plain miss", () => {
+    const { ram, alloc, mmu, cpu, out } = machine();
+    mapPage(ram, 0x1000, 0x400000, 0x800000, 4096, PAGE_READONLY, 4, alloc);
+    mapPage(ram, 0x1000, 0x401000, 0x801000, 4096, PAGE_READONLY, 4, alloc);
+    mmu.translate(cpu, 0x400000, ACCESS_READ, out);
+    mmu.translate(cpu, 0x401000, ACCESS_READ, out);
+    expect(cpu.tlb.size).toBe(2);
+    const flushes = cpu.tlb.flushes; // the CR3 write's; a fault's drop is not a flush operation
+    expect(mmu.translate(cpu, 0x400000, ACCESS_WRITE, out)).toBe(false); // denied hit, walk faults: entry dropped
+    expect([cpu.tlb.size, cpu.tlb.flushes]).toEqual([1, flushes]);
+    expect(mmu.translate(cpu, 0x402000, ACCESS_READ, out)).toBe(false); // plain miss: nothing to drop
+    expect([cpu.tlb.size, cpu.tlb.flushes]).toEqual([1, flushes]);
+    expect(mmu.translate(cpu, 0x400000, ACCESS_READ, out)).toBe(true); // walks again
+    expect(mmu.translate(cpu, 0x401000, ACCESS_READ, out) && out.tlbHit).toBe(true);
+    expect([cpu.pageWalks, cpu.pageFaults, cpu.tlb.hits]).toEqual([5, 2, 1]);
+    cpu.tlb.verify();
+  });
+
   it("uses a stale TLB entry until the kernel flushes it (unmap without invlpg)", () => {
     const { ram, alloc, mmu, cpu, out } = machine();
     mapPage(ram, 0x1000, 0x400000, 0x800000, 4096, PAGE_SHARED, 4, alloc);

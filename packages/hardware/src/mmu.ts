@@ -149,7 +149,7 @@ export class Mmu {
       out.pageSize = I386_PSE_PAGE_SIZE;
     } else if (ok) tlb.fill(va, out);
     else {
-      tlb.dropPage(va);
+      tlb.dropPageAfterMiss(va); // every caller probed va just before: only a denied hit left an entry
       cpu.pageFaults++;
       cpu.cr2 = va;
       cpu.lastFaultCode = out.errorCode;
