@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { MiB } from "@mmsim/base";
 import { GFP_KERNEL } from "@mmsim/physical";
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, sysMmap, userLoad, userStore } from "@mmsim/virtual";
-import { Kernel, execOf, virtualOf, type Task } from "../index";
+import { Kernel, execOf, virtualOf, type Task } from "../src/index";
 
 /** Total operations in CI; MMSIM_PROPERTY_OPS asks for more. */
 const TOTAL_OPS = Number(process.env.MMSIM_PROPERTY_OPS ?? 1500);
