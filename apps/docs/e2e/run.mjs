@@ -14,5 +14,6 @@ import "./address-space.e2e.mjs";
 import "./page-fault.e2e.mjs";
 import "./fork-cow.e2e.mjs";
 import "./page-cache.e2e.mjs";
+import "./malloc.e2e.mjs";
 
 process.exitCode = await run();
