@@ -23,11 +23,16 @@ import type { CostModel } from "./cost";
 import type { Cpu } from "./cpu";
 import type { Access } from "./walk";
 import { ACC_PAGING_SHIFT } from "./cpu";
-import { I386_PAE_PMD_PAGE_SIZE, I386_PSE_PAGE_SIZE, walkPageTableI386 } from "./walk-i386";
+import { I386_PAE_PMD_PAGE_SIZE, I386_PSE_PAGE_SIZE as I386_PSE_PAGE_SIZE_, walkPageTableI386 } from "./walk-i386";
 import {
   CR4_SMAP, CR4_SMEP, CR0_WP, RIGHT_DIRTY, RIGHT_NX, RIGHT_USER, RIGHT_WRITABLE, WalkResult, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE,
-  walkPageTable,
+  walkPageTable as walkPageTable_,
 } from "./walk";
+
+// Local copies of the imports every miss uses (an imported binding is a load through a module
+// cell per use, and a getter call under the tsx and vitest loaders).
+const walkPageTable = walkPageTable_;
+const I386_PSE_PAGE_SIZE = I386_PSE_PAGE_SIZE_;
 
 // Module-local copies of the bits the hit path tests (an imported binding is a load through a
 // module cell on every use; see walk.ts).
