@@ -26,6 +26,7 @@ interface ExecArgs {
   aslr: boolean | undefined;
 }
 
+/** The largest value a description field takes: addresses and sizes stay exact below 2^53. */
 const U64 = 2 ** 53;
 
 function strings(v: unknown, path: Path, what: string): string[] {
@@ -39,10 +40,15 @@ function prot(v: unknown, path: Path): number {
   return (s.includes("r") ? PROT_READ : 0) | (s.includes("w") ? PROT_WRITE : 0) | (s.includes("x") ? PROT_EXEC : 0);
 }
 
-/** A program description: its path, PT_LOAD segments (page-congruent offset and vaddr), entry; linked with the built-in ld.so and libc. */
+/**
+ * A program description: its path, PT_LOAD segments (page-congruent offset and vaddr), entry,
+ * optional PT_GNU_RELRO, and pie (false: ET_EXEC mapped at its vaddrs, e.g. 0x400000); it is
+ * linked with the built-in ld.so and libc.so.6.
+ */
 function programField(v: unknown, path: Path): Program {
-  const o = expectObject(v, path, "a mapping with path, segments, entry and relro");
-  expectKeys(o, ["path", "segments", "entry", "relro"], path);
+  const o = expectObject(v, path, "a mapping with path, segments, entry, relro and pie");
+  expectKeys(o, ["path", "segments", "entry", "relro", "pie"], path);
+  if (o.pie !== undefined && typeof o.pie !== "boolean") fail([...path, "pie"], "expected true (ET_DYN, the default) or false (ET_EXEC at its link addresses)");
   const p = expectString(o.path, [...path, "path"], "an absolute path");
   if (!p.startsWith("/")) fail([...path, "path"], `expected an absolute path, got ${p}`);
   if (!Array.isArray(o.segments) || o.segments.length === 0) fail([...path, "segments"], "expected a list of PT_LOAD segments");
@@ -68,14 +74,34 @@ function programField(v: unknown, path: Path): Program {
     return { vaddr: expectInt(r.vaddr, [...path, "relro", "vaddr"], 0, U64), size: expectInt(r.size, [...path, "relro", "size"], 0, U64) };
   })();
   const exe: ElfImage = {
-    path: p, fileBytes, type: "ET_DYN", segments, relro, entry: expectInt(o.entry, [...path, "entry"], 0, U64), phoff: 64, phnum: segments.length + 7,
+    path: p, fileBytes, type: o.pie === false ? "ET_EXEC" : "ET_DYN", segments, relro, entry: expectInt(o.entry, [...path, "entry"], 0, U64), phoff: 64, phnum: segments.length + 7,
   };
   return { ...BUILTIN_PROGRAM, exe };
 }
 
-/** A task whose malloc state lives in its current mm: exec would have to drop it (not modelled). */
-function hasMallocState(k: Kernel, t: Task): boolean {
-  for (const [, layer] of k.moduleLayers()) if (layer instanceof Userland) return layer.live().some((m) => m.mem.mm === t.mm);
+/**
+ * Whether the userland may hold malloc state for t from before an exec: t's own, or one its
+ * first malloc call would copy from an ancestor (Userland.mallocOf copies the nearest ancestor's
+ * state). Userland has no call to drop it, so such an exec is refused. An ancestor that exited
+ * cannot be asked: it counts as holding state.
+ */
+function mallocStateAtExec(k: Kernel, t: Task): boolean {
+  let u: Userland | null = null;
+  for (const [, layer] of k.moduleLayers()) if (layer instanceof Userland) u = layer;
+  if (u === null) return false;
+  const live = u.live();
+  const holds = (x: Task) => live.some((m) => m.mem.mm === x.mm && x.mm !== null);
+  if (holds(t)) return true;
+  const history = virtualOf(k).tasks.history;
+  let child = t;
+  while (child.ppid !== 0) {
+    const born = history.indexOf(child);
+    let parent: Task | undefined;
+    for (let i = born - 1; i >= 0; i--) if (history[i]!.pid === child.ppid) { parent = history[i]; break; }
+    if (parent === undefined) return false;
+    if (!parent.alive || holds(parent)) return true;
+    child = parent;
+  }
   return false;
 }
 
@@ -113,7 +139,7 @@ export const execStep: StepDef<ExecArgs> = {
       out = `pid ${t.pid} on CPU ${t.cpu}\n`;
     } else {
       t = liveTask(a.task, ctx);
-      if (hasMallocState(k, t)) throw new InputError(`task ${a.task} called malloc: exec would have to drop its malloc state, which is not modelled`);
+      if (mallocStateAtExec(k, t)) throw new InputError(`task ${a.task} has (or would inherit) malloc state from before the exec: dropping it at exec is not modelled`);
     }
     const opts: ExecOptions = { program: a.program, argv: a.argv, envp: a.envp, aslr: a.aslr };
     const r = ex.execve(t, opts);
