@@ -92,6 +92,7 @@ function nav(locale: "en" | "zh"): DefaultTheme.NavItem[] {
       { text: t["address-space"], link: base + "address-space" },
       { text: t["page-fault"], link: base + "page-fault" },
       { text: t["fork-cow"], link: base + "fork-cow" },
+      { text: t.malloc, link: base + "malloc" },
       { text: t["page-cache"], link: base + "page-cache" },
       { text: t["page-replacement"], link: base + "page-replacement" },
     ] },
