@@ -5,12 +5,19 @@
 // LRU stamp and the clock (Mmu.translatePa returns the physical address itself).
 import { BUG } from "@mmsim/base";
 import type { Cpu } from "@mmsim/hardware";
-import { ACCESS_READ, ACCESS_WRITE } from "@mmsim/hardware";
+import { ACCESS_READ as ACCESS_READ_, ACCESS_WRITE as ACCESS_WRITE_ } from "@mmsim/hardware";
 import type { MmStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import type { FaultSignal } from "./fault";
-import { doUserAddrFault } from "./fault";
-import { switchMm } from "./pte";
+import { doUserAddrFault as doUserAddrFault_ } from "./fault";
+import { switchMm as switchMm_ } from "./pte";
+
+// Local copies of imported bindings (docs/design/performance.md, rule 2): every access passes
+// ACCESS_READ or ACCESS_WRITE, and every fault calls doUserAddrFault.
+const ACCESS_READ = ACCESS_READ_;
+const ACCESS_WRITE = ACCESS_WRITE_;
+const doUserAddrFault = doUserAddrFault_;
+const switchMm = switchMm_;
 
 /** Bytes per page, module-local (an imported binding is a load through a module cell per use). */
 const PAGE_BYTES = 4096;
