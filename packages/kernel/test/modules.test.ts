@@ -39,7 +39,7 @@ describe("kernel modules", () => {
 
   it("each module registers its own files", () => {
     const files = Kernel.boot({ ram: GiB }).procfs.list();
-    for (const f of ["/proc/meminfo", "/proc/vmstat", "/proc/buddyinfo", "/proc/zoneinfo", "/proc/slabinfo", "/proc/vmallocinfo", "/proc/sys/vm/min_free_kbytes", "/proc/sys/vm/max_map_count"]) expect(files).toContain(f);
+    for (const f of ["/proc/meminfo", "/proc/vmstat", "/proc/buddyinfo", "/proc/zoneinfo", "/proc/slabinfo", "/proc/vmallocinfo", "/proc/sys/vm/min_free_kbytes", "/proc/sys/vm/max_map_count", "/proc/sys/kernel/randomize_va_space"]) expect(files).toContain(f);
   });
 
   it("the step registry is the modules' steps in module order", () => {
