@@ -12,8 +12,6 @@ export interface VmOperations {
   readonly name: string;
   /** ->name: the name /proc/<pid>/maps shows (special_mapping_name: "[vdso]"), or null */
   getName?: (vma: VmAreaStruct) => string | null;
-  /** ->name: the name /proc/<pid>/maps shows (special_mapping_name: "[vdso]"), or null */
-  getName?: (vma: VmAreaStruct) => string | null;
   /** ->open: called on a VMA duplicated by split or copy */
   open?: (vma: VmAreaStruct) => void;
   /** ->close: called when a VMA is unmapped; a VMA with one is never deleted by a merge */
