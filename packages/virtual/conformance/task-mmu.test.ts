@@ -65,15 +65,19 @@ describe("/proc/<pid>/maps (show_map_vma)", () => {
     expect(line.indexOf("/bin/x")).toBe(73);
   });
 
-  test("[heap] is any VMA overlapping [start_brk, brk], [stack] the one holding start_stack, then [anon:name]", () => {
+  test("[heap] is a VMA overlapping (start_brk, brk) strictly, [stack] the one holding start_stack, then [anon:name]", () => {
+    // vma_is_initial_heap (include/linux/mm.h, strict since 6.11): vm_start < brk && vm_end > start_brk,
+    // so the anonymous bss VMA that ends at start_brk is not the heap
     const vmm = bootVirtual();
     const mm = newMm(vmm);
-    mm.startBrk = mm.brk = 0x555555554000;
+    mm.startBrk = 0x555555554000;
+    mm.brk = 0x555555575000;
+    const bss = allocAndLinkVma(vmm, mm, 0x555555550000, 0x555555554000, 0, flagsOf("rw-p"));
     const heap = allocAndLinkVma(vmm, mm, 0x555555554000, 0x555555575000, 0, flagsOf("rw-p"));
     const named = allocAndLinkVma(vmm, mm, 0x7f0000000000, 0x7f0000001000, 0, flagsOf("rw-p"));
     named.anonName = "buf";
     const plain = allocAndLinkVma(vmm, mm, 0x7f0000002000, 0x7f0000003000, 0, flagsOf("rw-p"));
-    expect([vmaName(heap), vmaName(named), vmaName(plain)]).toEqual(["[heap]", "[anon:buf]", null]);
+    expect([vmaName(bss), vmaName(heap), vmaName(named), vmaName(plain)]).toEqual([null, "[heap]", "[anon:buf]", null]);
   });
 });
 

@@ -46,7 +46,8 @@ export function vmaName(vma: VmAreaStruct): string | null {
   const opsName = vma.vmOps?.getName?.(vma) ?? null;
   if (opsName !== null) return opsName;
   const mm = vma.vmMm;
-  if (vma.vmStart <= mm.brk && vma.vmEnd >= mm.startBrk) return "[heap]";
+  // strict since 6.11 (an anonymous bss VMA ending at start_brk is not the heap)
+  if (vma.vmStart < mm.brk && vma.vmEnd > mm.startBrk) return "[heap]";
   if (vma.vmStart <= mm.startStack && vma.vmEnd >= mm.startStack) return "[stack]";
   if (vma.anonName !== null) return `[anon:${vma.anonName}]`;
   return null;
