@@ -72,20 +72,20 @@ function taskField(o: Record<string, unknown>, path: Path, scope: Scope): string
 }
 
 /** fd: a name bound by open/create, or a number (for calls on bad descriptors). */
-type FdRef = { name: string } | { num: number };
+export type FdRef = { name: string } | { num: number };
 
-function fdField(v: unknown, path: Path, scope: Scope): FdRef {
+export function fdField(v: unknown, path: Path, scope: Scope): FdRef {
   if (typeof v === "number") return { num: expectInt(v, path, -1, 1 << 20) };
   if (v === undefined) fail(path, "missing: expected a descriptor bound with as: by open or create");
   return { name: scope.use(v, "file descriptor", path) };
 }
 
-function fdText(f: FdRef): string {
+export function fdText(f: FdRef): string {
   return "name" in f ? f.name : String(f.num);
 }
 
 /** The task and descriptor number a step acts on; the task must hold a descriptor it names. */
-function resolveFd(task: string, f: FdRef, ctx: RunContext): [Task, number] {
+export function resolveFd(task: string, f: FdRef, ctx: RunContext): [Task, number] {
   const t = liveTask(task, ctx);
   if ("num" in f) return [t, f.num];
   const d = ctx.lookup(f.name, "file descriptor") ?? unbound(f.name);

@@ -9,8 +9,10 @@
 // An error the kernel returns is output (and the errno is kept for expect: { errno }), not a
 // failure of the run.
 import {
-  THP_DEFRAG_CHOICES, THP_ENABLED_CHOICES, MLOCK_ONFAULT, doBrk, doMadvise, doMlock2, doMprotect, doMremap, sysMmap, sysMunmap,
+  THP_DEFRAG_CHOICES, THP_ENABLED_CHOICES, MLOCK_ONFAULT, doBrk, doMadvise, doMlock2, doMprotect, doMremap, fileVmFile, sysMmap, sysMunmap,
 } from "@mmsim/virtual";
+import type { VmFile } from "@mmsim/virtual";
+import { fdField, fdText, fileKernelOf, resolveFd, type FdRef } from "./steps-file";
 import { expectEnum, expectKeys, expectObject, expectSize, expectString, fail, type Path } from "../validate";
 import { THP_SYSFS, virtualOf, type ThpSysfsFile } from "../virtual-kernel";
 import type { Scope, StepDef } from "./step";
@@ -32,28 +34,38 @@ function bindAs(o: Record<string, unknown>, path: Path, scope: Scope): string | 
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-interface MmapArgs { task: string; addr: AddrExpr | null; length: number; prot: { value: number; text: string }; flags: { value: number; text: string }; as?: string }
+interface MmapArgs { task: string; addr: AddrExpr | null; length: number; prot: { value: number; text: string }; flags: { value: number; text: string }; fd?: FdRef; offset: number; as?: string }
 
 export const mmapStep: StepDef<MmapArgs> = {
   name: "mmap",
-  summary: "map memory into a task (anonymous; file mappings come with files): mmap(2)",
+  summary: "map memory into a task (anonymous, or a file opened with open: fd and offset): mmap(2)",
   example: "- mmap: { task: app, length: 40KiB, prot: [read, write], flags: [private, anonymous], as: buf }",
   parse(value, path, scope) {
     const o = expectObject(value, path, "a mapping with task, addr, length, prot, flags and as");
-    expectKeys(o, ["task", "addr", "length", "prot", "flags", "as"], path);
+    expectKeys(o, ["task", "addr", "length", "prot", "flags", "fd", "offset", "as"], path);
     const task = taskName(o, path, scope);
     const addr = o.addr === undefined ? null : addrField(o.addr, [...path, "addr"], scope);
     if (o.length === undefined) fail([...path, "length"], "missing: expected a size like 40KiB");
     const length = expectSize(o.length, [...path, "length"]);
     const prot = nameListField(o.prot, [...path, "prot"], PROT_NAMES, "PROT_NONE");
     const flags = nameListField(o.flags, [...path, "flags"], MAP_NAMES, "0");
-    return { task, addr, length, prot, flags, as: bindAs(o, path, scope) };
+    const fd = o.fd === undefined ? undefined : fdField(o.fd, [...path, "fd"], scope);
+    const offset = o.offset === undefined ? 0 : expectSize(o.offset, [...path, "offset"]);
+    return { task, addr, length, prot, flags, fd, offset, as: bindAs(o, path, scope) };
   },
-  describe: (a) => `${a.task}: mmap(${a.addr ? formatAddr(a.addr) : "NULL"}, ${a.length}, ${a.prot.text}, ${a.flags.text}, -1, 0)${a.as ? ` as ${a.as}` : ""}`,
+  describe: (a) => `${a.task}: mmap(${a.addr ? formatAddr(a.addr) : "NULL"}, ${a.length}, ${a.prot.text}, ${a.flags.text}, ${a.fd ? fdText(a.fd) : "-1"}, ${a.offset})${a.as ? ` as ${a.as}` : ""}`,
   run(a, ctx) {
     const v = virtualOf(ctx.kernel);
     const t = liveTask(a.task, ctx);
-    const r = sysMmap(v.vmm, t.mm!, a.addr ? resolveAddr(a.addr, ctx) : 0, a.length, a.prot.value, a.flags.value, null, 0);
+    let file: VmFile | null = null;
+    if (a.fd) {
+      // fdget: a descriptor not open in the task is EBADF from mmap's own check
+      const fk = fileKernelOf(ctx.kernel);
+      const [ft, fd] = resolveFd(a.task, a.fd, ctx);
+      const f = fk.filesOf(ft).get(fd);
+      if (f !== null) file = fileVmFile(fk.fs, f);
+    }
+    const r = sysMmap(v.vmm, t.mm!, a.addr ? resolveAddr(a.addr, ctx) : 0, a.length, a.prot.value, a.flags.value, file, a.offset);
     if (r >= 0 && a.as) ctx.bind(a.as, "address", r);
     return syscallResult(r, ctx, true);
   },
