@@ -169,4 +169,31 @@ describe("file mappings", () => {
     expect(counter(m, "nr_mapped")).toBe(2); // the window clamped to the VMA
     check(m);
   });
+
+  it("fork: the child sees the shared mapping's writes and its parent's private copy; exit drops every mapping", () => {
+    const m = bootFs();
+    const fd = makeFile(m, 4, O_RDWR);
+    const sh = mmapFd(m, fd, 4 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED);
+    const pr = sysMmap(m.vmm, m.mm, 0x20000000, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fileVmFile(m.fs, m.files.get(fd)!), 0);
+    expect(byteAt(m, pr)).toBe(1); // file PTEs in the private VMA
+    expect(m.vmm.memset(m.mm, m.cpu, pr + 4096, 0x42, 1)).toBeNull(); // a private copy (the VMA gets an anon_vma)
+    const child = m.vmm.fork(m.mm)!;
+    verifyVirtual(m.vmm, [m.mm, child]);
+    // copy_page_range copied the private VMA's PTEs: its file pages are mapped twice now
+    const inode = m.fs.names.get("data")!;
+    const p0 = inode.pages.load(0);
+    expect(m.vmm.pages.mapcount[m.vmm.pages.idx(p0)]! + 1).toBe(2);
+    expect(child.rssStat[MM_FILEPAGES]).toBe(3);
+    expect(m.vmm.memset(m.mm, m.cpu, sh + 8, 0x99, 1)).toBeNull();
+    const b = new Uint8Array(1);
+    expect(m.vmm.load(child, m.cpu, sh + 8, b)).toBeNull();
+    expect(b[0]).toBe(0x99);
+    expect(m.vmm.load(child, m.cpu, pr + 4096, b)).toBeNull();
+    expect(b[0]).toBe(0x42);
+    verifyVirtual(m.vmm, [m.mm, child]);
+    m.vmm.exitMm(child);
+    verifyVirtual(m.vmm, [m.mm]);
+    expect(counter(m, "nr_mapped")).toBe(3); // pages 0, 2, 3 (private, fault-around) and 0 (shared write, no fault-around)
+    check(m);
+  });
 });
