@@ -97,6 +97,7 @@ export type { DirtyThrottle } from "./file/page-writeback";
 export { truncateSetsize, invalidateMappingPages, dropPagecache, unmapMappingRange } from "./file/truncate";
 export { fileVmFile, MMFS_DEV } from "./file/file-mmap";
 export { handleFileMmFault } from "./file-fault";
+export { sysMsync, MS_ASYNC, MS_INVALIDATE, MS_SYNC } from "./msync";
 export { rmapWalkFile } from "./rmap";
 export { verifyFileSystem } from "./file/verify-file";
 export { filemapFault, MMAP_LOTSAMISS } from "./file/filemap-fault";

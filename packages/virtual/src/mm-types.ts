@@ -52,6 +52,8 @@ export interface VmFileOptions {
   vmOps?: VmOperations | null;
   /** shared mapping of an address_space (default a fresh one) */
   mapping?: AddressSpace;
+  /** f_op->fsync for msync(MS_SYNC): writes the file's dirty pages and waits; 0 or -errno (default none: 0) */
+  fsync?: () => number;
 }
 
 /** struct file as mmap sees it: modes, f_op->mmap, the inode's mapping, and f_count. */
@@ -64,6 +66,8 @@ export class VmFile {
   readonly hasMmap: boolean;
   readonly vmOps: VmOperations | null;
   readonly mapping: AddressSpace;
+  /** f_op->fsync (null: nothing to write) */
+  readonly fsync: (() => number) | null;
   /** f_count: references held (one per VMA mapping it, plus the opener's) */
   fCount = 1;
 
@@ -79,6 +83,7 @@ export class VmFile {
     this.hasMmap = opts.mmap ?? true;
     this.vmOps = opts.vmOps ?? null;
     this.mapping = opts.mapping ?? new AddressSpace();
+    this.fsync = opts.fsync ?? null;
   }
 }
 

@@ -13,7 +13,7 @@ import type { FileSystem } from "./fs";
 import type { File } from "./file-table";
 import { filemapFault } from "./filemap-fault";
 import { folioFlags } from "./filemap";
-import { folioMarkDirty } from "./page-writeback";
+import { filemapWriteAndWait, folioMarkDirty } from "./page-writeback";
 
 /** The device of mmfs's files in /proc/<pid>/maps: fe:00, the reference machine's root disk (real-proc/self-maps.txt). */
 export const MMFS_DEV: [number, number] = [254, 0];
@@ -74,6 +74,8 @@ export function fileVmFile(fs: FileSystem, file: File): VmFile {
   };
   const vf = new VmFile(inode.name, {
     dev: MMFS_DEV, ino: inode.ino, readable: file.readable, writable: file.writable, vmOps: ops, mapping: inode.iMmap,
+    // vfs_fsync_range for msync(MS_SYNC): the whole file (mmfs has no ranged write-back)
+    fsync: () => filemapWriteAndWait(fs, inode),
   });
   file.vmFile = vf;
   return vf;
