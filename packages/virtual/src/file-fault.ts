@@ -28,8 +28,8 @@ export interface MapPagesOps {
   mapPages?: (vmf: VmFault, first: number, last: number) => number;
   /** fault_around_bytes >> PAGE_SHIFT (debugfs fault_around_bytes, 64 KiB by default) */
   faultAroundPages?: number;
-  /** ->page_mkwrite (the shared mapping's first write to a page): dirties the page */
-  pageMkwrite?: (vmf: VmFault, pfn: number) => void;
+  /** ->page_mkwrite (the shared mapping's first write to a page): dirties the page; 0 or VM_FAULT_SIGBUS (no space) */
+  pageMkwrite?: (vmf: VmFault, pfn: number) => number;
 }
 
 /**
@@ -181,7 +181,11 @@ function doSharedFault(vmm: VirtualMemory, vmf: VmFault): number {
   const ret = doVmOpsFault(vmf);
   if (ret & VM_FAULT_ERROR) return ret;
   const pfn = vma.vmOps!.faultPage!;
-  (vma.vmOps as MapPagesOps).pageMkwrite?.(vmf, pfn);
+  const mk = (vma.vmOps as MapPagesOps).pageMkwrite?.(vmf, pfn) ?? 0;
+  if (mk & VM_FAULT_ERROR) {
+    folioPut(vmm, pfn);
+    return mk;
+  }
   setFilePte(vmm, vma, vmf.pte, pfn, true);
   return ret;
 }
@@ -190,7 +194,8 @@ function doSharedFault(vmm: VirtualMemory, vmf: VmFault): number {
 function wpPageShared(vmm: VirtualMemory, vmf: VmFault): number {
   const vma = vmf.vma!;
   const pfn = entryPfn(vmf.origLo, vmf.origHi);
-  (vma.vmOps as MapPagesOps).pageMkwrite?.(vmf, pfn);
+  const mk = (vma.vmOps as MapPagesOps).pageMkwrite?.(vmf, pfn) ?? 0;
+  if (mk & VM_FAULT_ERROR) return mk;
   vmm.ram.writeU32(vmf.pte, (vmf.origLo | PTE_A | PTE_D | PTE_RW) >>> 0);
   return 0;
 }

@@ -6,9 +6,10 @@ import { PG_locked, PG_readahead, PG_uptodate } from "@mmsim/physical";
 import { VmFile } from "../mm-types";
 import type { VmOperations } from "../mm-types";
 import type { VmFault } from "../memory";
-import { VM_FAULT_NOPAGE } from "../memory";
+import { VM_FAULT_NOPAGE, VM_FAULT_SIGBUS } from "../memory";
 import type { MapPagesOps } from "../file-fault";
 import { setFilePte } from "../file-fault";
+import { BLOCK_DELALLOC, BLOCK_HOLE } from "./fs";
 import type { FileSystem } from "./fs";
 import type { File } from "./file-table";
 import { filemapFault } from "./filemap-fault";
@@ -68,8 +69,15 @@ export function fileVmFile(fs: FileSystem, file: File): VmFile {
       return ret;
     },
     mapPages: (vmf, first, last) => filemapMapPages(fs, file, vmf, first, last),
-    pageMkwrite: (_vmf, pfn) => {
+    pageMkwrite: (vmf, pfn) => {
+      // the delalloc reservation of a hole (ext4_page_mkwrite -> ext4_da_get_block_prep): a
+      // full disk is SIGBUS at the write fault, never at write-back
+      if (inode.block(vmf.pgoff) === BLOCK_HOLE) {
+        if (!fs.reserveBlock()) return VM_FAULT_SIGBUS;
+        inode.setBlock(vmf.pgoff, BLOCK_DELALLOC);
+      }
       folioMarkDirty(fs, inode, pfn, null);
+      return 0;
     },
   };
   const vf = new VmFile(inode.name, {
