@@ -34,10 +34,13 @@ steps:
   - mmap: { task: app, length: 4KiB, prot: [read, write], flags: [shared], fd: r }
   - expect: { errno: EACCES }
   - mmap: { task: app, length: 4KiB, prot: [read, write], flags: [private], fd: r, as: p }
+  - cat: /sys/kernel/debug/fault_around_bytes
   - load: { task: app, addr: p, length: 1 }`;
     const out = formatResults(runScenario(loadScenario(steps, "t.yaml"), { verify: true }).results);
     expect(out).toContain("$ app: mmap(NULL, 4096, PROT_READ, MAP_SHARED, 7, 0)\n= -1 EBADF (Bad file descriptor)\n");
     expect(out).toContain("$ app: mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_SHARED, r, 0)\n= -1 EACCES (Permission denied)\n");
+    // debugfs fault_around_bytes: 64 KiB by default (mm/memory.c)
+    expect(out).toContain("$ cat /sys/kernel/debug/fault_around_bytes\n65536\n");
     // an empty file: the private mapping exists, its first page is past EOF
     expect(out).toContain("--- SIGBUS {si_signo=SIGBUS, si_code=2, si_addr=0x7ffff7ffe000} ---\n");
   });

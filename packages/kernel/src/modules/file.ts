@@ -22,6 +22,8 @@ import { virtualOf } from "../virtual-kernel";
 export const DEFAULT_DISK_BYTES = 4 * 1024 * 1024 * 1024;
 /** Where the I/O path's counters are shown ("name value" lines, as /proc/vmstat). */
 export const IO_COUNTERS_FILE = "/sys/kernel/debug/mmsim/io";
+/** The fault-around window of file read faults (mm/memory.c fault_around_bytes, debugfs). */
+export const FAULT_AROUND_BYTES_FILE = "/sys/kernel/debug/fault_around_bytes";
 /** INT_MAX: the bound of proc_dointvec knobs. */
 const INT_MAX = 2147483647;
 /** dirty_bytes_min (mm/page-writeback.c): 2 pages. */
@@ -136,6 +138,8 @@ export const fileModule = defineModule<FileKernel>({
       },
     });
     // the I/O path's counters (mmsim's own: Linux has none), as /proc/vmstat prints its items
+    // mm/memory.c's debugfs attribute (format "%llu\n"); read-only here
+    k.procfs.register(FAULT_AROUND_BYTES_FILE, () => `${fk.fs.faultAroundBytes}\n`);
     k.procfs.register(IO_COUNTERS_FILE, () => FILE_COUNTERS.filter((n) => n.startsWith("mmsim_")).map((n) => `${n} ${k.counters.get(n)}\n`).join(""));
     return fk;
   },
