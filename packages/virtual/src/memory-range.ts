@@ -147,6 +147,9 @@ export function changeProtectionRange(vmm: VirtualMemory, vma: VmAreaStruct, sta
   const ram = vmm.ram;
   const prot = vma.vmPageProt;
   const tryWritable = (vma.vmFlags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
+  // vma_wants_writenotify: a shared file mapping's vm_page_prot has no write bit, so only a dirty
+  // PTE becomes writable (can_change_pte_writable); a clean page's next write faults and dirties it
+  const writenotify = (vma.vmFlags & VM_SHARED) !== 0 && vma.vmOps !== null && vma.vmOps.fault !== undefined;
   const pages = vmm.pages;
   let changed = 0;
   for (let addr = start; addr < end; ) {
@@ -165,6 +168,7 @@ export function changeProtectionRange(vmm: VirtualMemory, vma: VmAreaStruct, sta
       if (tryWritable && (nlo & PTE_RW) === 0 && (nlo & PTE_P) !== 0 && (nlo & PTE_SPECIAL) === 0) {
         if ((pages.flags[pages.idx(entryPfn(lo, hi))] & ANON_EXCLUSIVE) !== 0) nlo = (nlo | PTE_RW) >>> 0;
       }
+      if (writenotify && (lo & PTE_D) === 0) nlo = (nlo & ~PTE_RW) >>> 0;
       if (nlo === lo && nhi === hi) continue;
       ram.writeU32(e + 4, nhi);
       ram.writeU32(e, nlo);

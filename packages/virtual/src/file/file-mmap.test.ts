@@ -11,6 +11,7 @@ import { fileVmFile } from "./file-mmap";
 import { verifyFileSystem } from "./verify-file";
 import { MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../mm-flags";
 import { sysMmap, sysMunmap } from "../syscalls";
+import { doMprotect } from "../mprotect";
 import { MM_ANONPAGES, MM_FILEPAGES } from "../memory";
 import { SIGBUS } from "../fault";
 import { rmapWalkFile } from "../rmap";
@@ -194,6 +195,18 @@ describe("file mappings", () => {
     m.vmm.exitMm(child);
     verifyVirtual(m.vmm, [m.mm]);
     expect(counter(m, "nr_mapped")).toBe(3); // pages 0, 2, 3 (private, fault-around) and 0 (shared write, no fault-around)
+    check(m);
+  });
+
+  it("mprotect to writable keeps a shared file mapping's clean PTEs read-only (write notify): the next write still dirties", () => {
+    const m = bootFs();
+    const fd = makeFile(m, 2, O_RDWR);
+    const a = mmapFd(m, fd, 2 * 4096, PROT_READ, MAP_SHARED);
+    expect(byteAt(m, a)).toBe(1);
+    expect(doMprotect(m.vmm, m.mm, a, 2 * 4096, PROT_READ | PROT_WRITE)).toBe(0);
+    expect(counter(m, "nr_dirty")).toBe(0);
+    expect(m.vmm.memset(m.mm, m.cpu, a + 4096, 0x31, 1)).toBeNull();
+    expect(counter(m, "nr_dirty")).toBe(1);
     check(m);
   });
 });
