@@ -11,6 +11,7 @@ import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchCase } from "../../../scripts/run-bench";
+import { perCpuSecond } from "../../../scripts/bench-cpu";
 import { GiB, Rng } from "@mmsim/base";
 import { ACCESS_READ, ACCESS_WRITE, WalkResult } from "@mmsim/hardware";
 // @mmsim/replay sits beside the layers (the kernel does not depend on it): the bench reads its source
@@ -124,16 +125,6 @@ function endToEnd(): void {
 
 function ratio(a: number, b: number): number {
   return Math.round((a / b) * 1000) / 1000;
-}
-
-/** Operations per CPU-second of `fn` (ops each), over `rounds` calls. */
-function perCpuSecond(fn: () => void, ops: number, rounds: number): number {
-  const proc = (globalThis as unknown as { process: { cpuUsage(prev?: { user: number; system: number }): { user: number; system: number } } }).process;
-  fn();
-  const t = proc.cpuUsage();
-  for (let i = 0; i < rounds; i++) fn();
-  const d = proc.cpuUsage(t);
-  return Math.round((ops * rounds) / ((d.user + d.system) / 1e6));
 }
 
 export const cases: BenchCase[] = [

@@ -3,6 +3,7 @@
 // already holds 64 VMAs, and the same pair when the new mapping merges with its neighbour. Each
 // case also records its pairs per CPU-second (process.cpuUsage).
 import type { BenchCase } from "../../../scripts/run-bench";
+import { perCpuSecond } from "../../../scripts/bench-cpu";
 import { Clock, Rng } from "@mmsim/base";
 import { Ram } from "@mmsim/hardware";
 import { KernelAlloc } from "@mmsim/kernel-alloc";
@@ -33,15 +34,6 @@ sysMmap(vmm, mm, 0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, null, 0, out);
 const RW = PROT_READ | PROT_WRITE;
 const FLAGS = MAP_PRIVATE | MAP_ANONYMOUS;
 
-/** Operations per CPU-second of `fn` (ops each) over `rounds` calls: the shared machine's wall clock says little. */
-function perCpuSecond(fn: () => void, ops: number, rounds: number): number {
-  const proc = (globalThis as unknown as { process: { cpuUsage(prev?: { user: number; system: number }): { user: number; system: number } } }).process;
-  fn();
-  const t = proc.cpuUsage();
-  for (let i = 0; i < rounds; i++) fn();
-  const d = proc.cpuUsage(t);
-  return Math.round((ops * rounds) / ((d.user + d.system) / 1e6));
-}
 function pairsNew(): void {
   for (let i = 0; i < PAIRS; i++) sysMunmap(vmm, mm, sysMmap(vmm, mm, 0, 16384, RW, FLAGS, null, 0, out), 16384);
 }

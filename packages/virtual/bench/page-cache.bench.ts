@@ -2,6 +2,7 @@
 // filemap_get_read_batch, the CPU copy to a user buffer whose pages are present), against the
 // issue's target of 2 M/s. Also the rate per CPU-second (process.cpuUsage).
 import type { BenchCase } from "../../../scripts/run-bench";
+import { perCpuSecond } from "../../../scripts/bench-cpu";
 import { Clock, Rng } from "@mmsim/base";
 import { BlockDevice, CostModel, Cpu, DmaEngine, Mmu, Ram } from "@mmsim/hardware";
 import { KernelAlloc } from "@mmsim/kernel-alloc";
@@ -28,16 +29,6 @@ const HITS = 1000;
 let sink = 0;
 function preadHits(): void {
   for (let i = 0; i < HITS; i++) sink += sysPread64(fs, files, fd, mm, cpu, buf + 32768, 4096, (i & 7) * 4096);
-}
-
-/** Operations per CPU-second of `fn` (ops each), over `rounds` calls. */
-function perCpuSecond(fn: () => void, ops: number, rounds: number): number {
-  const proc = (globalThis as unknown as { process: { cpuUsage(prev?: { user: number; system: number }): { user: number; system: number } } }).process;
-  fn();
-  const t = proc.cpuUsage();
-  for (let i = 0; i < rounds; i++) fn();
-  const d = proc.cpuUsage(t);
-  return Math.round((ops * rounds) / ((d.user + d.system) / 1e6));
 }
 
 /** Keeps the reads' results observable. */

@@ -4,6 +4,7 @@
 // of a task with 1 GiB touched. Each case also records its rate per CPU-second (process.cpuUsage),
 // since the wall clock of a shared machine under load says little.
 import type { BenchCase } from "../../../scripts/run-bench";
+import { perCpuSecond } from "../../../scripts/bench-cpu";
 import { Clock, Rng } from "@mmsim/base";
 import { ACCESS_WRITE, CostModel, Cpu, Mmu, Ram, WalkResult } from "@mmsim/hardware";
 import { KernelAlloc } from "@mmsim/kernel-alloc";
@@ -22,16 +23,6 @@ function boot(gib: number): VirtualMemory {
   const phys = PhysicalMemory.boot({ memory: [{ base: 0, size: bytes, nid: 0 }], nrCpus: 2, ram, clock, kernelImage: null });
   const ka = KernelAlloc.boot({ phys, ram, clock, rng: new Rng(1) });
   return new VirtualMemory({ alloc: ka, phys, cpus: [new Cpu(0), new Cpu(1)], mmu: new Mmu(ram, 4, new CostModel(), clock) });
-}
-
-/** Operations per CPU-second of `fn` (ops each), over `rounds` calls. */
-function perCpuSecond(fn: () => void, ops: number, rounds: number): number {
-  const proc = (globalThis as unknown as { process: { cpuUsage(prev?: { user: number; system: number }): { user: number; system: number } } }).process;
-  fn();
-  const t = proc.cpuUsage();
-  for (let i = 0; i < rounds; i++) fn();
-  const d = proc.cpuUsage(t);
-  return Math.round((ops * rounds) / ((d.user + d.system) / 1e6));
 }
 
 // ---- write faults: 1024 pages of a 4 MiB mapping per call, then munmap (counted in the time)
