@@ -1,22 +1,12 @@
 // The malloc family's scenario steps: ltrace-style output, `as` bindings used by later steps
 // (addr: p+4095), glibc's abort message and SIGABRT for a double free, and input errors that
 // name the scenario's line and field.
-import { InputError } from "@mmsim/base";
 import { describe, expect, it } from "vitest";
 import { formatResults, loadScenario, runScenario } from "../index";
+import { inputError } from "../../test/input-error";
 
 function run(steps: string): string {
   return formatResults(runScenario(loadScenario(`machine: { ram: 1GiB }\nsteps:\n  - spawn: { name: app }\n${steps}`, "m.yaml"), { verify: true }).results);
-}
-
-function inputError(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e.message;
-    throw e;
-  }
-  throw new Error("expected an InputError");
 }
 
 describe("malloc steps", () => {
