@@ -4,7 +4,7 @@
 // userLoad/userStore do. No data bytes are read or written: a replay needs the translations,
 // the A/D bits and the faults, not the contents. No allocation per access.
 //
-//   for each access i:  mmu.translate(cpu, addrs[i], kinds[i])  ── hit or walk ── next
+//   for each access i:  mmu.translatePa(cpu, addrs[i], kinds[i])  ── hit or walk ── next
 //                                      └─ fault ── do_user_addr_fault ── retry (or a signal: stop at i)
 import { BUG } from "@mmsim/base";
 import type { Cpu } from "@mmsim/hardware";

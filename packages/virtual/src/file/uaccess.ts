@@ -22,11 +22,11 @@ export function userPa(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, va: number, a
   const mmu = vmm.mmu ?? BUG("copy_to_user", "VirtualMemory was built without an MMU (config.mmu)");
   if (cpu.cr3 !== mm.pgd) switchMm(mm, cpu);
   cpu.mode = "user";
-  const w = vmm.walk;
   for (let tries = 0; ; tries++) {
-    if (mmu.translate(cpu, va, access, w)) return w.pa;
+    const pa = mmu.translatePa(cpu, va, access);
+    if (pa >= 0) return pa;
     if (tries === MAX_FAULT_RETRIES) BUG("copy_to_user", `fault at 0x${va.toString(16)} does not resolve`);
-    if (doUserAddrFault(vmm, mm, w.errorCode, va) !== null) return -1;
+    if (doUserAddrFault(vmm, mm, cpu.lastFaultCode, va) !== null) return -1;
   }
 }
 
