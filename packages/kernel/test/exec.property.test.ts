@@ -10,6 +10,7 @@ import { MiB } from "@mmsim/base";
 import { GFP_KERNEL } from "@mmsim/physical";
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, sysMmap, userLoad, userStore } from "@mmsim/virtual";
 import { Kernel, execOf, virtualOf, type Task } from "../src/index";
+import { settle } from "./settle";
 
 /** Total operations in CI; MMSIM_PROPERTY_OPS asks for more. */
 const TOTAL_OPS = Number(process.env.MMSIM_PROPERTY_OPS ?? 1500);
@@ -40,14 +41,6 @@ interface Shadowed {
   t: Task;
   /** bytes stored since the last exec, by address */
   bytes: Map<number, number>;
-}
-
-function settle(k: Kernel): string[] {
-  for (const c of k.alloc.slab.caches) k.alloc.kmemCacheShrink(c);
-  k.alloc.vm.purgeLazy();
-  k.phys.drainAllPages();
-  const m = k.cat("/proc/meminfo");
-  return [k.cat("/proc/buddyinfo"), /^MemFree:.*$/m.exec(m)![0], /^PageTables:.*$/m.exec(m)![0], /^AnonPages:.*$/m.exec(m)![0], k.cat("/proc/slabinfo")];
 }
 
 let opsRun = 0;
