@@ -97,7 +97,7 @@ describe("mmsim boot", () => {
     const sysctl = file("sysctl.yaml", "ram: 64M\nsysctl:\n  vm.min_free_kbytes: 2048\n  vm.frob: 1\n");
     const r = mmsim(["boot", "--config", sysctl]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^mmsim: ${sysctl.replace(/[.]/g, "\\.")}:4: sysctl\\.vm\\.frob: unknown sysctl; known: (vm\\.[a-z_]+, )*vm\\.lowmem_reserve_ratio, `));
+    expect(r.stderr).toMatch(new RegExp(`^mmsim: ${sysctl.replace(/[.]/g, "\\.")}:4: sysctl\\.vm\\.frob: unknown sysctl; known: kernel\\.randomize_va_space, (vm\\.[a-z_]+, )*vm\\.lowmem_reserve_ratio, `));
   });
 
   // the kernel's InputError carries the key as given in where.field (Sysctl.resolve), so the
@@ -105,7 +105,7 @@ describe("mmsim boot", () => {
   it.each(["vm.frob", "/proc/sys/vm/frob", "frob"])("names an unknown --sysctl %s exactly as typed, then the sorted known names", (key) => {
     const r = mmsim(["boot", "--ram", "64M", "--sysctl", `${key}=1`]);
     expect(r.status).toBe(2);
-    const m = /^mmsim: --sysctl (.*)=1: unknown sysctl; known: ((?:vm\.[a-z_]+, )*vm\.[a-z_]+)\n$/.exec(r.stderr);
+    const m = /^mmsim: --sysctl (.*)=1: unknown sysctl; known: ((?:(?:kernel|vm)\.[a-z_]+, )*vm\.[a-z_]+)\n$/.exec(r.stderr);
     expect(m?.[1]).toBe(key);
     const names = m![2]!.split(", ");
     expect(names).toEqual([...names].sort());
@@ -151,7 +151,7 @@ describe("mmsim run", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^mmsim: ${s.replace(/[.]/g, "\\.")}:4: machine\\.sysctl\\.vm\\.frob: unknown sysctl; known: `));
     const step = file("sysctl-step.yaml", "machine: { ram: 64M }\nsteps:\n  - sysctl: { vm.frob: 1 }\n");
-    expect(mmsim(["run", step]).stderr).toMatch(new RegExp(`^mmsim: ${step.replace(/[.]/g, "\\.")}:3: steps\\[0\\]\\.sysctl: vm\\.frob: unknown sysctl; known: (vm\\.[a-z_]+, )*vm\\.min_free_kbytes, `));
+    expect(mmsim(["run", step]).stderr).toMatch(new RegExp(`^mmsim: ${step.replace(/[.]/g, "\\.")}:3: steps\\[0\\]\\.sysctl: vm\\.frob: unknown sysctl; known: kernel\\.randomize_va_space, (vm\\.[a-z_]+, )*vm\\.min_free_kbytes, `));
     const v = file("sysctl-value.yaml", "machine:\n  ram: 64M\n  sysctl:\n    min_free_kbytes: abc\nsteps: []\n");
     expect(mmsim(["run", v]).stderr).toBe(`mmsim: ${v}:4: machine.sysctl.min_free_kbytes: invalid value "abc": expected an integer in 0..2147483647\n`);
   });

@@ -125,7 +125,7 @@ describe("each command's layers load only when the command line names it", () =>
     const r = mmsim(["--help"]);
     const section = r.stdout.slice(r.stdout.indexOf("\nCommands:\n")).split("\n\n")[0]!;
     const commands = [...section.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(["boot", "run", "walk", "buddy", "slab", "ostep", "csim", "replay", "demo", "help"]);
+    expect(commands).toEqual(["boot", "run", "walk", "fault", "buddy", "slab", "ostep", "csim", "replay", "demo", "help"]);
     for (const term of ["  run [options] <scenario>  ", "  ostep <script> [args...]  ", "  csim [args...]  ", "  replay [options] <trace>  "]) expect(r.stdout).toContain(term);
   });
 
