@@ -24,15 +24,27 @@ function why(): string | null {
 const skip = why();
 if (skip) console.log(`procps free/vmstat test skipped: ${skip}`);
 
-/** Boots a 1 GiB machine with 256 MiB of swap, moves counters as upper layers will, prints both files. */
+/**
+ * Boots a 1 GiB machine with 256 MiB of swap, writes a 5500-page file (its pages stay in the page
+ * cache: nr_file_pages 5500, read from a buffer that only maps the zero page), moves the counters
+ * of layers not built yet (the LRU lists, swap) as they will, and prints both files.
+ */
 const MACHINE = `
-import { Kernel } from "@mmsim/kernel";
-const k = Kernel.boot({ ram: 1024 * 1024 * 1024, cpus: 2, swap: 256 * 1024 * 1024 });
+import { loadScenario, runScenario } from "@mmsim/kernel";
+const scenario = [
+  "machine: { ram: 1GiB, cpus: 2, swap: 256MiB }",
+  "steps:",
+  "  - spawn: { name: app }",
+  "  - mmap: { task: app, length: 22000KiB, prot: [read, write], flags: [private, anonymous], as: buf }",
+  "  - create: { task: app, path: /cached, as: f }",
+  "  - write: { task: app, fd: f, addr: buf, length: 22000KiB }",
+].join("\\n");
+const k = runScenario(loadScenario(scenario, "procps.yaml")).kernel;
 for (let i = 0; i < 300; i++) k.alloc.kmalloc(512);
 const moves = {
   nr_active_anon: 1000, nr_zone_active_anon: 1000, nr_inactive_anon: 500, nr_zone_inactive_anon: 500,
   nr_active_file: 3000, nr_zone_active_file: 3000, nr_inactive_file: 2000, nr_zone_inactive_file: 2000,
-  nr_anon_pages: 1500, nr_file_pages: 5500, nr_blockdev_pages: 300, nr_shmem: 200, nr_swapcached: 40,
+  nr_anon_pages: 1500, nr_blockdev_pages: 300, nr_shmem: 200, nr_swapcached: 40,
   nr_swap_pages: -140, pgpgin: 12345, pgpgout: 6789, pswpin: 100, pswpout: 140,
 };
 for (const [name, n] of Object.entries(moves)) k.counters.add(k.counters.id(name), n);
