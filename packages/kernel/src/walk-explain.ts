@@ -14,7 +14,7 @@
 // PMD[29:21] → PTE[20:12]. Only the walk is 32-bit: no task runs in a 32-bit address space.
 import { InputError, formatVa, hex, parseVa, PAGE_SIZE } from "@mmsim/base";
 import {
-  ACCESS_READ, PAGE_KERNEL, PAGE_SHARED, WalkResult, decodeEntry, formatEntry, isUserHalf, mapPage, mapPageI386, type WalkStep,
+  ACCESS_READ, PAGE_KERNEL, PAGE_SHARED, WalkResult, decodeEntry, formatEntry, isUserHalf, mapPage, mapPageI386, type Cpu, type WalkStep,
 } from "@mmsim/hardware";
 import type { Kernel } from "./kernel";
 
@@ -69,26 +69,34 @@ export function explainWalk(kernel: Kernel, vaText: string, arch: WalkArch = "x8
   const ok = mapPage(hw.ram, root * PAGE_SIZE, pageVa, page * PAGE_SIZE, PAGE_SIZE, user ? PAGE_SHARED : PAGE_KERNEL, levels, () => kernel.allocPgtable());
   if (!ok) throw new InputError("walk: out of memory building the page tables");
   const cpu = hw.cpus[0]!;
-  cpu.writeCr3(root * PAGE_SIZE, 1);
+  const walks = translateTwice(cpu, root * PAGE_SIZE, user, (out) => hw.mmu.translate(cpu, va, ACCESS_READ, out));
+  return { arch: "x86_64", pae: false, va, vaText: formatVa(va, vaBits), levels, cr3: root * PAGE_SIZE, ...walks };
+}
+
+/**
+ * Loads cr3 on cpu (PCID 1) in user or kernel mode and translates twice with `translate`: the
+ * first walk recorded step by step, the second a TLB hit. The steps, the result and both costs.
+ */
+function translateTwice(
+  cpu: Cpu, cr3: number, user: boolean, translate: (out: WalkResult) => void,
+): Pick<WalkExplanation, "steps" | "pa" | "pageSize" | "first" | "second" | "tlb"> {
+  cpu.writeCr3(cr3, 1);
   cpu.mode = user ? "user" : "kernel";
   const out = new WalkResult();
   out.record = true;
   const before = cpu.cycles;
   const hit0 = cpu.tlb.hits;
   const miss0 = cpu.tlb.misses;
-  hw.mmu.translate(cpu, va, ACCESS_READ, out);
+  translate(out);
   const first = { tlbHit: out.tlbHit, cycles: cpu.cycles - before, entriesRead: out.entriesRead };
   const steps = out.steps;
   const pa = out.pa;
   const pageSize = out.pageSize;
   out.record = false;
   const mid = cpu.cycles;
-  hw.mmu.translate(cpu, va, ACCESS_READ, out);
+  translate(out);
   const second = { tlbHit: out.tlbHit, cycles: cpu.cycles - mid, entriesRead: out.tlbHit ? 0 : out.entriesRead };
-  return {
-    arch: "x86_64", pae: false, va, vaText: formatVa(va, vaBits), levels, cr3: root * PAGE_SIZE, steps, pa, pageSize, first, second,
-    tlb: { hits: cpu.tlb.hits - hit0, misses: cpu.tlb.misses - miss0 },
-  };
+  return { steps, pa, pageSize, first, second, tlb: { hits: cpu.tlb.hits - hit0, misses: cpu.tlb.misses - miss0 } };
 }
 
 /**
@@ -117,26 +125,8 @@ function explainWalkI386(kernel: Kernel, vaText: string, pae: boolean): WalkExpl
   if (tooHigh) throw new InputError("walk: a page-table frame lies above 4 GiB, out of 32-bit paging's reach; boot with less RAM");
   if (!ok) throw new InputError("walk: out of memory building the page tables");
   const cpu = hw.cpus[0]!;
-  cpu.writeCr3(root * PAGE_SIZE, 1);
-  cpu.mode = user ? "user" : "kernel";
-  const out = new WalkResult();
-  out.record = true;
-  const before = cpu.cycles;
-  const hit0 = cpu.tlb.hits;
-  const miss0 = cpu.tlb.misses;
-  hw.mmu.translateI386(cpu, va, ACCESS_READ, pae, out);
-  const first = { tlbHit: out.tlbHit, cycles: cpu.cycles - before, entriesRead: out.entriesRead };
-  const steps = out.steps;
-  const pa = out.pa;
-  const pageSize = out.pageSize;
-  out.record = false;
-  const mid = cpu.cycles;
-  hw.mmu.translateI386(cpu, va, ACCESS_READ, pae, out);
-  const second = { tlbHit: out.tlbHit, cycles: cpu.cycles - mid, entriesRead: out.tlbHit ? 0 : out.entriesRead };
-  return {
-    arch: "i386", pae, va, vaText: hex(va, 8), levels: pae ? 3 : 2, cr3: root * PAGE_SIZE, steps, pa, pageSize, first, second,
-    tlb: { hits: cpu.tlb.hits - hit0, misses: cpu.tlb.misses - miss0 },
-  };
+  const walks = translateTwice(cpu, root * PAGE_SIZE, user, (out) => hw.mmu.translateI386(cpu, va, ACCESS_READ, pae, out));
+  return { arch: "i386", pae, va, vaText: hex(va, 8), levels: pae ? 3 : 2, cr3: root * PAGE_SIZE, ...walks };
 }
 
 /** The text `mmsim walk` prints. */
