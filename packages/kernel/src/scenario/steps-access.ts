@@ -17,6 +17,8 @@ import { addrField, errnoName, formatAddr, liveTask, resolveAddr, type AddrExpr 
 
 /** The most bytes a load step prints (16 per line). */
 const MAX_LOAD_BYTES = 256;
+/** Bytes a store step writes at most: it builds the source buffer in host memory (memset has no limit: it writes page by page). */
+const MAX_STORE_BYTES = 64 * 1024 * 1024;
 /** The byte a store writes unless told (a visible pattern, unlike the zeroes of a fresh page). */
 const DEFAULT_STORE_BYTE = 0xaa;
 
@@ -85,7 +87,11 @@ export const storeStep: StepDef<AccessArgs> = {
   name: "store",
   summary: "the task writes length bytes of a value (default 0xaa) at addr, faulting pages in",
   example: "- store: { task: app, addr: buf2, length: 4KiB }",
-  parse: (value, path, scope) => parseAccess(value, path, scope, "write", DEFAULT_STORE_BYTE, true),
+  parse: (value, path, scope) => {
+    const a = parseAccess(value, path, scope, "write", DEFAULT_STORE_BYTE, true);
+    if (a.length > MAX_STORE_BYTES) fail([...path, "length"], `expected at most ${MAX_STORE_BYTES / (1024 * 1024)}MiB (use memset for a larger range), got ${a.length}`);
+    return a;
+  },
   describe: (a) => `${a.task}: store ${a.length} bytes of 0x${a.byte.toString(16)} at ${formatAddr(a.addr)}`,
   run(a, ctx) {
     const t = liveTask(a.task, ctx);
