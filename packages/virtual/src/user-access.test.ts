@@ -4,7 +4,7 @@
 import { describe, expect, test } from "vitest";
 import { bootVirtual, newMm } from "../test/boot";
 import { sysMmap } from "./syscalls";
-import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./mm-flags";
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./mm-flags";
 import { SEGV_MAPERR, SIGSEGV } from "./fault";
 
 const RW = PROT_READ | PROT_WRITE;
@@ -56,5 +56,26 @@ describe("user loads and stores", () => {
     const cpu = vmm.cpus[0];
     expect(vmm.store(mm, cpu, 0x10008, bytes(1, 2, 3, 4, 5, 6, 7, 8))).toEqual({ signo: SIGSEGV, code: SEGV_MAPERR, addr: 0x10008, oom: false });
     expect(vmm.load(mm, cpu, 0x10008, new Uint8Array(4))).toEqual({ signo: SIGSEGV, code: SEGV_MAPERR, addr: 0x10008, oom: false });
+  });
+
+  test("the fast path switches CR3 and the CPU mode itself: two address spaces alternating on one CPU, and a CPU left in kernel mode", () => {
+    const vmm = bootVirtual();
+    const a = newMm(vmm), b = newMm(vmm);
+    const cpu = vmm.cpus[0];
+    const va = sysMmap(vmm, a, 0, 4096, RW, ANON, null, 0);
+    expect(sysMmap(vmm, b, va, 4096, RW, ANON | MAP_FIXED, null, 0)).toBe(va); // the same address in both
+    for (let i = 0; i < 4; i++) {
+      expect(vmm.store(a, cpu, va + 8, bytes(0xa0 + i, 0, 0, 0, 0, 0, 0, 0xaa))).toBeNull();
+      expect(cpu.cr3).toBe(a.pgd);
+      expect(vmm.store(b, cpu, va + 8, bytes(0xb0 + i, 0, 0, 0, 0, 0, 0, 0xbb))).toBeNull();
+      expect(cpu.cr3).toBe(b.pgd);
+    }
+    const out = new Uint8Array(8);
+    expect(vmm.load(a, cpu, va + 8, out)).toBeNull();
+    expect([out[0], out[7], cpu.cr3 === a.pgd]).toEqual([0xa3, 0xaa, true]);
+    // a CPU left in kernel mode on the task's CR3: the access puts it back in user mode first
+    cpu.mode = "kernel";
+    expect(vmm.load(b, cpu, va + 8, out)).toBeNull();
+    expect([out[0], out[7], cpu.mode]).toEqual([0xb3, 0xbb, "user"]);
   });
 });

@@ -5,7 +5,7 @@
 // LRU stamp and the clock (Mmu.translatePa returns the physical address itself).
 import { BUG } from "@mmsim/base";
 import type { Cpu } from "@mmsim/hardware";
-import { ACCESS_READ as ACCESS_READ_, ACCESS_WRITE as ACCESS_WRITE_ } from "@mmsim/hardware";
+import { ACCESS_READ as ACCESS_READ_, ACCESS_WRITE as ACCESS_WRITE_, X86_PF_USER as X86_PF_USER_ } from "@mmsim/hardware";
 import type { MmStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import type { FaultSignal } from "./fault";
@@ -16,6 +16,7 @@ import { switchMm as switchMm_ } from "./pte";
 // ACCESS_READ or ACCESS_WRITE, and every fault calls doUserAddrFault.
 const ACCESS_READ = ACCESS_READ_;
 const ACCESS_WRITE = ACCESS_WRITE_;
+const USER = X86_PF_USER_;
 const doUserAddrFault = doUserAddrFault_;
 const switchMm = switchMm_;
 
@@ -57,10 +58,10 @@ function enter(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu): void {
   cpu.mode = "user";
 }
 
-// userLoad and userStore are kept small so that they inline into their callers: a 4- or 8-byte
-// access that is 4-byte aligned and inside one page (its offset from va's low 32 bits: ToUint32
-// is exact modulo 2^32, as in the TLB's probe) takes one translation and one or two 32-bit RAM
-// accesses, one frame-cache test for an 8-byte aligned pair; anything else goes to the page loop.
+// userLoad and userStore are kept small so that they inline into their callers: a naturally
+// aligned 4- or 8-byte access (its offset from va's low 32 bits: ToUint32 is exact modulo 2^32,
+// as in the TLB's probe) takes one translation and one frame-cache test in RAM, with the mode and
+// CR3 tests inline (enter() only when the CPU must switch); anything else goes to the page loop.
 
 /**
  * Loads dst.length bytes at addr of mm into dst, as the task on cpu. Returns null, or the signal
@@ -69,30 +70,30 @@ function enter(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu): void {
 export function userLoad(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, addr: number, dst: Uint8Array): FaultSignal | null {
   const len = dst.length;
   const off = (addr >>> 0) & (PAGE_BYTES - 1);
-  if ((len !== 8 && len !== 4) || (off & 3) !== 0 || off + len > PAGE_BYTES) return userLoadPages(vmm, mm, cpu, addr, dst);
-  enter(vmm, mm, cpu);
-  const pa = translateUser(vmm, mm, cpu, addr, ACCESS_READ);
-  if (pa < 0) return vmm.lastSignal;
+  if ((len === 8 ? off & 7 : len === 4 ? off & 3 : 1) !== 0) return userLoadPages(vmm, mm, cpu, addr, dst);
+  const mmu = vmm.mmu;
+  if (mmu === null || (cpu.accBits & USER) === 0 || cpu.cr3 !== mm.pgd) enter(vmm, mm, cpu);
+  let pa = mmu!.translatePa(cpu, addr, ACCESS_READ);
+  if (pa < 0 && (pa = translateUserFault(vmm, mm, cpu, addr, ACCESS_READ)) < 0) return vmm.lastSignal;
   const ram = vmm.ram;
-  let lo: number, hi = 0;
-  if (len === 4) lo = ram.readU32(pa);
-  else if ((off & 7) === 0) {
-    lo = ram.readU32Pair(pa);
-    hi = ram.pairHi;
-  } else {
-    lo = ram.readU32(pa);
-    hi = ram.readU32(pa + 4);
+  if (len === 4) {
+    const v = ram.readU32(pa);
+    dst[0] = v;
+    dst[1] = v >>> 8;
+    dst[2] = v >>> 16;
+    dst[3] = v >>> 24;
+    return null;
   }
+  const lo = ram.readU32Pair(pa);
+  const hi = ram.pairHi;
   dst[0] = lo;
   dst[1] = lo >>> 8;
   dst[2] = lo >>> 16;
   dst[3] = lo >>> 24;
-  if (len === 8) {
-    dst[4] = hi;
-    dst[5] = hi >>> 8;
-    dst[6] = hi >>> 16;
-    dst[7] = hi >>> 24;
-  }
+  dst[4] = hi;
+  dst[5] = hi >>> 8;
+  dst[6] = hi >>> 16;
+  dst[7] = hi >>> 24;
   return null;
 }
 
@@ -124,21 +125,14 @@ function userLoadPages(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, addr: number,
 export function userStore(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, addr: number, src: Uint8Array): FaultSignal | null {
   const len = src.length;
   const off = (addr >>> 0) & (PAGE_BYTES - 1);
-  if ((len !== 8 && len !== 4) || (off & 3) !== 0 || off + len > PAGE_BYTES) return userStorePages(vmm, mm, cpu, addr, src);
-  enter(vmm, mm, cpu);
-  const pa = translateUser(vmm, mm, cpu, addr, ACCESS_WRITE);
-  if (pa < 0) return vmm.lastSignal;
-  const ram = vmm.ram;
+  if ((len === 8 ? off & 7 : len === 4 ? off & 3 : 1) !== 0) return userStorePages(vmm, mm, cpu, addr, src);
+  const mmu = vmm.mmu;
+  if (mmu === null || (cpu.accBits & USER) === 0 || cpu.cr3 !== mm.pgd) enter(vmm, mm, cpu);
+  let pa = mmu!.translatePa(cpu, addr, ACCESS_WRITE);
+  if (pa < 0 && (pa = translateUserFault(vmm, mm, cpu, addr, ACCESS_WRITE)) < 0) return vmm.lastSignal;
   const lo = (src[0] | (src[1] << 8) | (src[2] << 16) | (src[3] << 24)) >>> 0;
-  if (len === 4) ram.writeU32(pa, lo);
-  else {
-    const hi = (src[4] | (src[5] << 8) | (src[6] << 16) | (src[7] << 24)) >>> 0;
-    if ((off & 7) === 0) ram.writeU32Pair(pa, lo, hi);
-    else {
-      ram.writeU32(pa, lo);
-      ram.writeU32(pa + 4, hi);
-    }
-  }
+  if (len === 4) vmm.ram.writeU32(pa, lo);
+  else vmm.ram.writeU32Pair(pa, lo, (src[4] | (src[5] << 8) | (src[6] << 16) | (src[7] << 24)) >>> 0);
   return null;
 }
 
