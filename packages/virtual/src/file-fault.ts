@@ -56,6 +56,11 @@ export function handleFileMmFault(vmm: VirtualMemory, vma: VmAreaStruct, address
   vmf.cowPage = -1;
   const ret = fileFault(vmm, vmf);
   if (ret & VM_FAULT_MAJOR) vmm.phys.counters.add(vmm.slotPgmajfault, 1);
+  // mm_account_fault: a completed fault counts for current (VM_FAULT_ERROR: not counted)
+  if ((ret & VM_FAULT_ERROR) === 0) {
+    if (ret & VM_FAULT_MAJOR) mm.majFlt++;
+    else mm.minFlt++;
+  }
   vmf.vma = null;
   return ret;
 }

@@ -28,6 +28,12 @@ export function dupMm(vmm: VirtualMemory, oldmm: MmStruct): MmStruct | null {
   mm.startBrk = oldmm.startBrk;
   mm.brk = oldmm.brk;
   mm.startStack = oldmm.startStack;
+  mm.argStart = oldmm.argStart;
+  mm.argEnd = oldmm.argEnd;
+  mm.envStart = oldmm.envStart;
+  mm.envEnd = oldmm.envEnd;
+  mm.savedAuxv = oldmm.savedAuxv;
+  mm.hasVsyscall = oldmm.hasVsyscall;
   mm.totalVm = oldmm.totalVm;
   mm.dataVm = oldmm.dataVm;
   mm.execVm = oldmm.execVm;

@@ -126,6 +126,11 @@ export function handleMmFault(vmm: VirtualMemory, vma: VmAreaStruct, address: nu
   vmf.cowPage = -1;
   const ret = __handleMmFault(vmm, vmf);
   if (ret & VM_FAULT_MAJOR) vmm.phys.counters.add(vmm.slotPgmajfault, 1);
+  // mm_account_fault: a completed fault counts for current (VM_FAULT_ERROR: not counted)
+  if ((ret & VM_FAULT_ERROR) === 0) {
+    if (ret & VM_FAULT_MAJOR) vma.vmMm.majFlt++;
+    else vma.vmMm.minFlt++;
+  }
   vmf.vma = null;
   return ret;
 }

@@ -33,6 +33,14 @@ export interface VmOperations {
 export class AddressSpace {
   readonly iMmap: VmAreaStruct[] = [];
   iMmapWritable = 0;
+  /** a_ops: what the page-table code calls on the mapping's folios (null: nothing to tell, as shmem's noop_dirty_folio) */
+  aOps: AddressSpaceOperations | null = null;
+}
+
+/** address_space_operations: the owner's hooks the VMA and page-table layer calls. */
+export interface AddressSpaceOperations {
+  /** ->dirty_folio through folio_mark_dirty: a dirty PTE of page-cache page pfn was zapped; true if the folio was clean */
+  dirtyFolio(pfn: number): boolean;
 }
 
 /** Options of a file description handed to mmap. */
@@ -184,6 +192,21 @@ export class MmStruct {
   startBrk = 0;
   brk = 0;
   startStack = 0;
+  /** the argument and environment strings exec wrote on the stack (arg_start..env_end; 0 before an exec) */
+  argStart = 0;
+  argEnd = 0;
+  envStart = 0;
+  envEnd = 0;
+  /** saved_auxv: the auxiliary vector exec wrote, [type, value] pairs ending with AT_NULL (/proc/<pid>/auxv) */
+  savedAuxv: readonly number[] = [];
+  /** context.flags MM_CONTEXT_HAS_VSYSCALL: set by a 64-bit exec (set_personality_64bit); maps then shows the gate area */
+  hasVsyscall = false;
+  /**
+   * Faults resolved for the task running on this mm (mm_account_fault: current->min_flt / maj_flt).
+   * mmsim runs one task per mm, so the mm stands for `current`; the task adds them up at exec and exit.
+   */
+  minFlt = 0;
+  majFlt = 0;
   /** pages mapped (VmSize) */
   totalVm = 0;
   /** pages with VM_LOCKED (VmLck) */

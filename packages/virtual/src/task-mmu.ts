@@ -69,11 +69,18 @@ export function showMapVma(vma: VmAreaStruct): string {
   return s + "\n";
 }
 
-/** /proc/<pid>/maps: every VMA in address order. */
+/**
+ * The gate area's maps line (arch/x86/entry/vsyscall/vsyscall_64.c gate_vma): the legacy vsyscall
+ * page at VSYSCALL_ADDR 0xffffffffff600000, VM_EXEC only in the default vsyscall=xonly mode. It is
+ * no VMA: m_next shows it after the last one when get_gate_vma(mm) has it (MM_CONTEXT_HAS_VSYSCALL).
+ */
+const GATE_VMA_LINE = "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 ".padEnd(MAPS_PAD, " ") + " [vsyscall]\n";
+
+/** /proc/<pid>/maps: every VMA in address order, then the gate area of a 64-bit exec'd mm. */
 export function showMaps(mm: MmStruct): string {
   let s = "";
   for (const vma of mm.mmMt.vmas) s += showMapVma(vma);
-  return s;
+  return mm.hasVsyscall ? s + GATE_VMA_LINE : s;
 }
 
 /** One task_mem line: the label, a tab, the value in kB right-aligned in 8 columns (seq_put_decimal_ull_width). */
@@ -294,6 +301,11 @@ export function showSmaps(vmm: VirtualMemory, mm: MmStruct, thp: ThpMode): strin
     s += showSmapSums(mss, false);
     s += `THPeligible:    ${String(thpEligible(vma, thp) ? 1 : 0).padStart(8)}\n`;
     s += `VmFlags: ${formatVmFlags(vma.vmFlags)}\n`;
+  }
+  if (mm.hasVsyscall) {
+    // the gate area: one page, nothing resident in the process's tables (the page is the kernel's)
+    s += GATE_VMA_LINE + smapLine("Size", PAGE_SIZE) + smapLine("KernelPageSize", PAGE_SIZE) + smapLine("MMUPageSize", PAGE_SIZE);
+    s += showSmapSums(new MemSizeStats(), false) + `THPeligible:    ${String(0).padStart(8)}\nVmFlags: ${formatVmFlags(VM_EXEC)}\n`;
   }
   return s;
 }
