@@ -167,6 +167,9 @@ export type { CacheConfig } from "./cache";
 export { Cpu } from "./cpu";
 export { PCID_MASK } from "./cpu";
 export { ACC_PAGING_SHIFT } from "./cpu";
+export { PAGING_IA32E } from "./cpu";
+export { PAGING_32BIT } from "./cpu";
+export { PAGING_PAE } from "./cpu";
 export type { CpuMode } from "./cpu";
 export type { CpuOptions } from "./cpu";
 
@@ -191,6 +194,15 @@ export type { SsdModel } from "./block-dev";
 export type { HddModel } from "./block-dev";
 
 export { DmaEngine } from "./dma";
+
+export { Nic } from "./nic";
+export { DEFAULT_NIC } from "./nic";
+export { ETH_DATA_LEN } from "./nic";
+export { TCP_IP_HEADER_BYTES } from "./nic";
+export { ETH_FRAME_OVERHEAD_BYTES } from "./nic";
+export { fnv1a } from "./nic";
+export type { NicModel } from "./nic";
+export type { NicOptions } from "./nic";
 
 export { createHardware } from "./machine";
 export type { HardwareConfig } from "./machine";
