@@ -138,4 +138,17 @@ describe("Ram walk table cache", () => {
     expect(ram.tableFrame(1, 3)).toBe(-1);
     ram.verify();
   });
+
+  it("writeTablePair writes through a line holding the frame, and falls back to writeU32Pair otherwise (backing an unbacked frame)", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    ram.writeU32(0x3000, 1); // a table frame, pfn 3
+    ram.writeU32(0x9000, 5); // the frame cache now on pfn 9
+    expect(ram.tableFrame(1, 3)).toBeGreaterThanOrEqual(0);
+    ram.writeTablePair(1, 0x3ff8, 0x80000067, 0x12345);
+    expect([ram.readU32(0x3ff8), ram.readU32(0x3ffc)]).toEqual([0x80000067, 0x12345]);
+    ram.writeTablePair(2, 0x5010, 7, 8); // line 2 holds nothing: pfn 5 is backed by the fallback
+    ram.writeTablePair(1, 0x6008, 0, 0); // zeros to an unbacked frame back nothing
+    expect([ram.readU32(0x5010), ram.readU32(0x5014), ram.isBacked(5), ram.isBacked(6)]).toEqual([7, 8, true, false]);
+    ram.verify();
+  });
 });

@@ -298,6 +298,22 @@ export class Ram {
     return this.tcWords[way];
   }
 
+  /**
+   * writeU32Pair(pa, lo, hi) for an entry of a page-table frame the walk's cache line `way` may
+   * hold: written through that line when it holds the frame, so the frame cache (the last data
+   * frame a task touched) stays where it is. The kernel's PTE updates between a task's accesses
+   * use it. pa must be 8-byte aligned, as every x86-64 and PAE entry is.
+   */
+  writeTablePair(way: number, pa: number, lo: number, hi: number): void {
+    const off = (pa >>> 0) & (PAGE_SIZE - 1);
+    if (this.tcPfn[way] === (pa - off) / PAGE_SIZE && (off & 7) === 0) {
+      const w = this.tcWords[way];
+      const i = this.tcBase[way] + (off >>> 2);
+      w[i] = lo;
+      w[i + 1] = hi;
+    } else this.writeU32Pair(pa, lo, hi);
+  }
+
   private tableFrameMiss(way: number, pfn: number): number {
     const slot = this.slotOf(pfn);
     if (slot < 0) return -1;
