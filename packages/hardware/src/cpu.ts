@@ -1,5 +1,6 @@
-// A simulated x86-64 CPU as the memory-management code sees it: CR3 with its PCID, the
-// privilege mode, paging controls (CR0.WP, CR4.PCIDE/SMEP/SMAP) and a private TLB. Does not
+// A simulated x86 CPU as the memory-management code sees it: CR3 with its PCID, the privilege
+// mode, the paging mode (IA-32e, or i386 32-bit / PAE paging), paging controls (CR0.WP,
+// CR4.PCIDE/SMEP/SMAP) and a private TLB. Does not
 // model registers, instruction execution or interrupts. The TLB-hit counters and the cycles of
 // hits are derived when read (see `cycles`), so a hit through the MMU increments nothing here.
 import { BUG, PAGE_SIZE } from "@mmsim/base";
@@ -10,6 +11,16 @@ import { CR0_WP, CR4_SMAP, CR4_SMEP, X86_PF_USER } from "./walk";
 
 /** Where Cpu.accBits keeps the paging flags: above the access bits (X86_PF_INSTR is bit 4). */
 export const ACC_PAGING_SHIFT = 5;
+
+/**
+ * Paging modes (Intel SDM vol. 3A §4.1.1, Table 4-1), as Cpu.pagingFormat holds them: IA-32e
+ * (CR0.PG, CR4.PAE, EFER.LME: x86-64's 4- or 5-level tables), 32-bit paging (CR0.PG, CR4.PAE
+ * clear: 2 levels of 4-byte entries), PAE paging (CR0.PG, CR4.PAE, EFER.LME clear: a 4-entry
+ * PDPT, then 2 levels of 8-byte entries). The MMU walks in the mode of the CPU it translates for.
+ */
+export const PAGING_IA32E = 0;
+export const PAGING_32BIT = 1;
+export const PAGING_PAE = 2;
 
 /** PCIDs are 12 bits (CR3 bits 0–11). */
 export const PCID_MASK = 0xfff;
@@ -37,6 +48,8 @@ export class Cpu {
   declare readonly id: number;
   declare readonly tlb: Tlb;
   declare readonly pcidEnabled: boolean;
+  /** PAGING_IA32E (the default), PAGING_32BIT or PAGING_PAE: the tables CR3 points to (setPagingFormat) */
+  declare pagingFormat: number;
   /** CR0_WP | CR4_SMEP | CR4_SMAP bits passed to the page walk */
   declare readonly pagingFlags: number;
   /**
@@ -63,6 +76,7 @@ export class Cpu {
     this.id = id;
     this.tlb = new Tlb(opts.tlb);
     this.pcidEnabled = opts.pcid ?? true;
+    this.pagingFormat = PAGING_IA32E;
     this.pagingFlags = ((opts.wp ?? true) ? CR0_WP : 0) | (opts.smep ? CR4_SMEP : 0) | (opts.smap ? CR4_SMAP : 0);
     this.accBits = this.pagingFlags << ACC_PAGING_SHIFT;
     this.cyclesBase = 0;
@@ -106,6 +120,18 @@ export class Cpu {
     this.cyclesBase += (hits - this.hitsAtRate) * this.hitRate;
     this.hitsAtRate = hits;
     this.hitRate = cycles;
+  }
+
+  /**
+   * Switches the paging mode (CR0.PG, CR4.PAE, EFER.LME as an i386 or x86-64 kernel sets them at
+   * boot) to PAGING_IA32E, PAGING_32BIT or PAGING_PAE. A change of CR4.PAE or CR4.PGE flushes every
+   * TLB entry, global ones included (SDM §4.10.4.1), so the TLB is emptied.
+   */
+  setPagingFormat(format: number): void {
+    if (format !== PAGING_IA32E && format !== PAGING_32BIT && format !== PAGING_PAE) BUG("Cpu.setPagingFormat", `unknown paging mode ${format}`);
+    if (format === this.pagingFormat) return;
+    this.pagingFormat = format;
+    this.tlb.flushAll();
   }
 
   /**

@@ -22,7 +22,7 @@ import type { PagingLevels } from "./pgtable";
 import type { CostModel } from "./cost";
 import type { Cpu } from "./cpu";
 import type { Access } from "./walk";
-import { ACC_PAGING_SHIFT } from "./cpu";
+import { ACC_PAGING_SHIFT, PAGING_32BIT, PAGING_IA32E, PAGING_PAE } from "./cpu";
 import { I386_PAE_PMD_PAGE_SIZE, I386_PSE_PAGE_SIZE as I386_PSE_PAGE_SIZE_, walkPageTableI386 } from "./walk-i386";
 import {
   CR4_SMAP, CR4_SMEP, CR0_WP, RIGHT_DIRTY, RIGHT_NX, RIGHT_USER, RIGHT_WRITABLE, WalkResult, X86_PF_INSTR, X86_PF_USER, X86_PF_WRITE,
@@ -39,8 +39,8 @@ const I386_PSE_PAGE_SIZE = I386_PSE_PAGE_SIZE_;
 const INSTR = X86_PF_INSTR;
 /** The access bits the rights depend on: X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR. */
 const ACC_BITS = X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR;
-/** Page-table formats miss() walks: x86-64 (4 or 5 levels), i386 32-bit paging, i386 PAE. */
-const FORMAT_X86_64 = 0, FORMAT_I386 = 1, FORMAT_I386_PAE = 2;
+/** Page-table formats miss() walks, Cpu.pagingFormat's values: x86-64 (4 or 5 levels), i386 32-bit paging, i386 PAE. */
+const FORMAT_X86_64 = PAGING_IA32E, FORMAT_I386 = PAGING_32BIT, FORMAT_I386_PAE = PAGING_PAE;
 /** Entries of the rights table: every access-bit combination under every paging-flag set. */
 const RIGHTS_TABLE_SIZE = 8 << ACC_PAGING_SHIFT;
 
@@ -105,7 +105,7 @@ export class Mmu {
   translate(cpu: Cpu, va: number, access: Access, out: WalkResult): boolean {
     const idx = (access & ACC_BITS) | cpu.accBits;
     const tlb = cpu.tlb;
-    if (tlb.hitPa(va, this.rights[idx]) < 0) return this.miss(cpu, va, idx & ACC_BITS, out);
+    if (tlb.hitPa(va, this.rights[idx]) < 0) return this.miss(cpu, va, idx & ACC_BITS, out, cpu.pagingFormat);
     if ((idx & INSTR) !== 0) cpu.itlbHits++;
     if (this.clock !== null) this.clock.ns += this.hitNs;
     tlb.report(va, out);
@@ -114,8 +114,8 @@ export class Mmu {
 
   /**
    * translate() for 32-bit page tables (walk-i386.ts): 2-level 32-bit paging, or PAE when
-   * `pae`, rooted at cpu.cr3, for a 32-bit `va`. The TLB, counters and costs are translate()'s.
-   * The x86-64 tables of `levels` are not involved: this is the i386 MMU of the same CPU.
+   * `pae`, rooted at cpu.cr3, for a 32-bit `va`, whatever the CPU's paging mode (translate()
+   * and translatePa() walk in cpu.pagingFormat's). The TLB, counters and costs are translate()'s.
    */
   translateI386(cpu: Cpu, va: number, access: Access, pae: boolean, out: WalkResult): boolean {
     const idx = (access & ACC_BITS) | cpu.accBits;
@@ -130,14 +130,15 @@ export class Mmu {
   /** translatePa() without a usable TLB entry: miss() into the scratch walk. */
   private missPa(cpu: Cpu, va: number, acc: number): number {
     const w = this.scratch;
-    return this.miss(cpu, va, acc, w) ? w.pa : -1;
+    return this.miss(cpu, va, acc, w, cpu.pagingFormat) ? w.pa : -1;
   }
 
   /**
    * A translation without a usable TLB entry (none, or one whose cached rights deny the
-   * access): walk, then fill the TLB or raise the fault.
+   * access): walk the tables of `format` (the CPU's paging mode, or translateI386's), then fill
+   * the TLB or raise the fault.
    */
-  private miss(cpu: Cpu, va: number, acc: number, out: WalkResult, format = FORMAT_X86_64): boolean {
+  private miss(cpu: Cpu, va: number, acc: number, out: WalkResult, format: number): boolean {
     const tlb = cpu.tlb;
     if ((acc & INSTR) !== 0) cpu.itlbMisses++;
     else cpu.dtlbMisses++;

@@ -3,6 +3,9 @@ import { MiB } from "@mmsim/base";
 import { Ram } from "./ram";
 import { I386_PAE_PMD_PAGE_SIZE, I386_PSE_PAGE_SIZE, mapPageI386, walkPageTableI386 } from "./walk-i386";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_USER, ACCESS_WRITE, CR0_WP, WalkResult } from "./walk";
+import { Cpu, PAGING_32BIT, PAGING_IA32E, PAGING_PAE } from "./cpu";
+import { Mmu } from "./mmu";
+import { CostModel } from "./cost";
 
 // Tables built by hand, entry by entry (Intel SDM vol. 3A §4.3 Tables 4-4 to 4-6, §4.4 Tables
 // 4-8 to 4-11): bit 0 P, 1 RW, 2 US, 5 A, 6 D, 7 PS, 8 G; PAE bit 63 XD.
@@ -145,5 +148,52 @@ describe("mapPageI386", () => {
   it("returns false when a table cannot be allocated", () => {
     const ram = new Ram({ bytes: 16 * MiB });
     expect(mapPageI386(ram, 0x1000, 0x08048000, 0x5000, 0x7, 0, false, () => -1)).toBe(false);
+  });
+});
+
+describe("the MMU walks in the CPU's paging mode (Cpu.pagingFormat)", () => {
+  // One user page at va 0x08048000 -> pa 0x5000 in each i386 format, through mapPageI386; the
+  // same translatePa call walks IA-32e, 32-bit or PAE tables depending on the CPU's mode.
+  function setup(pae: boolean) {
+    const ram = new Ram({ bytes: 16 * MiB });
+    let next = 0x10;
+    const cr3 = 0x1000;
+    expect(mapPageI386(ram, cr3, 0x08048000, 0x5000, 0x27, 0, pae, () => next++)).toBe(true); // P RW US A, clean
+    const mmu = new Mmu(ram, 4, new CostModel());
+    const cpu = new Cpu(0);
+    cpu.mode = "user";
+    cpu.writeCr3(cr3);
+    return { ram, mmu, cpu };
+  }
+
+  it("translatePa walks 32-bit tables on a CPU in PAGING_32BIT and PAE tables in PAGING_PAE", () => {
+    for (const [format, pae] of [[PAGING_32BIT, false], [PAGING_PAE, true]] as const) {
+      const { mmu, cpu } = setup(pae);
+      cpu.setPagingFormat(format);
+      expect(mmu.translatePa(cpu, 0x08048123, ACCESS_READ)).toBe(0x5123);
+      expect([cpu.pageWalks, cpu.tlb.hits]).toEqual([1, 0]);
+      expect(mmu.translatePa(cpu, 0x08048ff8, ACCESS_WRITE)).toBe(0x5ff8); // a write walks once to set D
+      expect(mmu.translatePa(cpu, 0x08048010, ACCESS_WRITE)).toBe(0x5010); // then hits
+      expect(cpu.pageWalks).toBe(2);
+      const out = new WalkResult();
+      expect(mmu.translate(cpu, 0x08049000, ACCESS_READ, out)).toBe(false);
+      expect([out.errorCode, out.entriesRead, cpu.cr2]).toEqual([4, pae ? 3 : 2, 0x08049000]);
+    }
+  });
+
+  it("the same tables read as IA-32e on a CPU left in PAGING_IA32E (the mode selects the walk)", () => {
+    const { mmu, cpu } = setup(false);
+    expect(cpu.pagingFormat).toBe(PAGING_IA32E);
+    // the 32-bit PDE at 0x1000 + 32 * 4 is read as part of the 8-byte PML4 entry 16: not present
+    expect(mmu.translatePa(cpu, 0x08048123, ACCESS_READ)).toBe(-1);
+  });
+
+  it("switching the paging mode flushes the TLB, global entries included (SDM §4.10.4.1)", () => {
+    const { mmu, cpu } = setup(false);
+    cpu.setPagingFormat(PAGING_32BIT);
+    expect(mmu.translatePa(cpu, 0x08048000, ACCESS_READ)).toBe(0x5000);
+    cpu.setPagingFormat(PAGING_PAE);
+    expect(cpu.tlb.entries().length).toBe(0);
+    expect(() => cpu.setPagingFormat(7)).toThrow(/Cpu.setPagingFormat/);
   });
 });
