@@ -54,7 +54,10 @@ export function zapPageRange(vmm: VirtualMemory, vma: VmAreaStruct, start: numbe
       }
       if (lo & PTE_SPECIAL) continue;
       const pfn = entryPfn(lo, hi);
-      mm.rssStat[(vmm.pages.mapping[vmm.pages.idx(pfn)] & 1) !== 0 ? MM_ANONPAGES : MM_FILEPAGES]--; // mm_counter
+      const file = (vmm.pages.mapping[vmm.pages.idx(pfn)] & 1) === 0;
+      mm.rssStat[file ? MM_FILEPAGES : MM_ANONPAGES]--; // mm_counter
+      // zap_present_folio_ptes: a file folio inherits the PTE's dirty bit (folio_mark_dirty)
+      if (file && (lo & PTE_D) !== 0) vma.vmFile?.mapping.aOps?.dirtyFolio(pfn);
       folioRemoveRmapPte(vmm, pfn);
       folioPut(vmm, pfn);
     }

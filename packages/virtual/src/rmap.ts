@@ -21,7 +21,7 @@ import {
   PG_anon_exclusive as PG_anon_exclusive_, PG_swapbacked as PG_swapbacked_, PG_uptodate as PG_uptodate_,
 } from "@mmsim/physical";
 import {
-  mappedPfn as mappedPfn_,
+  PTE_D, PTE_RW, flushTlbPage, mappedPfn as mappedPfn_, pteOffset,
 } from "./pte";
 import {
   largeDupAnonRmapPte, largeFolioPut, largeHead as largeHead_, largeMoveAnonRmap, largeRemoveRmapPte, pageIndex,
@@ -332,6 +332,33 @@ export function rmapWalkFile(vmm: VirtualMemory, mapping: AddressSpace, index: n
     visit(vma, addr);
   }
   return found;
+}
+
+/**
+ * folio_mkclean (rmap_walk_file with page_mkclean_one): every PTE of a shared VMA of `mapping`
+ * that maps page-cache page `pfn` at `index` and is writable or dirty becomes read-only and clean
+ * (ptep_clear_flush, pte_wrprotect, pte_mkclean), so the next write faults into wp_page_shared
+ * and ->page_mkwrite dirties the folio again. Private VMAs are skipped (invalid_mkclean_vma: they
+ * map the page read-only). Returns the PTEs changed; write-back calls it before clearing PG_dirty.
+ */
+export function folioMkclean(vmm: VirtualMemory, mapping: AddressSpace, index: number, pfn: number): number {
+  if (vmm.pages.mapcount[vmm.pages.idx(pfn)] < 0) return 0; // !folio_mapped
+  const ram = vmm.ram;
+  let cleaned = 0;
+  for (const vma of mapping.iMmap) {
+    if ((vma.vmFlags & VM_SHARED) === 0) continue;
+    const addr = vma.vmStart + (index - vma.vmPgoff) * 4096;
+    if (addr < vma.vmStart || addr >= vma.vmEnd) continue;
+    const mm = vma.vmMm;
+    if (mappedPfn(vmm, mm, addr) !== pfn) continue;
+    const ea = pteOffset(vmm, mm, addr);
+    const lo = ram.readU32(ea);
+    if ((lo & (PTE_RW | PTE_D)) === 0) continue;
+    ram.writeU32(ea, (lo & ~(PTE_RW | PTE_D)) >>> 0);
+    flushTlbPage(vmm, mm, addr);
+    cleaned++;
+  }
+  return cleaned;
 }
 
 /**

@@ -85,6 +85,8 @@ export function fileVmFile(fs: FileSystem, file: File): VmFile {
     // vfs_fsync_range for msync(MS_SYNC): the whole file (mmfs has no ranged write-back)
     fsync: () => filemapWriteAndWait(fs, inode),
   });
+  // a_ops->dirty_folio (filemap_dirty_folio): a zapped dirty PTE dirties its folio
+  inode.iMmap.aOps ??= { dirtyFolio: (pfn) => folioMarkDirty(fs, inode, pfn, null) };
   file.vmFile = vf;
   return vf;
 }

@@ -18,6 +18,7 @@ import { PG_dirty, PG_writeback, totalReservePages } from "@mmsim/physical";
 import { BLOCK_DELALLOC, BLOCK_HOLE, IO_WRITE } from "./fs";
 import type { FileSystem, Inode } from "./fs";
 import { EIO, completeOneIo, folioFlags, folioWait } from "./filemap";
+import { folioMkclean } from "../rmap";
 
 const DIRTY = 1 << PG_dirty;
 const WRITEBACK = 1 << PG_writeback;
@@ -155,6 +156,9 @@ export function writebackInode(fs: FileSystem, inode: Inode, maxPages: number, s
       b = fs.allocReservedBlock();
       inode.setBlock(index, b);
     }
+    // folio_clear_dirty_for_io: the mappings go read-only and clean first (a dirty PTE found
+    // there redirties the folio, already dirty here), so a later store faults and redirties it
+    if (folioMkclean(fs.vmm, inode.iMmap, index, pfn) > 0) folioMarkDirty(fs, inode, pfn, null);
     const p = fs.vmm.pages;
     const i = p.idx(pfn);
     p.flags[i] = (p.flags[i]! & ~DIRTY) | WRITEBACK;

@@ -6,12 +6,16 @@
 //   - PG_dirty / PG_writeback recount to the inode's and the machine's nr_dirty / nr_writeback;
 //     the cached pages recount to nr_file_pages; in-flight writes equal PG_writeback pages;
 //   - an inode is on b_dirty exactly when it has dirty pages; b_dirty is oldest first;
+//   - a clean page is mapped writable or dirty by no PTE of a shared VMA (write-back's folio_mkclean);
 //   - a dirty page has a block or a delalloc reservation; the block map's blocks are in use,
 //     owned once, and used + free + reserved add up to the device's blocks.
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import { PG_dirty, PG_locked, PG_uptodate, PG_writeback } from "@mmsim/physical";
 import { BLOCK_DELALLOC, BLOCK_HOLE, IO_WRITE } from "./fs";
 import type { FileSystem } from "./fs";
+import { rmapWalkFile } from "../rmap";
+import { PTE_D, PTE_RW, pteOffset } from "../pte";
+import { VM_SHARED } from "../mm-flags";
 
 const LOCKED = 1 << PG_locked;
 const UPTODATE = 1 << PG_uptodate;
@@ -51,6 +55,14 @@ export function verifyFileSystem(fs: FileSystem): void {
         if (inode.block(index) === BLOCK_HOLE) BUG("verifyFileSystem", `dirty pfn ${pfn} at ${inode.ino}:${index} has no block`);
       }
       if ((f & WRITEBACK) !== 0) w++;
+      // folio_mkclean's promise: a clean mapped page is writable through no PTE of a shared VMA
+      if ((f & DIRTY) === 0 && pages.mapcount[i]! >= 0) {
+        rmapWalkFile(fs.vmm, inode.iMmap, index, pfn, (vma, addr) => {
+          if ((vma.vmFlags & VM_SHARED) !== 0 && (fs.vmm.ram.readU32(pteOffset(fs.vmm, vma.vmMm, addr)) & (PTE_RW | PTE_D)) !== 0) {
+            BUG("verifyFileSystem", `clean pfn ${pfn} at ${inode.ino}:${index} has a writable or dirty PTE at ${addr.toString(16)}`);
+          }
+        });
+      }
     });
     if (d !== inode.nrDirty || w !== inode.nrWriteback) BUG("verifyFileSystem", `inode ${inode.ino}: ${d} dirty / ${w} writeback pages, counted ${inode.nrDirty} / ${inode.nrWriteback}`);
     if (inode.dirty !== d > 0 || fs.bDirty.includes(inode) !== d > 0) BUG("verifyFileSystem", `inode ${inode.ino} with ${d} dirty pages: I_DIRTY_PAGES ${inode.dirty}`);
@@ -81,6 +93,7 @@ export function verifyFileSystem(fs: FileSystem): void {
   }
   if (inflightWrites !== writeback) BUG("verifyFileSystem", `${inflightWrites} writes in flight, ${writeback} pages under write-back`);
   const got = (n: string) => counters.get(n);
+  cached += fs.vmm.shmem?.nrPages ?? 0; // shmem and tmpfs folios are page cache too (verifyShmem recounts them)
   if (got("nr_file_pages") !== cached || got("nr_dirty") !== dirty || got("nr_writeback") !== writeback) {
     BUG("verifyFileSystem", `counters nr_file_pages/nr_dirty/nr_writeback ${got("nr_file_pages")}/${got("nr_dirty")}/${got("nr_writeback")}, recount ${cached}/${dirty}/${writeback}`);
   }
