@@ -55,12 +55,19 @@ export class XArray {
   /** xa_store into an empty slot (the page cache never replaces a page: a Bug if occupied). */
   store(index: number, pfn: number): void {
     if (!(index >= 0 && index <= XA_MAX_INDEX) || pfn < 0) BUG("xa_store", `index ${index} pfn ${pfn}`);
-    let n: XaNode = this.root ?? new XaNode(0);
-    while (index >= n.cap) {
-      const up: XaNode = new XaNode(n.shift + XA_CHUNK_SHIFT);
-      up.slots![0] = n;
-      up.count = 1;
-      n = up;
+    let n: XaNode;
+    if (this.root === null) {
+      // an empty array gets a root tall enough for index at once: no empty node is linked below it
+      n = new XaNode(0);
+      while (index >= n.cap) n = new XaNode(n.shift + XA_CHUNK_SHIFT);
+    } else {
+      n = this.root;
+      while (index >= n.cap) {
+        const up: XaNode = new XaNode(n.shift + XA_CHUNK_SHIFT);
+        up.slots![0] = n;
+        up.count = 1;
+        n = up;
+      }
     }
     this.root = n;
     while (n.shift !== 0) {
