@@ -1,25 +1,25 @@
 // Page-table work over a range of a VMA (mm/memory.c zap_pte_range and copy_pte_range,
 // mm/mprotect.c change_pte_range, mm/mremap.c move_ptes, mm/madvise.c madvise_free_pte_range):
 // each visits the PTEs of [start, end), skipping whole tables that do not exist, and moves
-// refcounts, mapcounts and rss as Linux does; the TLB flush follows each range.
+// refcounts, mapcounts and rss as Linux does; the TLB flush follows each range. Entries are 8 or
+// 4 bytes (vmm.entryShift: i386's have no high word, read as 0) and a PTE table maps vmm.pmdSize.
 import type { MmStruct, VmAreaStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import {
   PTE_A, PTE_D, PTE_P, PTE_PROTNONE, PTE_RW, PTE_SPECIAL, entryPfn, flushTlbRange, pteModifyHi, pteModifyLo, pteOffset, ptePresent,
 } from "./pte";
-import { MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS, updateHiwaterRss } from "./memory";
+import { MM_ANONPAGES, MM_SWAPENTS, updateHiwaterRss } from "./memory";
 import { folioDupAnonRmapPte, folioPut, folioRemoveRmapPte } from "./rmap";
 import { pteAllocMm } from "./pgtable";
 import { VM_MAYWRITE, VM_SHARED, VM_WRITE } from "./mm-flags";
 import { PG_anon_exclusive } from "@mmsim/physical";
+import { mmCounter, mmCounterFile } from "./shmem/mm-counter";
+import type { MapPagesOps } from "./file-fault";
 
 const ANON_EXCLUSIVE = 1 << PG_anon_exclusive;
-/** bytes one PTE table covers (PMD_SIZE) */
-const PMD_SPAN = 2097152;
-
-/** The next PTE table boundary above addr. */
-function nextTable(addr: number): number {
-  return addr - (addr % PMD_SPAN) + PMD_SPAN;
+/** The next PTE table boundary above addr (pmd_addr_end without the end): span is PMD_SIZE. */
+function nextTable(addr: number, span: number): number {
+  return addr - (addr % span) + span;
 }
 
 /**
@@ -32,20 +32,21 @@ export function zapPageRange(vmm: VirtualMemory, vma: VmAreaStruct, start: numbe
   if (mm.pgd < 0) return 0;
   updateHiwaterRss(mm);
   const ram = vmm.ram;
+  const span = vmm.pmdSize, step = 1 << vmm.entryShift, wide = step === 8;
   let cleared = 0;
   for (let addr = start; addr < end; ) {
     const ea = pteOffset(vmm, mm, addr);
     if (ea < 0) {
-      addr = nextTable(addr);
+      addr = nextTable(addr, span);
       continue;
     }
-    const stop = Math.min(end, nextTable(addr));
-    for (let e = ea; addr < stop; addr += 4096, e += 8) {
+    const stop = Math.min(end, nextTable(addr, span));
+    for (let e = ea; addr < stop; addr += 4096, e += step) {
       const lo = ram.readU32(e);
-      const hi = ram.readU32(e + 4);
+      const hi = wide ? ram.readU32(e + 4) : 0;
       if (lo === 0 && hi === 0) continue;
       ram.writeU32(e, 0);
-      ram.writeU32(e + 4, 0);
+      if (wide) ram.writeU32(e + 4, 0);
       cleared++;
       if (!ptePresent(lo)) {
         vmm.reclaim.swapFree(lo, hi);
@@ -55,7 +56,7 @@ export function zapPageRange(vmm: VirtualMemory, vma: VmAreaStruct, start: numbe
       if (lo & PTE_SPECIAL) continue;
       const pfn = entryPfn(lo, hi);
       const file = (vmm.pages.mapping[vmm.pages.idx(pfn)] & 1) === 0;
-      mm.rssStat[file ? MM_FILEPAGES : MM_ANONPAGES]--; // mm_counter
+      mm.rssStat[file ? mmCounterFile(vmm, pfn) : MM_ANONPAGES]--; // mm_counter
       // zap_present_folio_ptes: a file folio inherits the PTE's dirty bit (folio_mark_dirty)
       if (file && (lo & PTE_D) !== 0) vma.vmFile?.mapping.aOps?.dirtyFolio(pfn);
       folioRemoveRmapPte(vmm, pfn);
@@ -83,23 +84,24 @@ export function copyPageRange(vmm: VirtualMemory, dst: VmAreaStruct, src: VmArea
   const dmm = dst.vmMm;
   const ram = vmm.ram;
   const cow = isCowMapping(src.vmFlags);
+  const span = vmm.pmdSize, step = 1 << vmm.entryShift, wide = step === 8;
   let wrprotected = false;
   for (let addr = src.vmStart; addr < src.vmEnd; ) {
     const ea = pteOffset(vmm, smm, addr);
     if (ea < 0) {
-      addr = nextTable(addr);
+      addr = nextTable(addr, span);
       continue;
     }
-    const stop = Math.min(src.vmEnd, nextTable(addr));
+    const stop = Math.min(src.vmEnd, nextTable(addr, span));
     // Two passes per table: the parent's entries into the scratch words, then the child's
     // table. Interleaving reads of one table frame with writes to another missed Ram's
     // one-frame cache on every access; the final RAM contents are the same.
     const words = vmm.pteScratch;
     let dBase = -1; // the child's entry matching the parent's entry at ea, once the child's table exists
     let n = 0;
-    for (let e = ea; addr < stop; addr += 4096, e += 8, n += 2) {
+    for (let e = ea; addr < stop; addr += 4096, e += step, n += 2) {
       let lo = ram.readU32(e);
-      const hi = ram.readU32(e + 4);
+      const hi = wide ? ram.readU32(e + 4) : 0;
       words[n] = lo;
       words[n + 1] = hi;
       if (lo === 0 && hi === 0) continue;
@@ -114,7 +116,7 @@ export function copyPageRange(vmm: VirtualMemory, dst: VmAreaStruct, src: VmArea
       } else {
         if ((lo & PTE_SPECIAL) === 0) {
           const pfn = entryPfn(lo, hi);
-          dmm.rssStat[(vmm.pages.mapping[vmm.pages.idx(pfn)] & 1) !== 0 ? MM_ANONPAGES : MM_FILEPAGES]++; // mm_counter
+          dmm.rssStat[mmCounter(vmm, pfn)]++; // mm_counter
           folioDupAnonRmapPte(vmm, pfn);
         }
         if (cow && (lo & PTE_RW) !== 0) {
@@ -130,8 +132,8 @@ export function copyPageRange(vmm: VirtualMemory, dst: VmAreaStruct, src: VmArea
       const lo = words[k];
       const hi = words[k + 1];
       if (lo === 0 && hi === 0) continue;
-      const slot = dBase + (k << 2);
-      ram.writeU32(slot + 4, hi);
+      const slot = dBase + (wide ? k << 2 : k << 1); // k counts two scratch words per entry
+      if (wide) ram.writeU32(slot + 4, hi);
       ram.writeU32(slot, lo);
     }
   }
@@ -152,28 +154,29 @@ export function changeProtectionRange(vmm: VirtualMemory, vma: VmAreaStruct, sta
   const tryWritable = (vma.vmFlags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
   // vma_wants_writenotify: a shared file mapping's vm_page_prot has no write bit, so only a dirty
   // PTE becomes writable (can_change_pte_writable); a clean page's next write faults and dirties it
-  const writenotify = (vma.vmFlags & VM_SHARED) !== 0 && vma.vmOps !== null && vma.vmOps.fault !== undefined;
+  const writenotify = (vma.vmFlags & VM_SHARED) !== 0 && (vma.vmOps as MapPagesOps | null)?.pageMkwrite !== undefined;
   const pages = vmm.pages;
+  const span = vmm.pmdSize, step = 1 << vmm.entryShift, wide = step === 8;
   let changed = 0;
   for (let addr = start; addr < end; ) {
     const ea = pteOffset(vmm, mm, addr);
     if (ea < 0) {
-      addr = nextTable(addr);
+      addr = nextTable(addr, span);
       continue;
     }
-    const stop = Math.min(end, nextTable(addr));
-    for (let e = ea; addr < stop; addr += 4096, e += 8) {
+    const stop = Math.min(end, nextTable(addr, span));
+    for (let e = ea; addr < stop; addr += 4096, e += step) {
       const lo = ram.readU32(e);
       if (!ptePresent(lo)) continue;
-      const hi = ram.readU32(e + 4);
+      const hi = wide ? ram.readU32(e + 4) : 0;
       let nlo = pteModifyLo(lo, prot.lo);
-      const nhi = pteModifyHi(hi, prot.hi);
+      const nhi = wide ? pteModifyHi(hi, prot.hi) : 0;
       if (tryWritable && (nlo & PTE_RW) === 0 && (nlo & PTE_P) !== 0 && (nlo & PTE_SPECIAL) === 0) {
         if ((pages.flags[pages.idx(entryPfn(lo, hi))] & ANON_EXCLUSIVE) !== 0) nlo = (nlo | PTE_RW) >>> 0;
       }
       if (writenotify && (lo & PTE_D) === 0) nlo = (nlo & ~PTE_RW) >>> 0;
       if (nlo === lo && nhi === hi) continue;
-      ram.writeU32(e + 4, nhi);
+      if (wide) ram.writeU32(e + 4, nhi);
       ram.writeU32(e, nlo);
       changed++;
     }
@@ -189,15 +192,16 @@ export function changeProtectionRange(vmm: VirtualMemory, vma: VmAreaStruct, sta
  */
 export function movePtes(vmm: VirtualMemory, mm: MmStruct, oldAddr: number, newAddr: number, len: number): number {
   const ram = vmm.ram;
+  const span = vmm.pmdSize, wide = vmm.entryShift === 3;
   let moved = false;
   for (let off = 0; off < len; off += 4096) {
     const ea = pteOffset(vmm, mm, oldAddr + off);
     if (ea < 0) {
-      off = nextTable(oldAddr + off) - oldAddr - 4096;
+      off = nextTable(oldAddr + off, span) - oldAddr - 4096;
       continue;
     }
     const lo = ram.readU32(ea);
-    const hi = ram.readU32(ea + 4);
+    const hi = wide ? ram.readU32(ea + 4) : 0;
     if (lo === 0 && hi === 0) continue;
     const d = pteAllocMm(vmm, mm, newAddr + off);
     if (d < 0) {
@@ -206,8 +210,8 @@ export function movePtes(vmm: VirtualMemory, mm: MmStruct, oldAddr: number, newA
     }
     // pteAllocMm may have allocated a table but never moves existing ones: ea is still valid
     ram.writeU32(ea, 0);
-    ram.writeU32(ea + 4, 0);
-    ram.writeU32(d + 4, hi);
+    if (wide) ram.writeU32(ea + 4, 0);
+    if (wide) ram.writeU32(d + 4, hi);
     ram.writeU32(d, lo);
     moved = true;
   }
@@ -225,21 +229,22 @@ export function madviseFreeRange(vmm: VirtualMemory, vma: VmAreaStruct, start: n
   if (mm.pgd < 0) return;
   const ram = vmm.ram;
   const pages = vmm.pages;
+  const span = vmm.pmdSize, step = 1 << vmm.entryShift, wide = step === 8;
   let flush = false;
   for (let addr = start; addr < end; ) {
     const ea = pteOffset(vmm, mm, addr);
     if (ea < 0) {
-      addr = nextTable(addr);
+      addr = nextTable(addr, span);
       continue;
     }
-    const stop = Math.min(end, nextTable(addr));
-    for (let e = ea; addr < stop; addr += 4096, e += 8) {
+    const stop = Math.min(end, nextTable(addr, span));
+    for (let e = ea; addr < stop; addr += 4096, e += step) {
       const lo = ram.readU32(e);
-      const hi = ram.readU32(e + 4);
+      const hi = wide ? ram.readU32(e + 4) : 0;
       if (lo === 0 && hi === 0) continue;
       if (!ptePresent(lo)) {
         ram.writeU32(e, 0);
-        ram.writeU32(e + 4, 0);
+        if (wide) ram.writeU32(e + 4, 0);
         vmm.reclaim.swapFree(lo, hi);
         mm.rssStat[MM_SWAPENTS]--;
         continue;

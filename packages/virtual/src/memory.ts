@@ -160,7 +160,7 @@ function __handleMmFault(vmm: VirtualMemory, vmf: VmFault): number {
 function handlePteFault(vmm: VirtualMemory, vmf: VmFault): number {
   const ram = vmm.ram;
   const lo = tableEntryLo(ram, 1, vmf.pte);
-  const hi = tableEntryHi(ram, 1, vmf.pte);
+  const hi = vmm.entryShift === 3 ? tableEntryHi(ram, 1, vmf.pte) : 0; // i386's 4-byte PTEs have no high word
   vmf.origLo = lo;
   vmf.origHi = hi;
   const vma = vmf.vma!;
@@ -197,7 +197,7 @@ function doAnonymousPage(vmm: VirtualMemory, vmf: VmFault): number {
   const prot = vma.vmPageProt;
   if ((vmf.flags & FAULT_FLAG_WRITE) === 0) {
     // the zero page, read-only and special (no refcount, no mapcount, no rss)
-    ram.writeU32(vmf.pte + 4, pfnHi(vmm.zeroPfn, prot.hi));
+    if (vmm.entryShift === 3) ram.writeU32(vmf.pte + 4, pfnHi(vmm.zeroPfn, prot.hi));
     ram.writeU32(vmf.pte, (pfnLo(vmm.zeroPfn, prot.lo) | PTE_SPECIAL) >>> 0);
     return 0;
   }
@@ -210,7 +210,7 @@ function doAnonymousPage(vmm: VirtualMemory, vmf: VmFault): number {
   mm.rssStat[MM_ANONPAGES]++;
   folioAddNewAnonRmap(vmm, pfn, vma, vmf.address);
   vmm.reclaim.lruAdd(pfn);
-  ram.writeU32(vmf.pte + 4, pfnHi(pfn, prot.hi));
+  if (vmm.entryShift === 3) ram.writeU32(vmf.pte + 4, pfnHi(pfn, prot.hi));
   ram.writeU32(vmf.pte, lo);
   return 0;
 }
@@ -267,11 +267,11 @@ function wpPageCopy(vmm: VirtualMemory, vmf: VmFault, oldPfn: number): number {
   if (vma.vmFlags & VM_WRITE) lo = (lo | PTE_RW) >>> 0;
   // ptep_clear_flush, then the new PTE
   ram.writeU32(vmf.pte, 0);
-  ram.writeU32(vmf.pte + 4, 0);
+  if (vmm.entryShift === 3) ram.writeU32(vmf.pte + 4, 0);
   flushTlbPage(vmm, mm, vmf.address);
   folioAddNewAnonRmap(vmm, pfn, vma, vmf.address);
   vmm.reclaim.lruAdd(pfn);
-  ram.writeU32(vmf.pte + 4, pfnHi(pfn, prot.hi));
+  if (vmm.entryShift === 3) ram.writeU32(vmf.pte + 4, pfnHi(pfn, prot.hi));
   ram.writeU32(vmf.pte, lo);
   if (oldPfn >= 0) {
     folioRemoveRmapPte(vmm, oldPfn);

@@ -8,8 +8,9 @@
 // stay mergeable. At
 // the end every mm exits and every object is back in the slab. A second run has THP always on a
 // 256 KiB unit (0.25-3 MiB ranges, non-fixed maps of 2-24 MiB), so mlock's populate makes huge
-// PMDs that the VMA operations then zap, split (vma_adjust_trans_huge) or copy. MMSIM_PROPERTY_OPS
-// sets the total number of operations (the THP run does a tenth of it).
+// PMDs that the VMA operations then zap, split (vma_adjust_trans_huge) or copy. Two more runs
+// have i386 tasks (2-level 32-bit tables, then PAE) under the 3 GiB TASK_SIZE. MMSIM_PROPERTY_OPS
+// sets the total number of operations (the THP and i386 runs do a tenth each).
 import { expect, test } from "vitest";
 import fc from "fast-check";
 import { bootVirtual, newMm } from "../test/boot";
@@ -36,6 +37,8 @@ const MIB2 = 2097152;
 const WIN = 0x10000000;
 const WIN_PAGES = 64;
 const HEAP = 0x20000000;
+/** mmap_base of an i386 task without randomization: TASK_SIZE - 128 MiB (arch/x86/mm/mmap.c) */
+const MMAP_BASE_I386 = 0xb8000000;
 const NR_MMS = 3;
 const OPS_PER_RUN = 400;
 const ENV = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
@@ -84,20 +87,26 @@ function mergeablePairs(mm: MmStruct): [VmAreaStruct, VmAreaStruct][] {
   return out;
 }
 
-function runMm(thp: boolean): void {
+type Run = "x86_64" | "thp" | "i386" | "i386-pae";
+
+function runMm(run: Run): void {
+  const thp = run === "thp";
+  const i386 = run === "i386" || run === "i386-pae";
   let ops = 0;
   let thpFaults = 0;
   let thpSplits = 0;
   /** huge PMDs present, summed over the operations (how much the VMA operations met them) */
   let hugePmdOps = 0;
   const P = thp ? THP_UNIT : PAGE;
-  const runs = thp ? Math.max(1, Math.ceil(TOTAL / 10 / OPS_PER_RUN)) : RUNS;
+  const runs = run !== "x86_64" ? Math.max(1, Math.ceil(TOTAL / 10 / OPS_PER_RUN)) : RUNS;
   fc.assert(
     fc.property(fc.array(opArb, { minLength: OPS_PER_RUN, maxLength: OPS_PER_RUN }), (seq: Op[]) => {
-      const vmm: VirtualMemory = thp ? bootVirtual({ sysctls: { maxMapCount: 40 }, thpEnabled: "always" }, 128) : bootVirtual({ sysctls: { maxMapCount: 40 } }, 32);
+      const vmm: VirtualMemory = thp ? bootVirtual({ sysctls: { maxMapCount: 40 }, thpEnabled: "always" }, 128)
+        : bootVirtual({ sysctls: { maxMapCount: 40 }, ...(i386 ? { arch: "i386" as const, pae: run === "i386-pae" } : {}) }, 32);
       const files = [new VmFile("/f1", { writable: true }), new VmFile("/f2", { writable: true })];
       const mms = Array.from({ length: NR_MMS }, () => {
         const mm = newMm(vmm);
+        if (i386) mm.mmapBase = MMAP_BASE_I386;
         mm.startBrk = mm.brk = HEAP;
         if (thp) mm.rlimits.memlock = Infinity; // populate as much as the ops ask
         return mm;
@@ -236,15 +245,23 @@ function runMm(thp: boolean): void {
     }),
     { numRuns: runs, seed: 16 },
   );
-  console.log(`virtual property test${thp ? ` (THP always): ${ops} operations, ${thpFaults} huge faults and huge zero folios, ${thpSplits} PMD splits, ${hugePmdOps} huge PMDs present summed over the operations` : `: ${ops} operations`}`);
+  console.log(`virtual property test${thp ? ` (THP always): ${ops} operations, ${thpFaults} huge faults and huge zero folios, ${thpSplits} PMD splits, ${hugePmdOps} huge PMDs present summed over the operations` : `${i386 ? ` (${run})` : ""}: ${ops} operations`}`);
   expect(ops).toBe(runs * OPS_PER_RUN);
   if (thp) expect(hugePmdOps).toBeGreaterThan(0);
 }
 
 test("random VMA syscalls over three mms agree with a page-granular shadow and stay merged", () => {
-  runMm(false);
+  runMm("x86_64");
 }, 600_000);
 
 test("the same with THP always on a 256 KiB unit: populated huge PMDs survive every VMA operation", () => {
-  runMm(true);
+  runMm("thp");
+}, 600_000);
+
+test("the same for i386 tasks in 2-level 32-bit tables", () => {
+  runMm("i386");
+}, 600_000);
+
+test("the same for i386 tasks in PAE tables", () => {
+  runMm("i386-pae");
 }, 600_000);

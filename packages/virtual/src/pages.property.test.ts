@@ -6,7 +6,9 @@
 // at the end of each run, when every mm exits and every page and table page is back. A second
 // run has THP enabled ("always") with 64 KiB units and 0.5-4 MiB mappings, often 2 MiB-aligned,
 // so huge faults, the huge zero folio, PMD splits, copy_huge_pmd and zap_huge_pmd all happen.
-// MMSIM_PROPERTY_OPS sets the total number of operations (the THP run does a tenth of it).
+// Two more runs have i386 tasks (2-level 32-bit tables, then PAE) in a window across the 1 GiB
+// line at 0x40000000, so accesses use two PTE tables and, with PAE, two of the four PMDs.
+// MMSIM_PROPERTY_OPS sets the total number of operations (the THP and i386 runs do a tenth each).
 import { expect, test } from "vitest";
 import fc from "fast-check";
 import { bootVirtual, freePagesNow, newMm } from "../test/boot";
@@ -22,7 +24,11 @@ import type { FaultSignal } from "./fault";
 import { shrinkHugeZeroFolio } from "./huge-memory";
 
 const P = 4096;
-const WIN = 0x10000000;
+const WIN_X86_64 = 0x10000000;
+/** the i386 runs' window: 48 pages from 0x3ffe0000, across a PTE table's and a PAE PMD's end */
+const WIN_I386 = 0x3ffe0000;
+/** mmap_base of an i386 task without randomization: TASK_SIZE - 128 MiB (arch/x86/mm/mmap.c) */
+const MMAP_BASE_I386 = 0xb8000000;
 const WIN_PAGES = 48;
 /** the THP run's unit (addresses and lengths) and mmap length unit */
 const THP_UNIT = 65536;
@@ -86,18 +92,28 @@ function checkSignal(sig: FaultSignal | null, code: number | null): void {
   }
 }
 
-function runPages(thp: boolean): void {
+type Run = "x86_64" | "thp" | "i386" | "i386-pae";
+
+function runPages(run: Run): void {
   let ops = 0;
-  const total = thp ? Math.ceil(TOTAL / 10) : TOTAL;
+  const thp = run === "thp";
+  const i386 = run === "i386" || run === "i386-pae";
+  const WIN = i386 ? WIN_I386 : WIN_X86_64;
+  const total = run === "x86_64" ? TOTAL : Math.ceil(TOTAL / 10);
   const runs = Math.max(1, Math.ceil(total / OPS_PER_RUN));
   const unit = thp ? THP_UNIT : P;
   // one machine for all runs: each run ends with every page back, which the next run relies on
-  const vmm = thp ? bootVirtual({ thpEnabled: "always" }, 64) : bootVirtual({}, 32);
+  const vmm = thp ? bootVirtual({ thpEnabled: "always" }, 64) : i386 ? bootVirtual({ arch: "i386", pae: run === "i386-pae" }, 32) : bootVirtual({}, 32);
+  const newTask = (): MmStruct => {
+    const mm = newMm(vmm);
+    if (i386) mm.mmapBase = MMAP_BASE_I386;
+    return mm;
+  };
   const boot = freePagesNow(vmm);
   const done = { stores: 0, loads: 0, signals: 0, forks: 0, faults: 0 };
   fc.assert(
     fc.property(fc.array(opArb, { minLength: OPS_PER_RUN, maxLength: OPS_PER_RUN }), (seq: Op[]) => {
-      const mms: (MmStruct | null)[] = [newMm(vmm), null, null, null];
+      const mms: (MmStruct | null)[] = [newTask(), null, null, null];
       const shadows: (Bytes | null)[] = [new Map(), null, null, null];
       const live = (): MmStruct[] => mms.filter((m): m is MmStruct => m !== null);
       for (const op of seq) {
@@ -253,7 +269,7 @@ function runPages(thp: boolean): void {
   done.faults = vmm.phys.counters.get("pgfault");
   const c = (name: string) => vmm.phys.counters.get(name);
   const thpDone = thp ? `; THP: ${c("thp_fault_alloc")} huge faults, ${c("thp_zero_page_alloc")} huge zero folios, ${c("thp_split_pmd")} PMD splits, ${c("thp_deferred_split_page")} deferred splits, ${c("thp_fault_fallback")} fallbacks` : "";
-  console.log(`virtual pages property test${thp ? " (THP always)" : ""}: ${ops} operations (${done.stores} stores and ${done.loads} loads that succeeded, ${done.signals} signals, ${done.forks} forks, ${done.faults} page faults${thpDone})`);
+  console.log(`virtual pages property test${run === "x86_64" ? "" : ` (${run === "thp" ? "THP always" : run})`}: ${ops} operations (${done.stores} stores and ${done.loads} loads that succeeded, ${done.signals} signals, ${done.forks} forks, ${done.faults} page faults${thpDone})`);
   expect(ops).toBeGreaterThanOrEqual(Math.min(total, runs * OPS_PER_RUN));
   if (thp) {
     expect(c("thp_fault_alloc")).toBeGreaterThan(0);
@@ -262,9 +278,17 @@ function runPages(thp: boolean): void {
 }
 
 test("random syscalls, accesses, forks and exits keep every byte, every refcount and every page", () => {
-  runPages(false);
+  runPages("x86_64");
 }, 600_000);
 
 test("the same with THP always and 2 MiB-sized mappings: huge faults, splits, fork and exit of THPs", () => {
-  runPages(true);
+  runPages("thp");
+}, 600_000);
+
+test("the same for i386 tasks in 2-level 32-bit tables (4-byte entries, 4 MiB per PTE table)", () => {
+  runPages("i386");
+}, 600_000);
+
+test("the same for i386 tasks in PAE tables (the 4-entry PDPT, 8-byte entries)", () => {
+  runPages("i386-pae");
 }, 600_000);

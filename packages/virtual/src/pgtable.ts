@@ -1,24 +1,22 @@
 // User page tables of an mm (arch/x86/mm/pgtable.c pgd_alloc/pgd_free, mm/memory.c __pte_alloc
-// and free_pgtables): table pages come from the buddy allocator (GFP_KERNEL | __GFP_ZERO), carry
-// PGTY_table, count in nr_page_table_pages (PageTables) and in mm->pgtables_bytes (VmPTE).
-// Not modelled: the kernel half of the pgd (tasks only run user code here) and PTI's second pgd.
+// and free_pgtables) in the VirtualMemory's format (pgtable-types.ts: x86-64, i386, i386 PAE):
+// table pages come from the buddy allocator (GFP_KERNEL | __GFP_ZERO: lowmem, no CONFIG_HIGHPTE),
+// carry PGTY_table, count in nr_page_table_pages (PageTables) and in mm->pgtables_bytes (VmPTE).
+// PAE preallocates the pgd's four PMDs as pgd_alloc does. Not modelled: the kernel half of the
+// pgd (tasks only run user code here; PAE's fourth PMD stays empty) and PTI's second pgd.
 import {
   BUG, PAGE_SIZE as PAGE_SIZE_,
 } from "@mmsim/base";
 import type { AllocTable, Ram } from "@mmsim/hardware";
 import {
-  levelSize as levelSize_, pteAlloc as pteAlloc_,
-} from "@mmsim/hardware";
-import {
   GFP_KERNEL as GFP_KERNEL_, PGTY_table as PGTY_table_, __GFP_ZERO as __GFP_ZERO_,
 } from "@mmsim/physical";
 import type { MmStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
+import { PAE_PTRS_PER_PGD, levelShiftOf } from "./pgtable-types";
 
 // Local copies of imported bindings (docs/design/performance.md, rule 2).
 const PAGE_SIZE = PAGE_SIZE_;
-const levelSize = levelSize_;
-const pteAlloc = pteAlloc_;
 const GFP_KERNEL = GFP_KERNEL_;
 const PGTY_table = PGTY_table_;
 const __GFP_ZERO = __GFP_ZERO_;
@@ -67,15 +65,28 @@ export function pgtableFree(vmm: VirtualMemory, mm: MmStruct, pfn: number): void
   vmm.phys.freePages(pfn, 0);
 }
 
-/** mm_alloc_pgd: the mm's top-level table. Returns false on ENOMEM. */
+/**
+ * mm_alloc_pgd: the mm's top-level table (a whole page, PAE's 32-byte PDPT too, as 6.18's
+ * _pgd_alloc), and with PAE its four PMDs (preallocate_pmds + pgd_prepopulate_pmd: the PDPTEs
+ * are loaded into the CPU at each CR3 write, so Linux fills them once; each counts in VmPTE by
+ * mm_inc_nr_pmds). Returns false on ENOMEM, with nothing left allocated.
+ */
 export function mmAllocPgd(vmm: VirtualMemory, mm: MmStruct): boolean {
   const pfn = pgtableAlloc(vmm, mm);
   if (pfn < 0) return false;
   mm.pgd = pfn * PAGE_SIZE;
+  if (!vmm.pae) return true;
+  for (let i = 0; i < PAE_PTRS_PER_PGD; i++) {
+    if (installTable(vmm, mm, mm.pgd + i * 8, 0, 3) < 0) {
+      freePgtables(vmm, mm, 0, vmm.vaTop, 0, vmm.vaTop);
+      mmFreePgd(vmm, mm);
+      return false;
+    }
+  }
   return true;
 }
 
-/** mm_free_pgd: the pgd goes back once every lower table was freed (free_pgtables). */
+/** mm_free_pgd (pgd_free): the pgd goes back once every lower table was freed (free_pgtables; PAE's PMDs too, as pgd_mop_up_pmds). */
 export function mmFreePgd(vmm: VirtualMemory, mm: MmStruct): void {
   if (mm.pgd < 0) return;
   pgtableFree(vmm, mm, mm.pgd / PAGE_SIZE);
@@ -83,30 +94,35 @@ export function mmFreePgd(vmm: VirtualMemory, mm: MmStruct): void {
   if (mm.pgtablesBytes !== 0) BUG("check_mm", `mm still holds ${mm.pgtablesBytes} bytes of page tables`);
 }
 
-/** The PTE slot (physical address) for va in mm, allocating missing tables; -1 on ENOMEM (__pte_alloc). */
+/**
+ * The PTE slot (physical address) for va in mm, allocating missing tables; -1 on ENOMEM
+ * (__pte_alloc). A huge PMD on the way is a Bug (the callers split it first).
+ */
 export function pteAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number {
-  const pt = vmm.pgtableAlloc;
-  pt.mm = mm;
-  const ea = pteAlloc(vmm.ram, mm.pgd, va, 1, vmm.levels, pt.alloc);
-  pt.mm = null;
-  return ea;
+  const pmd = pmdAllocMm(vmm, mm, va);
+  if (pmd < 0) return -1;
+  if ((tableEntryLo(vmm.ram, 2, pmd) & PSE) !== 0) BUG("__pte_alloc", `va 0x${va.toString(16)} lies in a huge page`);
+  return pteAllocPmd(vmm, mm, pmd, va);
 }
 
 /** _PAGE_TABLE (P | RW | US | A | D): what a user-half table pointer carries (arch/x86/include/asm/pgtable_types.h) */
 const PAGE_TABLE = 0x67;
+/** A PAE PDPTE: _PAGE_PRESENT only, the rest is reserved (arch/x86/mm/pgtable.c pud_populate) */
+const PDPTE_PRESENT = 0x1;
 
 /**
  * The walk of __handle_mm_fault down to the PMD: the physical address of the PMD entry of va in
  * mm, allocating missing p4d/pud/pmd tables (pgd_offset, p4d_alloc, pud_alloc, pmd_alloc);
  * -1 on ENOMEM. va is split into two 32-bit halves once, so each level's index is an int32
- * shift and mask (performance.md rule 3; no float division per level).
+ * shift and mask (performance.md rule 3; no float division per level). On i386 the pmd is the
+ * pgd entry (pmd_offset of pgtable-nopmd.h): no level is walked above it.
  */
 export function pmdAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number {
   const ram = vmm.ram;
   const vhi = (va / TWO_32) >>> 0;
   const vlo = va >>> 0;
   let table = mm.pgd;
-  for (let l: number = vmm.levels; l > 2; l--) {
+  for (let l: number = vmm.pgtLevels; l > 2; l--) {
     const idx = l === 3 ? ((vlo >>> 30) | (vhi << 2)) & 511 : (vhi >>> (l === 4 ? 7 : 16)) & 511;
     const ea = table + idx * 8;
     // The entry through the walk's table cache (Ram.tableFrame, one line per level, as the MMU
@@ -119,10 +135,10 @@ export function pmdAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number
       table = (ram.tableWords(l)[base + idx * 2 + 1] & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
       continue;
     }
-    table = installTable(vmm, mm, ea, lo);
+    table = installTable(vmm, mm, ea, lo, l);
     if (table < 0) return -1;
   }
-  return table + ((vlo >>> 21) & 511) * 8;
+  return table + (((vlo >>> vmm.pmdShift) & vmm.pmdIndexMask) << vmm.entryShift);
 }
 
 /**
@@ -132,13 +148,14 @@ export function pmdAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number
 export function pteAllocPmd(vmm: VirtualMemory, mm: MmStruct, pmd: number, va: number): number {
   const ram = vmm.ram;
   const lo = tableEntryLo(ram, 2, pmd);
+  const shift = vmm.entryShift;
   let table: number;
-  if ((lo & P) !== 0) table = (tableEntryHi(ram, 2, pmd) & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
+  if ((lo & P) !== 0) table = (shift === 3 ? (tableEntryHi(ram, 2, pmd) & ADDR_HI) * TWO_32 : 0) + ((lo & ADDR_LO) >>> 0);
   else {
-    table = installTable(vmm, mm, pmd, lo);
+    table = installTable(vmm, mm, pmd, lo, 2);
     if (table < 0) return -1;
   }
-  return table + (((va >>> 0) >>> 12) & 511) * 8;
+  return table + ((((va >>> 0) >>> 12) & vmm.pteIndexMask) << shift);
 }
 
 /**
@@ -153,22 +170,27 @@ export function tableEntryLo(ram: Ram, level: number, ea: number): number {
   return base < 0 ? 0 : ram.tableWords(level)[base + (off >>> 2)];
 }
 
-/** The high word of the entry at ea (see tableEntryLo). */
+/** The high word of the 8-byte entry at ea (see tableEntryLo); i386's 4-byte entries have none. */
 export function tableEntryHi(ram: Ram, level: number, ea: number): number {
   const off = (ea >>> 0) & 4095;
   const base = ram.tableFrame(level, (ea - off) / PAGE_SIZE);
   return base < 0 ? 0 : ram.tableWords(level)[base + (off >>> 2) + 1];
 }
 
-/** A new table page installed in the empty entry at ea (pmd_populate and its siblings); its address, or -1. */
-function installTable(vmm: VirtualMemory, mm: MmStruct, ea: number, lo: number): number {
+/**
+ * A new table page installed in the empty entry at ea of a table of paging level `level`
+ * (pmd_populate and its siblings; PAE's pgd entries take P only, as pud_populate sets them);
+ * its address, or -1.
+ */
+function installTable(vmm: VirtualMemory, mm: MmStruct, ea: number, lo: number, level: number): number {
   const ram = vmm.ram;
-  if (lo !== 0 || ram.readU32(ea + 4) !== 0) BUG("__pte_alloc", `non-present entry 0x${ram.readU32(ea + 4).toString(16)}_${lo.toString(16)} above a PTE`);
+  const wide = vmm.entryShift === 3;
+  if (lo !== 0 || (wide && ram.readU32(ea + 4) !== 0)) BUG("__pte_alloc", `non-present entry 0x${lo.toString(16)} above a PTE`);
   const pfn = pgtableAlloc(vmm, mm);
   if (pfn < 0) return -1;
   const pa = pfn * PAGE_SIZE;
-  ram.writeU32(ea + 4, (pa / TWO_32) >>> 0);
-  ram.writeU32(ea, ((pa >>> 0) | PAGE_TABLE) >>> 0);
+  if (wide) ram.writeU32(ea + 4, (pa / TWO_32) >>> 0);
+  ram.writeU32(ea, ((pa >>> 0) | (vmm.pae && level === 3 ? PDPTE_PRESENT : PAGE_TABLE)) >>> 0);
   return pa;
 }
 
@@ -178,26 +200,29 @@ function installTable(vmm: VirtualMemory, mm: MmStruct, ea: number, lo: number):
  * entry that pointed at it. Returns how many tables were freed. The pgd stays.
  */
 export function freePgtables(vmm: VirtualMemory, mm: MmStruct, start: number, end: number, floor: number, ceiling: number): number {
-  return freeLevel(vmm, mm, mm.pgd, vmm.levels, 0, start, end, floor, ceiling);
+  const top = vmm.vaTop;
+  return freeLevel(vmm, mm, mm.pgd, vmm.pgtLevels, 0, start, Math.min(end, top), floor, Math.min(ceiling, top));
 }
 
 function freeLevel(vmm: VirtualMemory, mm: MmStruct, table: number, level: number, base: number, start: number, end: number, floor: number, ceiling: number): number {
   const ram = vmm.ram;
-  const span = levelSize(level);
+  const span = 2 ** levelShiftOf(vmm.pmdShift, level);
+  const entries = level === 1 ? vmm.pteIndexMask : level === 2 ? vmm.pmdIndexMask : 511;
+  const shift = vmm.entryShift;
   let freed = 0;
   const first = Math.max(0, Math.floor((start - base) / span));
-  const last = Math.min(511, Math.floor((end - 1 - base) / span));
+  const last = Math.min(entries, Math.floor((end - 1 - base) / span));
   for (let i = first; i <= last; i++) {
-    const ea = table + i * 8;
+    const ea = table + (i << shift);
     const lo = ram.readU32(ea);
     if ((lo & P) === 0 || (lo & PSE) !== 0 || level === 1) continue;
-    const hi = ram.readU32(ea + 4);
+    const hi = shift === 3 ? ram.readU32(ea + 4) : 0;
     const child = (hi & ADDR_HI) * TWO_32 + ((lo & ADDR_LO) >>> 0);
     const cStart = base + i * span;
     freed += freeLevel(vmm, mm, child, level - 1, cStart, start, end, floor, ceiling);
     if (cStart >= floor && cStart + span <= ceiling && tableEmpty(vmm, child)) {
       ram.writeU32(ea, 0);
-      ram.writeU32(ea + 4, 0);
+      if (shift === 3) ram.writeU32(ea + 4, 0);
       pgtableFree(vmm, mm, child / PAGE_SIZE);
       freed++;
     }

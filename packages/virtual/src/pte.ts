@@ -1,7 +1,9 @@
-// x86-64 PTE helpers as mm/ and arch/x86/include/asm/pgtable.h use them on user page tables
-// (pte_present, pte_pfn, pte_write, pte_modify, ...), on the two 32-bit words of an entry, and
-// the lookup that finds a PTE slot without allocating (pte_offset_map). Also the TLB shootdown of
-// arch/x86/mm/tlb.c (flush_tlb_page/flush_tlb_mm_range over mm_cpumask) and switch_mm.
+// x86 PTE helpers as mm/ and arch/x86/include/asm/pgtable.h use them on user page tables
+// (pte_present, pte_pfn, pte_write, pte_modify, ...), on the two 32-bit words of an entry (an
+// i386 4-byte entry is a low word with a zero high word: the flag bits are x86-64's, without NX),
+// and the lookups that find a PTE or PMD slot without allocating (pte_offset_map, pmd_offset) in
+// the VirtualMemory's format. Also the TLB shootdown of arch/x86/mm/tlb.c
+// (flush_tlb_page/flush_tlb_mm_range over mm_cpumask) and switch_mm.
 import type { Cpu } from "@mmsim/hardware";
 import type { MmStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
@@ -51,21 +53,30 @@ export function pteModifyHi(oldHi: number, protHi: number): number {
   return ((oldHi & PTE_ADDR_HI) | protHi) >>> 0;
 }
 
+/** The high word of the entry at ea: bits 32-63 of an 8-byte entry, 0 for i386's 4-byte entries. */
+export function pteHi(vmm: VirtualMemory, ea: number): number {
+  return vmm.entryShift === 3 ? vmm.ram.readU32(ea + 4) : 0;
+}
+
+/** Writes the entry at ea (the high word first, as set_pte does on PAE; i386's entries have none). */
+export function setPte(vmm: VirtualMemory, ea: number, lo: number, hi: number): void {
+  if (vmm.entryShift === 3) vmm.ram.writeU32(ea + 4, hi);
+  vmm.ram.writeU32(ea, lo);
+}
+
 /**
  * pte_offset_map without allocation: the physical address of the PTE slot of addr in mm, or -1
- * when a table on the way is missing. Huge leaves do not exist yet (no THP this session): one is a
- * missing table here.
+ * when a table on the way is missing or a huge leaf maps addr.
  */
 export function pteOffset(vmm: VirtualMemory, mm: MmStruct, addr: number): number {
+  const pmd = pmdOffset(vmm, mm, addr);
+  if (pmd < 0) return -1;
   const ram = vmm.ram;
-  let table = mm.pgd;
-  for (let l = vmm.levels; l > 1; l--) {
-    const ea = table + (Math.floor(addr / 2 ** (12 + 9 * (l - 1))) % 512) * 8;
-    const lo = ram.readU32(ea);
-    if ((lo & PTE_P) === 0 || (lo & PTE_PSE) !== 0) return -1;
-    table = (ram.readU32(ea + 4) & PTE_ADDR_HI) * TWO_32 + ((lo & 0xfffff000) >>> 0);
-  }
-  return table + (Math.floor(addr / 4096) % 512) * 8;
+  const lo = ram.readU32(pmd);
+  if ((lo & PTE_P) === 0 || (lo & PTE_PSE) !== 0) return -1;
+  const shift = vmm.entryShift;
+  const table = (shift === 3 ? (ram.readU32(pmd + 4) & PTE_ADDR_HI) * TWO_32 : 0) + ((lo & 0xfffff000) >>> 0);
+  return table + ((((addr >>> 0) >>> 12) & vmm.pteIndexMask) << shift);
 }
 
 /** The pfn a present PTE of mm maps at addr, or -1. */
@@ -74,7 +85,7 @@ export function ptePfn(vmm: VirtualMemory, mm: MmStruct, addr: number): number {
   if (ea < 0) return -1;
   const lo = vmm.ram.readU32(ea);
   if (!ptePresent(lo)) return -1;
-  return entryPfn(lo, vmm.ram.readU32(ea + 4));
+  return entryPfn(lo, pteHi(vmm, ea));
 }
 
 /**
@@ -112,19 +123,23 @@ export function flushTlbPage(vmm: VirtualMemory, mm: MmStruct, addr: number): vo
 }
 
 /**
- * pmd_offset without allocation: the physical address of the PMD entry of addr in mm, or -1
- * when a table above it is missing.
+ * pmd_offset without allocation: the physical address of the PMD entry of addr in mm (on i386
+ * the pgd entry, the pmd being folded), or -1 when a table above it is missing. addr is split
+ * into int32 halves once, as pmdAllocMm does.
  */
 export function pmdOffset(vmm: VirtualMemory, mm: MmStruct, addr: number): number {
   const ram = vmm.ram;
+  const vhi = (addr / TWO_32) >>> 0;
+  const vlo = addr >>> 0;
   let table = mm.pgd;
-  for (let l = vmm.levels; l > 2; l--) {
-    const ea = table + (Math.floor(addr / 2 ** (12 + 9 * (l - 1))) % 512) * 8;
+  for (let l = vmm.pgtLevels; l > 2; l--) {
+    const idx = l === 3 ? ((vlo >>> 30) | (vhi << 2)) & 511 : (vhi >>> (l === 4 ? 7 : 16)) & 511;
+    const ea = table + idx * 8;
     const lo = ram.readU32(ea);
     if ((lo & PTE_P) === 0 || (lo & PTE_PSE) !== 0) return -1;
     table = (ram.readU32(ea + 4) & PTE_ADDR_HI) * TWO_32 + ((lo & 0xfffff000) >>> 0);
   }
-  return table + (Math.floor(addr / 2097152) % 512) * 8;
+  return table + (((vlo >>> vmm.pmdShift) & vmm.pmdIndexMask) << vmm.entryShift);
 }
 
 /**
@@ -137,7 +152,7 @@ export function mappedPfn(vmm: VirtualMemory, mm: MmStruct, addr: number): numbe
   const lo = vmm.ram.readU32(pmd);
   if ((lo & PTE_PSE) !== 0) {
     if (!ptePresent(lo)) return -1;
-    return entryPfn(lo, vmm.ram.readU32(pmd + 4)) + (Math.floor(addr / 4096) % 512);
+    return entryPfn(lo, pteHi(vmm, pmd)) + (((addr >>> 0) % vmm.pmdSize) >>> 12);
   }
   return ptePfn(vmm, mm, addr);
 }

@@ -6,17 +6,21 @@
 // mappers; the rss counters, AnonPages and PageTables equal the recount. A huge PMD lies wholly
 // in its VMA, has a deposited table (empty, PGTY_table, charged) and maps the huge zero folio
 // (read-only, held by its mm) or the head of an order-9 anonymous folio whose refcount,
-// entire mapcount, per-page mapcounts and _nr_pages_mapped equal the mappings found.
+// entire mapcount, per-page mapcounts and _nr_pages_mapped equal the mappings found. The tables
+// are read in the VirtualMemory's format (x86-64, i386, PAE); a PAE pgd entry carries P only (its
+// other low bits are reserved).
 import { BUG } from "@mmsim/base";
 import { PGTY_table, PG_anon_exclusive, PG_head, PG_swapcache } from "@mmsim/physical";
 import type { MmStruct, VmAreaStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import { PTE_P, PTE_PSE, PTE_RW, PTE_SPECIAL, entryPfn, ptePresent } from "./pte";
-import { MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS } from "./memory";
+import { MM_ANONPAGES, MM_SWAPENTS } from "./memory";
 import { indexDelta, rmapWalkAnon, rmapWalkFile } from "./rmap";
 import { largeHead, pageIndex } from "./rmap-folio";
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE } from "./huge-mm";
 import { VM_SHARED, VM_WRITE } from "./mm-flags";
+import { mmCounterFile } from "./shmem/mm-counter";
+import { PAE_PTRS_PER_PGD, levelShiftOf } from "./pgtable-types";
 
 const TWO_32 = 4294967296;
 
@@ -91,15 +95,20 @@ function walkTable(vmm: VirtualMemory, mm: MmStruct, table: number, level: numbe
   const ram = vmm.ram;
   checkTablePage(vmm, table, `table page of level ${level}`);
   t.tables++;
-  const span = 2 ** (12 + 9 * (level - 1));
-  for (let i = 0; i < 512; i++) {
-    const lo = ram.readU32(table + i * 8);
-    const hi = ram.readU32(table + i * 8 + 4);
+  const span = 2 ** levelShiftOf(vmm.pmdShift, level);
+  const shift = vmm.entryShift;
+  const pdpt = vmm.pae && level === 3;
+  const entries = level === 1 ? vmm.pteIndexMask + 1 : level === 2 ? vmm.pmdIndexMask + 1 : pdpt ? PAE_PTRS_PER_PGD : 512;
+  for (let i = 0; i < entries; i++) {
+    const ea = table + (i << shift);
+    const lo = ram.readU32(ea);
+    const hi = shift === 3 ? ram.readU32(ea + 4) : 0;
+    if (pdpt && lo !== 0 && (lo & 0xfff) !== PTE_P) BUG("verifyPageTables", `PAE pgd entry ${i} has reserved bits 0x${(lo & 0xfff).toString(16)} (pud_populate sets P only)`);
     if (lo === 0 && hi === 0) continue;
     const addr = base + i * span;
     if (level > 1) {
       if (level === 2 && (lo & PTE_PSE) !== 0 && ptePresent(lo)) {
-        checkHugePmd(vmm, mm, table + i * 8, addr, lo, hi, t, rss);
+        checkHugePmd(vmm, mm, ea, addr, lo, hi, t, rss);
         continue;
       }
       if ((lo & PTE_P) === 0 || (lo & PTE_PSE) !== 0) BUG("verifyPageTables", `level ${level} entry at 0x${addr.toString(16)} is not a table`);
@@ -124,7 +133,7 @@ function walkTable(vmm: VirtualMemory, mm: MmStruct, table: number, level: numbe
     if (idx < 0 || pages.refcount[head >= 0 ? head : idx] <= 0 || pages.getType(pfn) !== 0) BUG("verifyPageTables", `PTE at 0x${addr.toString(16)} maps pfn ${pfn}, which is not an allocated page`);
     if ((pages.mapping[idx] & 1) === 0) {
       checkFilePte(vmm, vma, addr, lo, pfn, idx, t);
-      rss[MM_FILEPAGES]++;
+      rss[mmCounterFile(vmm, pfn)]++;
       continue;
     }
     if (indexDelta(pageIndex(vmm, idx), vma.vmPgoff) !== (addr - vma.vmStart) / 4096) BUG("verifyPageTables", `pfn ${pfn} has index ${pageIndex(vmm, idx)} but is mapped at 0x${addr.toString(16)}`);
@@ -170,7 +179,7 @@ function verifyLargeFolios(vmm: VirtualMemory, t: PageTally, heads: Set<number>)
 /** The page-level invariants over every mm of the machine (throws Bug on the first broken one). */
 export function verifyPageTables(vmm: VirtualMemory, mms: readonly MmStruct[]): void {
   const t: PageTally = { maps: new Map(), pmdMaps: new Map(), tables: 0, zeroHolders: new Set(), fileMaps: new Map() };
-  const top = vmm.levels;
+  const top = vmm.pgtLevels;
   for (let k = 0; k < mms.length; k++) {
     const mm = mms[k];
     const before = t.tables;

@@ -35,6 +35,8 @@ import {
   pageVmaPageHooks,
 } from "./page-hooks";
 import { PageTableAlloc, freePgtables, mmAllocPgd, mmFreePgd } from "./pgtable";
+import type { UserArch } from "./pgtable-types";
+import { I386_TASK_SIZE, pgtableFormat } from "./pgtable-types";
 import { VmFault } from "./memory";
 import { ThpState } from "./huge-mm";
 import { mmPutHugeZeroFolio } from "./huge-memory";
@@ -75,8 +77,12 @@ export interface VirtualSysctls {
 
 export interface VirtualConfig {
   alloc: KernelAlloc;
-  /** paging depth (TASK_SIZE): 4 (default) or 5 */
+  /** paging depth (TASK_SIZE) of x86_64: 4 (default) or 5 */
   levels?: PagingLevels;
+  /** the user tables' format: x86_64's (default) or i386's, with the 3G/1G split (pgtable-types.ts) */
+  arch?: UserArch;
+  /** with arch i386: PAE paging (CONFIG_X86_PAE) instead of 2-level 32-bit paging */
+  pae?: boolean;
   /** totalram_pages() for overcommit (default: no limit) */
   totalramPages?: number;
   /** total swap pages for overcommit (default 0) */
@@ -127,6 +133,25 @@ export class VirtualMemory {
   declare readonly ram: Ram;
   declare readonly pages: PageArray;
   declare readonly levels: PagingLevels;
+  /** "x86_64", or "i386" (3G/1G split, 32-bit user tables) */
+  declare readonly arch: UserArch;
+  /** i386 with PAE paging */
+  declare readonly pae: boolean;
+  // The user page-table format (pgtable-types.ts), read once per walk so the JIT sees constants.
+  /** levels of the user tables: 2 (i386), 3 (PAE), 4 or 5 (x86_64) */
+  declare readonly pgtLevels: number;
+  /** log2 of an entry's bytes: 3 (8-byte entries), 2 (i386's 4-byte entries) */
+  declare readonly entryShift: number;
+  /** PTRS_PER_PTE - 1: 511, or 1023 on i386 */
+  declare readonly pteIndexMask: number;
+  /** PMD_SHIFT: 21, or 22 on i386 (the pmd folds into the pgd, pgtable-nopmd.h) */
+  declare readonly pmdShift: number;
+  /** entries of the table the PMD entries live in, less one: 511, or 1023 (i386's pgd) */
+  declare readonly pmdIndexMask: number;
+  /** PMD_SIZE: what one PTE table maps (2 MiB, or 4 MiB on i386) */
+  declare readonly pmdSize: number;
+  /** where the user tables' reach ends: 2^48, 2^57, or 2^32 on i386 */
+  declare readonly vaTop: number;
   declare readonly cpus: readonly Cpu[];
   declare readonly mmu: Mmu | null;
   declare readonly reclaim: ReclaimHooks;
@@ -148,8 +173,8 @@ export class VirtualMemory {
   readonly vmf = new VmFault();
   /** the translation result user accesses reuse */
   readonly walk = new WalkResult();
-  /** copy_page_range's scratch: one PTE table's entries as low/high words */
-  readonly pteScratch = new Uint32Array(1024);
+  /** copy_page_range's scratch: one PTE table's entries as low/high words (1024 entries on i386) */
+  readonly pteScratch = new Uint32Array(2048);
   /** the signal of the last failed user access */
   lastSignal: FaultSignal | null = null;
   /** the AllocTable user page tables are built with */
@@ -162,10 +187,22 @@ export class VirtualMemory {
   constructor(config: VirtualConfig) {
     this.ka = config.alloc;
     const layout = x86Layout(config.levels ?? 4);
-    this.taskSize = layout.TASK_SIZE;
-    this.defaultMapWindow = layout.DEFAULT_MAP_WINDOW;
+    const fmt = pgtableFormat(config.arch ?? "x86_64", config.pae ?? false, config.levels ?? 4);
+    this.arch = config.arch ?? "x86_64";
+    this.pae = this.arch === "i386" && (config.pae ?? false);
+    this.pgtLevels = fmt.levels;
+    this.entryShift = fmt.entryShift;
+    this.pteIndexMask = fmt.pteIndexMask;
+    this.pmdShift = fmt.pmdShift;
+    this.pmdIndexMask = fmt.pmdIndexMask;
+    this.pmdSize = fmt.pmdSize;
+    this.vaTop = fmt.vaTop;
+    // i386: TASK_SIZE = DEFAULT_MAP_WINDOW = __PAGE_OFFSET (arch/x86/include/asm/page_32_types.h)
+    this.taskSize = this.arch === "i386" ? I386_TASK_SIZE : layout.TASK_SIZE;
+    this.defaultMapWindow = this.arch === "i386" ? I386_TASK_SIZE : layout.DEFAULT_MAP_WINDOW;
     this.softDirty = config.softDirty ?? false;
-    this.thp = config.thp ?? true;
+    // i386_defconfig has no CONFIG_TRANSPARENT_HUGEPAGE: 32-bit tasks get 4 KiB pages only
+    this.thp = this.arch === "i386" ? false : config.thp ?? true;
     this.totalramPages = config.totalramPages ?? Infinity;
     this.totalSwapPages = config.totalSwapPages ?? 0;
     this.hooks = { ...pageVmaPageHooks(this), ...config.hooks };
@@ -176,6 +213,8 @@ export class VirtualMemory {
     this.pages = phys.pages;
     this.levels = config.levels ?? 4;
     this.cpus = config.cpus ?? [];
+    // the CPUs walk the user tables in their format (CR4.PAE and EFER.LME as the kernel's head code sets them)
+    for (const cpu of this.cpus) cpu.setPagingFormat(fmt.cpuFormat);
     this.mmu = config.mmu ?? null;
     this.reclaim = { ...NOOP_RECLAIM_HOOKS, ...config.reclaim };
     const c = phys.counters;
@@ -303,7 +342,7 @@ export class VirtualMemory {
     // CPU already "running" it, skip switch_mm and keep stale entries to freed frames.
     const initPgd = this.ka.vm.pgd;
     for (const cpu of this.cpus) if (cpu.cr3 === mm.pgd) cpu.writeCr3(initPgd, 0, false);
-    const top = 2 ** (this.levels === 5 ? 57 : 48);
+    const top = this.vaTop;
     freePgtables(this, mm, 0, top, 0, top);
     mmFreePgd(this, mm);
     this.ka.kmemCacheFree(this.mmCache, mm.kaddr, "__mmdrop");
