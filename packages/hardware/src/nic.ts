@@ -42,8 +42,8 @@ export interface NicOptions {
   /** interface name (default eth0) */
   name?: string;
   model?: NicModel;
-  /** keep every payload byte that reaches the wire (tests and scenarios; costs host memory) */
-  capture?: boolean;
+  /** keep the first captureLimit payload bytes that reach the wire (default 0: none; costs host memory) */
+  captureLimit?: number;
 }
 
 export class Nic {
@@ -67,6 +67,7 @@ export class Nic {
   private busyUntilNs = 0;
   private captured: Uint8Array | null;
   private capturedLen = 0;
+  private readonly captureLimit: number;
 
   constructor(
     private readonly ram: Ram,
@@ -76,7 +77,8 @@ export class Nic {
     this.model = opts.model ?? DEFAULT_NIC;
     this.mss = this.model.mtu - TCP_IP_HEADER_BYTES;
     if (!(this.mss > 0) || !(this.model.bitsPerSec > 0)) BUG("Nic", `MTU ${this.model.mtu} or rate ${this.model.bitsPerSec} leaves no payload`);
-    this.captured = opts.capture ? new Uint8Array(4096) : null;
+    this.captureLimit = opts.captureLimit ?? 0;
+    this.captured = this.captureLimit > 0 ? new Uint8Array(Math.min(4096, this.captureLimit)) : null;
   }
 
   /** When the link is free again (ns). */
@@ -117,16 +119,18 @@ export class Nic {
     this.wireHash = h >>> 0;
     const cap = this.captured;
     if (cap === null) return;
-    if (this.capturedLen + bytes.length > cap.length) {
-      const grown = new Uint8Array(Math.max(cap.length * 2, this.capturedLen + bytes.length));
+    const keep = Math.min(bytes.length, this.captureLimit - this.capturedLen);
+    if (keep <= 0) return;
+    if (this.capturedLen + keep > cap.length) {
+      const grown = new Uint8Array(Math.min(this.captureLimit, Math.max(cap.length * 2, this.capturedLen + keep)));
       grown.set(cap.subarray(0, this.capturedLen));
       this.captured = grown;
     }
-    this.captured!.set(bytes, this.capturedLen);
-    this.capturedLen += bytes.length;
+    this.captured!.set(bytes.subarray(0, keep), this.capturedLen);
+    this.capturedLen += keep;
   }
 
-  /** The payload bytes sent so far (capture on), or null. */
+  /** The first payload bytes sent (at most captureLimit), or null when capture is off. */
   wire(): Uint8Array | null {
     return this.captured === null ? null : this.captured.slice(0, this.capturedLen);
   }
