@@ -5,6 +5,7 @@
 import type { PteFlags } from "@mmsim/hardware";
 import type { VmFault } from "./memory";
 import { VmaTree } from "./vma-tree";
+import { VmaIntervalTree } from "./interval-tree";
 
 /** vm_operations_struct: the hooks a mapping's owner installs (only those the VMA layer calls). */
 export interface VmOperations {
@@ -26,12 +27,12 @@ export interface VmOperations {
 }
 
 /**
- * struct address_space's mapping side: i_mmap, every VMA mapping the file (Linux keeps them in an
- * interval tree keyed by pgoff; here a list in link order, see docs/design/virtual.md), and
- * i_mmap_writable, the number of shared writable mappings.
+ * struct address_space's mapping side: i_mmap, every VMA mapping the file in an interval tree
+ * keyed by the pgoffs it maps (interval-tree.ts), and i_mmap_writable, the number of shared
+ * writable mappings.
  */
 export class AddressSpace {
-  readonly iMmap: VmAreaStruct[] = [];
+  readonly iMmap = new VmaIntervalTree();
   iMmapWritable = 0;
   /** a_ops: what the page-table code calls on the mapping's folios (null: nothing to tell, as shmem's noop_dirty_folio) */
   aOps: AddressSpaceOperations | null = null;
@@ -150,6 +151,8 @@ export class VmAreaStruct {
   anonName: string | null = null;
   /** true once removed from its mm (vma_mark_detached) */
   detached = true;
+  /** shared.rb: this VMA's node in its file's i_mmap tree (-1: not linked) */
+  iMmapNode = -1;
 
   constructor(
     readonly vmMm: MmStruct,

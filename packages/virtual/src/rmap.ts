@@ -181,14 +181,14 @@ export function unlinkAnonVmas(vmm: VirtualMemory, vma: VmAreaStruct): void {
   for (const av of empty) putAnonVma(vmm, av);
 }
 
-// ---- the file side: i_mmap ---------------------------------------------------------------------
+// ---- the file side: i_mmap (an interval tree of VMAs by pgoff range, interval-tree.ts) ----------
 
 /** __vma_link_file: a file VMA joins its mapping's i_mmap (and i_mmap_writable if shared and may write). */
 export function vmaLinkFile(vma: VmAreaStruct): void {
   const f = vma.vmFile;
   if (f === null) return;
   if ((vma.vmFlags & (VM_SHARED | VM_MAYWRITE)) === (VM_SHARED | VM_MAYWRITE)) f.mapping.iMmapWritable++;
-  f.mapping.iMmap.push(vma);
+  f.mapping.iMmap.insert(vma);
 }
 
 /** __remove_shared_vm_struct: the reverse of vmaLinkFile. */
@@ -196,9 +196,16 @@ export function vmaUnlinkFile(vma: VmAreaStruct): void {
   const f = vma.vmFile;
   if (f === null) return;
   if ((vma.vmFlags & (VM_SHARED | VM_MAYWRITE)) === (VM_SHARED | VM_MAYWRITE)) f.mapping.iMmapWritable--;
-  const i = f.mapping.iMmap.indexOf(vma);
-  if (i < 0) BUG("__remove_shared_vm_struct", `VMA ${vma.vmStart.toString(16)} not in i_mmap of ${f.path}`);
-  f.mapping.iMmap.splice(i, 1);
+  if (!f.mapping.iMmap.contains(vma)) BUG("__remove_shared_vm_struct", `VMA ${vma.vmStart.toString(16)} not in i_mmap of ${f.path}`);
+  f.mapping.iMmap.remove(vma);
+}
+
+/**
+ * The i_mmap side of vma_prepare / vma_complete: a linked file VMA whose vm_start, vm_end or
+ * vm_pgoff changed (split, merge, shrink) is re-keyed in its mapping's interval tree.
+ */
+export function vmaIntervalTreeUpdate(vma: VmAreaStruct): void {
+  if (vma.vmFile !== null) vma.vmFile.mapping.iMmap.update(vma);
 }
 
 /** The rmap invariants of every VMA of `mm` (part of verify). */
@@ -212,7 +219,8 @@ export function verifyRmap(mm: MmStruct): void {
       if (!c.anonVma.rbRoot.includes(c)) BUG("verifyRmap", "chain missing from its anon_vma's tree");
       if (c.anonVma.refcount <= 0) BUG("verifyRmap", "chain to a freed anon_vma");
     }
-    if (vma.vmFile !== null && !vma.vmFile.mapping.iMmap.includes(vma)) BUG("verifyRmap", `file VMA ${vma.vmStart.toString(16)} not in i_mmap`);
+    if (vma.vmFile !== null && !vma.vmFile.mapping.iMmap.contains(vma)) BUG("verifyRmap", `file VMA ${vma.vmStart.toString(16)} not in i_mmap`);
+    if (vma.vmFile !== null) vma.vmFile.mapping.iMmap.verify();
   }
 }
 
@@ -324,9 +332,11 @@ export function folioAddFileRmapPte(vmm: VirtualMemory, pfn: number): void {
  */
 export function rmapWalkFile(vmm: VirtualMemory, mapping: AddressSpace, index: number, pfn: number, visit: (vma: VmAreaStruct, address: number) => void): number {
   let found = 0;
-  for (const vma of mapping.iMmap) {
+  const t = mapping.iMmap;
+  // vma_interval_tree_foreach(vma, &mapping->i_mmap, index, index): only the VMAs mapping index
+  for (let n = t.iterFirst(index, index); n >= 0; n = t.iterNext(n, index, index)) {
+    const vma = t.vmaAt(n);
     const addr = vma.vmStart + (index - vma.vmPgoff) * 4096;
-    if (addr < vma.vmStart || addr >= vma.vmEnd) continue;
     if (mappedPfn(vmm, vma.vmMm, addr) !== pfn) continue;
     found++;
     visit(vma, addr);
@@ -345,10 +355,11 @@ export function folioMkclean(vmm: VirtualMemory, mapping: AddressSpace, index: n
   if (vmm.pages.mapcount[vmm.pages.idx(pfn)] < 0) return 0; // !folio_mapped
   const ram = vmm.ram;
   let cleaned = 0;
-  for (const vma of mapping.iMmap) {
+  const t = mapping.iMmap;
+  for (let n = t.iterFirst(index, index); n >= 0; n = t.iterNext(n, index, index)) {
+    const vma = t.vmaAt(n);
     if ((vma.vmFlags & VM_SHARED) === 0) continue;
     const addr = vma.vmStart + (index - vma.vmPgoff) * 4096;
-    if (addr < vma.vmStart || addr >= vma.vmEnd) continue;
     const mm = vma.vmMm;
     if (mappedPfn(vmm, mm, addr) !== pfn) continue;
     const ea = pteOffset(vmm, mm, addr);

@@ -20,6 +20,7 @@ import {
 } from "./mm-flags";
 import {
   anonVmaClone as anonVmaClone_, unlinkAnonVmas as unlinkAnonVmas_, vmaLinkFile as vmaLinkFile_, vmaUnlinkFile as vmaUnlinkFile_,
+  vmaIntervalTreeUpdate,
 } from "./rmap";
 import type { VirtualMemory } from "./virtual-memory";
 
@@ -191,6 +192,10 @@ function commitMerge(vmm: VirtualMemory, g: VmaMergeStruct): void {
     adj.vmPgoff -= (adj.vmStart - g.end) / PAGE_SHIFT_DIV;
     adj.vmStart = g.end;
   }
+  // vma_complete: the moved ranges are re-keyed in i_mmap
+  vmaIntervalTreeUpdate(vma);
+  if (g.adjustMiddleStart) vmaIntervalTreeUpdate(g.middle!);
+  else if (g.adjustNextStart) vmaIntervalTreeUpdate(g.next!);
 }
 
 /**
@@ -318,6 +323,7 @@ export function vmaShrink(vma: VmAreaStruct, start: number, end: number, pgoff: 
   vma.vmStart = start;
   vma.vmEnd = end;
   vma.vmPgoff = pgoff;
+  vmaIntervalTreeUpdate(vma);
   return 0;
 }
 

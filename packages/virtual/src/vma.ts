@@ -12,6 +12,7 @@ import {
 } from "./mm-flags";
 import {
   anonVmaClone as anonVmaClone_, unlinkAnonVmas as unlinkAnonVmas_, vmaLinkFile as vmaLinkFile_, vmaUnlinkFile as vmaUnlinkFile_,
+  vmaIntervalTreeUpdate,
 } from "./rmap";
 import {
   VMA_MERGE_ERROR_NOMEM as VMA_MERGE_ERROR_NOMEM_, VmaMergeStruct, vmaLink as vmaLink_, vmaMergeExistingRange as vmaMergeExistingRange_, vmaMergeNewRange as vmaMergeNewRange_,
@@ -61,6 +62,7 @@ export function __splitVma(vmm: VirtualMemory, vma: VmAreaStruct, addr: number, 
     vma.vmPgoff += (addr - n.vmStart) / 4096;
     vma.vmStart = addr;
   } else vma.vmEnd = addr;
+  vmaIntervalTreeUpdate(vma);
   const mm = vma.vmMm;
   mm.mmMt.insert(n);
   n.detached = false;

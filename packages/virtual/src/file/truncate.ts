@@ -69,9 +69,12 @@ export function truncateSetsize(fs: FileSystem, inode: Inode, size: number): num
  * copies of those pages too (file VMAs have no huge PMDs; the page tables stay).
  */
 export function unmapMappingRange(fs: FileSystem, mapping: AddressSpace, first: number): void {
-  for (const vma of mapping.iMmap) {
+  const t = mapping.iMmap;
+  // unmap_mapping_range_tree: the VMAs overlapping [first, ULONG_MAX] only
+  for (let n = t.iterFirst(first, Infinity); n >= 0; n = t.iterNext(n, first, Infinity)) {
+    const vma = t.vmaAt(n);
     const start = Math.max(vma.vmStart, vma.vmStart + (first - vma.vmPgoff) * PAGE_SIZE);
-    if (start < vma.vmEnd) zapPageRange(fs.vmm, vma, start, vma.vmEnd);
+    zapPageRange(fs.vmm, vma, start, vma.vmEnd);
   }
 }
 
