@@ -61,8 +61,11 @@ export interface VmFileOptions {
   vmOps?: VmOperations | null;
   /** shared mapping of an address_space (default a fresh one) */
   mapping?: AddressSpace;
-  /** f_op->fsync for msync(MS_SYNC): writes the file's dirty pages and waits; 0 or -errno (default none: 0) */
-  fsync?: () => number;
+  /**
+   * f_op->fsync for msync(MS_SYNC) (vfs_fsync_range with datasync 1): writes the dirty pages of
+   * file bytes [fstart, fend] and waits for them; 0 or -errno (default none: 0)
+   */
+  fsync?: (fstart: number, fend: number) => number;
 }
 
 /** struct file as mmap sees it: modes, f_op->mmap, the inode's mapping, and f_count. */
@@ -75,8 +78,8 @@ export class VmFile {
   readonly hasMmap: boolean;
   readonly vmOps: VmOperations | null;
   readonly mapping: AddressSpace;
-  /** f_op->fsync (null: nothing to write) */
-  readonly fsync: (() => number) | null;
+  /** f_op->fsync over file bytes [fstart, fend] (null: nothing to write) */
+  readonly fsync: ((fstart: number, fend: number) => number) | null;
   /** f_count: references held (one per VMA mapping it, plus the opener's) */
   fCount = 1;
 

@@ -1,7 +1,8 @@
-// msync(2) (mm/msync.c): MS_SYNC writes a shared file mapping's dirty pages and waits for them
-// (vfs_fsync_range: here the whole file, mmfs has no ranged write-back); MS_ASYNC does nothing
-// (dirty pages are already on the write-back lists since 2.6.19); MS_INVALIDATE only checks
-// for locked VMAs (EBUSY). Errnos in Linux's order: EINVAL, ENOMEM for unmapped parts, EBUSY.
+// msync(2) (mm/msync.c): MS_SYNC writes the dirty pages of exactly the file range each shared
+// file VMA maps inside [start, end) and waits for them (vfs_fsync_range(file, fstart, fend, 1));
+// MS_ASYNC starts nothing (dirty pages are already on the write-back lists since 2.6.19);
+// MS_INVALIDATE only checks for locked VMAs (EBUSY). Errnos in Linux's order: EINVAL, ENOMEM
+// for unmapped parts, EBUSY.
 import type { MmStruct } from "./mm-types";
 import { VM_LOCKED, VM_SHARED } from "./mm-flags";
 
@@ -34,9 +35,12 @@ export function sysMsync(mm: MmStruct, start: number, len: number, flags: number
     }
     if ((flags & MS_INVALIDATE) !== 0 && (vma.vmFlags & VM_LOCKED) !== 0) return EBUSY;
     const file = vma.vmFile;
+    // the file bytes [fstart, fend] this VMA maps of [start, end)
+    const fstart = start - vma.vmStart + vma.vmPgoff * 4096;
+    const fend = fstart + (Math.min(end, vma.vmEnd) - start) - 1;
     start = vma.vmEnd;
     if ((flags & MS_SYNC) !== 0 && file !== null && (vma.vmFlags & VM_SHARED) !== 0 && file.fsync !== null) {
-      const err = file.fsync();
+      const err = file.fsync(fstart, fend);
       if (err !== 0) return err;
     }
     if (start >= end) return unmappedError; // error 0: the unmapped parts decide

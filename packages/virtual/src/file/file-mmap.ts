@@ -82,8 +82,8 @@ export function fileVmFile(fs: FileSystem, file: File): VmFile {
   };
   const vf = new VmFile(inode.name, {
     dev: MMFS_DEV, ino: inode.ino, readable: file.readable, writable: file.writable, vmOps: ops, mapping: inode.iMmap,
-    // vfs_fsync_range for msync(MS_SYNC): the whole file (mmfs has no ranged write-back)
-    fsync: () => filemapWriteAndWait(fs, inode),
+    // vfs_fsync_range for msync(MS_SYNC): file_write_and_wait_range over the bytes a VMA maps
+    fsync: (fstart, fend) => filemapWriteAndWait(fs, inode, fstart, fend),
   });
   // a_ops->dirty_folio (filemap_dirty_folio): a zapped dirty PTE dirties its folio
   inode.iMmap.aOps ??= { dirtyFolio: (pfn) => folioMarkDirty(fs, inode, pfn, null) };

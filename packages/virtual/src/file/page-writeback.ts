@@ -30,6 +30,8 @@ export const MAX_PAUSE_NS = 200_000_000;
 export const INITIAL_DIRTIED_PAUSE = 128 >> (12 - 10);
 /** The ratelimit while dirty_exceeded: 32 >> (PAGE_SHIFT - 10) = 8 pages (balance_dirty_pages_ratelimited_flags). */
 const DIRTY_EXCEEDED_RATELIMIT = 32 >> (12 - 10);
+/** The largest page index of a file (mmfs's s_maxbytes is 2^32 pages). */
+const MAX_INDEX = 2 ** 32 - 1;
 /** A jiffy at HZ=250 (CONFIG_HZ_250, as base's Clock.jiffies): dirtied_when and the flusher's timer count jiffies. */
 const NS_PER_JIFFY = 4_000_000;
 
@@ -127,14 +129,15 @@ export function inodeClean(fs: FileSystem, inode: Inode): void {
 }
 
 /**
- * write_cache_pages for inode from index `first`: each dirty folio not under write-back (sync:
- * waits for write-back first) is cleaned for I/O (NR_FILE_DIRTY - 1), gets its block if it was a
- * delalloc reservation, starts write-back (PG_writeback, NR_WRITEBACK + 1) and is written by DMA
- * at `now`; pgpgout counts KiB. Stops after maxPages. Returns the pages submitted.
+ * write_cache_pages for inode over page indices [first, last] (wbc->range_start/range_end; the
+ * whole file by default): each dirty folio not under write-back (sync: waits for write-back
+ * first) is cleaned for I/O (NR_FILE_DIRTY - 1), gets its block if it was a delalloc
+ * reservation, starts write-back (PG_writeback, NR_WRITEBACK + 1) and is written by DMA at
+ * `now`; pgpgout counts KiB. Stops after maxPages. Returns the pages submitted.
  */
-export function writebackInode(fs: FileSystem, inode: Inode, maxPages: number, sync: boolean, now: number): number {
+export function writebackInode(fs: FileSystem, inode: Inode, maxPages: number, sync: boolean, now: number, first = 0, last = MAX_INDEX): number {
   const todo: number[] = [];
-  inode.pages.forEach(0, 2 ** 32 - 1, (index, pfn) => {
+  inode.pages.forEach(first, last, (index, pfn) => {
     if ((folioFlags(fs, pfn) & DIRTY) === 0) return true;
     todo.push(index, pfn);
     return todo.length < 2 * maxPages;
@@ -275,13 +278,16 @@ export function balanceDirtyPagesRatelimited(fs: FileSystem, w: DirtyThrottle): 
 }
 
 /**
- * file_write_and_wait_range over the whole file (fsync/fdatasync: mmfs keeps no on-disk
- * metadata, so both are this): writes every dirty folio (WB_SYNC_ALL), waits for all of the
- * inode's write-back, and reports a write-back error once. 0 or -EIO.
+ * file_write_and_wait_range over bytes [lstart, lend] of the file (the whole file by default:
+ * fsync and fdatasync, which are the same for mmfs, having no on-disk metadata; msync(MS_SYNC)
+ * passes the range a VMA maps): writes every dirty folio there (WB_SYNC_ALL), waits for the
+ * range's write-back, and reports a write-back error once. 0 or -EIO.
  */
-export function filemapWriteAndWait(fs: FileSystem, inode: Inode): number {
-  writebackInode(fs, inode, Infinity, true, fs.clock.ns);
-  inode.pages.forEach(0, 2 ** 32 - 1, (_i, pfn) => {
+export function filemapWriteAndWait(fs: FileSystem, inode: Inode, lstart = 0, lend = Infinity): number {
+  const first = Math.floor(lstart / PAGE_SIZE);
+  const last = Math.min(MAX_INDEX, Math.floor(lend / PAGE_SIZE));
+  if (first <= last) writebackInode(fs, inode, Infinity, true, fs.clock.ns, first, last);
+  inode.pages.forEach(first, last, (_i, pfn) => {
     if ((folioFlags(fs, pfn) & WRITEBACK) !== 0) folioWait(fs, pfn, WRITEBACK);
   });
   if (inode.wbErr) {
