@@ -9,7 +9,7 @@ import { DEFAULT_MACHINE, MIN_RAM, parseMachineConfig, parseSysctlAssignment } f
 describe("machine config", () => {
   it("defaults to an 8 GiB, 2-CPU, 1-node, 4-level x86_64 machine with SLUB", () => {
     expect(parseMachineConfig(undefined)).toEqual({
-      ram: 8 * GiB, cpus: 2, nodes: 1, swap: 0, pagingLevels: 4, arch: "x86_64",
+      ram: 8 * GiB, cpus: 2, nodes: 1, swap: 0, pagingLevels: 4, arch: "x86_64", pae: false,
       kernelcore: 0, movablecore: 0, allocator: "slub", transparentHugepage: "madvise", sysctl: {},
     });
     expect(DEFAULT_MACHINE.ram).toBe(8589934592);
@@ -30,7 +30,7 @@ describe("machine config", () => {
     expect(inputError(() => parseMachineConfig({ cpus: 0 }))).toBe("machine.cpus: expected a whole number from 1 to 64, got 0");
     expect(inputError(() => parseMachineConfig({ paging: 3 }))).toBe("machine.paging: expected one of 4, 5, got 3");
     expect(inputError(() => parseMachineConfig({ rams: "1G" }))).toBe(
-      "machine.rams: unknown field; expected one of: ram, cpus, nodes, swap, paging, arch, kernelcore, movablecore, allocator, slub_debug, transparent_hugepage, sysctl",
+      "machine.rams: unknown field; expected one of: ram, cpus, nodes, swap, paging, arch, pae, kernelcore, movablecore, allocator, slub_debug, transparent_hugepage, sysctl",
     );
     expect(inputError(() => parseMachineConfig({ ram: "16M" }))).toBe("machine.ram: expected a RAM size from 64MiB to 256GiB, got 16777216 bytes");
     // splitNodes() needs a 128 MiB section of usable RAM per node; the e820 holes take a little
@@ -48,8 +48,15 @@ describe("machine config", () => {
     );
     expect(parseMachineConfig({ ram: "260M", nodes: 2 }).nodes).toBe(2);
     expect(inputError(() => parseMachineConfig({ arch: "i386", ram: "8G" }))).toBe(
-      "machine.ram: expected a RAM size from 64MiB to 4GiB (i386 without PAE), got 8589934592 bytes",
+      "machine.ram: expected a RAM size from 64MiB to 4GiB (i386, PAE too: Linux 6.15 removed HIGHMEM64G), got 8589934592 bytes",
     );
+  });
+
+  it("pae: true selects PAE paging on i386 only, and must be a boolean", () => {
+    expect(parseMachineConfig({ arch: "i386", ram: "1G" }).pae).toBe(false);
+    expect(parseMachineConfig({ arch: "i386", ram: "1G", pae: true }).pae).toBe(true);
+    expect(inputError(() => parseMachineConfig({ pae: true }))).toBe("machine.pae: PAE is an i386 paging mode: give arch: i386 with it");
+    expect(inputError(() => parseMachineConfig({ arch: "i386", ram: "1G", pae: "yes" }))).toBe('machine.pae: expected true or false, got "yes"');
   });
 
   it("boots nothing smaller than 64 MiB: RAM must hold the kernel image loaded at 16 MiB", () => {

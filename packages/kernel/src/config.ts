@@ -16,8 +16,10 @@ export interface MachineConfig {
   swap: number;
   /** 4-level paging (48-bit VA) or 5-level (LA57, 57-bit VA) */
   pagingLevels: 4 | 5;
-  /** x86_64, or 32-bit i386 to show ZONE_HIGHMEM (seeds 003/004) */
+  /** x86_64, or 32-bit i386 to show ZONE_HIGHMEM (seeds 003/004) and 32-bit page tables */
   arch: "x86_64" | "i386";
+  /** i386 only: PAE paging (CONFIG_X86_PAE: 3 levels of 8-byte entries) instead of 2-level 32-bit paging */
+  pae: boolean;
   /** kernelcore= / movablecore= boot options, bytes (0: not given) */
   kernelcore: number;
   movablecore: number;
@@ -38,6 +40,7 @@ export const DEFAULT_MACHINE: Readonly<MachineConfig> = Object.freeze({
   swap: 0,
   pagingLevels: 4,
   arch: "x86_64",
+  pae: false,
   kernelcore: 0,
   movablecore: 0,
   allocator: "slub",
@@ -53,7 +56,7 @@ export const DEFAULT_MACHINE: Readonly<MachineConfig> = Object.freeze({
 export const MIN_RAM = 64 * MiB;
 /** Largest: host memory for struct page grows with RAM (~32 B per 4 KiB frame). */
 export const MAX_RAM = 256 * GiB;
-/** 32-bit x86 without PAE addresses 4 GiB. */
+/** 32-bit x86 addresses 4 GiB of RAM, with PAE too since Linux 6.15 removed CONFIG_HIGHMEM64G (HIGHMEM4G is the only choice). */
 export const MAX_RAM_I386 = 4 * GiB;
 /** A NUMA node must hold at least one memory section (SECTION_SIZE_BITS 27 on x86-64). */
 export const MIN_NODE_RAM = 128 * MiB;
@@ -63,7 +66,7 @@ export const MIN_NODE_RAM = 128 * MiB;
  */
 export const MIN_SWAP = 10 * PAGE_SIZE;
 
-export const MACHINE_FIELDS = ["ram", "cpus", "nodes", "swap", "paging", "arch", "kernelcore", "movablecore", "allocator", "slub_debug", "transparent_hugepage", "sysctl"] as const;
+export const MACHINE_FIELDS = ["ram", "cpus", "nodes", "swap", "paging", "arch", "pae", "kernelcore", "movablecore", "allocator", "slub_debug", "transparent_hugepage", "sysctl"] as const;
 
 /**
  * Validates a machine config as written by a user (YAML `machine:` or `--config` file) and
@@ -75,6 +78,10 @@ export function parseMachineConfig(raw: unknown, path: Path = ["machine"]): Mach
   const o = expectObject(raw, path);
   expectKeys(o, MACHINE_FIELDS, path);
   if (o.arch !== undefined) m.arch = expectEnum(o.arch, [...path, "arch"], ["x86_64", "i386"] as const);
+  if (o.pae !== undefined) {
+    if (typeof o.pae !== "boolean") fail([...path, "pae"], `expected true or false, got ${describe(o.pae)}`);
+    m.pae = o.pae;
+  }
   if (o.ram !== undefined) m.ram = expectSize(o.ram, [...path, "ram"]);
   if (o.cpus !== undefined) m.cpus = expectInt(o.cpus, [...path, "cpus"], 1, 64);
   if (o.nodes !== undefined) m.nodes = expectInt(o.nodes, [...path, "nodes"], 1, 8);
@@ -102,7 +109,7 @@ export function parseMachineConfig(raw: unknown, path: Path = ["machine"]): Mach
 export function checkMachine(m: MachineConfig, path: Path = ["machine"]): void {
   const maxRam = m.arch === "i386" ? MAX_RAM_I386 : MAX_RAM;
   if (m.ram < MIN_RAM || m.ram > maxRam) {
-    fail([...path, "ram"], `expected a RAM size from 64MiB to ${m.arch === "i386" ? "4GiB (i386 without PAE)" : "256GiB"}, got ${m.ram} bytes`);
+    fail([...path, "ram"], `expected a RAM size from 64MiB to ${m.arch === "i386" ? "4GiB (i386, PAE too: Linux 6.15 removed HIGHMEM64G)" : "256GiB"}, got ${m.ram} bytes`);
   }
   if (m.ram % (4 * MiB) !== 0) fail([...path, "ram"], `expected a multiple of 4MiB, got ${m.ram} bytes`);
   if (m.nodes > 1) {
@@ -120,6 +127,7 @@ export function checkMachine(m: MachineConfig, path: Path = ["machine"]): void {
     fail([...path, "cpus"], `${m.cpus} CPUs need ${Math.ceil(pcpu / MiB)}MiB of per-CPU areas on a node of ${m.ram / m.nodes / MiB}MiB; mmsim keeps them under a quarter of a node's RAM (Linux panics when memblock cannot hold them): at most ${most} CPUs, or more RAM`);
   }
   if (m.arch === "i386" && m.pagingLevels !== 4) fail([...path, "paging"], "expected 4 on i386 (5-level paging is x86-64 only)");
+  if (m.pae && m.arch !== "i386") fail([...path, "pae"], "PAE is an i386 paging mode: give arch: i386 with it");
   if (m.arch === "i386" && m.nodes !== 1) fail([...path, "nodes"], "expected 1 on i386 (NUMA is modelled on x86-64 only)");
   if (m.kernelcore && m.movablecore) fail([...path, "movablecore"], "give kernelcore or movablecore, not both");
   if (m.kernelcore > m.ram) fail([...path, "kernelcore"], "expected at most the RAM size");

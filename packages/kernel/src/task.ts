@@ -6,7 +6,7 @@
 import { BUG } from "@mmsim/base";
 import type { KernelAlloc, SlabCacheInfo } from "@mmsim/kernel-alloc";
 import { GFP_KERNEL } from "@mmsim/physical";
-import { dupMm, mmapBase, mmput, type MmStruct, type VirtualMemory } from "@mmsim/virtual";
+import { I386_ELF_ET_DYN_BASE, dupMm, mmapBase, mmput, type MmStruct, type VirtualMemory } from "@mmsim/virtual";
 
 /** PID_MAX_DEFAULT (include/linux/threads.h): 0x8000; pid_max = max(it, 1024 per possible CPU). */
 export const PID_MAX_DEFAULT = 0x8000;
@@ -139,7 +139,7 @@ export class Tasks {
       const mm = this.vmm.mmAlloc();
       if (mm === null) return null;
       mm.mmapBase = mmapBase(mm.taskSize, mm.rlimits.stack, this.vmm.sysctl.stackGuardGap);
-      mm.startBrk = mm.brk = elfEtDynBase(this.vmm.defaultMapWindow);
+      mm.startBrk = mm.brk = this.vmm.arch === "i386" ? I386_ELF_ET_DYN_BASE : elfEtDynBase(this.vmm.defaultMapWindow);
       return mm;
     });
   }

@@ -39,6 +39,8 @@ export class VirtualKernel {
     this.vmm = new VirtualMemory({
       alloc: k.alloc,
       levels: k.config.pagingLevels,
+      arch: k.config.arch,
+      pae: k.config.pae,
       phys: k.phys,
       cpus: k.hw.cpus,
       mmu: k.hw.mmu,

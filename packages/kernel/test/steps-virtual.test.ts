@@ -199,7 +199,7 @@ describe("input errors name the file, line and field before anything runs", () =
     ["  - spawn: { name: a }\n  - kill: { task: a, signal: SIGFOO }\n",
       "b.yaml:4: steps[1].kill.signal: expected a signal name such as SIGKILL, SIGTERM or SIGSEGV, got SIGFOO"],
     ["  - spawn: { name: a }\n  - expect: { errno: ENOTREAL }\n",
-      "b.yaml:4: steps[1].expect.errno: expected 0 or an errno name (EPERM, ENOENT, ESRCH, EIO, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, EISDIR, EINVAL, EMFILE, EFBIG, ENOSPC, ESPIPE, ENAMETOOLONG, EOVERFLOW), got \"ENOTREAL\""],
+      "b.yaml:4: steps[1].expect.errno: expected 0 or an errno name (EPERM, ENOENT, ESRCH, EIO, ENOEXEC, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, EISDIR, EINVAL, EMFILE, EFBIG, ENOSPC, ESPIPE, ENAMETOOLONG, EOVERFLOW), got \"ENOTREAL\""],
     ["  - spawn: { name: averyveryverylongname }\n", "b.yaml:3: steps[0].spawn.name: expected at most 15 characters (TASK_COMM_LEN - 1), got 21"],
     ["  - spawn: { name: a }\n  - munmap: { task: a, addr: \"buf+\", length: 4KiB }\n",
       "b.yaml:4: steps[1].munmap.addr: expected an address like buf, buf+20KiB or 0x7f0000000000, got \"buf+\""],

@@ -1,5 +1,5 @@
 // The machine flags shared by boot and the layer commands: --ram, --cpus, --nodes, --swap,
-// --paging, --arch, --sysctl, --config, --seed. Flags override a --config file field by field.
+// --paging, --arch, --pae, --sysctl, --config, --seed. Flags override a --config file field by field.
 // bootMachine() boots what they describe and names the flag, or the config file's line, of
 // any value the kernel rejects at boot (an unknown sysctl, a sysctl value out of range).
 import type { Command } from "commander";
@@ -15,6 +15,8 @@ export interface MachineFlags {
   swap?: number;
   paging?: number;
   arch?: string;
+  /** --pae: i386 with PAE paging */
+  pae?: boolean;
   sysctl?: string[];
   config?: string;
   seed?: number;
@@ -42,6 +44,7 @@ export function addMachineFlags(cmd: Command): Command {
     .option("--swap <size>", "size of a swap device (default none)", sizeOption("--swap"))
     .option("--paging <levels>", "page-table levels: 4 (48-bit) or 5 (LA57)", intOption("--paging", 4, 5))
     .option("--arch <arch>", "x86_64 (default) or i386 (32-bit, with ZONE_HIGHMEM)")
+    .option("--pae", "with --arch i386: PAE paging (3 levels of 8-byte entries) for the tasks' page tables")
     .option("--sysctl <key=value>", "set a sysctl at boot (repeatable), e.g. vm.min_free_kbytes=20000", collect)
     .option("--config <file>", "a YAML machine config (the fields of a scenario's machine:)")
     .option("--seed <n>", "seed of the machine's random numbers (default 1)", intOption("--seed", 0, 0xffffffff));
@@ -49,7 +52,7 @@ export function addMachineFlags(cmd: Command): Command {
 
 /** Flag names of the machine fields checkMachine() names. */
 const FLAG_OF_FIELD: Record<string, string> = {
-  ram: "--ram", cpus: "--cpus", nodes: "--nodes", swap: "--swap", paging: "--paging", arch: "--arch", slub_debug: "--slub-debug",
+  ram: "--ram", cpus: "--cpus", nodes: "--nodes", swap: "--swap", paging: "--paging", arch: "--arch", pae: "--pae", slub_debug: "--slub-debug",
 };
 
 /** A machine described by flags, with where its sysctls came from (for boot-time errors). */
@@ -81,6 +84,7 @@ function describeMachine(io: CliIo, f: MachineFlags): FlagMachine {
     if (f.arch !== "x86_64" && f.arch !== "i386") throw new InputError(`invalid --arch "${f.arch}": expected x86_64 or i386`);
     m.arch = f.arch;
   }
+  if (f.pae !== undefined) m.pae = f.pae;
   if (f.slubDebug !== undefined) m.slubDebug = f.slubDebug === true ? "" : String(f.slubDebug);
   const flagSysctls = new Set<string>();
   for (const a of f.sysctl ?? []) {

@@ -21,6 +21,8 @@ import { argStrings, createElfTables, DEFAULT_CPU_AUXV, type CpuAuxv, type Stack
 
 const PAGE_SIZE = 4096;
 const ENOMEM = -12;
+/** ENOEXEC: "Exec format error" (include/uapi/asm-generic/errno-base.h) */
+const ENOEXEC = -8;
 /** The device of program files in maps: fe:00, the reference machine's root disk (real-proc/self-maps.txt; virtio-blk major 254). */
 const PROGRAM_DEV: [number, number] = [254, 0];
 /** The environment a task gets when the exec names none (a login shell's minimal set). */
@@ -92,6 +94,9 @@ export class ExecKernel {
     const vmm = vk.vmm;
     const prog = opts.program ?? BUILTIN_PROGRAM;
     const exe = prog.exe;
+    // elf_check_arch: an i386 kernel loads EM_386 images only, and the programs here are x86-64
+    // ELF files (EM_X86_64): load_elf_binary refuses them before the old mm is touched
+    if (vmm.arch === "i386") return ENOEXEC;
     const argv = opts.argv ?? [exe.path];
     const envp = opts.envp ?? DEFAULT_ENVP;
     const randomize = this.randomizeVaSpace !== 0 && opts.aslr !== false;

@@ -107,7 +107,7 @@ export function formatAddr(a: AddrExpr): string {
 /** The errnos the mm and file system calls return, by number: Linux's name and strerror's text (include/uapi/asm-generic/errno-base.h). */
 export const ERRNOS: Readonly<Record<number, readonly [string, string]>> = {
   1: ["EPERM", "Operation not permitted"], 2: ["ENOENT", "No such file or directory"], 3: ["ESRCH", "No such process"],
-  5: ["EIO", "Input/output error"], 9: ["EBADF", "Bad file descriptor"],
+  5: ["EIO", "Input/output error"], 8: ["ENOEXEC", "Exec format error"], 9: ["EBADF", "Bad file descriptor"],
   11: ["EAGAIN", "Resource temporarily unavailable"], 12: ["ENOMEM", "Cannot allocate memory"],
   13: ["EACCES", "Permission denied"], 14: ["EFAULT", "Bad address"], 16: ["EBUSY", "Device or resource busy"],
   17: ["EEXIST", "File exists"], 19: ["ENODEV", "No such device"], 21: ["EISDIR", "Is a directory"], 22: ["EINVAL", "Invalid argument"],

@@ -1,0 +1,78 @@
+// Tasks on an i386 machine (issue 16 item 5): the 3G/1G split, 2-level 32-bit tables or PAE, user
+// pages from ZONE_HIGHMEM and page tables from lowmem, seed 001's arithmetic in /proc (the
+// examples/scenarios/i386-page-tables.yaml and i386-pae-page-tables.yaml scenarios), and exec,
+// which refuses the x86-64 built-in program with ENOEXEC as elf_check_arch does.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { PAGING_32BIT, PAGING_IA32E, PAGING_PAE } from "@mmsim/hardware";
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, ptePfn, sysMmap } from "@mmsim/virtual";
+import { Kernel, formatResults, loadScenario, runScenario } from "../src/index";
+import { virtualOf } from "../src/virtual-kernel";
+
+const MiB = 1048576;
+
+/** Runs an example; verify() once at the end (after each of its 780 steps it takes ~10 s). */
+function run(file: string): string {
+  const text = readFileSync(new URL(`../../../examples/scenarios/${file}`, import.meta.url), "utf8");
+  const { kernel, results } = runScenario(loadScenario(text, file));
+  kernel.verify();
+  return formatResults(results);
+}
+
+describe("examples/scenarios/i386-page-tables.yaml and i386-pae-page-tables.yaml (seed 001)", () => {
+  // pgtable-2level_types.h: 1024 4-byte PTEs per table, one table per 4 MiB; 3 GiB / 4 MiB = 768
+  // tables, VmPTE 3072 kB, PageTables 3076 kB above the machine's (the pgd page is not in VmPTE).
+  // pgtable-3level_types.h: 512 8-byte PTEs per table (2 MiB each), the four preallocated PMDs
+  // count in VmPTE (mm_inc_nr_pmds in preallocate_pmds, arch/x86/mm/pgtable.c).
+  for (const [file, vmpte, pageTables] of [["i386-page-tables.yaml", "3072 kB", "3344 kB"], ["i386-pae-page-tables.yaml", "3088 kB", "3360 kB"]] as const) {
+    it(`${file}: every expectation holds, and verify() after (VmPTE ${vmpte}, PageTables ${pageTables})`, () => {
+      const out = run(file);
+      const expects = out.split("\n").filter((l) => l.startsWith("$ expect ")).length;
+      expect(expects).toBe(7);
+      expect(out.match(/^ok$/gm)?.length).toBe(expects);
+      expect(out).toContain(`$ expect /proc/app/status VmPTE = ${vmpte}\nok\n`);
+      expect(out).toContain(`$ expect /proc/meminfo PageTables = ${pageTables}\nok\n`);
+      expect(out.split("\n").filter((l) => l.startsWith("$ app: store 1 byte")).length).toBe(768);
+    });
+  }
+});
+
+describe("an i386 task", () => {
+  it("runs in the CPU's 32-bit paging mode with TASK_SIZE 0xc0000000, mmap_base 0xb8000000 and brk at ELF_ET_DYN_BASE 0x400000", () => {
+    for (const [pae, mode] of [[false, PAGING_32BIT], [true, PAGING_PAE]] as const) {
+      const k = Kernel.boot({ arch: "i386", pae, ram: 512 * MiB });
+      expect(k.hw.cpus.map((c) => c.pagingFormat)).toEqual([mode, mode]);
+      const vk = virtualOf(k);
+      const t = vk.spawn("app");
+      if (typeof t === "number") throw new Error(`spawn: ${t}`);
+      const mm = t.mm!;
+      expect([mm.taskSize, mm.mmapBase, mm.brk]).toEqual([0xc0000000, 0xb8000000, 0x400000]);
+      expect(sysMmap(vk.vmm, mm, 0, 64 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0)).toBe(0xb8000000 - 64 * MiB);
+      expect(sysMmap(vk.vmm, mm, 0, 3 * 1024 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0)).toBe(-12);
+      k.verify();
+    }
+    expect(Kernel.boot({ ram: 512 * MiB }).hw.cpus[0]!.pagingFormat).toBe(PAGING_IA32E);
+  });
+
+  it("gets its pages from ZONE_HIGHMEM (GFP_HIGHUSER_MOVABLE) and its page tables from lowmem (no CONFIG_HIGHPTE)", () => {
+    const k = Kernel.boot({ arch: "i386", ram: 1024 * MiB });
+    const vk = virtualOf(k);
+    const t = vk.spawn("app");
+    if (typeof t === "number") throw new Error(`spawn: ${t}`);
+    const mm = t.mm!;
+    const a = sysMmap(vk.vmm, mm, 0, 8 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0);
+    expect(vk.vmm.store(mm, k.hw.cpus[t.cpu]!, a, new Uint8Array([1]))).toBeNull();
+    const page = ptePfn(vk.vmm, mm, a);
+    expect(k.phys.pageZone(page)?.name).toBe("HighMem");
+    const pde = k.hw.ram.readU32(mm.pgd + Math.floor(a / (4 * MiB)) * 4);
+    expect(k.phys.pageZone(pde >>> 12)?.name).toBe("Normal");
+    expect(k.phys.pageZone(mm.pgd / 4096)?.name).toBe("Normal");
+    k.verify();
+  });
+
+  it("exec is ENOEXEC: the built-in program is an x86-64 ELF (EM_X86_64), which an i386 kernel's elf_check_arch refuses", () => {
+    const out = formatResults(runScenario(loadScenario("machine: { arch: i386, ram: 512MiB }\nsteps:\n  - spawn: { name: app }\n  - exec: { task: app }\n  - expect: { errno: ENOEXEC }\n", "x.yaml"), { verify: true }).results);
+    expect(out).toContain("= -1 ENOEXEC\n");
+    expect(out).toMatch(/\$ expect errno ENOEXEC\nok\n$/);
+  });
+});
