@@ -8,12 +8,13 @@ import type { VirtualMemory } from "./virtual-memory";
 import type { VmFault } from "./memory";
 import { GFP_HIGHUSER_MOVABLE } from "@mmsim/physical";
 import {
-  FAULT_FLAG_WRITE, MM_ANONPAGES, MM_FILEPAGES, VM_FAULT_ERROR, VM_FAULT_MAJOR, VM_FAULT_OOM, handleMmFault,
+  FAULT_FLAG_WRITE, MM_ANONPAGES, VM_FAULT_ERROR, VM_FAULT_MAJOR, VM_FAULT_OOM, handleMmFault,
 } from "./memory";
 import { PTE_A, PTE_D, PTE_RW, PTE_SPECIAL, entryPfn, flushTlbPage, pfnHi, pfnLo, pteOffset, ptePresent } from "./pte";
 import { pmdAllocMm, pteAllocPmd } from "./pgtable";
 import { anonVmaPrepare, folioAddFileRmapPte, folioAddNewAnonRmap, folioPut, folioRemoveRmapPte } from "./rmap";
 import { VM_SHARED, VM_WRITE } from "./mm-flags";
+import { mmCounterFile } from "./shmem/mm-counter";
 
 /** PTRS_PER_PTE (x86-64) */
 const PTRS_PER_PTE = 512;
@@ -110,12 +111,14 @@ function doVmOpsFault(vmf: VmFault): number {
  */
 export function setFilePte(vmm: VirtualMemory, vma: VmAreaStruct, pte: number, pfn: number, write: boolean): void {
   const prot = vma.vmPageProt;
-  // vma_wants_writenotify: a shared mapping of a file with dirty accounting maps pages read-only
-  // until their first write, so every write to a clean page faults and dirties it
-  let lo = (pfnLo(pfn, prot.lo) & ~PTE_RW) | PTE_A;
+  // vma_wants_writenotify: a shared mapping of a file with dirty accounting (->page_mkwrite) maps
+  // pages read-only until their first write, so every write to a clean page faults and dirties
+  // it; shmem has none, and its pages map as vm_page_prot says
+  let lo = pfnLo(pfn, prot.lo) | PTE_A;
+  if ((vma.vmOps as MapPagesOps | null)?.pageMkwrite !== undefined) lo &= ~PTE_RW;
   if (write && (vma.vmFlags & VM_WRITE) !== 0) lo |= PTE_RW | PTE_D;
   folioAddFileRmapPte(vmm, pfn);
-  vma.vmMm.rssStat[MM_FILEPAGES]++;
+  vma.vmMm.rssStat[mmCounterFile(vmm, pfn)]++; // MM_FILEPAGES, or MM_SHMEMPAGES for a shmem page
   vmm.ram.writeU32(pte + 4, pfnHi(pfn, prot.hi));
   vmm.ram.writeU32(pte, lo >>> 0);
 }
@@ -217,7 +220,7 @@ function wpFilePageCopy(vmm: VirtualMemory, vmf: VmFault): number {
   vmm.ram.writeU32(vmf.pte, 0);
   vmm.ram.writeU32(vmf.pte + 4, 0);
   flushTlbPage(vmm, vma.vmMm, vmf.address);
-  vma.vmMm.rssStat[MM_FILEPAGES]--;
+  vma.vmMm.rssStat[mmCounterFile(vmm, old)]--;
   mapAnonCopy(vmm, vmf, pfn);
   folioRemoveRmapPte(vmm, old);
   folioPut(vmm, old);

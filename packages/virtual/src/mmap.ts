@@ -17,8 +17,8 @@ import {
 import type { PteFlags } from "@mmsim/hardware";
 import type { MmStruct, VmAreaStruct, VmFile } from "./mm-types";
 import {
-  VmFile as VmFileClass,
-} from "./mm-types";
+  shmemZeroSetup as shmemZeroSetup_,
+} from "./shmem/shmem-file";
 import {
   calcVmFlagBits as calcVmFlagBits_, calcVmProtBits as calcVmProtBits_, isDataMapping as isDataMapping_, isExecMapping as isExecMapping_, isStackMapping as isStackMapping_, MAP_FIXED as MAP_FIXED_, MAP_FIXED_NOREPLACE as MAP_FIXED_NOREPLACE_, MAP_NONBLOCK as MAP_NONBLOCK_, MAP_NORESERVE as MAP_NORESERVE_, MAP_POPULATE as MAP_POPULATE_, MAP_PRIVATE as MAP_PRIVATE_, MAP_SHARED as MAP_SHARED_, MAP_TYPE as MAP_TYPE_, VM_ACCOUNT as VM_ACCOUNT_, VM_EXEC as VM_EXEC_, VM_GROWSDOWN as VM_GROWSDOWN_, VM_LOCKED as VM_LOCKED_, VM_LOCKED_MASK as VM_LOCKED_MASK_, VM_MAYEXEC as VM_MAYEXEC_, VM_MAYREAD as VM_MAYREAD_, VM_MAYSHARE as VM_MAYSHARE_, VM_MAYWRITE as VM_MAYWRITE_, VM_NORESERVE as VM_NORESERVE_, VM_READ as VM_READ_, VM_SHARED as VM_SHARED_, VM_SOFTDIRTY as VM_SOFTDIRTY_, VM_SPECIAL as VM_SPECIAL_, VM_STARTGAP_FLAGS as VM_STARTGAP_FLAGS_, VM_WRITE as VM_WRITE_,
 } from "./mm-flags";
@@ -75,6 +75,7 @@ const VM_SPECIAL = VM_SPECIAL_;
 const VM_STARTGAP_FLAGS = VM_STARTGAP_FLAGS_;
 const VM_WRITE = VM_WRITE_;
 const vmaLinkFile = vmaLinkFile_;
+const shmemZeroSetup = shmemZeroSetup_;
 const vmaMergeNewRange = vmaMergeNewRange_;
 const vmsAbortMunmapVmas = vmsAbortMunmapVmas_;
 const vmsCleanUpArea = vmsCleanUpArea_;
@@ -327,6 +328,12 @@ export function mmapRegion(vmm: VirtualMemory, mm: MmStruct, file: VmFile | null
     vms.nrAccounted = 0;
     vmFlags |= VM_ACCOUNT;
   }
+  // shmem_zero_setup: shared anonymous memory is an unlinked shmem file of the VMA's size
+  const zero = file === null && (vmFlags & VM_SHARED) !== 0 ? shmemZeroSetup(vmm, len, vmFlags) : null;
+  if (file === null && (vmFlags & VM_SHARED) !== 0 && zero === null) {
+    vmsAbortMunmapVmas(vmm, vms);
+    return ENOMEM;
+  }
   vmsCleanUpArea(vmm, vms);
   vmsDetach(vms);
   // Shared anonymous memory is a shmem file of its own (shmem_zero_setup): it never merges.
@@ -343,6 +350,7 @@ export function mmapRegion(vmm: VirtualMemory, mm: MmStruct, file: VmFile | null
     vma = vmm.vmAreaAlloc(mm);
     if (vma === null) {
       if (charged) vmm.vmUnacctMemory(charged);
+      if (zero !== null) zero.fCount--; // fput: the file goes with its charge
       vmsAbortMunmapVmas(vmm, vms);
       return ENOMEM;
     }
@@ -355,10 +363,9 @@ export function mmapRegion(vmm: VirtualMemory, mm: MmStruct, file: VmFile | null
       vma.vmFile = file;
       file.fCount++;
       vma.vmOps = file.vmOps;
-    } else if (shmem) {
-      const zero = new VmFileClass("/dev/zero (deleted)", { readable: true, writable: true });
-      zero.fCount = 1;
-      vma.vmFile = zero;
+    } else if (zero !== null) {
+      vma.vmFile = zero; // the file's one reference is the VMA's
+      vma.vmOps = zero.vmOps;
     }
     mm.mmMt.insert(vma);
     vma.detached = false;

@@ -8,6 +8,7 @@ import type { AnonVma, MmStruct } from "./mm-types";
 import { isDataMapping, isExecMapping, isStackMapping, VM_ACCOUNT, VM_LOCKED } from "./mm-flags";
 import { verifyRmap } from "./rmap";
 import { verifyPageTables } from "./verify-pages";
+import { verifyShmem } from "./shmem/verify-shmem";
 import type { VirtualMemory } from "./virtual-memory";
 
 /** validate_mm plus counter recounts for one mm. */
@@ -54,6 +55,8 @@ export function verifyVirtual(vmm: VirtualMemory, mms: readonly MmStruct[]): voi
   if (live.vmAreaStruct !== vmas) BUG("verifyVirtual", `${live.vmAreaStruct} vm_area_structs allocated for ${vmas} VMAs`);
   if (live.anonVmaChain !== chains) BUG("verifyVirtual", `${live.anonVmaChain} anon_vma_chains allocated, ${chains} linked`);
   if (live.anonVma !== anonVmas.size) BUG("verifyVirtual", `${live.anonVma} anon_vmas allocated, ${anonVmas.size} reachable`);
-  if (vmm.committedAs !== accounted) BUG("verifyVirtual", `Committed_AS ${vmm.committedAs} pages but VM_ACCOUNT VMAs hold ${accounted}`);
+  const shmemAcct = vmm.shmem?.committedPages ?? 0; // shmem_acct_size / shmem_acct_blocks
+  if (vmm.committedAs !== accounted + shmemAcct) BUG("verifyVirtual", `Committed_AS ${vmm.committedAs} pages but VM_ACCOUNT VMAs hold ${accounted} and shmem ${shmemAcct}`);
   verifyPageTables(vmm, mms);
+  if (vmm.shmem !== null) verifyShmem(vmm.shmem);
 }

@@ -42,6 +42,7 @@ import { ThpState } from "./huge-mm";
 import { mmPutHugeZeroFolio } from "./huge-memory";
 import type { ThpEnabled } from "./huge-mm";
 import type { FaultSignal } from "./fault";
+import type { Shmem } from "./shmem/shmem";
 import { userLoad, userMemcpy, userMemset, userStore } from "./user-access";
 import { dupMm } from "./fork";
 import { exitMmap } from "./syscalls";
@@ -177,6 +178,8 @@ export class VirtualMemory {
   readonly pteScratch = new Uint32Array(2048);
   /** the signal of the last failed user access */
   lastSignal: FaultSignal | null = null;
+  /** shm_mnt and every shmem inode (shmem/shmem.ts), made by shmemOf on first use */
+  shmem: Shmem | null = null;
   /** the AllocTable user page tables are built with */
   declare readonly pgtableAlloc: PageTableAlloc;
   private declare readonly mmCache: SlabCacheInfo;

@@ -63,6 +63,7 @@ export function fileVmFile(fs: FileSystem, file: File): VmFile {
     get faultAroundPages() {
       return Math.floor(fs.faultAroundBytes / 4096);
     },
+  if (file.inode.ops !== null) return file.inode.ops.mmap(file); // tmpfs: shmem_mmap_prepare
     fault: (vmf) => {
       const ret = filemapFault(fs, file, vmf.pgoff, vmf.vma!.vmFlags);
       ops.faultPage = fs.faultPfn;

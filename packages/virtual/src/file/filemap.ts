@@ -253,6 +253,7 @@ function filemapGetPages(fs: FileSystem, file: File, pos: number, count: number,
  * (EINVAL for a negative pos, EFAULT for a bad buffer, ENOMEM, EIO). Updates file.ra.prevPos.
  */
 export function filemapRead(fs: FileSystem, file: File, mm: MmStruct, cpu: Cpu, buf: number, count: number, pos: number): number {
+  if (file.inode.ops !== null) return file.inode.ops.readIter(file, mm, cpu, buf, count, pos); // ->read_iter of a tmpfs file
   if (pos < 0) return -EINVAL;
   if (pos >= MMFS_MAX_BYTES || count === 0) return 0;
   count = Math.min(count, MMFS_MAX_BYTES - pos);
@@ -345,6 +346,7 @@ function writeBegin(fs: FileSystem, inode: Inode, index: number, offset: number,
  * ENOSPC, EIO).
  */
 export function genericPerformWrite(fs: FileSystem, file: File, mm: MmStruct, cpu: Cpu, buf: number, count: number, pos: number, w: DirtyThrottle): number {
+  if (file.inode.ops !== null) return file.inode.ops.writeIter(file, mm, cpu, buf, count, pos); // ->write_iter of a tmpfs file
   if (pos < 0) return -EINVAL;
   if (count === 0) return 0;
   if (pos >= MMFS_MAX_BYTES) return -EFBIG;

@@ -11,6 +11,9 @@ import { SECTOR_SIZE } from "@mmsim/hardware";
 import { AddressSpace } from "../mm-types";
 import type { VirtualMemory } from "../virtual-memory";
 import { XArray } from "./xarray";
+import type { Cpu } from "@mmsim/hardware";
+import type { MmStruct, VmFile } from "../mm-types";
+import type { File } from "./file-table";
 
 /** Sectors per 4 KiB block. */
 const BLOCK_SECTORS = PAGE_SIZE / SECTOR_SIZE;
@@ -60,8 +63,32 @@ export interface FileSystemConfig {
   sysctls?: Partial<WritebackSysctls>;
 }
 
+/**
+ * The operations of an inode that is not mmfs's own (tmpfs: shmem/shmem-file.ts): what the file
+ * system calls use instead of the page-cache and block paths (i_fop->read_iter, ->write_iter,
+ * ->fsync, ->mmap, i_op->setattr for a size, s_op->evict_inode). Results as the callers' own.
+ */
+export interface InodeOps {
+  readIter(file: File, mm: MmStruct, cpu: Cpu, buf: number, count: number, pos: number): number;
+  writeIter(file: File, mm: MmStruct, cpu: Cpu, buf: number, count: number, pos: number): number;
+  setSize(inode: Inode, size: number): number;
+  evict(inode: Inode): void;
+  fsync(inode: Inode): number;
+  mmap(file: File): VmFile;
+}
+
+/** A filesystem mounted at a directory of the namespace (tmpfs at /dev/shm/): it makes the inodes of the names under it. */
+export interface FsMount {
+  /** the mount point with its trailing slash, e.g. "/dev/shm/" */
+  readonly prefix: string;
+  /** a new inode for `name` (nlink 1, not yet in the namespace), or -errno (ENOSPC, ENOENT) */
+  createInode(name: string): Inode | number;
+}
+
 /** struct inode with its address_space (i_pages) and its block map. */
 export class Inode {
+  /** the inode's own operations (null: an mmfs file, served by the page cache and the disk) */
+  ops: InodeOps | null = null;
   /** i_size in bytes */
   size = 0;
   /** links from the namespace (0 once unlinked) */
@@ -127,6 +154,8 @@ export class FileSystem {
   declare readonly sysctl: WritebackSysctls;
   /** the namespace: name -> inode */
   readonly names = new Map<string, Inode>();
+  /** filesystems mounted in the namespace (tmpfs at /dev/shm/), looked up by prefix */
+  readonly mounts: FsMount[] = [];
   /** live inodes by mapping id (index 0 unused) */
   readonly inodeByMapping: (Inode | null)[] = [null];
   private readonly freeMappingIds: number[] = [];
@@ -198,6 +227,20 @@ export class FileSystem {
     this.inodeByMapping[id] = inode;
     this.names.set(name, inode);
     return inode;
+  }
+
+  /**
+   * A new inode for `name` in the namespace: the mount's whose prefix the name has, else mmfs's.
+   * The inode, or -errno from the mount.
+   */
+  createInode(name: string): Inode | number {
+    for (const m of this.mounts) {
+      if (!name.startsWith(m.prefix)) continue;
+      const inode = m.createInode(name);
+      if (typeof inode !== "number") this.names.set(name, inode);
+      return inode;
+    }
+    return this.newInode(name);
   }
 
   /** Forgets an inode whose pages and blocks are gone (evict/destroy_inode). */

@@ -284,6 +284,7 @@ export function balanceDirtyPagesRatelimited(fs: FileSystem, w: DirtyThrottle): 
  * range's write-back, and reports a write-back error once. 0 or -EIO.
  */
 export function filemapWriteAndWait(fs: FileSystem, inode: Inode, lstart = 0, lend = Infinity): number {
+  if (inode.ops !== null) return inode.ops.fsync(inode); // tmpfs: noop_fsync
   const first = Math.floor(lstart / PAGE_SIZE);
   const last = Math.min(MAX_INDEX, Math.floor(lend / PAGE_SIZE));
   if (first <= last) writebackInode(fs, inode, Infinity, true, fs.clock.ns, first, last);

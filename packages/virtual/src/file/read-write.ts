@@ -59,7 +59,9 @@ export function sysOpen(fs: FileSystem, files: FilesStruct, path: string, flags:
   let inode = fs.names.get(path) ?? null;
   if (inode === null) {
     if ((flags & O_CREAT) === 0) return -ENOENT;
-    inode = fs.newInode(path);
+    const made = fs.createInode(path);
+    if (typeof made === "number") return made;
+    inode = made;
   } else if ((flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL)) return -EEXIST;
   if ((flags & O_TRUNC) !== 0 && inode.size > 0) {
     const r = truncateSetsize(fs, inode, 0);

@@ -48,6 +48,7 @@ function blockTruncatePage(fs: FileSystem, inode: Inode, size: number): number {
  * -ENOMEM / -EIO (the partial page could not be read).
  */
 export function truncateSetsize(fs: FileSystem, inode: Inode, size: number): number {
+  if (inode.ops !== null) return inode.ops.setSize(inode, size); // ->setattr of a tmpfs file
   if (size < 0) return -EINVAL;
   if (size > MMFS_MAX_BYTES) return -EFBIG;
   if (size >= inode.size) {
@@ -101,6 +102,7 @@ export function truncateInodePages(fs: FileSystem, inode: Inode, start: number):
 
 /** evict: an unlinked inode's last close drops every page (dirty ones unwritten) and block. */
 export function evictInode(fs: FileSystem, inode: Inode): void {
+  if (inode.ops !== null) return inode.ops.evict(inode); // shmem_evict_inode
   inode.size = 0;
   truncateInodePages(fs, inode, 0);
   inode.blocks = new Int32Array(0);
