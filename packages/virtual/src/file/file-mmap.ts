@@ -2,7 +2,7 @@
 // VMA layer maps, whose vm_ops are filemap_fault, filemap_map_pages (fault-around over cached
 // pages) and filemap_page_mkwrite (the first write to a page of a shared mapping dirties it).
 // The inode's AddressSpace is the VmFile's mapping, so i_mmap lists every VMA of the file.
-import { PG_locked, PG_readahead, PG_uptodate } from "@mmsim/physical";
+import { PG_locked, PG_readahead, PG_uptodate, PG_workingset } from "@mmsim/physical";
 import { VmFile } from "../mm-types";
 import type { VmOperations } from "../mm-types";
 import type { VmFault } from "../memory";
@@ -20,6 +20,7 @@ import { filemapWriteAndWait, folioMarkDirty } from "./page-writeback";
 export const MMFS_DEV: [number, number] = [254, 0];
 const NOT_MAPPABLE = (1 << PG_locked) | (1 << PG_readahead);
 const UPTODATE = 1 << PG_uptodate;
+const WORKINGSET = 1 << PG_workingset;
 
 /** The vm_ops of one open file's mappings. */
 type FileVmOps = VmOperations & MapPagesOps;
@@ -27,7 +28,10 @@ type FileVmOps = VmOperations & MapPagesOps;
 /**
  * filemap_map_pages over pgoffs [first, last] of vmf.vma (one PTE table): every cached page
  * that is uptodate, not locked, not a read-ahead marker and below EOF is mapped at its empty PTE
- * with a reference for the mapping. VM_FAULT_NOPAGE when the faulting page was mapped.
+ * with a reference for the mapping. VM_FAULT_NOPAGE when the faulting page was mapped. Each such
+ * page not recently evicted (no PG_workingset), mapped now or before, counts as a read-ahead hit:
+ * the file's mmap_miss drops by their number, to 0 at least (filemap_map_order0_folio's
+ * *mmap_miss++ and the mmap_miss_saved subtraction).
  */
 function filemapMapPages(fs: FileSystem, file: File, vmf: VmFault, first: number, last: number): number {
   const inode = file.inode;
@@ -36,17 +40,21 @@ function filemapMapPages(fs: FileSystem, file: File, vmf: VmFault, first: number
   const p = fs.vmm.pages;
   const maxIdx = Math.ceil(inode.size / 4096);
   let ret = 0;
+  let mmapMiss = 0;
   for (let pgoff = first; pgoff <= last && pgoff < maxIdx; pgoff++) {
     const pfn = inode.pages.load(pgoff);
     if (pfn < 0) continue;
     const f = folioFlags(fs, pfn);
     if ((f & NOT_MAPPABLE) !== 0 || (f & UPTODATE) === 0) continue;
+    if ((f & WORKINGSET) === 0) mmapMiss++;
     const pte = vmf.pte + (pgoff - vmf.pgoff) * 8;
     if (ram.readU32(pte) !== 0 || ram.readU32(pte + 4) !== 0) continue;
     p.refcount[p.idx(pfn)]!++;
     setFilePte(fs.vmm, vma, pte, pfn, false);
     if (pgoff === vmf.pgoff) ret = VM_FAULT_NOPAGE;
   }
+  const saved = file.ra.mmapMiss;
+  file.ra.mmapMiss = mmapMiss >= saved ? 0 : saved - mmapMiss;
   return ret;
 }
 

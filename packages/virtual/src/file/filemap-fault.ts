@@ -1,12 +1,14 @@
-// filemap_fault (mm/filemap.c), the vm_ops->fault of a file mapping, ready for the fault path's
-// do_read_fault / do_cow_fault / do_shared_fault (fault.ts, next session): it finds the folio of
-// pgoff in the page cache or reads it with mmap read-around (do_sync_mmap_readahead: a window of
-// ra_pages centred on the fault, async_size ra_pages / 4), pushes read-ahead forward on a
-// PG_readahead folio (do_async_mmap_readahead), waits for the read, and hands the folio back
-// with a reference for the mapping (vmf->page). VM_RAND_READ turns read-ahead off,
-// VM_SEQ_READ reads ahead as a stream; mmap_miss stops read-around after MMAP_LOTSAMISS misses
-// more than hits. The caller counts pgmajfault from VM_FAULT_MAJOR. Not modelled: the
-// VM_HUGEPAGE and VM_EXEC large-folio windows, dropping mmap_lock for I/O (VM_FAULT_RETRY).
+// filemap_fault (mm/filemap.c), the vm_ops->fault of a file mapping, called by do_read_fault /
+// do_cow_fault / do_shared_fault (file-fault.ts): it finds the folio of pgoff in the page cache
+// or reads it with mmap read-around (do_sync_mmap_readahead: a window of ra_pages centred on the
+// fault, async_size ra_pages / 4), pushes read-ahead forward on a PG_readahead folio
+// (do_async_mmap_readahead), waits for the read, and hands the folio back with a reference for
+// the mapping (vmf->page). VM_RAND_READ (MADV_RANDOM) turns read-ahead off, VM_SEQ_READ
+// (MADV_SEQUENTIAL) reads ahead as a stream (page_cache_sync_ra); mmap_miss stops read-around
+// after MMAP_LOTSAMISS misses more than hits (hits: faults on cached pages here, and the pages
+// filemap_map_pages maps around a fault, file-mmap.ts). The caller counts pgmajfault from
+// VM_FAULT_MAJOR. Not modelled: the VM_HUGEPAGE and VM_EXEC large-folio windows, dropping
+// mmap_lock for I/O (VM_FAULT_RETRY).
 import { GFP_HIGHUSER_MOVABLE, PG_locked, PG_readahead, PG_uptodate } from "@mmsim/physical";
 import { VM_RAND_READ, VM_SEQ_READ } from "../mm-flags";
 import { VM_FAULT_MAJOR, VM_FAULT_OOM, VM_FAULT_SIGBUS } from "../memory";

@@ -13,8 +13,8 @@
 // page_cache_async_ra, which moves the window forward and ramps it with get_next_ra_size (x4
 // while small, x2, then max), rounding its end down to the alignment of the order it would use.
 // The filesystem has no large folios, so page_cache_ra_order always falls back to
-// do_page_cache_ra with order-0 folios. Not modelled: mmap read-around (do_sync_mmap_readahead),
-// fadvise/madvise hints (FMODE_RANDOM is never set), blk-cgroup congestion.
+// do_page_cache_ra with order-0 folios. mmap read-around (do_sync_mmap_readahead) is in
+// filemap-fault.ts. Not modelled: fadvise (FMODE_RANDOM is never set), blk-cgroup congestion.
 import { GFP_HIGHUSER_MOVABLE, PG_readahead, PG_writeback, __GFP_NORETRY, __GFP_NOWARN } from "@mmsim/physical";
 import type { FileSystem, Inode } from "./fs";
 import type { File } from "./file-table";
