@@ -70,6 +70,36 @@ describe("an i386 task", () => {
     k.verify();
   });
 
+  it("smaps and pagemap read 4-byte PTEs: two private dirty pages, then half of each after fork", () => {
+    const text = "machine: { arch: i386, ram: 512MiB }\nsteps:\n  - spawn: { name: app }\n" +
+      "  - mmap: { task: app, length: 64KiB, prot: [read, write], flags: [private, anonymous], as: buf }\n" +
+      "  - store: { task: app, addr: buf, length: 8KiB }\n  - load: { task: app, addr: buf+16KiB, length: 8 }\n" +
+      "  - expect: { path: /proc/app/smaps, at: buf, field: Private_Dirty, equals: 8 kB }\n" +
+      "  - expect: { path: /proc/app/smaps, at: buf, field: Anonymous, equals: 8 kB }\n" +
+      "  - expect: { path: /proc/app/pagemap, at: buf+4KiB, field: present, equals: 1 }\n" +
+      "  - expect: { path: /proc/app/pagemap, at: buf+8KiB, field: present, equals: 0 }\n" +
+      "  - fork: { task: app, name: child }\n" +
+      "  - expect: { path: /proc/child/smaps, at: buf, field: Pss, equals: 4 kB }\n" +
+      "  - expect: { path: /proc/child/smaps, at: buf, field: Shared_Dirty, equals: 8 kB }\n";
+    const out = formatResults(runScenario(loadScenario(text, "s.yaml"), { verify: true }).results);
+    expect(out).toContain("= 0xb7ff0000\n");
+    expect(out.match(/^ok$/gm)?.length).toBe(6);
+  });
+
+  it("maps a file as on x86-64 (examples/scenarios/file-mmap.yaml): only the addresses, VmPTE and SigQ differ", () => {
+    const text = readFileSync(new URL("../../../examples/scenarios/file-mmap.yaml", import.meta.url), "utf8");
+    const x86 = formatResults(runScenario(loadScenario(text, "f.yaml"), { verify: true }).results).split("\n");
+    const i386 = formatResults(runScenario(loadScenario(text.replace(/^machine: \{/m, "machine: { arch: i386,"), "f.yaml"), { verify: true }).results).split("\n");
+    expect(i386.length).toBe(x86.length);
+    const diff = x86.flatMap((l, i) => (l === i386[i] ? [] : [[l, i386[i]]]));
+    // a hint-less mmap lands below mmap_base: 0x7ffff7fff000 on x86-64, 0xb8000000 on i386; the
+    // tables: pgd + pud + pmd + pte on x86-64 (VmPTE leaves the pgd out), three 4 MiB PTE tables on i386
+    expect(diff.filter(([a]) => !a!.startsWith("SigQ:"))).toEqual([
+      ["= 0x7ffff7fef000", "= 0xb7ff0000"], ["7ffff7fef000: 7a", "b7ff0000: 7a"], ["7ffff7fef000: 61", "b7ff0000: 61"],
+      ["VmPTE:\t      28 kB", "VmPTE:\t      12 kB"],
+    ]);
+  });
+
   it("exec is ENOEXEC: the built-in program is an x86-64 ELF (EM_X86_64), which an i386 kernel's elf_check_arch refuses", () => {
     const out = formatResults(runScenario(loadScenario("machine: { arch: i386, ram: 512MiB }\nsteps:\n  - spawn: { name: app }\n  - exec: { task: app }\n  - expect: { errno: ENOEXEC }\n", "x.yaml"), { verify: true }).results);
     expect(out).toContain("= -1 ENOEXEC\n");

@@ -10,14 +10,12 @@ import { GFP_HIGHUSER_MOVABLE } from "@mmsim/physical";
 import {
   FAULT_FLAG_WRITE, MM_ANONPAGES, VM_FAULT_ERROR, VM_FAULT_MAJOR, VM_FAULT_OOM, handleMmFault,
 } from "./memory";
-import { PTE_A, PTE_D, PTE_RW, PTE_SPECIAL, entryPfn, flushTlbPage, pfnHi, pfnLo, pteOffset, ptePresent } from "./pte";
+import { PTE_A, PTE_D, PTE_RW, PTE_SPECIAL, entryPfn, flushTlbPage, pfnHi, pfnLo, pteHi, pteOffset, ptePresent } from "./pte";
 import { pmdAllocMm, pteAllocPmd } from "./pgtable";
 import { anonVmaPrepare, folioAddFileRmapPte, folioAddNewAnonRmap, folioPut, folioRemoveRmapPte } from "./rmap";
 import { VM_SHARED, VM_WRITE } from "./mm-flags";
 import { mmCounterFile } from "./shmem/mm-counter";
 
-/** PTRS_PER_PTE (x86-64) */
-const PTRS_PER_PTE = 512;
 
 /** The fault-around window of a file mapping: do_fault_around asks ->mapPages for [first, last] pgoffs. */
 export interface MapPagesOps {
@@ -44,7 +42,7 @@ export function handleFileMmFault(vmm: VirtualMemory, vma: VmAreaStruct, address
   const ea = pteOffset(vmm, mm, page);
   if (ea >= 0) {
     const lo = vmm.ram.readU32(ea);
-    const hi = vmm.ram.readU32(ea + 4);
+    const hi = pteHi(vmm, ea);
     if (!ptePresent(lo) && (lo !== 0 || hi !== 0)) return handleMmFault(vmm, vma, address, flags);
     if (ptePresent(lo) && (lo & PTE_SPECIAL) === 0 && (vmm.pages.mapping[vmm.pages.idx(entryPfn(lo, hi))] & 1) !== 0) return handleMmFault(vmm, vma, address, flags);
   }
@@ -77,7 +75,7 @@ function fileFault(vmm: VirtualMemory, vmf: VmFault): number {
   vmf.pte = pte;
   const ram = vmm.ram;
   const lo = ram.readU32(pte);
-  const hi = ram.readU32(pte + 4);
+  const hi = pteHi(vmm, pte); // i386: no high word
   vmf.origLo = lo;
   vmf.origHi = hi;
   if (lo === 0 && hi === 0) return doFault(vmm, vmf);
@@ -119,7 +117,7 @@ export function setFilePte(vmm: VirtualMemory, vma: VmAreaStruct, pte: number, p
   if (write && (vma.vmFlags & VM_WRITE) !== 0) lo |= PTE_RW | PTE_D;
   folioAddFileRmapPte(vmm, pfn);
   vma.vmMm.rssStat[mmCounterFile(vmm, pfn)]++; // MM_FILEPAGES, or MM_SHMEMPAGES for a shmem page
-  vmm.ram.writeU32(pte + 4, pfnHi(pfn, prot.hi));
+  if (vmm.entryShift === 3) vmm.ram.writeU32(pte + 4, pfnHi(pfn, prot.hi));
   vmm.ram.writeU32(pte, lo >>> 0);
 }
 
@@ -129,10 +127,11 @@ export function setFilePte(vmm: VirtualMemory, vma: VmAreaStruct, pte: number, p
  */
 function doFaultAround(vmm: VirtualMemory, vmf: VmFault, ops: MapPagesOps, nrPages: number): number {
   const vma = vmf.vma!;
-  const pteOff = (vmf.address / 4096) % PTRS_PER_PTE;
+  const ptrsPerPte = vmm.pteIndexMask + 1; // PTRS_PER_PTE: 512, or 1024 on i386
+  const pteOff = (vmf.address / 4096) % ptrsPerPte;
   const vmaOff = vmf.pgoff - vma.vmPgoff;
   const fromPte = Math.max(pteOff - (pteOff % nrPages), pteOff - Math.min(pteOff, vmaOff));
-  const toPte = Math.min(fromPte + nrPages, PTRS_PER_PTE, pteOff + vma.pages - vmaOff) - 1;
+  const toPte = Math.min(fromPte + nrPages, ptrsPerPte, pteOff + vma.pages - vmaOff) - 1;
   return ops.mapPages!(vmf, vmf.pgoff + fromPte - pteOff, vmf.pgoff + toPte - pteOff);
 }
 
@@ -179,7 +178,7 @@ function mapAnonCopy(vmm: VirtualMemory, vmf: VmFault, pfn: number): void {
   vma.vmMm.rssStat[MM_ANONPAGES]++;
   let lo = (pfnLo(pfn, prot.lo) | PTE_A | PTE_D) >>> 0;
   if (vma.vmFlags & VM_WRITE) lo = (lo | PTE_RW) >>> 0;
-  vmm.ram.writeU32(vmf.pte + 4, pfnHi(pfn, prot.hi));
+  if (vmm.entryShift === 3) vmm.ram.writeU32(vmf.pte + 4, pfnHi(pfn, prot.hi));
   vmm.ram.writeU32(vmf.pte, lo);
 }
 
@@ -218,7 +217,7 @@ function wpFilePageCopy(vmm: VirtualMemory, vmf: VmFault): number {
   vmm.ram.copy(pfn * 4096, old * 4096, 4096);
   // ptep_clear_flush, then the new PTE
   vmm.ram.writeU32(vmf.pte, 0);
-  vmm.ram.writeU32(vmf.pte + 4, 0);
+  if (vmm.entryShift === 3) vmm.ram.writeU32(vmf.pte + 4, 0);
   flushTlbPage(vmm, vma.vmMm, vmf.address);
   vma.vmMm.rssStat[mmCounterFile(vmm, old)]--;
   mapAnonCopy(vmm, vmf, pfn);

@@ -5,7 +5,7 @@ import { PG_dirty, PG_referenced, PG_swapbacked } from "@mmsim/physical";
 import type { MmStruct, VmAreaStruct } from "./mm-types";
 import { VM_EXEC, VM_LOCKED, VM_MAYSHARE, VM_READ, VM_SOFTDIRTY, VM_WRITE, formatVmFlags } from "./mm-flags";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS } from "./memory";
-import { PTE_A, PTE_D, PTE_PSE, PTE_SPECIAL, entryPfn, pmdOffset, pteOffset, ptePresent } from "./pte";
+import { PTE_A, PTE_D, PTE_PSE, PTE_SPECIAL, entryPfn, pmdOffset, pteHi, pteOffset, ptePresent } from "./pte";
 import { largeHead } from "./rmap-folio";
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, thpVmaAllowable } from "./huge-mm";
 import type { ThpSettings } from "./huge-mm";
@@ -222,7 +222,7 @@ function smapsPmdEntry(vmm: VirtualMemory, vma: VmAreaStruct, addr: number, mss:
   if (pmd < 0) return false;
   const lo = vmm.ram.readU32(pmd);
   if ((lo & PTE_PSE) === 0 || !ptePresent(lo)) return false;
-  const pfn = entryPfn(lo, vmm.ram.readU32(pmd + 4));
+  const pfn = entryPfn(lo, pteHi(vmm, pmd));
   if (pfn === vmm.thpState.hugeZeroPfn) return true;
   mss.anonymousThp += HPAGE_PMD_NR * PAGE_SIZE;
   smapsAccount(vmm, mss, vmm.pages.idx(pfn), HPAGE_PMD_NR, (lo & PTE_A) !== 0, (lo & PTE_D) !== 0, locked);
@@ -251,7 +251,7 @@ export function smapGatherStats(vmm: VirtualMemory, vma: VmAreaStruct, mss: MemS
     const lo = ram.readU32(ea);
     addr += PAGE_SIZE;
     if (!ptePresent(lo) || (lo & PTE_SPECIAL) !== 0) continue;
-    smapsAccount(vmm, mss, vmm.pages.idx(entryPfn(lo, ram.readU32(ea + 4))), 1, (lo & PTE_A) !== 0, (lo & PTE_D) !== 0, locked);
+    smapsAccount(vmm, mss, vmm.pages.idx(entryPfn(lo, pteHi(vmm, ea))), 1, (lo & PTE_A) !== 0, (lo & PTE_D) !== 0, locked);
   }
 }
 
@@ -366,7 +366,7 @@ export function pagemapRead(vmm: VirtualMemory, mm: MmStruct, vaddr: number, cou
       const lo = ea < 0 ? 0 : ram.readU32(ea);
       if (ea < 0 && mm.pmdHugePte.size !== 0) e |= pagemapPmdEntry(vmm, mm, addr);
       else if (ea >= 0 && ptePresent(lo)) {
-        const pfn = entryPfn(lo, ram.readU32(ea + 4));
+        const pfn = entryPfn(lo, pteHi(vmm, ea)); // i386: a 4-byte PTE has no high word
         e |= PM_PRESENT | BigInt(pfn);
         if (vmm.softDirty && (lo & PTE_SOFT_DIRTY) !== 0) e |= PM_SOFT_DIRTY;
         if ((lo & PTE_SPECIAL) === 0) {
@@ -398,7 +398,7 @@ function pagemapPmdEntry(vmm: VirtualMemory, mm: MmStruct, addr: number): bigint
   if (pmd < 0) return 0n;
   const lo = vmm.ram.readU32(pmd);
   if ((lo & PTE_PSE) === 0 || !ptePresent(lo)) return 0n;
-  const head = entryPfn(lo, vmm.ram.readU32(pmd + 4));
+  const head = entryPfn(lo, pteHi(vmm, pmd));
   const pfn = head + (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR);
   let e = PM_PRESENT | BigInt(pfn);
   if (vmm.softDirty && (lo & PTE_SOFT_DIRTY) !== 0) e |= PM_SOFT_DIRTY;
