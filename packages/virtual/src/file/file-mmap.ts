@@ -47,8 +47,8 @@ function filemapMapPages(fs: FileSystem, file: File, vmf: VmFault, first: number
     const f = folioFlags(fs, pfn);
     if ((f & NOT_MAPPABLE) !== 0 || (f & UPTODATE) === 0) continue;
     if ((f & WORKINGSET) === 0) mmapMiss++;
-    const pte = vmf.pte + (pgoff - vmf.pgoff) * 8;
-    if (ram.readU32(pte) !== 0 || ram.readU32(pte + 4) !== 0) continue;
+    const pte = vmf.pte + (pgoff - vmf.pgoff) * (1 << fs.vmm.entryShift); // 8-byte entries, 4 on i386
+    if (ram.readU32(pte) !== 0 || (fs.vmm.entryShift === 3 && ram.readU32(pte + 4) !== 0)) continue;
     p.refcount[p.idx(pfn)]!++;
     setFilePte(fs.vmm, vma, pte, pfn, false);
     if (pgoff === vmf.pgoff) ret = VM_FAULT_NOPAGE;
@@ -63,6 +63,7 @@ function filemapMapPages(fs: FileSystem, file: File, vmf: VmFault, first: number
  * i_mmap, its vm_ops fault through the page cache.
  */
 export function fileVmFile(fs: FileSystem, file: File): VmFile {
+  if (file.inode.ops !== null) return file.inode.ops.mmap(file); // tmpfs: shmem_mmap_prepare
   if (file.vmFile !== null) return file.vmFile;
   const inode = file.inode;
   const ops: FileVmOps = {
@@ -71,7 +72,6 @@ export function fileVmFile(fs: FileSystem, file: File): VmFile {
     get faultAroundPages() {
       return Math.floor(fs.faultAroundBytes / 4096);
     },
-  if (file.inode.ops !== null) return file.inode.ops.mmap(file); // tmpfs: shmem_mmap_prepare
     fault: (vmf) => {
       const ret = filemapFault(fs, file, vmf.pgoff, vmf.vma!.vmFlags);
       ops.faultPage = fs.faultPfn;
