@@ -210,8 +210,9 @@ function doAnonymousPage(vmm: VirtualMemory, vmf: VmFault): number {
   mm.rssStat[MM_ANONPAGES]++;
   folioAddNewAnonRmap(vmm, pfn, vma, vmf.address);
   vmm.reclaim.lruAdd(pfn);
-  if (vmm.entryShift === 3) ram.writeU32(vmf.pte + 4, pfnHi(pfn, prot.hi));
-  ram.writeU32(vmf.pte, lo);
+  // through the walk's table cache: the frame cache stays on the task's last data frame
+  if (vmm.entryShift === 3) ram.writeTablePair(1, vmf.pte, lo, pfnHi(pfn, prot.hi));
+  else ram.writeU32(vmf.pte, lo);
   return 0;
 }
 
