@@ -86,6 +86,17 @@ describe("an i386 task", () => {
     expect(out.match(/^ok$/gm)?.length).toBe(6);
   });
 
+  it("shares anonymous memory (shmem) across fork: the child's fault maps both pages around it", () => {
+    const text = "machine: { arch: i386, ram: 512MiB }\nsteps:\n  - spawn: { name: app }\n" +
+      "  - mmap: { task: app, length: 64KiB, prot: [read, write], flags: [shared, anonymous], as: buf }\n" +
+      "  - store: { task: app, addr: buf, length: 8KiB }\n  - fork: { task: app, name: child }\n" +
+      "  - load: { task: child, addr: buf+4KiB, length: 8 }\n" +
+      "  - expect: { path: /proc/child/smaps, at: buf, field: Rss, equals: 8 kB }\n";
+    const out = formatResults(runScenario(loadScenario(text, "sh.yaml"), { verify: true }).results);
+    expect(out).toContain("b7ff1000: aa aa aa aa aa aa aa aa\n");
+    expect(out).toMatch(/Rss = 8 kB\nok\n$/);
+  });
+
   it("maps a file as on x86-64 (examples/scenarios/file-mmap.yaml): only the addresses, VmPTE and SigQ differ", () => {
     const text = readFileSync(new URL("../../../examples/scenarios/file-mmap.yaml", import.meta.url), "utf8");
     const x86 = formatResults(runScenario(loadScenario(text, "f.yaml"), { verify: true }).results).split("\n");

@@ -94,8 +94,8 @@ function shmemMapPages(inode: ShmemInode, vmf: VmFault, first: number, last: num
     if (pfn < 0) continue;
     const f = p.flags[p.idx(pfn)]!;
     if ((f & NOT_MAPPABLE) !== 0 || (f & UPTODATE) === 0) continue;
-    const pte = vmf.pte + (pgoff - vmf.pgoff) * 8;
-    if (ram.readU32(pte) !== 0 || ram.readU32(pte + 4) !== 0) continue;
+    const pte = vmf.pte + (pgoff - vmf.pgoff) * (1 << vmm.entryShift); // 8-byte entries, 4 on i386
+    if (ram.readU32(pte) !== 0 || (vmm.entryShift === 3 && ram.readU32(pte + 4) !== 0)) continue;
     p.refcount[p.idx(pfn)]!++;
     setFilePte(vmm, vma, pte, pfn, false);
     if (pgoff === vmf.pgoff) ret = VM_FAULT_NOPAGE;
