@@ -211,7 +211,7 @@ function filemapCreateFolio(fs: FileSystem, inode: Inode, index: number): number
 }
 
 /** filemap_get_pages: fills `out` with the folios to copy from pos; 0 or -errno. */
-function filemapGetPages(fs: FileSystem, file: File, pos: number, count: number, out: number[]): number {
+export function filemapGetPages(fs: FileSystem, file: File, pos: number, count: number, out: number[]): number {
   const inode = file.inode;
   const index = Math.floor(pos / PAGE_SIZE);
   const lastIndex = Math.ceil((pos + count) / PAGE_SIZE);

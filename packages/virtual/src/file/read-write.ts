@@ -12,6 +12,7 @@ import { File, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_VALID, O_WRONLY } from "./f
 import type { FilesStruct } from "./file-table";
 import { filemapWriteAndWait, ksysSync, runUntil } from "./page-writeback";
 import { evictInode, truncateSetsize } from "./truncate";
+import { accountCpuCopy } from "./copy-cost";
 
 /** Errnos (include/uapi/asm-generic/errno-base.h). */
 export const ENOENT = 2;
@@ -33,12 +34,12 @@ function enter(fs: FileSystem): void {
   fs.count("mmsim_mode_switches", 2);
   runUntil(fs, fs.clock.ns);
 }
+/** enter() for the other system calls of the I/O path (socket, sendfile; mmsim io's mmap and munmap). */
+export const syscallEnter = enter;
 
+/** A read or write that moved n bytes made one CPU copy (copy-cost.ts: counted and charged). */
 function copied(fs: FileSystem, n: number): number {
-  if (n > 0) {
-    fs.count("mmsim_cpu_copies");
-    fs.count("mmsim_cpu_copy_bytes", n);
-  }
+  if (n > 0) accountCpuCopy(fs, n);
   return n;
 }
 
