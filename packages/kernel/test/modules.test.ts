@@ -27,8 +27,8 @@ function bug(f: () => unknown): Bug {
 }
 
 describe("kernel modules", () => {
-  it("boot in list order: core, physical, kernel-alloc, virtual, file, userland, exec; layer() returns what init returned", () => {
-    expect(KERNEL_MODULES.map((m) => m.name)).toEqual(["core", "physical", "kernel-alloc", "virtual", "file", "userland", "exec"]);
+  it("boot in list order: core, physical, kernel-alloc, virtual, file, net, userland, exec; layer() returns what init returned", () => {
+    expect(KERNEL_MODULES.map((m) => m.name)).toEqual(["core", "physical", "kernel-alloc", "virtual", "file", "net", "userland", "exec"]);
     const k = Kernel.boot({ ram: GiB });
     expect(k.layer(physicalModule)).toBe(k.phys);
     expect(k.layer(kernelAllocModule)).toBe(k.alloc);
@@ -46,6 +46,7 @@ describe("kernel modules", () => {
     expect([...STEPS.keys()]).toEqual(["cat", "sysctl", "alloc_pages", "free_pages", "kmem_cache_create", "kmem_cache_alloc", "kmalloc", "kfree", "vmalloc", "vfree",
       "spawn", "mmap", "munmap", "mprotect", "mremap", "brk", "madvise", "mlock", "thp", "fork", "store", "memset", "load", "expect", "kill", "exit",
       "open", "create", "read", "write", "pread", "pwrite", "lseek", "fsync", "fdatasync", "ftruncate", "truncate", "unlink", "close", "sync", "sleep",
+      "socket", "sendfile",
       "malloc", "free", "calloc", "realloc", "mallopt", "malloc_trim", "exec"]);
   });
 
@@ -55,7 +56,9 @@ describe("kernel modules", () => {
     const ordered = [...steps.filter((d) => !last.has(d.name)), ...steps.filter((d) => last.has(d.name))];
     // mremap's example moved buf away; the file steps' examples read and write at buf, so map it again
     const remap = "- mmap: { task: app, addr: buf, length: 64KiB, prot: [read, write], flags: [private, anonymous, fixed] }";
-    const lines = ordered.flatMap((d) => (d.name === "open" ? [remap, d.example] : [d.example]));
+    // sendfile's example sends src, a file the file steps' examples did not leave open
+    const src = "- open: { task: app, path: /data/src, flags: [rdwr, creat], as: src }";
+    const lines = ordered.flatMap((d) => (d.name === "open" ? [remap, d.example] : d.name === "sendfile" ? [src, d.example] : [d.example]));
     const text = "machine: { ram: 64MiB }\nsteps:\n" + lines.map((l) => `  ${l}\n`).join("");
     const out = formatResults(runScenario(loadScenario(text, "examples.yaml"), { verify: true }).results);
     expect(out).not.toMatch(/= -1 /);
@@ -134,7 +137,7 @@ describe("Kernel.verify and runScenario({ verify: true })", () => {
       }
       expect(layer).toBeDefined();
     }
-    expect(seen).toEqual(["core", "physical", "kernel-alloc", "virtual", "file", "userland"]);
+    expect(seen).toEqual(["core", "physical", "kernel-alloc", "virtual", "file", "net", "userland"]);
   });
 
   it("verify() catches a gauge that went negative and counters that disagree", () => {

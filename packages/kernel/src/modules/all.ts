@@ -5,6 +5,7 @@ import { coreModule } from "./core";
 import { execModule } from "./exec";
 import { fileModule } from "./file";
 import { kernelAllocModule } from "./kernel-alloc";
+import { netModule } from "./net";
 import { physicalModule } from "./physical";
 import { userlandModule } from "./userland";
 import { virtualModule } from "./virtual";
@@ -15,6 +16,7 @@ export const KERNEL_MODULES: readonly KernelModule[] = [
   kernelAllocModule,
   virtualModule,
   fileModule,
+  netModule,
   userlandModule,
   execModule,
 ];

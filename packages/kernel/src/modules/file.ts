@@ -15,6 +15,7 @@ import type { Kernel } from "../kernel";
 import { defineModule } from "../module";
 import { parseIntInRange } from "../sysctl";
 import type { Task } from "../task";
+import { NET_COUNTERS } from "@mmsim/virtual";
 import { FILE_STEPS } from "../scenario/steps-file";
 import { virtualOf } from "../virtual-kernel";
 
@@ -140,7 +141,7 @@ export const fileModule = defineModule<FileKernel>({
     // the I/O path's counters (mmsim's own: Linux has none), as /proc/vmstat prints its items
     // mm/memory.c's debugfs attribute (format "%llu\n"); read-only here
     k.procfs.register(FAULT_AROUND_BYTES_FILE, () => `${fk.fs.faultAroundBytes}\n`);
-    k.procfs.register(IO_COUNTERS_FILE, () => FILE_COUNTERS.filter((n) => n.startsWith("mmsim_")).map((n) => `${n} ${k.counters.get(n)}\n`).join(""));
+    k.procfs.register(IO_COUNTERS_FILE, () => [...FILE_COUNTERS, ...NET_COUNTERS].filter((n) => n.startsWith("mmsim_")).map((n) => `${n} ${k.counters.get(n)}\n`).join(""));
     return fk;
   },
   verify(fk) {

@@ -47,7 +47,7 @@ describe("file steps", () => {
         // 11 calls, 2 mode switches each; the pwrite's CPU copy of 8 KiB; no DMA: ftruncate to 100
         // bytes dropped the two dirty pages (1 and 2) before they were ever written, and page 0
         // is a hole, so fsync had nothing to write
-        "$ cat /sys/kernel/debug/mmsim/io\nmmsim_syscalls 11\nmmsim_mode_switches 22\nmmsim_cpu_copies 1\nmmsim_cpu_copy_bytes 8192\nmmsim_dma_copies 0\nmmsim_dma_copy_bytes 0\nmmsim_dirty_throttled 0\n",
+        "$ cat /sys/kernel/debug/mmsim/io\nmmsim_syscalls 11\nmmsim_mode_switches 22\nmmsim_cpu_copies 1\nmmsim_cpu_copy_bytes 8192\nmmsim_dma_copies 0\nmmsim_dma_copy_bytes 0\nmmsim_dirty_throttled 0\nmmsim_net_tx_bytes 0\nmmsim_net_tx_packets 0\nmmsim_net_dma_copies 0\nmmsim_net_dma_copy_bytes 0\n",
     );
   });
 

@@ -40,6 +40,7 @@ const FILE_ERRNOS: Readonly<Record<number, readonly [string, string]>> = {
   12: ["ENOMEM", "Cannot allocate memory"], 14: ["EFAULT", "Bad address"], 17: ["EEXIST", "File exists"],
   22: ["EINVAL", "Invalid argument"], 24: ["EMFILE", "Too many open files"], 27: ["EFBIG", "File too large"],
   28: ["ENOSPC", "No space left on device"], 36: ["ENAMETOOLONG", "File name too long"],
+  19: ["ENODEV", "No such device"], 29: ["ESPIPE", "Illegal seek"], 32: ["EPIPE", "Broken pipe"], 75: ["EOVERFLOW", "Value too large for defined data type"],
 };
 
 /** open(2)'s flags by their scenario names. */
@@ -66,6 +67,8 @@ function result(ret: number, ctx: RunContext): string {
   ctx.errno = 0;
   return `= ${ret}\n`;
 }
+/** result() for the system-call steps of other modules (socket, sendfile). */
+export const syscallResult = result;
 
 function taskField(o: Record<string, unknown>, path: Path, scope: Scope): string {
   return scope.use(expectString(o.task, [...path, "task"], "the name of a spawned task"), "task", [...path, "task"]);
