@@ -10,11 +10,12 @@ import type { MmStruct } from "./mm-types";
 import { sysMmap, sysMunmap } from "./syscalls";
 import { doMprotect } from "./mprotect";
 import { verifyVirtual } from "./verify";
-import { mmRss } from "./task-mmu";
+import { mmRss, showMaps, showSmapsRollup } from "./task-mmu";
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_NORESERVE, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./mm-flags";
 import { mmapBase } from "./mmap";
 import { ptePfn } from "./pte";
 import { I386_TASK_SIZE } from "./pgtable-types";
+import { VmFile } from "./mm-types";
 
 const RW = PROT_READ | PROT_WRITE;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -95,6 +96,19 @@ describe("i386 without PAE: 2 levels of 4-byte entries", () => {
     const pde = vmm.ram.readU32(mm.pgd + 767 * 4);
     expect(vmm.ram.readU32(((pde & 0xfffff000) >>> 0) + 1023 * 4) & 1).toBe(1);
     verifyVirtual(vmm, [mm]);
+  });
+
+  test("maps pads the name to column 49 on an i386 kernel (seq_setwidth 25 + sizeof(void *) * 6 - 1 = 48)", () => {
+    const vmm = bootVirtual({ arch: "i386" });
+    const mm = i386Mm(vmm);
+    const f = new VmFile("/usr/lib/i386-linux-gnu/libc.so.6", { writable: false });
+    expect(sysMmap(vmm, mm, 0xb7e00000, 8192, PROT_READ, MAP_PRIVATE | MAP_FIXED, f, 0)).toBe(0xb7e00000);
+    expect(sysMmap(vmm, mm, 0xb7f00000, 4096, RW, ANON | MAP_FIXED, null, 0)).toBe(0xb7f00000);
+    const line = showMaps(mm).split("\n")[0]!;
+    expect(line.indexOf("/usr/lib")).toBe(49);
+    expect(line.slice(0, 49)).toBe("b7e00000-b7e02000 r--p 00000000 00:00 0" + " ".repeat(10));
+    expect(showMaps(mm).split("\n")[1]).toBe("b7f00000-b7f01000 rw-p 00000000 00:00 0 ");
+    expect(showSmapsRollup(vmm, mm).split("\n")[0]).toBe("b7e00000-b7f01000 ---p 00000000 00:00 0" + " ".repeat(10) + "[rollup]");
   });
 
   test("THP stays off on i386 (no CONFIG_TRANSPARENT_HUGEPAGE in i386_defconfig): a 4 MiB-aligned write gets a 4 KiB page", () => {

@@ -35,6 +35,13 @@ export const MM_RSS_NONE: Readonly<MmRss> = Object.freeze({ anon: 0, file: 0, sh
 
 /** seq_setwidth(m, 25 + sizeof(void *) * 6 - 1): the maps path column starts after 72 columns and a space. */
 const MAPS_PAD = 25 + 8 * 6 - 1;
+/** The same on an i386 kernel (sizeof(void *) 4): after 48 columns and a space. */
+const MAPS_PAD_32 = 25 + 4 * 6 - 1;
+
+/** The maps name column of mm's kernel: an mm below 4 GiB (TASK_SIZE 0xc0000000) runs on an i386 one. */
+function mapsPad(mm: MmStruct): number {
+  return mm.taskSize <= 0xffffffff ? MAPS_PAD_32 : MAPS_PAD;
+}
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, "0");
@@ -65,7 +72,7 @@ export function showMapVma(vma: VmAreaStruct): string {
   s += (f & VM_READ ? "r" : "-") + (f & VM_WRITE ? "w" : "-") + (f & VM_EXEC ? "x" : "-") + (f & VM_MAYSHARE ? "s" : "p");
   s += ` ${hex(pgoff, 8)} ${hex(file ? file.dev[0] : 0, 2)}:${hex(file ? file.dev[1] : 0, 2)} ${file ? file.ino : 0} `;
   const name = vmaName(vma);
-  if (name !== null) s = s.padEnd(MAPS_PAD, " ") + " " + name;
+  if (name !== null) s = s.padEnd(mapsPad(vma.vmMm), " ") + " " + name;
   return s + "\n";
 }
 
@@ -321,7 +328,7 @@ export function showSmapsRollup(vmm: VirtualMemory, mm: MmStruct): string {
   const mss = new MemSizeStats();
   for (const vma of vmas) smapGatherStats(vmm, vma, mss);
   const head = `${hex(vmas[0]!.vmStart, 8)}-${hex(vmas[vmas.length - 1]!.vmEnd, 8)} ---p 00000000 00:00 0 `;
-  return head.padEnd(MAPS_PAD, " ") + " [rollup]\n" + showSmapSums(mss, true);
+  return head.padEnd(mapsPad(mm), " ") + " [rollup]\n" + showSmapSums(mss, true);
 }
 
 /**
