@@ -19,6 +19,7 @@ const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Registe
   { names: ["run"], load: async () => (await import("./commands/run")).registerRun },
   { names: ["walk"], load: async () => (await import("./commands/walk")).registerWalk },
   { names: ["fault"], load: async () => (await import("./commands/fault")).registerFault },
+  { names: ["io"], load: async () => (await import("./commands/io")).registerIo },
   { names: ["buddy"], load: async () => (await import("./commands/buddy")).registerBuddy },
   { names: ["slab"], load: async () => (await import("./commands/slab")).registerSlab },
   { names: ["ostep"], load: async () => (await import("./commands/ostep")).registerOstep },
@@ -42,6 +43,7 @@ Start here:
   mmsim boot --ram 2G --cat /proc/buddyinfo
   mmsim walk 0x7f1234567abc          an x86-64 page walk, step by step, then a TLB hit
   mmsim fault 0x7f1234561000 --write  one page fault, from the error code to the new PTE
+  mmsim io --size 64KiB               read()+write() vs mmap()+write() vs sendfile(), copies counted
   mmsim buddy --ram 64M --ops "drain, alloc 3, free 1, drain"   watch the buddy allocator split and merge
   mmsim slab kmalloc-64              one SLUB slab, byte by byte, with its free-pointer chain
   mmsim run scenario.yaml            drive a machine step by step from a YAML file

@@ -60,6 +60,8 @@ const freeList = fc.oneof(fc.array(fc.integer({ min: -1, max: 12 }), { minLength
 const slubDebug = fc.constantFrom("F", "Z", "P", "U", "FZP", "FZPU", "-", "O", "ZP,kmalloc-64", "F,kmalloc-64;Z,dentry", "X", "FZPUT", ",", "");
 const catPath = fc.constantFrom("/proc/buddyinfo", "/proc/meminfo", "/proc/zoneinfo", "/proc/vmstat", "/proc/slabinfo", "/proc/pagetypeinfo", "/proc/sys/vm/min_free_kbytes", "/proc/nope", "../etc/passwd", "/etc/passwd", "", "/proc/sys/vm", "/proc");
 const seed = fc.oneof(int, fc.constantFrom("1", "42"));
+/** mmsim io's --size and --chunk: small valid sizes and hostile ones (never a long run). */
+const ioSize = fc.constantFrom("1", "4096", "4k", "8KiB", "0", "-1", "300M", "128MiB", "1e99", "x", "", "0x1000");
 
 // ---- command lines ---------------------------------------------------------------------
 
@@ -72,6 +74,8 @@ const COMMANDS: Record<string, { args: fc.Arbitrary<string[]>; flags: Flag[]; bo
   walk: { args: addr.map((a) => [a]), flags: [["--levels", int], ["--json", null]], boots: false },
   // (boots its own 1 GiB machine: no machine flags)
   fault: { args: faultAddr.map((a) => [a]), flags: [["--write", null], ["--exec", null], ["--after-fork", null], ["--levels", int], ["--json", null]], boots: false },
+  // (three machines a run: a small RAM and file come first; the flags after them may override them with hostile sizes)
+  io: { args: fc.constant(["--ram", "128M", "--size", "16KiB"]), flags: [["--size", ioSize], ["--chunk", ioSize], ["--warm", null], ["--json", null], ["--seed", seed]], boots: true },
   run: { args: fc.constantFrom(["scenario.yaml"], ["machine.yaml"], ["bad-machine.yaml"], ["/nonexistent.yaml"], []), flags: [["--seed", seed], ["--cat", catPath], ["--json", null]], boots: false },
   // (the whole tour takes seconds: only --list and acts that do not exist)
   demo: { args: fc.constantFrom(["--list"], ["--act", "0"], ["--act", "99"], ["--act", "x"], ["--act", "-1"], ["--act"]), flags: [], boots: false },

@@ -113,8 +113,8 @@ describe("each command's layers load only when the command line names it", () =>
   });
 
   it("mmsim -V loads no command at all, mmsim --help every one", () => {
-    const commandChunks = readdirSync(DIST).filter((f) => /^(boot|run|walk|buddy|slab|ostep|csim|replay|demo)-\w+\.js$/.test(f));
-    expect(commandChunks).toHaveLength(9);
+    const commandChunks = readdirSync(DIST).filter((f) => /^(boot|run|walk|buddy|slab|ostep|csim|replay|demo|io)-\w+\.js$/.test(f));
+    expect(commandChunks).toHaveLength(10);
     const version = loaded(["-V"]);
     expect(commandChunks.filter((f) => version.has(f))).toEqual([]);
     const help = loaded(["--help"]);
@@ -125,7 +125,7 @@ describe("each command's layers load only when the command line names it", () =>
     const r = mmsim(["--help"]);
     const section = r.stdout.slice(r.stdout.indexOf("\nCommands:\n")).split("\n\n")[0]!;
     const commands = [...section.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(["boot", "run", "walk", "fault", "buddy", "slab", "ostep", "csim", "replay", "demo", "help"]);
+    expect(commands).toEqual(["boot", "run", "walk", "fault", "io", "buddy", "slab", "ostep", "csim", "replay", "demo", "help"]);
     for (const term of ["  run [options] <scenario>  ", "  ostep <script> [args...]  ", "  csim [args...]  ", "  replay [options] <trace>  "]) expect(r.stdout).toContain(term);
   });
 
