@@ -13,6 +13,7 @@ import type { FilesStruct } from "./file-table";
 import { filemapWriteAndWait, ksysSync, runUntil } from "./page-writeback";
 import { evictInode, truncateSetsize } from "./truncate";
 import { accountCpuCopy } from "./copy-cost";
+import { fileSocket } from "../net/socket-file";
 
 /** Errnos (include/uapi/asm-generic/errno-base.h). */
 export const ENOENT = 2;
@@ -20,6 +21,8 @@ export const EBADF = 9;
 export const EEXIST = 17;
 export const EMFILE = 24;
 export const ENAMETOOLONG = 36;
+/** ESPIPE: a stream (a socket) has no position to seek to or read at (no_llseek, FMODE_PREAD unset). */
+export const ESPIPE = 29;
 /** NAME_MAX (include/uapi/linux/limits.h). */
 export const NAME_MAX = 255;
 /** lseek whence (include/uapi/linux/fs.h). */
@@ -119,6 +122,7 @@ export function sysPread64(fs: FileSystem, files: FilesStruct, fd: number, mm: M
   enter(fs);
   const file = files.get(fd);
   if (file === null || !file.readable) return -EBADF;
+  if (fileSocket(file) !== null) return -ESPIPE;
   if (pos < 0 || count < 0) return -EINVAL;
   return copied(fs, filemapRead(fs, file, mm, cpu, buf, count, pos));
 }
@@ -140,6 +144,7 @@ export function sysPwrite64(fs: FileSystem, files: FilesStruct, fd: number, mm: 
   enter(fs);
   const file = files.get(fd);
   if (file === null || !file.writable) return -EBADF;
+  if (fileSocket(file) !== null) return -ESPIPE;
   if (pos < 0 || count < 0) return -EINVAL;
   const at = (file.flags & O_APPEND) !== 0 ? file.inode.size : pos;
   return copied(fs, genericPerformWrite(fs, file, mm, cpu, buf, count, at, files));
@@ -150,6 +155,7 @@ export function sysLseek(fs: FileSystem, files: FilesStruct, fd: number, offset:
   enter(fs);
   const file = files.get(fd);
   if (file === null) return -EBADF;
+  if (fileSocket(file) !== null) return -ESPIPE;
   let pos: number;
   if (whence === SEEK_SET) pos = offset;
   else if (whence === SEEK_CUR) pos = file.fPos + offset;

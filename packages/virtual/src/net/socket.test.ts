@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Nic } from "@mmsim/hardware";
 import { bootFs, counter, type FsMachine } from "../file/fs-testing";
 import { O_CREAT, O_RDONLY, O_RDWR } from "../file/file-table";
-import { sysClose, sysFsync, sysFtruncate, sysOpen, sysRead, sysWrite } from "../file/read-write";
+import { SEEK_SET, sysClose, sysFsync, sysFtruncate, sysLseek, sysOpen, sysPread64, sysPwrite64, sysRead, sysWrite } from "../file/read-write";
 import { dropPagecache } from "../file/truncate";
 import { verifyFileSystem } from "../file/verify-file";
 import { fileVmFile } from "../file/file-mmap";
@@ -109,9 +109,12 @@ describe("write() to a socket", () => {
     expect(net.nic.txBytes).toBe(64 * KiB);
   });
 
-  it("read() is end of file, ftruncate and fsync are EINVAL, mmap is ENODEV; a closed descriptor is EBADF", () => {
+  it("read() is end of file, lseek/pread/pwrite are ESPIPE, ftruncate and fsync EINVAL, mmap ENODEV; a closed descriptor is EBADF", () => {
     const { m, sock } = machine();
     expect(sysRead(m.fs, m.files, sock, m.mm, m.cpu, m.buf, 4096)).toBe(0);
+    expect(sysLseek(m.fs, m.files, sock, 0, SEEK_SET)).toBe(-29);
+    expect(sysPread64(m.fs, m.files, sock, m.mm, m.cpu, m.buf, 1, 0)).toBe(-29);
+    expect(sysPwrite64(m.fs, m.files, sock, m.mm, m.cpu, m.buf, 1, 0)).toBe(-29);
     expect(sysFtruncate(m.fs, m.files, sock, 0)).toBe(-22);
     expect(sysFsync(m.fs, m.files, sock)).toBe(-22);
     expect(sysMmap(m.vmm, m.mm, 0, 4096, PROT_READ, MAP_SHARED, fileVmFile(m.fs, m.files.get(sock)!), 0)).toBe(-19);
