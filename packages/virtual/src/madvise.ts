@@ -77,6 +77,12 @@ function madviseVmaBehavior(vmm: VirtualMemory, vma: VmAreaStruct, prev: VmAreaS
   const nf = flagAdvice(vma, behavior);
   if (nf === null) {
     if (!pageAdviceValid(vma, behavior)) return [EINVAL, vma];
+    // madvise_willneed of a file: vfs_fadvise(POSIX_FADV_WILLNEED) from the file offset of start
+    const f = vma.vmFile;
+    if (behavior === MADV_WILLNEED && f !== null && f.fadviseWillneed !== null) {
+      f.fadviseWillneed(start - vma.vmStart + vma.vmPgoff * PAGE_SIZE, end - start);
+      return [0, vma];
+    }
     return [vmm.hooks.madvisePages(vma, start, end, behavior), vma];
   }
   if (nf === EINVAL) return [EINVAL, vma]; // no real flag word is 0xffffffea

@@ -66,6 +66,8 @@ export interface VmFileOptions {
    * file bytes [fstart, fend] and waits for them; 0 or -errno (default none: 0)
    */
   fsync?: (fstart: number, fend: number) => number;
+  /** vfs_fadvise(file, offset, len, POSIX_FADV_WILLNEED) for madvise(MADV_WILLNEED): reads the range ahead (default none) */
+  fadviseWillneed?: (offset: number, len: number) => void;
 }
 
 /** struct file as mmap sees it: modes, f_op->mmap, the inode's mapping, and f_count. */
@@ -80,6 +82,8 @@ export class VmFile {
   readonly mapping: AddressSpace;
   /** f_op->fsync over file bytes [fstart, fend] (null: nothing to write) */
   readonly fsync: ((fstart: number, fend: number) => number) | null;
+  /** POSIX_FADV_WILLNEED through f_op->fadvise over file bytes [offset, offset + len) (null: ignored) */
+  readonly fadviseWillneed: ((offset: number, len: number) => void) | null;
   /** f_count: references held (one per VMA mapping it, plus the opener's) */
   fCount = 1;
 
@@ -96,6 +100,7 @@ export class VmFile {
     this.vmOps = opts.vmOps ?? null;
     this.mapping = opts.mapping ?? new AddressSpace();
     this.fsync = opts.fsync ?? null;
+    this.fadviseWillneed = opts.fadviseWillneed ?? null;
   }
 }
 

@@ -13,6 +13,7 @@ import { BLOCK_DELALLOC, BLOCK_HOLE } from "./fs";
 import type { FileSystem } from "./fs";
 import type { File } from "./file-table";
 import { filemapFault } from "./filemap-fault";
+import { forcePageCacheRa } from "./readahead";
 import { folioFlags } from "./filemap";
 import { filemapWriteAndWait, folioMarkDirty } from "./page-writeback";
 
@@ -93,6 +94,12 @@ export function fileVmFile(fs: FileSystem, file: File): VmFile {
     dev: MMFS_DEV, ino: inode.ino, readable: file.readable, writable: file.writable, vmOps: ops, mapping: inode.iMmap,
     // vfs_fsync_range for msync(MS_SYNC): file_write_and_wait_range over the bytes a VMA maps
     fsync: (fstart, fend) => filemapWriteAndWait(fs, inode, fstart, fend),
+    // generic_fadvise(POSIX_FADV_WILLNEED): force_page_cache_readahead of the pages holding
+    // [offset, offset + len - 1], at most max(io_pages, ra_pages) of them
+    fadviseWillneed: (offset, len) => {
+      const first = Math.floor(offset / 4096);
+      forcePageCacheRa(fs, file, first, Math.floor((offset + len - 1) / 4096) - first + 1);
+    },
   });
   // a_ops->dirty_folio (filemap_dirty_folio): a zapped dirty PTE dirties its folio
   inode.iMmap.aOps ??= { dirtyFolio: (pfn) => folioMarkDirty(fs, inode, pfn, null) };

@@ -10,7 +10,7 @@ import { runUntil } from "./page-writeback";
 import { dropPagecache } from "./truncate";
 import { filemapFault } from "./filemap-fault";
 import { VM_FAULT_MAJOR, VM_FAULT_SIGBUS } from "../memory";
-import { MADV_RANDOM, MADV_SEQUENTIAL, MAP_SHARED, PROT_READ, VM_RAND_READ, VM_READ } from "../mm-flags";
+import { MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MAP_SHARED, PROT_READ, VM_RAND_READ, VM_READ } from "../mm-flags";
 import { fileVmFile } from "./file-mmap";
 import { sysMmap } from "../syscalls";
 import { doMadvise } from "../madvise";
@@ -136,6 +136,26 @@ describe("read-ahead on mmap faults (do_sync_mmap_readahead, do_async_mmap_reada
     touch(m, 0);
     expect([file.ra.start, file.ra.size, file.ra.asyncSize]).toEqual([0, 32, 16]);
     expect(cached(m).marked).toEqual([16]);
+  });
+
+  it("MADV_WILLNEED: force_page_cache_readahead of the range, at most max(io_pages, ra_pages) = 32 pages, nothing mapped", () => {
+    const m = bootFs();
+    mapFile(m, 256);
+    const maj = counter(m, "pgmajfault");
+    // the whole 1 MiB mapping: only its first 32 pages are read (force_page_cache_ra's cap), no marker
+    expect(doMadvise(m.vmm, m.mm, HINT, 256 * 4096, MADV_WILLNEED)).toBe(0);
+    expect(cached(m)).toEqual({ first: 0, last: 31, count: 32, marked: [] });
+    // 8 pages from page 100 (file offset 100 << 12): exactly those
+    expect(doMadvise(m.vmm, m.mm, HINT + 100 * 4096, 8 * 4096, MADV_WILLNEED)).toBe(0);
+    expect(cached(m)).toEqual({ first: 0, last: 107, count: 40, marked: [] });
+    expect(m.fs.names.get("data")!.pages.load(99)).toBe(-1);
+    expect([counter(m, "nr_mapped"), counter(m, "pgmajfault") - maj]).toEqual([0, 0]);
+    // the pages arrive in the background; a fault there is then minor
+    m.clock.ns += 1e9;
+    runUntil(m.fs, m.clock.ns);
+    touch(m, 104);
+    expect(counter(m, "pgmajfault") - maj).toBe(0);
+    verifyFileSystem(m.fs);
   });
 
   it("MADV_RANDOM: a miss reads only the faulting page, and hits leave mmap_miss alone", () => {
