@@ -1,14 +1,17 @@
 // Random operations on one file mapped twice, shared and private, against a shadow of the file's
 // bytes and of the private mapping's copied pages: pwrite, stores and loads through both
 // mappings (SIGBUS past EOF), truncate (which unmaps, private copies past the new end too),
-// fsync, sleeps that let the flusher and the disk run, drop_caches, msync, and fork (the child
-// reads the same bytes, its private write stays its own, then it exits). verifyFileSystem and
-// verifyVirtual run after every operation. MMSIM_PROPERTY_OPS sets the total (default 10,000).
+// fsync, sleeps that let the flusher and the disk run, drop_caches, msync, fork (the child
+// reads the same bytes, its private write stays its own, then it exits), munmap of both mappings
+// then drop_caches and a read of the file from the disk (a store after write-back must have
+// redirtied its page: folio_mkclean), and mprotect splitting the shared VMA and merging it back
+// (the i_mmap tree re-keys both halves). verifyFileSystem and verifyVirtual run after every
+// operation. MMSIM_PROPERTY_OPS sets the total (default 10,000).
 import { expect, test } from "vitest";
 import fc from "fast-check";
 import { bootFs } from "./fs-testing";
 import { O_CREAT, O_RDWR } from "./file-table";
-import { sysFsync, sysFtruncate, sysOpen, sysPwrite64, sysUnlink, sysClose } from "./read-write";
+import { sysFsync, sysFtruncate, sysOpen, sysPread64, sysPwrite64, sysUnlink, sysClose } from "./read-write";
 import { runUntil } from "./page-writeback";
 import { dropPagecache } from "./truncate";
 import { fileVmFile } from "./file-mmap";
@@ -18,6 +21,7 @@ import { sysMmap, sysMunmap } from "../syscalls";
 import { SIGBUS } from "../fault";
 import { MS_SYNC, sysMsync } from "../msync";
 import { verifyVirtual } from "../verify";
+import { doMprotect } from "../mprotect";
 
 const P = 4096;
 const PAGES = 16;
@@ -29,7 +33,7 @@ const TOTAL = Number(ENV?.MMSIM_PROPERTY_OPS ?? 10_000);
 const RUNS = Math.max(1, Math.ceil(TOTAL / OPS_PER_RUN));
 
 const opArb = fc.record({
-  kind: fc.integer({ min: 0, max: 9 }),
+  kind: fc.integer({ min: 0, max: 11 }),
   off: fc.integer({ min: 0, max: PAGES * P - 1 }),
   len: fc.integer({ min: 1, max: 64 }),
   byte: fc.integer({ min: 0, max: 255 }),
@@ -141,6 +145,30 @@ test(`random operations on a file mapped shared and private keep every byte (${R
               verifyVirtual(vmm, [mm, child]);
             }
             vmm.exitMm(child);
+            break;
+          }
+          case 10: {
+            // unmapped and dropped, the file comes back from the disk (or the dirty cache) as the shadow
+            expect(sysMunmap(vmm, mm, SHARED, PAGES * P)).toBe(0);
+            expect(sysMunmap(vmm, mm, PRIV, PAGES * P)).toBe(0);
+            copies.fill(null);
+            dropPagecache(fs);
+            expect(sysPread64(fs, files, fd, mm, cpu, buf, PAGES * P, 0)).toBe(size);
+            const back = new Uint8Array(size);
+            expect(vmm.load(mm, cpu, buf, back)).toBeNull();
+            for (let k = 0; k < size; k++) if (back[k] !== file[k]) expect([k, back[k]]).toEqual([k, file[k]]);
+            expect(sysMmap(vmm, mm, SHARED, PAGES * P, PROT_READ | PROT_WRITE, MAP_SHARED, vf, 0)).toBe(SHARED);
+            expect(sysMmap(vmm, mm, PRIV, PAGES * P, PROT_READ | PROT_WRITE, MAP_PRIVATE, vf, 0)).toBe(PRIV);
+            break;
+          }
+          case 11: {
+            // split the shared VMA by mprotect, then merge it back
+            const pg = Math.floor(op.off / P);
+            const n = Math.min(1 + (op.len % 4), PAGES - pg) * P;
+            expect(doMprotect(vmm, mm, SHARED + pg * P, n, PROT_READ)).toBe(0);
+            verify();
+            expect(doMprotect(vmm, mm, SHARED + pg * P, n, PROT_READ | PROT_WRITE)).toBe(0);
+            expect(vf.mapping.iMmap.length).toBe(2);
             break;
           }
         }
