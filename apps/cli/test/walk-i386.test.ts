@@ -51,3 +51,12 @@ describe("mmsim walk --arch i386", () => {
     }
   });
 });
+
+describe("mmsim boot --arch i386 [--pae]", () => {
+  it("names the tasks' paging: 2 levels, or PAE's 3 with --pae; --pae needs --arch i386", () => {
+    expect(mmsim(["boot", "--arch", "i386", "--ram", "1GiB"]).stdout.split("\n")[0]).toBe("Booted i386 machine: 1GiB RAM, 2 CPUs, 1 node, 2-level paging");
+    expect(mmsim(["boot", "--arch", "i386", "--pae", "--ram", "1GiB"]).stdout.split("\n")[0]).toBe("Booted i386 machine: 1GiB RAM, 2 CPUs, 1 node, PAE paging (3 levels)");
+    const r = mmsim(["boot", "--pae"]);
+    expect([r.status, r.stderr]).toEqual([2, "mmsim: --pae: PAE is an i386 paging mode: give arch: i386 with it\n"]);
+  });
+});

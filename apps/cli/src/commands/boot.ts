@@ -29,7 +29,7 @@ Examples:
       for (const path of opts.cat ?? []) out += k.cat(path);
       if (!opts.dmesg && !opts.cat?.length) {
         const c = k.config;
-        out += `Booted ${c.arch} machine: ${formatSize(c.ram)} RAM, ${c.cpus} CPU${c.cpus > 1 ? "s" : ""}, ${c.nodes} node${c.nodes > 1 ? "s" : ""}, ${c.pagingLevels}-level paging${c.swap ? `, ${formatSize(c.swap)} swap` : ""}\n`;
+        out += `Booted ${c.arch} machine: ${formatSize(c.ram)} RAM, ${c.cpus} CPU${c.cpus > 1 ? "s" : ""}, ${c.nodes} node${c.nodes > 1 ? "s" : ""}, ${c.arch === "i386" ? (c.pae ? "PAE paging (3 levels)" : "2-level paging") : `${c.pagingLevels}-level paging`}${c.swap ? `, ${formatSize(c.swap)} swap` : ""}\n`;
         out += "BIOS-provided physical RAM map:\n";
         out += k.dmesg.texts().filter((l) => l.startsWith("BIOS-e820")).map((l) => l + "\n").join("");
       }
