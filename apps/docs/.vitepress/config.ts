@@ -8,7 +8,8 @@ import type { DefaultTheme } from "vitepress";
 type Page =
   | "architecture" | "getting-started" | "page-walk" | "buddy" | "zones" | "slub" | "page-replacement"
   | "address-space" | "page-fault" | "fork-cow"
-  | "malloc" | "page-cache" | "seeds";
+  | "malloc" | "page-cache" | "seeds"
+  | "read-write-mmap";
 
 const TITLES: Record<"en" | "zh", Record<Page, string>> = {
   en: {
@@ -24,6 +25,7 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     "fork-cow": "fork and copy-on-write",
     malloc: "malloc: brk, mmap and Rss",
     "page-cache": "The page cache",
+    "read-write-mmap": "read/write vs mmap",
     seeds: "Seed coverage",
   },
   zh: {
@@ -39,6 +41,7 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     "fork-cow": "fork 与写时复制",
     malloc: "malloc：brk、mmap 与 Rss",
     "page-cache": "页缓存",
+    "read-write-mmap": "read/write 与 mmap",
     seeds: "种子文章覆盖表",
   },
 };
@@ -70,7 +73,7 @@ function sidebar(locale: "en" | "zh"): DefaultTheme.SidebarItem[] {
     },
     {
       text: locale === "en" ? "Files" : "文件",
-      items: [link("page-cache")],
+      items: [link("page-cache"), link("read-write-mmap")],
     },
     {
       text: locale === "en" ? "Replacement policies" : "置换策略",
@@ -94,6 +97,7 @@ function nav(locale: "en" | "zh"): DefaultTheme.NavItem[] {
       { text: t["fork-cow"], link: base + "fork-cow" },
       { text: t.malloc, link: base + "malloc" },
       { text: t["page-cache"], link: base + "page-cache" },
+      { text: t["read-write-mmap"], link: base + "read-write-mmap" },
       { text: t["page-replacement"], link: base + "page-replacement" },
     ] },
   ];

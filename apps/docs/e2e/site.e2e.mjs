@@ -16,6 +16,7 @@ export const PAGES = {
   "fork-cow.html": ["fork and copy-on-write", "fork 与写时复制"],
   "malloc.html": ["malloc: brk, mmap and what Rss counts", "malloc：brk、mmap 与 Rss 统计的是什么"],
   "page-cache.html": ["The page cache", "页缓存"],
+  "read-write-mmap.html": ["read/write vs mmap vs sendfile", "read/write、mmap 与 sendfile"],
   "seeds.html": ["Seed coverage", "种子文章覆盖表"],
 };
 
