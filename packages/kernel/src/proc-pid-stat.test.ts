@@ -1,4 +1,4 @@
-// /proc/<pid>/stat and cmdline in fs/proc/array.c do_task_stat's format.
+// /proc/<pid>/stat in fs/proc/array.c do_task_stat's format, and cmdline of a task without exec.
 import { describe, expect, it } from "vitest";
 import { Kernel } from "./kernel";
 import { spawnFaultDemo } from "./fault-demo";
@@ -12,10 +12,11 @@ describe("/proc/<pid>/stat (do_task_stat)", () => {
     const f = p.trimEnd().split(" ");
     expect(f).toHaveLength(52);
     expect(p.endsWith("\n")).toBe(true);
-    // VmSize of the demo: 16 + 32 + 64 + 4 + 16 + 132 KiB = 264 KiB; rss: the heap and stack pages written
+    // VmSize of the demo: 16 + 32 + 64 + 4 + 16 + 132 KiB = 264 KiB; rss: the heap and stack pages
+    // written, each a minor fault (min_flt 2); the demo builds its image without exec: flags 0
     const vmsize = (16 + 32 + 64 + 4 + 16 + 132) * 1024;
     expect(p).toBe(
-      `1 (fault-demo) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 ${vmsize} 2 18446744073709551615 0 0 ${0x7fffffffe000} 0 0 0 0 0 0 1 0 0 17 0 0 0 0 0 0 0 0 ${0x555555559000} 0 0 0 0 0\n`,
+      `1 (fault-demo) S 0 1 1 0 -1 0 2 0 0 0 0 0 0 0 20 0 1 0 0 ${vmsize} 2 18446744073709551615 0 0 ${0x7fffffffe000} 0 0 0 0 0 0 1 0 0 17 0 0 0 0 0 0 0 0 ${0x555555559000} 0 0 0 0 0\n`,
     );
     expect(k.cat(`/proc/${parent!.pid}/status`)).toContain(`VmSize:\t     ${vmsize / 1024} kB\n`);
     const c = k.cat(`/proc/${child.pid}/stat`).split(" ");

@@ -1,15 +1,12 @@
-// /proc/<pid>/stat and /proc/<pid>/cmdline (fs/proc/array.c do_task_stat, fs/proc/base.c
-// proc_pid_cmdline_read) for a live simulated task. Not modelled, so printed as Linux prints an
-// idle task's: per-task fault counts (min_flt, maj_flt: mmsim counts faults machine-wide, in
-// /proc/vmstat), CPU times (no scheduler), and the argument and environment area (no exec:
-// arg_start = arg_end = 0, so cmdline is empty, as for a task that never exec'd a program).
+// /proc/<pid>/stat (fs/proc/array.c do_task_stat) for a live simulated task: identity, state,
+// the fault counts (min_flt, cmin_flt, maj_flt, cmaj_flt: mm_account_fault's, collected from
+// children as they are reaped), memory and layout addresses, the argument area exec wrote. Not
+// modelled, so printed as Linux prints an idle task's: CPU times (no scheduler), signals.
 import { getMmRss, type MmStruct } from "@mmsim/virtual";
 import type { Task } from "./task";
 
 /** USER_HZ (include/asm-generic/param.h): the clock ticks stat's times are in. */
 const USER_HZ = 100;
-/** PF_FORKNOEXEC (include/linux/sched.h): forked but has not exec'd; exec clears it. */
-const PF_FORKNOEXEC = 0x40;
 /** task_prio() of a SCHED_NORMAL task at nice 0: prio 120 - MAX_RT_PRIO 100. */
 const NORMAL_PRIO = 20;
 /** SIGCHLD: the exit_signal fork(2) gives a child. */
@@ -27,8 +24,9 @@ export function procPidStat(t: Task, mm: MmStruct | null, startNs: number): stri
     t.pid, `(${t.comm})`, state, t.ppid, t.pgid, t.sid,
     0, // tty_nr: no controlling terminal
     -1, // tty_pgrp without a terminal
-    t.ppid !== 0 ? PF_FORKNOEXEC : 0,
-    0, 0, 0, 0, // min_flt cmin_flt maj_flt cmaj_flt (not counted per task)
+    t.flags,
+    // min_flt cmin_flt maj_flt cmaj_flt: the task's past images' counts plus its mm's
+    t.minFlt + (mm ? mm.minFlt : 0), t.cminFlt, t.majFlt + (mm ? mm.majFlt : 0), t.cmajFlt,
     0, 0, 0, 0, // utime stime cutime cstime (no scheduler)
     NORMAL_PRIO, 0, // priority, nice
     1, // num_threads
@@ -46,13 +44,8 @@ export function procPidStat(t: Task, mm: MmStruct | null, startNs: number): stri
     0, 0, // rt_priority, policy SCHED_NORMAL
     0, 0, 0, // delayacct_blkio_ticks, guest_time, cguest_time
     mm ? mm.startData : 0, mm ? mm.endData : 0, mm ? mm.startBrk : 0,
-    0, 0, 0, 0, // arg_start, arg_end, env_start, env_end: no exec
+    mm ? mm.argStart : 0, mm ? mm.argEnd : 0, mm ? mm.envStart : 0, mm ? mm.envEnd : 0,
     0, // exit_code of a live task
   ];
   return f.join(" ") + "\n";
-}
-
-/** proc_pid_cmdline_read: the argument area, NUL-separated; empty while arg_start = arg_end (no exec). */
-export function procPidCmdline(): string {
-  return "";
 }

@@ -25,6 +25,8 @@ export type BinaryRead = (offset: number, count: number, reader: ProcReader) => 
 export class Procfs {
   private readonly files = new Map<string, Render>();
   private readonly binaries = new Map<string, BinaryRead>();
+  /** what each binary file holds, for cat's refusal (pagemap's layout when not given) */
+  private readonly binaryWhat = new Map<string, string>();
   /** path rewriters tried when a path is not registered (e.g. /proc/<task name>/maps to /proc/<pid>/maps) */
   private readonly aliases: ((path: string) => string | null)[] = [];
 
@@ -34,15 +36,20 @@ export class Procfs {
     this.files.set(path, render);
   }
 
-  /** Registers a binary file, read at an offset (pagemap); registering a path twice is a Bug. */
-  registerBinary(path: string, read: BinaryRead): void {
+  /**
+   * Registers a binary file, read at an offset (pagemap, auxv), `what` describing its bytes for
+   * cat's refusal; registering a path twice is a Bug.
+   */
+  registerBinary(path: string, read: BinaryRead, what?: string): void {
     if (this.files.has(path) || this.binaries.has(path)) BUG("Procfs.registerBinary", `${path} registered twice`);
     this.binaries.set(path, read);
+    if (what !== undefined) this.binaryWhat.set(path, what);
   }
 
   /** Removes a file (a /proc/<pid> file when its task is reaped); removing a missing path is a Bug. */
   unregister(path: string): void {
     if (!this.files.delete(path) && !this.binaries.delete(path)) BUG("Procfs.unregister", `${path} is not registered`);
+    this.binaryWhat.delete(path);
   }
 
   /** Adds a path rewriter, consulted for paths that are not registered; it returns the real path or null. */
@@ -86,7 +93,8 @@ export class Procfs {
     if (real === null) throw this.missing(path);
     const render = this.files.get(real);
     if (render === undefined) {
-      throw new InputError(`cat: ${path}: a binary file (one 64-bit entry per virtual page, 8 bytes at offset vaddr / 4096 * 8); cat prints text files only`);
+      const what = this.binaryWhat.get(real) ?? "one 64-bit entry per virtual page, 8 bytes at offset vaddr / 4096 * 8";
+      throw new InputError(`cat: ${path}: a binary file (${what}); cat prints text files only`);
     }
     return render();
   }

@@ -39,6 +39,14 @@ export class Task {
   exitSignal = 0;
   exitCode = 0;
   alive = true;
+  /** task->flags: PF_FORKNOEXEC, PF_RANDOMIZE (stat's flags field) */
+  flags = 0;
+  /** min_flt / maj_flt of the address spaces it left (exec); the current mm counts the rest (MmStruct.minFlt) */
+  minFlt = 0;
+  majFlt = 0;
+  /** cmin_flt / cmaj_flt: the faults of its children, collected when they were reaped (wait_task_zombie) */
+  cminFlt = 0;
+  cmajFlt = 0;
 
   constructor(
     readonly pid: number,
@@ -57,6 +65,11 @@ export class Task {
     readonly stack: number,
   ) {}
 }
+
+/** PF_FORKNOEXEC (include/linux/sched.h): forked and not exec'd since (copy_process sets it, exec clears it). */
+export const PF_FORKNOEXEC = 0x00000040;
+/** PF_RANDOMIZE (include/linux/sched.h): the exec'd image is randomized (randomize_va_space and no ADDR_NO_RANDOMIZE). */
+export const PF_RANDOMIZE = 0x00400000;
 
 /** TASK_COMM_LEN - 1 (include/linux/sched.h): comm keeps 15 bytes. */
 export const COMM_MAX = 15;
@@ -177,6 +190,7 @@ export class Tasks {
     const cpu = opts.cpu ?? this.idlestCpu();
     if (cpu < 0 || cpu >= this.nrCpus) BUG("Tasks.spawn", `CPU ${cpu} does not exist`);
     const t = new Task(pid, parent?.pid ?? 0, comm.slice(0, COMM_MAX), mm, cpu, parent?.pgid ?? pid, parent?.sid ?? pid, objects, stack);
+    if (parent !== null) t.flags = parent.flags | PF_FORKNOEXEC;
     this.live.set(pid, t);
     this.history.push(t);
     return t;
@@ -194,7 +208,17 @@ export class Tasks {
   /** do_exit + release_task: the mm is dropped (exit_mmap when it was the last user), every object freed, the pid released. */
   exit(t: Task, code = 0, signal = 0): void {
     if (!t.alive) BUG("do_exit", `task ${t.pid} exited twice`);
-    if (t.mm) mmput(this.vmm, t.mm);
+    if (t.mm) {
+      t.minFlt += t.mm.minFlt;
+      t.majFlt += t.mm.majFlt;
+      mmput(this.vmm, t.mm);
+    }
+    // wait_task_zombie: the parent collects the child's faults and its children's (exit reaps at once here)
+    const parent = this.live.get(t.ppid);
+    if (parent !== undefined && this.history.indexOf(parent) < this.history.indexOf(t)) {
+      parent.cminFlt += t.minFlt + t.cminFlt;
+      parent.cmajFlt += t.majFlt + t.cmajFlt;
+    }
     t.mm = null;
     for (const [c, p] of t.objects) this.ka.kmemCacheFree(c, p, "free_task");
     this.ka.freeKernelStack(t.stack);

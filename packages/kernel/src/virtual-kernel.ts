@@ -9,7 +9,8 @@ import {
 } from "@mmsim/virtual";
 import type { Kernel } from "./kernel";
 import { procPidStatus, type StatusMachine } from "./proc-array";
-import { procPidCmdline, procPidStat } from "./proc-pid-stat";
+import { procPidStat } from "./proc-pid-stat";
+import { bytesText, procPidAuxv, procPidCmdline, procPidEnviron, sliceRead } from "./proc-pid-cmdline";
 import { pagemapFileRead } from "./proc-pid-pagemap";
 import { Tasks, type SpawnOptions, type Task } from "./task";
 
@@ -19,7 +20,7 @@ export const THP_SYSFS = "/sys/kernel/mm/transparent_hugepage";
 export type ThpSysfsFile = "enabled" | "defrag" | "use_zero_page";
 
 /** The /proc/<pid> files of a task, by name. */
-const PID_FILES = ["maps", "smaps", "smaps_rollup", "status", "statm", "stat", "cmdline", "pagemap"] as const;
+const PID_FILES = ["maps", "smaps", "smaps_rollup", "status", "statm", "stat", "cmdline", "environ", "auxv", "pagemap"] as const;
 
 /** totalram_pages(): the pages every zone manages. */
 export function totalramPages(k: Kernel): number {
@@ -87,7 +88,9 @@ export class VirtualKernel {
     p.register(`/proc/${t.pid}/statm`, () => taskStatm(this.mmOf(t), mmRss(this.mmOf(t))));
     const startNs = this.k.clock.ns;
     p.register(`/proc/${t.pid}/stat`, () => procPidStat(t, this.mmOf(t), startNs));
-    p.register(`/proc/${t.pid}/cmdline`, procPidCmdline);
+    p.register(`/proc/${t.pid}/cmdline`, () => bytesText(procPidCmdline(this.vmm, t.mm)));
+    p.register(`/proc/${t.pid}/environ`, () => bytesText(procPidEnviron(this.vmm, t.mm)));
+    p.registerBinary(`/proc/${t.pid}/auxv`, (off, n) => sliceRead(procPidAuxv(t.mm), off, n), "the auxiliary vector: 8-byte type and value pairs ending with AT_NULL");
     p.registerBinary(`/proc/${t.pid}/pagemap`, (off, n, reader) => pagemapFileRead(this.vmm, this.mmOf(t), off, n, reader));
     return t;
   }

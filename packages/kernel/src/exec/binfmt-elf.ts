@@ -1,17 +1,19 @@
 // The mapping half of fs/binfmt_elf.c and arch/x86/entry/vdso/vma.c: elf_load/elf_map place
-// an image's PT_LOAD segments as private file mappings (the first with the whole
-// total_mapping_size, so nothing else can land between them), bss beyond the file pages as
-// anonymous memory (vm_brk_flags), and map_vdso the [vvar], [vvar_vclock] and [vdso] special
-// mappings top-down below the interpreter.
+// an image's PT_LOAD segments as private file mappings of the page cache (the first with the
+// whole total_mapping_size, so nothing else can land between them), padzero clears the bss part
+// of the last file page (a write: do_cow_fault), bss beyond the file pages is anonymous memory
+// (vm_brk_flags), and map_vdso places [vvar], [vvar_vclock] and [vdso] top-down below ld.so.
 import { BUG } from "@mmsim/base";
+import type { Cpu } from "@mmsim/hardware";
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_READ, PROT_WRITE, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC, VM_IO,
-  VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_PFNMAP, VM_READ, getUnmappedArea, mmapRegion, sysMmap, sysMunmap,
+  VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_PFNMAP, VM_READ, getUnmappedArea, mmapRegion, sysMmap, sysMunmap, userStore,
   type MmStruct, type VirtualMemory, type VmFile, type VmOperations,
 } from "@mmsim/virtual";
 import { pageAlign, pageStart, totalMappingSize, type ElfImage } from "./program";
 
 const PAGE_SIZE = 4096;
+const EFAULT = -14;
 /** [vvar]: the vDSO data pages of the generic datastore (6.18 x86: 4 pages; linux-facts §7). */
 export const VVAR_PAGES = 4;
 /** [vvar_vclock]: VDSO_NR_VCLOCK_PAGES (arch/x86/include/asm/vdso/vsyscall.h): 2 (pvclock, hvclock). */
@@ -43,6 +45,17 @@ export interface LoadedImage {
   endData: number;
 }
 
+/**
+ * padzero / _dl_map_segments' zero fill: clears [addr, end) with user stores (`end` defaults to
+ * the end of addr's page; nothing when addr is page-aligned), so the page the bss shares with
+ * .data is copied from the page cache (do_cow_fault) and holds zeros after the file bytes.
+ * Returns false when the store faulted (-EFAULT).
+ */
+export function padzero(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, addr: number, end = pageAlign(addr)): boolean {
+  if (end <= addr) return true;
+  return userStore(vmm, mm, cpu, addr, new Uint8Array(end - addr)) === null;
+}
+
 /** The span of a segment's file pages: [pageStart(vaddr), pageAlign(vaddr + filesz)). */
 function fileSpan(s: ElfImage["segments"][number]): [number, number] {
   return [pageStart(s.vaddr), pageAlign(s.vaddr + s.filesz)];
@@ -54,7 +67,7 @@ function fileSpan(s: ElfImage["segments"][number]): [number, number] {
  * then each later segment MAP_FIXED over its pages, then the bss pages past the file's as
  * anonymous memory. Returns the result, or a negative errno when a mapping fails.
  */
-export function elfLoadImage(vmm: VirtualMemory, mm: MmStruct, img: ElfImage, file: VmFile, bias: number | null): LoadedImage | number {
+export function elfLoadImage(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, img: ElfImage, file: VmFile, bias: number | null): LoadedImage | number {
   const total = totalMappingSize(img);
   const first = img.segments[0]!;
   const [fs0, fe0] = fileSpan(first);
@@ -73,8 +86,10 @@ export function elfLoadImage(vmm: VirtualMemory, mm: MmStruct, img: ElfImage, fi
       if (r < 0) return r;
     }
     const bssEnd = pageAlign(s.vaddr + s.memsz);
+    // padzero (elf_load ignores its failure on a segment that is not writable: clear_user faults there)
+    if (s.memsz > s.filesz && s.filesz > 0 && (s.prot & PROT_WRITE) !== 0 && !padzero(vmm, mm, cpu, b + s.vaddr + s.filesz)) return EFAULT;
     if (bssEnd > end) {
-      // vm_brk_flags: anonymous pages past the file's (the partial page's padzero is not modelled)
+      // vm_brk_flags: anonymous pages past the file's
       const r = sysMmap(vmm, mm, b + end, bssEnd - end, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, null, 0);
       if (r < 0) return r;
     }

@@ -6,12 +6,12 @@
 // (ld-so.ts) runs before main(). Program files are mmfs files made at the first exec.
 import { BUG } from "@mmsim/base";
 import {
-  MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN, MAP_PRIVATE, PROT_READ, PROT_WRITE, VmFile, mmput, sysMmap,
-  type FileSystem, type MmStruct,
+  File, MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN, MAP_PRIVATE, O_RDONLY, PROT_READ, PROT_WRITE, fileVmFile, mmput, sysMmap,
+  type FileSystem, type MmStruct, type VmFile,
 } from "@mmsim/virtual";
 import type { Kernel } from "../kernel";
 import type { Task } from "../task";
-import { COMM_MAX } from "../task";
+import { COMM_MAX, PF_FORKNOEXEC, PF_RANDOMIZE } from "../task";
 import { virtualOf } from "../virtual-kernel";
 import { elfLoadImage, mapVdso } from "./binfmt-elf";
 import { archPickMmapBase, drawExecRandom, pieLoadBias, STACK_EXPAND, type ExecRandom } from "./layout";
@@ -23,8 +23,6 @@ const PAGE_SIZE = 4096;
 const ENOMEM = -12;
 /** ENOEXEC: "Exec format error" (include/uapi/asm-generic/errno-base.h) */
 const ENOEXEC = -8;
-/** The device of program files in maps: fe:00, the reference machine's root disk (real-proc/self-maps.txt; virtio-blk major 254). */
-const PROGRAM_DEV: [number, number] = [254, 0];
 /** The environment a task gets when the exec names none (a login shell's minimal set). */
 export const DEFAULT_ENVP: readonly string[] = ["HOME=/root", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=linux"];
 
@@ -66,20 +64,32 @@ export class ExecKernel {
   /** the CPU-dependent auxv values */
   cpuAuxv: CpuAuxv = DEFAULT_CPU_AUXV;
 
+  /** Hooks run at every successful exec, after exec_mmap (the userland drops the old image's state). */
+  private readonly execHooks: ((t: Task) => void)[] = [];
+
   constructor(
     private readonly k: Kernel,
     private readonly fs: FileSystem,
   ) {}
 
-  /** The VmFile of the program file `path`, its inode made with `bytes` (a sparse file) on first use. */
+  /** Adds a hook run after each successful exec of a task (the old image is gone by then). */
+  onExec(hook: (t: Task) => void): void {
+    this.execHooks.push(hook);
+  }
+
+  /**
+   * open_exec / ld.so's open: a read-only struct file of the program file `path` and the VmFile
+   * mmap maps (fileVmFile: filemap_fault, fault-around, the page cache). The inode is made on first
+   * use with `bytes` and no blocks (a sparse file: its pages read as zeros). The opener's reference
+   * is dropped once mapped (fput after mmap): the VMAs hold the file.
+   */
   private fileOf(path: string, bytes: number): VmFile {
     let inode = this.fs.names.get(path);
     if (inode === undefined) {
       inode = this.fs.newInode(path);
       inode.size = bytes;
     }
-    const f = new VmFile(path, { dev: PROGRAM_DEV, ino: inode.ino, mapping: inode.iMmap, readable: true });
-    // the opener's reference is dropped once mapped (fput after mmap): the VMAs hold the rest
+    const f = fileVmFile(this.fs, new File(inode, O_RDONLY, this.fs.raPages));
     f.fCount = 0;
     return f;
   }
@@ -122,19 +132,19 @@ export class ExecKernel {
     const r = sysMmap(vmm, mm, stackStart, stackExpand, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, null, 0);
     if (r < 0) return fail(r);
     // the executable's PT_LOADs, then the interpreter and the vDSO top-down
+    const cpu = this.k.hw.cpus[t.cpu] ?? BUG("execve", `task ${t.pid} runs on a missing CPU`);
     const bias = exe.type === "ET_DYN" ? pieLoadBias(window, rnd.loadRnd, pageStart(exe.segments[0]!.vaddr)) : 0;
     const exeFile = this.fileOf(exe.path, exe.fileBytes);
-    const loaded = elfLoadImage(vmm, mm, exe, exeFile, bias);
+    const loaded = elfLoadImage(vmm, mm, cpu, exe, exeFile, bias);
     if (typeof loaded === "number") return fail(loaded);
     let interpBase = 0;
     if (prog.interp !== null) {
-      const li = elfLoadImage(vmm, mm, prog.interp, this.fileOf(prog.interp.path, prog.interp.fileBytes), null);
+      const li = elfLoadImage(vmm, mm, cpu, prog.interp, this.fileOf(prog.interp.path, prog.interp.fileBytes), null);
       if (typeof li === "number") return fail(li);
       interpBase = li.bias;
     }
     const vdso = mapVdso(vmm, mm);
     if (vdso < 0) return fail(vdso);
-    const cpu = this.k.hw.cpus[t.cpu] ?? BUG("execve", `task ${t.pid} runs on a missing CPU`);
     const entry = loaded.bias + exe.entry;
     const stack = createElfTables(vmm, mm, cpu, strAddr, strs, rnd.alignRnd2, randomBytes, {
       vdso, phdr: phdrAddr(exe, loaded.bias), phnum: exe.phnum, base: interpBase, entry,
@@ -144,15 +154,25 @@ export class ExecKernel {
     mm.startData = loaded.startData;
     mm.endData = loaded.endData;
     mm.startStack = stack.sp;
+    mm.argStart = stack.argStart;
+    mm.argEnd = stack.argEnd;
+    mm.envStart = stack.envStart;
+    mm.envEnd = stack.envEnd;
+    mm.savedAuxv = stack.auxv;
+    // SET_PERSONALITY2 -> set_personality_64bit: an x86-64 image gets the vsyscall gate area
+    mm.hasVsyscall = true;
     mm.startBrk = mm.brk = loaded.brk + rnd.brkRnd;
     let libs: { path: string; bias: number }[] = [];
     if (prog.interp !== null) {
-      const objs = rtldStartup(vmm, mm, prog, { img: exe, bias: loaded.bias }, { img: prog.interp, bias: interpBase }, (p, n) => this.fileOf(p, n), LD_SO_CACHE);
+      const objs = rtldStartup(vmm, mm, cpu, prog, { img: exe, bias: loaded.bias }, { img: prog.interp, bias: interpBase }, (p, n) => this.fileOf(p, n), LD_SO_CACHE);
       if (typeof objs === "number") return fail(objs);
       libs = objs.map((o) => ({ path: o.img.path, bias: o.bias }));
     }
     execMmap(vmm, t, mm);
     t.comm = basename(exe.path).slice(0, COMM_MAX);
+    // begin_new_exec / load_elf_binary: PF_FORKNOEXEC cleared, PF_RANDOMIZE as decided above
+    t.flags = (t.flags & ~(PF_FORKNOEXEC | PF_RANDOMIZE)) | (randomize ? PF_RANDOMIZE : 0);
+    for (const hook of this.execHooks) hook(t);
     return {
       randomized: randomize, random: rnd, mmapBase: mm.mmapBase, stackTop, stackStart, loadBias: loaded.bias, interpBase, vdso,
       startBrk: mm.startBrk, entry, stack, libs,
@@ -170,7 +190,12 @@ function phdrAddr(img: ElfImage, bias: number): number {
 function execMmap(vmm: ReturnType<typeof virtualOf>["vmm"], t: Task, mm: MmStruct): void {
   const old = t.mm;
   t.mm = mm;
-  if (old !== null) mmput(vmm, old);
+  if (old !== null) {
+    // the faults counted on the old image stay the task's (current->min_flt outlives the mm)
+    t.minFlt += old.minFlt;
+    t.majFlt += old.majFlt;
+    mmput(vmm, old);
+  }
 }
 
 function basename(path: string): string {

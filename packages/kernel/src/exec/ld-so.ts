@@ -2,15 +2,19 @@
 // elf/dl-map-segments.h, elf/dl-reloc.c _dl_protect_relro), with the process's own mmap,
 // munmap and mprotect calls: its minimal malloc's first pages, /etc/ld.so.cache, each library
 // mapped top-down as one reservation of the whole span and then segment by segment with
-// MAP_FIXED (bss past the file's pages anonymous), the static TLS block, PT_GNU_RELRO made
-// read-only in every object, and the cache unmapped. Relocation writes are not modelled.
+// MAP_FIXED (the rest of the last file page cleared, bss past it anonymous), the static TLS
+// block, PT_GNU_RELRO made read-only in every object, and the cache unmapped. Relocation writes
+// and the loader's reads of ELF headers (read(2) into its stack) are not modelled.
+import type { Cpu } from "@mmsim/hardware";
 import {
   MAP_ANONYMOUS, MAP_DENYWRITE, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE, doMprotect, sysMmap, sysMunmap,
   type MmStruct, type VirtualMemory, type VmFile,
 } from "@mmsim/virtual";
+import { padzero } from "./binfmt-elf";
 import { pageAlign, pageStart, totalMappingSize, type ElfImage, type Program } from "./program";
 
 const PAGE_SIZE = 4096;
+const EFAULT = -14;
 
 /** An object loaded in the process: its image and load bias. */
 export interface LoadedObject {
@@ -19,7 +23,7 @@ export interface LoadedObject {
 }
 
 /** _dl_map_segments: one library, top-down; returns its load bias or -errno. */
-export function dlMapSegments(vmm: VirtualMemory, mm: MmStruct, img: ElfImage, file: VmFile): number {
+export function dlMapSegments(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, img: ElfImage, file: VmFile): number {
   const first = img.segments[0]!;
   const total = totalMappingSize(img);
   const at = sysMmap(vmm, mm, 0, total, first.prot, MAP_PRIVATE | MAP_DENYWRITE, file, pageStart(first.offset));
@@ -34,9 +38,11 @@ export function dlMapSegments(vmm: VirtualMemory, mm: MmStruct, img: ElfImage, f
       if (r < 0) return r;
     }
     const zeroEnd = pageAlign(s.vaddr + s.memsz);
+    // _dl_map_segments' zero fill: the rest of the last file page is cleared (a writable segment's:
+    // glibc would mprotect a read-only one writable for it; no such image here)
+    if (s.memsz > s.filesz && (s.prot & PROT_WRITE) !== 0 && !padzero(vmm, mm, cpu, bias + s.vaddr + s.filesz, Math.min(bias + pageAlign(s.vaddr + s.filesz), bias + s.vaddr + s.memsz))) return EFAULT;
     if (zeroEnd > end) {
-      // _dl_map_segments' zero fill: the rest of the last file page is cleared (not modelled:
-      // it would touch a file page) and whole pages past it are anonymous
+      // whole pages past it are anonymous
       const r = sysMmap(vmm, mm, bias + end, zeroEnd - end, s.prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, null, 0);
       if (r < 0) return r;
     }
@@ -56,7 +62,7 @@ export function dlProtectRelro(vmm: VirtualMemory, mm: MmStruct, o: LoadedObject
  * ld.so's startup for `prog` whose executable and interpreter the kernel mapped (`exe`,
  * `interp`): returns the loaded libraries, or -errno. `fileOf` gives the VmFile of a path.
  */
-export function rtldStartup(vmm: VirtualMemory, mm: MmStruct, prog: Program, exe: LoadedObject, interp: LoadedObject, fileOf: (path: string, bytes: number) => VmFile, cachePath: string): LoadedObject[] | number {
+export function rtldStartup(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, prog: Program, exe: LoadedObject, interp: LoadedObject, fileOf: (path: string, bytes: number) => VmFile, cachePath: string): LoadedObject[] | number {
   const ld = prog.ldso;
   const anon = (pages: number) => sysMmap(vmm, mm, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0);
   if (ld !== null && ld.beforePages > 0) {
@@ -70,7 +76,7 @@ export function rtldStartup(vmm: VirtualMemory, mm: MmStruct, prog: Program, exe
   }
   const libs: LoadedObject[] = [];
   for (const img of prog.libs) {
-    const bias = dlMapSegments(vmm, mm, img, fileOf(img.path, img.fileBytes));
+    const bias = dlMapSegments(vmm, mm, cpu, img, fileOf(img.path, img.fileBytes));
     if (bias < 0) return bias;
     libs.push({ img, bias });
   }

@@ -4,12 +4,9 @@
 //   - exec: { spawn: app }                                   # new task running /usr/bin/app
 //   - exec: { task: app, argv: [app, -v], envp: [A=1], aslr: false }
 //   - exec: { spawn: hello, program: { path: /usr/bin/hello, segments: [...], entry: 0x1040 } }
-import { InputError } from "@mmsim/base";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "@mmsim/virtual";
-import type { Kernel } from "../kernel";
 import type { Task } from "../task";
 import { COMM_MAX } from "../task";
-import { Userland } from "../userland/userland";
 import { expectInt, expectKeys, expectObject, expectString, fail, type Path } from "../validate";
 import { virtualOf } from "../virtual-kernel";
 import type { StepDef } from "../scenario/step";
@@ -79,32 +76,6 @@ function programField(v: unknown, path: Path): Program {
   return { ...BUILTIN_PROGRAM, exe };
 }
 
-/**
- * Whether the userland may hold malloc state for t from before an exec: t's own, or one its
- * first malloc call would copy from an ancestor (Userland.mallocOf copies the nearest ancestor's
- * state). Userland has no call to drop it, so such an exec is refused. An ancestor that exited
- * cannot be asked: it counts as holding state.
- */
-function mallocStateAtExec(k: Kernel, t: Task): boolean {
-  let u: Userland | null = null;
-  for (const [, layer] of k.moduleLayers()) if (layer instanceof Userland) u = layer;
-  if (u === null) return false;
-  const live = u.live();
-  const holds = (x: Task) => live.some((m) => m.mem.mm === x.mm && x.mm !== null);
-  if (holds(t)) return true;
-  const history = virtualOf(k).tasks.history;
-  let child = t;
-  while (child.ppid !== 0) {
-    const born = history.indexOf(child);
-    let parent: Task | undefined;
-    for (let i = born - 1; i >= 0; i--) if (history[i]!.pid === child.ppid) { parent = history[i]; break; }
-    if (parent === undefined) return false;
-    if (!parent.alive || holds(parent)) return true;
-    child = parent;
-  }
-  return false;
-}
-
 export const execStep: StepDef<ExecArgs> = {
   name: "exec",
   summary: "execve a program (default: the built-in /usr/bin/app with ld.so and libc.so.6) in a task, or in a new task (spawn:)",
@@ -139,7 +110,6 @@ export const execStep: StepDef<ExecArgs> = {
       out = `pid ${t.pid} on CPU ${t.cpu}\n`;
     } else {
       t = liveTask(a.task, ctx);
-      if (mallocStateAtExec(k, t)) throw new InputError(`task ${a.task} has (or would inherit) malloc state from before the exec: dropping it at exec is not modelled`);
     }
     const opts: ExecOptions = { program: a.program, argv: a.argv, envp: a.envp, aslr: a.aslr };
     const r = ex.execve(t, opts);
