@@ -61,6 +61,7 @@ export class FilesStruct implements DirtyThrottle {
   readonly fds: (File | null)[] = [];
   nrDirtied = 0;
   nrDirtiedPause = INITIAL_DIRTIED_PAUSE;
+  dirtyPausedWhen = 0;
 
   /** The open file of fd, or null (EBADF). */
   get(fd: number): File | null {

@@ -372,11 +372,11 @@ export function genericPerformWrite(fs: FileSystem, file: File, mm: MmStruct, cp
     }
     if (copyFromUser(fs.vmm, mm, cpu, pfn * PAGE_SIZE + offset, buf + written, readable) !== 0) BUG("generic_perform_write", "a faulted-in buffer page went away");
     setFlags(fs, pfn, UPTODATE, LOCKED);
-    folioMarkDirty(fs, inode, pfn, w);
+    folioMarkDirty(fs, inode, pfn, w, cpu.id);
     pos += readable;
     written += readable;
     if (pos > inode.size) inode.size = pos;
-    balanceDirtyPagesRatelimited(fs, w);
+    balanceDirtyPagesRatelimited(fs, w, cpu.id);
   }
   return written > 0 ? written : err;
 }

@@ -177,6 +177,8 @@ export class FileSystem {
   nextWakeNs = -1;
   /** wb->last_old_flush (jiffies) */
   lastOldFlush = 0;
+  /** bdp_ratelimits: pages dirtied on each CPU since one of its writers last balanced */
+  readonly bdpRatelimits: number[] = [];
   /** dirty_exceeded (the writer is throttled) and how many times a writer was paused */
   dirtyExceeded = false;
   nrThrottled = 0;
@@ -315,7 +317,7 @@ export const FILE_COUNTERS = [
   "mmsim_cpu_copies", "mmsim_cpu_copy_bytes",
   /** DMA copies between the disk and the page cache (one per request of contiguous blocks), and bytes */
   "mmsim_dma_copies", "mmsim_dma_copy_bytes",
-  /** writers paused by balance_dirty_pages above the dirty limit */
+  /** sleeps of writers in balance_dirty_pages (io_schedule_timeout of a pause) */
   "mmsim_dirty_throttled",
 ] as const;
 export type FileCounter = (typeof FILE_COUNTERS)[number];

@@ -5,7 +5,7 @@ import { totalReservePages } from "@mmsim/physical";
 import { bootFs, counter, type FsMachine } from "./fs-testing";
 import { O_CREAT, O_RDWR } from "./file-table";
 import { sysClose, sysFsync, sysOpen, sysSync, sysWrite } from "./read-write";
-import { domainDirtyLimits, dirtyFreerunCeiling, dirtyPollInterval, globalDirtyableMemory, runUntil, wakeupFlusherThreads } from "./page-writeback";
+import { domainDirtyLimits, dirtyFreerunCeiling, dirtyPollInterval, globalDirtyableMemory, ratelimitPages, runUntil, wakeupFlusherThreads } from "./page-writeback";
 import { verifyFileSystem } from "./verify-file";
 
 const S = 1e9;
@@ -102,26 +102,33 @@ describe("write-back", () => {
     verifyFileSystem(m.fs);
   });
 
-  it("above the background threshold the flusher writes at once; above the limit the writer is paused", () => {
+  it("balance_dirty_pages: the CPU's ratelimit_pages (16) brings the first check; at the limit the writer sleeps max_pause", () => {
     // dirty_bytes 64 KiB (16 pages) and dirty_background_bytes 32 KiB (8 pages): freerun 12
     const m = bootFs({ sysctls: { dirtyBytes: 65536, dirtyBackgroundBytes: 32768 } });
+    // ratelimit_pages = max(16 / (2 CPUs * 32), 16); nr_dirtied_pause starts at 32
+    expect(ratelimitPages(m.fs)).toBe(16);
     const fd = sysOpen(m.fs, m.files, "big", O_RDWR | O_CREAT);
     m.vmm.memset(m.mm, m.cpu, m.buf, 1, 4096);
     let peak = 0;
+    const pausedAt: number[] = [];
     for (let i = 0; i < 64; i++) {
+      const paused = counter(m, "mmsim_dirty_throttled");
       expect(sysWrite(m.fs, m.files, fd, m.mm, m.cpu, m.buf, 4096)).toBe(4096);
+      if (counter(m, "mmsim_dirty_throttled") > paused) pausedAt.push(i);
       peak = Math.max(peak, counter(m, "nr_dirty") + counter(m, "nr_writeback"));
       verifyFileSystem(m.fs);
     }
-    // 31 pages dirty freely; the 32nd reaches nr_dirtied_pause (32): 32 > 16, so background
-    // write-back takes all 32 and the writer sleeps until write-back is down to the limit (16).
-    // Then dirty_poll_interval(16, 16) = 1: every later page is checked, finds 17 > 16, and
-    // waits for one completion, so the writer moves at the disk's pace (33 pauses in all), and
-    // the flusher refills write-back whenever dirty pages pass bg_thresh (8)
-    expect(peak).toBe(31);
-    expect(counter(m, "mmsim_dirty_throttled")).toBe(33);
-    expect([counter(m, "nr_dirty"), counter(m, "nr_writeback")]).toEqual([5, 11]);
-    expect(m.files.nrDirtiedPause).toBe(1);
+    // page 16 fills the CPU's bdp_ratelimits: the flusher takes all 16 dirty pages (over bg 8), and
+    // dirty + writeback = 16 is the limit: pos_ratio 0, so one max_pause = 16 / 801 + 1 = 1 jiffy
+    // (nothing had completed yet: wb_thresh 0). The task ratelimit was 0, so nr_dirtied_pause
+    // becomes 0 and every later page is checked: dirty_poll_interval(dirty, 16) pages in the free
+    // run. The 35th and 54th pages find 10 dirty + 9 under write-back: above the limit again
+    expect(pausedAt).toEqual([15, 34, 53]);
+    expect(peak).toBe(18);
+    expect(Math.floor(m.clock.ns / 4e6)).toBe(3); // three sleeps of one 4 ms jiffy
+    expect([counter(m, "nr_dirty"), counter(m, "nr_writeback")]).toEqual([1, 9]);
+    expect(m.files.nrDirtiedPause).toBe(2); // the last check: dirty_poll_interval(9, 16) = 1 << (ilog2(7) >> 1)
+    expect(m.fs.dirtyExceeded).toBe(false);
     expect(counter(m, "nr_dirtied")).toBe(64);
     sysClose(m.fs, m.files, fd);
   });

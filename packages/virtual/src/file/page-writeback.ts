@@ -5,27 +5,29 @@
 // under it, and fsync's write-and-wait.
 //
 //   dirty+writeback ─┬─ <= freerun = (thresh + bg_thresh) / 2 : the writer runs free
-//                    ├─ >  freerun : the flusher is kicked into background write-back
-//                    └─ >  thresh  : the writer sleeps until write-back completes
+//                    ├─ >  freerun : the flusher is kicked; the writer is paused to run at
+//                    │               dirty_ratelimit x pos_ratio (dirty-pause.ts)
+//                    └─ >= thresh  : pos_ratio 0: max_pause sleeps until under the limit
 //
-// Simplified (docs/design/virtual.md): one bdi_writeback, no memcg domains; no pos_ratio or
-// bandwidth estimation: between freerun and the limit a writer is not paused, above the limit it
-// waits for the next I/O completion (at most MAX_PAUSE when none is in flight) and checks again;
-// the hard limit is thresh itself (no dirty_limit smoothing); expiry is per inode (dirtied_when),
-// as in Linux; a background pass writes MIN_WRITEBACK_PAGES per inode turn.
+// Simplified (docs/design/virtual.md): one bdi_writeback, no memcg domains, no bandwidth
+// estimation (write bandwidth and dirty_ratelimit stay INIT_BW), the hard limit is thresh itself
+// (no dirty_limit smoothing), the wb's share of thresh is all of it once it has completed a
+// write-back; expiry is per inode (dirtied_when), as in Linux; a background pass writes
+// MIN_WRITEBACK_PAGES per inode turn.
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import { PG_dirty, PG_writeback, totalReservePages } from "@mmsim/physical";
 import { BLOCK_DELALLOC, BLOCK_HOLE, IO_WRITE } from "./fs";
 import type { FileSystem, Inode } from "./fs";
 import { EIO, completeOneIo, folioFlags, folioWait } from "./filemap";
 import { folioMkclean } from "../rmap";
+import { HZ, INIT_BW, RATELIMIT_CALC_SHIFT, wbMaxPause, wbMinPause, wbPositionRatio, wbStatError } from "./dirty-pause";
 
 const DIRTY = 1 << PG_dirty;
 const WRITEBACK = 1 << PG_writeback;
 /** MIN_WRITEBACK_PAGES (fs/fs-writeback.c): 4096 >> (PAGE_SHIFT - 10) pages, 4 MiB. */
 export const MIN_WRITEBACK_PAGES = 4096 >> (12 - 10);
-/** MAX_PAUSE (mm/page-writeback.c): max(HZ/5, 1) jiffies = 200 ms. */
-export const MAX_PAUSE_NS = 200_000_000;
+/** The floor of ratelimit_pages (writeback_set_ratelimit). */
+const RATELIMIT_PAGES_MIN = 16;
 /** The first nr_dirtied_pause of a task: 128 >> (PAGE_SHIFT - 10) = 32 pages (kernel/fork.c). */
 export const INITIAL_DIRTIED_PAUSE = 128 >> (12 - 10);
 /** The ratelimit while dirty_exceeded: 32 >> (PAGE_SHIFT - 10) = 8 pages (balance_dirty_pages_ratelimited_flags). */
@@ -48,6 +50,8 @@ function jiffiesOf(ns: number): number {
 export interface DirtyThrottle {
   nrDirtied: number;
   nrDirtiedPause: number;
+  /** jiffies when its last pause ended (0: none yet) */
+  dirtyPausedWhen: number;
 }
 
 /**
@@ -96,11 +100,11 @@ function globalDirty(fs: FileSystem, withWriteback: boolean): number {
 
 /**
  * folio_mark_dirty for a page-cache folio: the first time, PG_dirty and folio_account_dirtied
- * (NR_FILE_DIRTY + 1, NR_DIRTIED + 1, the writer's nr_dirtied + 1) and __mark_inode_dirty
+ * (NR_FILE_DIRTY + 1, NR_DIRTIED + 1, the writer's nr_dirtied + 1 and its CPU's bdp_ratelimits + 1) and __mark_inode_dirty
  * (I_DIRTY_PAGES: dirtied_when = now, onto b_dirty; the first dirty inode arms the flusher).
  * Returns whether the folio was clean.
  */
-export function folioMarkDirty(fs: FileSystem, inode: Inode, pfn: number, w: DirtyThrottle | null): boolean {
+export function folioMarkDirty(fs: FileSystem, inode: Inode, pfn: number, w: DirtyThrottle | null, cpu = -1): boolean {
   const p = fs.vmm.pages;
   const i = p.idx(pfn);
   if ((p.flags[i]! & DIRTY) !== 0) return false;
@@ -109,6 +113,7 @@ export function folioMarkDirty(fs: FileSystem, inode: Inode, pfn: number, w: Dir
   fs.count("nr_dirty");
   fs.count("nr_dirtied");
   if (w !== null) w.nrDirtied++;
+  if (cpu >= 0) fs.bdpRatelimits[cpu] = (fs.bdpRatelimits[cpu] ?? 0) + 1;
   if (!inode.dirty) {
     inode.dirty = true;
     const now = jiffiesOf(fs.clock.ns);
@@ -232,48 +237,113 @@ export function runUntil(fs: FileSystem, t: number): void {
   }
 }
 
-/** Sleeps the calling task until `t` (or the next completion, whichever is first). */
+/** Sleeps the calling task until `t`; the I/O and flusher work due by then run. */
 function pauseUntil(fs: FileSystem, t: number): void {
   if (t > fs.clock.ns) fs.clock.ns = t;
   runUntil(fs, fs.clock.ns);
 }
 
 /**
- * balance_dirty_pages: above the freerun ceiling, kick background write-back; above the dirty
- * limit, pause the writer (dirty_exceeded) until dirty + writeback is back under it. In the free
- * run, the writer's next check comes after dirty_poll_interval pages.
+ * __wb_calc_thresh for the one wb: its share of thresh is its fraction of the domain's write-back
+ * completions (fprop), which is all of them once it has completed one, none before.
  */
-export function balanceDirtyPages(fs: FileSystem, w: DirtyThrottle): void {
-  for (let paused = false; ; ) {
-    const dirty = globalDirty(fs, true);
-    const [thresh, bg] = domainDirtyLimits(fs);
-    const freerun = dirtyFreerunCeiling(thresh, bg);
-    if (dirty <= freerun) {
-      w.nrDirtied = 0;
-      w.nrDirtiedPause = dirtyPollInterval(dirty, freerun);
-      fs.dirtyExceeded = false;
-      return;
-    }
-    if (globalDirty(fs, false) > 0) wbBackgroundFlush(fs, fs.clock.ns);
-    if (dirty <= thresh) {
-      fs.dirtyExceeded = false;
-      w.nrDirtied = 0;
-      w.nrDirtiedPause = dirtyPollInterval(dirty, thresh);
-      return;
-    }
-    fs.dirtyExceeded = true;
-    if (!paused) fs.count("mmsim_dirty_throttled");
-    paused = true;
-    const next = fs.ioHead < fs.ioPfn.length ? fs.ioDone[fs.ioHead]! : fs.clock.ns + MAX_PAUSE_NS;
-    pauseUntil(fs, Math.min(next, fs.clock.ns + MAX_PAUSE_NS));
-    if (fs.ioHead >= fs.ioPfn.length && globalDirty(fs, false) === 0) return; // nothing left to wait for
-  }
+function wbCalcThresh(fs: FileSystem, thresh: number): number {
+  return fs.vmm.phys.counters.values[fs.slot.nr_written]! > 0 ? thresh : 0;
 }
 
-/** balance_dirty_pages_ratelimited: balance once the writer dirtied nr_dirtied_pause pages (8 while dirty_exceeded). */
-export function balanceDirtyPagesRatelimited(fs: FileSystem, w: DirtyThrottle): void {
+/**
+ * balance_dirty_pages for a writer that dirtied w.nrDirtied pages since its last pause: in the
+ * free run (dirty + writeback at most (thresh + bg_thresh) / 2) it polls again after
+ * dirty_poll_interval(dirty, thresh) pages; above it, the flusher is kicked and the writer's rate
+ * is dirty_ratelimit x pos_ratio (dirty-pause.ts): it sleeps HZ x pages_dirtied / task_ratelimit
+ * jiffies less the time since its last pause (dirty_paused_when), at most max_pause, and not at
+ * all below min_pause (that time is credited to the next period). At or above the limit
+ * pos_ratio is 0: it sleeps max_pause and tries again until under the limit (or the wb's pages
+ * are within wb_stat_error). Each sleep counts mmsim_dirty_throttled.
+ */
+export function balanceDirtyPages(fs: FileSystem, w: DirtyThrottle): void {
+  const pagesDirtied = w.nrDirtied;
+  let dirtyExceeded = false;
+  let nrDirty = 0;
+  let bg = 0;
+  for (;;) {
+    let now = jiffiesOf(fs.clock.ns);
+    nrDirty = globalDirty(fs, false);
+    const dirty = globalDirty(fs, true);
+    const limits = domainDirtyLimits(fs);
+    const thresh = limits[0];
+    bg = limits[1];
+    if (nrDirty > bg) wbBackgroundFlush(fs, fs.clock.ns); // wb_start_background_writeback
+    if (dirty <= dirtyFreerunCeiling(thresh, bg)) {
+      w.dirtyPausedWhen = now;
+      w.nrDirtied = 0;
+      w.nrDirtiedPause = dirtyPollInterval(dirty, thresh);
+      break;
+    }
+    // one wb owns the domain: wb_dirty is dirty; hard_dirty_limit is thresh (dom->dirty_limit
+    // follows thresh through writeback_set_ratelimit; no bandwidth updates move it)
+    const dtc = { dirty, thresh, bgThresh: bg, limit: thresh, wbDirty: dirty, wbThresh: wbCalcThresh(fs, thresh) };
+    dirtyExceeded = dtc.wbDirty > dtc.wbThresh && dirty > thresh;
+    fs.dirtyExceeded = dirtyExceeded;
+    const dirtyRatelimit = INIT_BW;
+    const taskRatelimit = Math.floor((dirtyRatelimit * wbPositionRatio(dtc, INIT_BW)) / 2 ** RATELIMIT_CALC_SHIFT);
+    const maxPause = wbMaxPause(INIT_BW, dtc.wbDirty);
+    const [minPause, nrDirtiedPause] = wbMinPause(INIT_BW, maxPause, taskRatelimit, dirtyRatelimit);
+    let pause = maxPause;
+    if (taskRatelimit > 0) {
+      const period = Math.floor((HZ * pagesDirtied) / taskRatelimit);
+      pause = period;
+      if (w.dirtyPausedWhen !== 0) pause -= now - w.dirtyPausedWhen;
+      if (pause < minPause) {
+        // think time of less than a second is credited to the next period; more is a reset
+        if (pause < -HZ) {
+          w.dirtyPausedWhen = now;
+          w.nrDirtied = 0;
+        } else if (period > 0) {
+          w.dirtyPausedWhen += period;
+          w.nrDirtied = 0;
+        } else if (w.nrDirtiedPause <= pagesDirtied) w.nrDirtiedPause += pagesDirtied;
+        break;
+      }
+      if (pause > maxPause) {
+        now += Math.min(pause - maxPause, maxPause);
+        pause = maxPause;
+      }
+    }
+    // io_schedule_timeout(pause)
+    fs.count("mmsim_dirty_throttled");
+    pauseUntil(fs, fs.clock.ns + pause * NS_PER_JIFFY);
+    w.dirtyPausedWhen = now + pause;
+    w.nrDirtied = 0;
+    w.nrDirtiedPause = nrDirtiedPause;
+    if (taskRatelimit > 0) break;
+    if (dtc.wbDirty <= wbStatError(fs.vmm.cpus.length)) break;
+  }
+  if (!dirtyExceeded && fs.dirtyExceeded) fs.dirtyExceeded = false;
+  if (nrDirty > bg) wbBackgroundFlush(fs, fs.clock.ns);
+}
+
+/**
+ * ratelimit_pages (writeback_set_ratelimit): a CPU's writers balance at least every
+ * dirty_thresh / (CPUs x 32) pages it dirtied, and at least every 16.
+ */
+export function ratelimitPages(fs: FileSystem): number {
+  return Math.max(Math.floor(domainDirtyLimits(fs)[0] / (fs.vmm.cpus.length * 32)), RATELIMIT_PAGES_MIN);
+}
+
+/**
+ * balance_dirty_pages_ratelimited for a writer on `cpu`: balance once it dirtied nr_dirtied_pause
+ * pages (8 while dirty_exceeded), or once its CPU's bdp_ratelimits reached ratelimit_pages.
+ */
+export function balanceDirtyPagesRatelimited(fs: FileSystem, w: DirtyThrottle, cpu: number): void {
   let ratelimit = w.nrDirtiedPause;
   if (fs.dirtyExceeded) ratelimit = Math.min(ratelimit, DIRTY_EXCEEDED_RATELIMIT);
+  const p = fs.bdpRatelimits;
+  if (w.nrDirtied >= ratelimit) p[cpu] = 0;
+  else if ((p[cpu] ?? 0) >= ratelimitPages(fs)) {
+    p[cpu] = 0;
+    ratelimit = 0;
+  }
   if (w.nrDirtied >= ratelimit) balanceDirtyPages(fs, w);
 }
 
