@@ -9,7 +9,7 @@ type Page =
   | "architecture" | "getting-started" | "page-walk" | "buddy" | "zones" | "slub" | "page-replacement"
   | "address-space" | "page-fault" | "fork-cow"
   | "malloc" | "page-cache" | "seeds"
-  | "read-write-mmap";
+  | "read-write-mmap" | "process-layout";
 
 const TITLES: Record<"en" | "zh", Record<Page, string>> = {
   en: {
@@ -26,6 +26,7 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     malloc: "malloc: brk, mmap and Rss",
     "page-cache": "The page cache",
     "read-write-mmap": "read/write vs mmap",
+    "process-layout": "A process's layout",
     seeds: "Seed coverage",
   },
   zh: {
@@ -42,6 +43,7 @@ const TITLES: Record<"en" | "zh", Record<Page, string>> = {
     malloc: "malloc：brk、mmap 与 Rss",
     "page-cache": "页缓存",
     "read-write-mmap": "read/write 与 mmap",
+    "process-layout": "进程的内存布局",
     seeds: "种子文章覆盖表",
   },
 };
@@ -69,7 +71,7 @@ function sidebar(locale: "en" | "zh"): DefaultTheme.SidebarItem[] {
     },
     {
       text: locale === "en" ? "Virtual memory" : "虚拟内存",
-      items: [link("address-space"), link("page-fault"), link("fork-cow"), link("malloc")],
+      items: [link("address-space"), link("page-fault"), link("fork-cow"), link("malloc"), link("process-layout")],
     },
     {
       text: locale === "en" ? "Files" : "文件",
@@ -96,6 +98,7 @@ function nav(locale: "en" | "zh"): DefaultTheme.NavItem[] {
       { text: t["page-fault"], link: base + "page-fault" },
       { text: t["fork-cow"], link: base + "fork-cow" },
       { text: t.malloc, link: base + "malloc" },
+      { text: t["process-layout"], link: base + "process-layout" },
       { text: t["page-cache"], link: base + "page-cache" },
       { text: t["read-write-mmap"], link: base + "read-write-mmap" },
       { text: t["page-replacement"], link: base + "page-replacement" },

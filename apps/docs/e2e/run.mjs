@@ -15,6 +15,7 @@ import "./page-fault.e2e.mjs";
 import "./fork-cow.e2e.mjs";
 import "./page-cache.e2e.mjs";
 import "./malloc.e2e.mjs";
+import "./process-layout.e2e.mjs";
 import "./read-write-mmap.e2e.mjs";
 
 process.exitCode = await run();

@@ -15,6 +15,7 @@ export const PAGES = {
   "page-fault.html": ["A page fault step by step", "缺页处理逐步演示"],
   "fork-cow.html": ["fork and copy-on-write", "fork 与写时复制"],
   "malloc.html": ["malloc: brk, mmap and what Rss counts", "malloc：brk、mmap 与 Rss 统计的是什么"],
+  "process-layout.html": ["A process's layout", "进程的内存布局"],
   "page-cache.html": ["The page cache", "页缓存"],
   "read-write-mmap.html": ["read/write vs mmap vs sendfile", "read/write、mmap 与 sendfile"],
   "seeds.html": ["Seed coverage", "种子文章覆盖表"],
