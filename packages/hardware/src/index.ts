@@ -174,6 +174,7 @@ export type { CpuMode } from "./cpu";
 export type { CpuOptions } from "./cpu";
 
 export { Mmu } from "./mmu";
+export { MMU_FAULT_GP } from "./mmu";
 
 export { CostModel } from "./cost";
 export { TLB_HIT_CYCLES } from "./cost";

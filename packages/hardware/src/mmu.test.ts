@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Clock, MiB } from "@mmsim/base";
 import { Ram } from "./ram";
-import { Cpu } from "./cpu";
-import { Mmu, rightsRule } from "./mmu";
+import { Cpu, PAGING_32BIT } from "./cpu";
+import { MMU_FAULT_GP, Mmu, rightsRule } from "./mmu";
 import { CostModel } from "./cost";
 import { mapPage, lookupPte } from "./map";
 import { PAGE_KERNEL, PAGE_READONLY, PAGE_SHARED, PAGE_SHARED_EXEC, _PAGE_RW } from "./pgtable";
@@ -115,6 +115,20 @@ describe("Mmu.translatePa", () => {
     // not present, user read: error code USER (4), as trap_pf.h numbers it
     expect(mmu.translatePa(cpu, 0x401000, ACCESS_READ)).toBe(-1);
     expect([cpu.lastFaultCode, cpu.cr2, cpu.pageFaults, cpu.cycles]).toEqual([4, 0x401000, 1, 201 + 100 + 600]);
+  });
+
+  it("a non-canonical address is a #GP (SDM 4.5.1): -1 with MMU_FAULT_GP, no walk, no page fault, CR2 kept; the fault entry is charged", () => {
+    const { mmu, cpu } = machine();
+    cpu.cr2 = 0x1234;
+    for (const va of [2 ** 48, 2 ** 52, 2 ** 53 - 1, -4096, 4096.5]) {
+      expect(mmu.translatePa(cpu, va, ACCESS_READ)).toBe(-1);
+      expect(cpu.lastFaultCode).toBe(MMU_FAULT_GP);
+    }
+    expect([cpu.pageWalks, cpu.dtlbMisses, cpu.pageFaults, cpu.cr2, cpu.cycles]).toEqual([0, 0, 0, 0x1234, 5 * 600]);
+    // 32-bit paging: anything at or above 4 GiB
+    cpu.setPagingFormat(PAGING_32BIT);
+    expect(mmu.translatePa(cpu, 2 ** 32, ACCESS_WRITE)).toBe(-1);
+    expect([cpu.lastFaultCode, cpu.pageWalks]).toEqual([MMU_FAULT_GP, 0]);
   });
 
   it("charges each hit at the tlbHit of the MMU that last walked for the CPU", () => {

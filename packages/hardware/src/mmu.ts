@@ -39,6 +39,13 @@ const I386_PSE_PAGE_SIZE = I386_PSE_PAGE_SIZE_;
 const INSTR = X86_PF_INSTR;
 /** The access bits the rights depend on: X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR. */
 const ACC_BITS = X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR;
+/** The end of the virtual space of each paging mode: 2^48 (4 levels), 2^57 (5 levels), 2^32 (i386). */
+const VA_LIMIT_4 = 2 ** 48, VA_LIMIT_5 = 2 ** 57, VA_LIMIT_32 = 2 ** 32;
+/**
+ * Cpu.lastFaultCode after a general-protection fault (#GP) instead of a page fault: a
+ * non-canonical address, which no page-fault error code (all >= 0) describes.
+ */
+export const MMU_FAULT_GP = -1;
 /** Page-table formats miss() walks, Cpu.pagingFormat's values: x86-64 (4 or 5 levels), i386 32-bit paging, i386 PAE. */
 const FORMAT_X86_64 = PAGING_IA32E, FORMAT_I386 = PAGING_32BIT, FORMAT_I386_PAE = PAGING_PAE;
 /** Entries of the rights table: every access-bit combination under every paging-flag set. */
@@ -139,6 +146,9 @@ export class Mmu {
    * the TLB or raise the fault.
    */
   private miss(cpu: Cpu, va: number, acc: number, out: WalkResult, format: number): boolean {
+    if (!(va >= 0 && va < (format !== FORMAT_X86_64 ? VA_LIMIT_32 : this.levels === 5 ? VA_LIMIT_5 : VA_LIMIT_4)) || va !== Math.floor(va)) {
+      return this.generalProtection(cpu, out);
+    }
     const tlb = cpu.tlb;
     if ((acc & INSTR) !== 0) cpu.itlbMisses++;
     else cpu.dtlbMisses++;
@@ -164,6 +174,22 @@ export class Mmu {
     cpu.chargeCycles(cycles);
     if (this.clock !== null) this.clock.advanceCycles(cycles);
     return ok;
+  }
+
+  /**
+   * A non-canonical address (above the 48- or 57-bit space, or a 32-bit one on i386): the CPU
+   * raises #GP before any TLB lookup or walk, with no page-fault error code and no CR2
+   * (SDM §4.5.1): cpu.lastFaultCode becomes MMU_FAULT_GP.
+   */
+  private generalProtection(cpu: Cpu, out: WalkResult): boolean {
+    out.ok = false;
+    out.tlbHit = false;
+    out.entriesRead = 0;
+    out.errorCode = MMU_FAULT_GP;
+    cpu.lastFaultCode = MMU_FAULT_GP;
+    cpu.chargeCycles(this.cost.faultEntryExit);
+    if (this.clock !== null) this.clock.advanceCycles(this.cost.faultEntryExit);
+    return false;
   }
 }
 

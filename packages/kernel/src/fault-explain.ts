@@ -15,7 +15,7 @@ import {
   describeErrorCode, entryAddr, levelName, vaIndex, type WalkStep,
 } from "@mmsim/hardware";
 import {
-  MM_ANONPAGES, SEGV_ACCERR, SEGV_MAPERR, VM_ACCESS_FLAGS, VM_GROWSDOWN, VM_WRITE, doUserAddrFault, showMapVma, switchMm,
+  MM_ANONPAGES, SEGV_ACCERR, SEGV_MAPERR, VM_ACCESS_FLAGS, VM_GROWSDOWN, VM_WRITE, doUserAddrFault, showMapVma, siCodeName, switchMm,
   type MmStruct, type VirtualMemory,
 } from "@mmsim/virtual";
 import type { Kernel } from "./kernel";
@@ -251,7 +251,7 @@ function faultRound(kernel: Kernel, task: Task, va: number, w: WalkResult): Faul
     return out;
   };
   const deliver = (path: FaultPath, signo: number, code: number, vma: string | null): FaultRound => {
-    const codeName = signo === 11 ? (code === SEGV_MAPERR ? "SEGV_MAPERR" : code === SEGV_ACCERR ? "SEGV_ACCERR" : String(code)) : signo === 7 ? "BUS_ADRERR" : String(code);
+    const codeName = siCodeName(signo, code);
     const levels = levelsOf(readPath(vmm, mm, va));
     v.kill(task, signo);
     return { ...base, vma, path, levels, signal: { signo, name: SIGNALS[signo]!, code, codeName, addr: va } };

@@ -14,8 +14,8 @@
 // find (no free memory and, today, no reclaim or swap) kills the task: the replay stops there.
 import { InputError } from "@mmsim/base";
 import {
-  BUS_ADRERR, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_PRIVATE, MM_ANONPAGES, PROT_EXEC, PROT_READ, PROT_WRITE, SEGV_ACCERR,
-  SEGV_MAPERR, SIGBUS, SIGSEGV, TraceAccessCounts, getMmRss, sysMmap, traceAccesses, type FaultSignal, type MmStruct,
+  MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_PRIVATE, MM_ANONPAGES, PROT_EXEC, PROT_READ, PROT_WRITE,
+  TraceAccessCounts, siCodeName, getMmRss, sysMmap, traceAccesses, type FaultSignal, type MmStruct,
 } from "@mmsim/virtual";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, type Cpu } from "@mmsim/hardware";
 import type { Kernel } from "./kernel";
@@ -106,7 +106,7 @@ export interface TraceSignal {
   name: string;
   signo: number;
   code: number;
-  /** si_code's name as strace prints it (SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR), else the number */
+  /** si_code's name as strace prints it (SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, SI_KERNEL), else the number */
   codeName: string;
   addr: number;
   /** the fault found no memory (VM_FAULT_OOM): the OOM kill */
@@ -193,7 +193,7 @@ export class TraceReplay {
   }
 
   private die(sig: FaultSignal): void {
-    this.dead = this.snapshot({ access: this.accesses, name: SIGNALS[sig.signo] ?? `signal ${sig.signo}`, signo: sig.signo, code: sig.code, codeName: siCodeName(sig), addr: sig.addr, oom: sig.oom });
+    this.dead = this.snapshot({ access: this.accesses, name: SIGNALS[sig.signo] ?? `signal ${sig.signo}`, signo: sig.signo, code: sig.code, codeName: siCodeName(sig.signo, sig.code), addr: sig.addr, oom: sig.oom });
     this.v.kill(this.task, sig.signo);
   }
 
@@ -226,12 +226,4 @@ export class TraceReplay {
       signal,
     };
   }
-}
-
-/** The name of a fault signal's si_code (include/uapi/asm-generic/siginfo.h), or its number. */
-function siCodeName(sig: FaultSignal): string {
-  if (sig.signo === SIGSEGV && sig.code === SEGV_MAPERR) return "SEGV_MAPERR";
-  if (sig.signo === SIGSEGV && sig.code === SEGV_ACCERR) return "SEGV_ACCERR";
-  if (sig.signo === SIGBUS && sig.code === BUS_ADRERR) return "BUS_ADRERR";
-  return `${sig.code}`;
 }

@@ -2,11 +2,12 @@
 // a VM_GROWSDOWN stack: mm/mmap.c expand_downwards with the stack guard gap and
 // acct_stack_growth), check the access against the VMA (access_error), run handle_mm_fault, and
 // turn failures into the signal the task gets: SIGSEGV with SEGV_MAPERR or SEGV_ACCERR, SIGBUS
-// with BUS_ADRERR. A signal is a value returned to the caller, never a host exception.
+// with BUS_ADRERR. A non-canonical address is the MMU's #GP, not a page fault: SIGSEGV with
+// SI_KERNEL and no address. A signal is a value returned to the caller, never a host exception.
 import type { MmStruct, VmAreaStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import {
-  X86_PF_INSTR, X86_PF_PROT, X86_PF_WRITE,
+  MMU_FAULT_GP, X86_PF_INSTR, X86_PF_PROT, X86_PF_WRITE,
 } from "@mmsim/hardware";
 import {
   FAULT_FLAG_DEFAULT, FAULT_FLAG_INSTRUCTION, FAULT_FLAG_USER, FAULT_FLAG_WRITE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV,
@@ -25,6 +26,8 @@ export const SIGSEGV = 11;
 export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 export const BUS_ADRERR = 2;
+/** SI_KERNEL: a signal the kernel raised for a fault without an address, like #GP (siginfo.h) */
+export const SI_KERNEL = 0x80;
 
 /** A signal a fault delivers to the task: signo, si_code, si_addr. */
 export interface FaultSignal {
@@ -33,6 +36,15 @@ export interface FaultSignal {
   readonly addr: number;
   /** the fault ran out of memory (VM_FAULT_OOM): the OOM killer's decision, reported as SIGKILL */
   readonly oom: boolean;
+}
+
+/** si_code's name as strace prints it (include/uapi/asm-generic/siginfo.h), else its number. */
+export function siCodeName(signo: number, code: number): string {
+  if (code === SI_KERNEL) return "SI_KERNEL";
+  if (signo === SIGSEGV && code === SEGV_MAPERR) return "SEGV_MAPERR";
+  if (signo === SIGSEGV && code === SEGV_ACCERR) return "SEGV_ACCERR";
+  if (signo === SIGBUS && code === BUS_ADRERR) return "BUS_ADRERR";
+  return `${code}`;
 }
 
 function signal(signo: number, code: number, addr: number, oom = false): FaultSignal {
@@ -76,10 +88,13 @@ function accessError(errorCode: number, vma: VmAreaStruct): boolean {
 }
 
 /**
- * do_user_addr_fault for a user-mode fault at addr with the MMU's error code. Returns null when
- * the fault was resolved (the access may be retried) or the signal to deliver.
+ * do_user_addr_fault for a user-mode fault at addr with the MMU's error code (or MMU_FAULT_GP:
+ * the #GP of a non-canonical address). Returns null when the fault was resolved (the access may
+ * be retried) or the signal to deliver.
  */
 export function doUserAddrFault(vmm: VirtualMemory, mm: MmStruct, errorCode: number, addr: number): FaultSignal | null {
+  // not a page fault: exc_general_protection → gp_user_force_sig_segv (arch/x86/kernel/traps.c)
+  if (errorCode === MMU_FAULT_GP) return signal(SIGSEGV, SI_KERNEL, 0);
   let flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER;
   if (errorCode & X86_PF_WRITE) flags |= FAULT_FLAG_WRITE;
   if (errorCode & X86_PF_INSTR) flags |= FAULT_FLAG_INSTRUCTION;

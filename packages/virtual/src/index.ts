@@ -19,7 +19,7 @@ export {
   MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
 } from "./memory";
 export { zapPageRange, copyPageRange, changeProtectionRange, movePtes, madviseFreeRange, isCowMapping } from "./memory-range";
-export { doUserAddrFault, expandDownwards, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR } from "./fault";
+export { doUserAddrFault, expandDownwards, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, SI_KERNEL, siCodeName } from "./fault";
 export type { FaultSignal } from "./fault";
 export { userLoad, userStore, userMemset, userMemcpy } from "./user-access";
 export { traceAccesses, TraceAccessCounts } from "./access-trace";

@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { bootVirtual, newMm } from "../test/boot";
 import { sysMmap } from "./syscalls";
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./mm-flags";
-import { SEGV_MAPERR, SIGSEGV } from "./fault";
+import { SEGV_MAPERR, SIGSEGV, SI_KERNEL } from "./fault";
 
 const RW = PROT_READ | PROT_WRITE;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -77,5 +77,16 @@ describe("user loads and stores", () => {
     cpu.mode = "kernel";
     expect(vmm.load(b, cpu, va + 8, out)).toBeNull();
     expect([out[0], out[7], cpu.mode]).toEqual([0xb3, 0xbb, "user"]);
+  });
+
+  test("an access to a non-canonical address is the #GP's SIGSEGV with SI_KERNEL and no address, by the fast path and the page loop", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const cpu = vmm.cpus[0];
+    const gp = { signo: SIGSEGV, code: SI_KERNEL, addr: 0, oom: false };
+    expect(vmm.store(mm, cpu, 2 ** 52, bytes(1, 2, 3, 4, 5, 6, 7, 8))).toEqual(gp);
+    expect(vmm.load(mm, cpu, 2 ** 48 + 3, new Uint8Array(3))).toEqual(gp);
+    expect(vmm.memset(mm, cpu, 2 ** 48, 0, 4096)).toEqual(gp);
+    expect([cpu.pageWalks, cpu.pageFaults]).toEqual([0, 0]);
   });
 });

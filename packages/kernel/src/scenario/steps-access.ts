@@ -5,9 +5,10 @@
 //
 //   - fork: { task: app, name: child }
 //   - store: { task: app, addr: buf, length: 4KiB, byte: 0xaa }
+//   - store: { task: app, addr: buf, length: 1, stride: 4MiB, count: 768 }   (one byte every 4 MiB)
 //   - memset: { task: app, addr: buf, length: 8KiB, byte: 0 }
 //   - load: { task: app, addr: buf, length: 16 }
-import { SEGV_ACCERR, SEGV_MAPERR, userLoad, userMemset, userStore, type FaultSignal } from "@mmsim/virtual";
+import { siCodeName, userLoad, userMemset, userStore, type FaultSignal } from "@mmsim/virtual";
 import type { Kernel } from "../kernel";
 import { COMM_MAX, SIGNALS, type Task } from "../task";
 import { expectInt, expectKeys, expectObject, expectSize, expectString, fail, type Path } from "../validate";
@@ -21,6 +22,8 @@ const MAX_LOAD_BYTES = 256;
 const MAX_STORE_BYTES = 64 * 1024 * 1024;
 /** The byte a store writes unless told (a visible pattern, unlike the zeroes of a fresh page). */
 const DEFAULT_STORE_BYTE = 0xaa;
+/** The most repetitions a strided store takes (2^20: a byte in every page of a 4 GiB space). */
+const MAX_STORE_COUNT = 1 << 20;
 
 function taskOf(o: Record<string, unknown>, path: Path, scope: Scope): string {
   return scope.use(expectString(o.task, [...path, "task"], "the name of a spawned task"), "task", [...path, "task"]);
@@ -30,11 +33,20 @@ function byteField(v: unknown, path: Path, dflt: number): number {
   return v === undefined ? dflt : expectInt(v, path, 0, 255);
 }
 
+/**
+ * A fault signal as strace shows it: --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR,
+ * si_addr=0x1000} --- (a zero si_addr prints as NULL: the #GP of a non-canonical address has none).
+ */
+export function straceSignalLine(sig: FaultSignal): string {
+  const name = SIGNALS[sig.signo]!;
+  const addr = sig.addr === 0 ? "NULL" : `0x${sig.addr.toString(16)}`;
+  return `--- ${name} {si_signo=${name}, si_code=${siCodeName(sig.signo, sig.code)}, si_addr=${addr}} ---\n`;
+}
+
 /** Delivers the signal of a failed access: recorded, and the task ends (no handlers exist). */
 function deliver(k: Kernel, t: Task, sig: FaultSignal): string {
   const name = SIGNALS[sig.signo]!;
-  const code = sig.signo === 11 ? (sig.code === SEGV_MAPERR ? "SEGV_MAPERR" : sig.code === SEGV_ACCERR ? "SEGV_ACCERR" : String(sig.code)) : String(sig.code);
-  const head = sig.oom ? "out of memory: the OOM kill ends the task\n" : `--- ${name} {si_signo=${name}, si_code=${code}, si_addr=0x${sig.addr.toString(16)}} ---\n`;
+  const head = sig.oom ? "out of memory: the OOM kill ends the task\n" : straceSignalLine(sig);
   virtualOf(k).kill(t, sig.signo);
   return `${head}+++ killed by ${name} +++\n`;
 }
@@ -83,21 +95,36 @@ export const forkStep: StepDef<{ task: string; name: string }> = {
   },
 };
 
-export const storeStep: StepDef<AccessArgs> = {
+interface StoreArgs extends AccessArgs { stride: number; count: number }
+
+export const storeStep: StepDef<StoreArgs> = {
   name: "store",
-  summary: "the task writes length bytes of a value (default 0xaa) at addr, faulting pages in",
+  summary: "the task writes length bytes of a value (default 0xaa) at addr, faulting pages in; with count, at addr + i * stride for each i < count",
   example: "- store: { task: app, addr: buf2, length: 4KiB }",
   parse: (value, path, scope) => {
-    const a = parseAccess(value, path, scope, "write", DEFAULT_STORE_BYTE, true);
+    const o = expectObject(value, path, "a mapping with task, addr, length and byte (and stride and count to repeat the store)");
+    expectKeys(o, ["task", "addr", "length", "byte", "stride", "count"], path);
+    const { stride: s, count: c, ...rest } = o;
+    const a = parseAccess(rest, path, scope, "write", DEFAULT_STORE_BYTE, true);
     if (a.length > MAX_STORE_BYTES) fail([...path, "length"], `expected at most ${MAX_STORE_BYTES / (1024 * 1024)}MiB (use memset for a larger range), got ${a.length}`);
-    return a;
+    const count = c === undefined ? 1 : expectInt(c, [...path, "count"], 1, MAX_STORE_COUNT);
+    if (s === undefined && count > 1) fail([...path, "stride"], "missing: expected the distance between the stores of a count, like 4KiB");
+    const stride = s === undefined ? 0 : expectSize(s, [...path, "stride"]);
+    if (s !== undefined && stride === 0) fail([...path, "stride"], "expected a size above 0");
+    return { ...a, stride, count };
   },
-  describe: (a) => `${a.task}: store ${a.length} bytes of 0x${a.byte.toString(16)} at ${formatAddr(a.addr)}`,
+  describe: (a) => `${a.task}: store ${a.length} bytes of 0x${a.byte.toString(16)} at ${formatAddr(a.addr)}` +
+    (a.count > 1 ? ` and every ${a.stride} bytes after it, ${a.count} times` : ""),
   run(a, ctx) {
     const t = liveTask(a.task, ctx);
     const v = virtualOf(ctx.kernel);
-    const sig = userStore(v.vmm, t.mm!, cpuOf(ctx, t), resolveAddr(a.addr, ctx), new Uint8Array(a.length).fill(a.byte));
-    return sig ? deliver(ctx.kernel, t, sig) : "";
+    const bytes = new Uint8Array(a.length).fill(a.byte);
+    const base = resolveAddr(a.addr, ctx);
+    for (let i = 0; i < a.count; i++) {
+      const sig = userStore(v.vmm, t.mm!, cpuOf(ctx, t), base + i * a.stride, bytes);
+      if (sig) return deliver(ctx.kernel, t, sig);
+    }
+    return "";
   },
 };
 

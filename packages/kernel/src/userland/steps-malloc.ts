@@ -10,11 +10,11 @@
 //   - malloc_trim: { task: app, pad: 0 }
 //
 // A misuse glibc detects ends the task with SIGABRT after glibc's message, as on a terminal.
-import { SEGV_ACCERR, SEGV_MAPERR } from "@mmsim/virtual";
 import type { Kernel } from "../kernel";
 import { SIGNALS, type Task } from "../task";
 import { expectKeys, expectObject, expectSize, expectString, fail, type Path } from "../validate";
 import { virtualOf } from "../virtual-kernel";
+import { straceSignalLine } from "../scenario/steps-access";
 import type { RunContext, Scope, StepDef } from "../scenario/step";
 import { addrField, formatAddr, liveTask, resolveAddr, type AddrExpr } from "../scenario/vm-fields";
 import { M_MMAP_MAX, M_MMAP_THRESHOLD, M_MXFAST, M_TOP_PAD, M_TRIM_THRESHOLD } from "./chunk";
@@ -64,8 +64,7 @@ function died(k: Kernel, t: Task, m: Malloc): string {
   let head = `${c.message}\n`;
   if (c.message === null) {
     const f = c.fault!;
-    const code = f.signo === 11 && f.code === SEGV_MAPERR ? "SEGV_MAPERR" : f.signo === 11 && f.code === SEGV_ACCERR ? "SEGV_ACCERR" : String(f.code);
-    head = f.oom ? "out of memory: the OOM kill ends the task\n" : `--- ${name} {si_signo=${name}, si_code=${code}, si_addr=${hex(f.addr)}} ---\n`;
+    head = f.oom ? "out of memory: the OOM kill ends the task\n" : straceSignalLine(f);
   }
   virtualOf(k).kill(t, c.signo);
   return `${head}+++ killed by ${name} +++\n`;
