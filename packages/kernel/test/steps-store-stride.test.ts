@@ -41,6 +41,10 @@ describe("store with stride and count", () => {
     expect(inputError(() => loadScenario(scenario("store: { task: app, addr: buf, stride: 4KiB, count: 0 }"), "s.yaml"))).toMatch(
       /^s\.yaml:5: steps\[2\]\.store\.count: /,
     );
+    // the bytes of all the stores together are bounded as one store's are
+    expect(inputError(() => loadScenario(scenario("store: { task: app, addr: buf, length: 64KiB, stride: 64KiB, count: 1025 }"), "s.yaml"))).toBe(
+      "s.yaml:5: steps[2].store.count: expected length × count at most 64MiB (use memset for a larger range), got 67174400 bytes",
+    );
   });
 
   it("a store to a non-canonical address gets the #GP's SIGSEGV (SI_KERNEL, si_addr NULL), not an internal error", () => {

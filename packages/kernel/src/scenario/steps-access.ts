@@ -111,6 +111,7 @@ export const storeStep: StepDef<StoreArgs> = {
     if (s === undefined && count > 1) fail([...path, "stride"], "missing: expected the distance between the stores of a count, like 4KiB");
     const stride = s === undefined ? 0 : expectSize(s, [...path, "stride"]);
     if (s !== undefined && stride === 0) fail([...path, "stride"], "expected a size above 0");
+    if (a.length * count > MAX_STORE_BYTES) fail([...path, "count"], `expected length × count at most ${MAX_STORE_BYTES / (1024 * 1024)}MiB (use memset for a larger range), got ${a.length * count} bytes`);
     return { ...a, stride, count };
   },
   describe: (a) => `${a.task}: store ${a.length} bytes of 0x${a.byte.toString(16)} at ${formatAddr(a.addr)}` +
