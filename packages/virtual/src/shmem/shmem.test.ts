@@ -8,7 +8,7 @@ import { sysMmap, sysMunmap } from "../syscalls";
 import { MAP_ANONYMOUS, MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../mm-flags";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from "../memory";
 import { verifyVirtual } from "../verify";
-import { mmRss, showMapVma, showSmaps, showSmapsRollup, taskMem, taskStatm } from "../task-mmu";
+import { PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, mmRss, pagemapRead, showMapVma, showSmaps, showSmapsRollup, taskMem, taskStatm } from "../task-mmu";
 import { doMremap } from "../mremap";
 import { SIGBUS } from "../fault";
 import type { MmStruct } from "../mm-types";
@@ -124,6 +124,9 @@ describe("MAP_SHARED|MAP_ANONYMOUS (shmem_zero_setup)", () => {
     expect(showSmapsRollup(vmm, mm)).toContain("Pss_Anon:              0 kB\nPss_File:              0 kB\nPss_Shmem:             4 kB\n");
     const status = taskMem(mm, mmRss(mm));
     expect(status).toContain("VmRSS:\t       8 kB\nRssAnon:\t       0 kB\nRssFile:\t       0 kB\nRssShmem:\t       8 kB\n");
+    // pagemap: present, a file page (not anonymous), mapped twice (not exclusive); the untouched page is a hole
+    const pm = pagemapRead(vmm, mm, a, 3);
+    expect(pm.map((e) => [(e & PM_PRESENT) !== 0n, (e & PM_FILE) !== 0n, (e & PM_MMAP_EXCLUSIVE) !== 0n])).toEqual([[true, true, false], [true, true, false], [false, false, false]]);
     // statm: size resident shared text lib data dt
     expect(taskStatm(mm, mmRss(mm))).toBe("6 2 2 0 0 0 0\n");
     verifyVirtual(vmm, [mm, child]);
