@@ -12,8 +12,9 @@ import { pagingAct } from "../demo/act-paging";
 import { cowAct } from "../demo/act-cow";
 import { pageCacheAct } from "../demo/act-page-cache";
 import { mallocAct } from "../demo/act-malloc";
+import { ioAct } from "../demo/act-io";
 
-export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct, replayAct, pagingAct, cowAct, pageCacheAct, mallocAct];
+export const ACTS: Act[] = [machineAct, walkAct, buddyAct, slabAct, replayAct, pagingAct, cowAct, pageCacheAct, mallocAct, ioAct];
 
 export function registerDemo(program: Command, io: CliIo): void {
   program
