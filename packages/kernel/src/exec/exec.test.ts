@@ -142,6 +142,24 @@ describe("exec without randomization (setarch -R)", () => {
     expect(out).toContain("$ app: execve(\"/usr/bin/app\", [\"/usr/bin/app\"], /* 3 vars */) (setarch -R)\npid 1 on CPU 0\n= 0 (pid 1: load 0x555555554000, ld.so 0x7ffff7fca000, vdso 0x7ffff7fc8000, brk 0x555555560000, sp 0x");
   });
 
+  it("smaps ends with the gate area's block (Size 4 kB, nothing resident, VmFlags ex); smaps_rollup leaves it out", () => {
+    const k = Kernel.boot({ ram: 256 * MiB, cpus: 2 });
+    const [t] = spawnExec(k, "app", { aslr: false });
+    const smaps = k.cat(`/proc/${t.pid}/smaps`);
+    const block = smaps.slice(smaps.indexOf("ffffffffff600000-"));
+    // real-proc/self-smaps.txt's [vsyscall] entry, line for line
+    expect(block).toBe([
+      `${pad("ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0")}[vsyscall]`,
+      "Size:                  4 kB", "KernelPageSize:        4 kB", "MMUPageSize:           4 kB",
+      ...["Rss", "Pss", "Pss_Dirty", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty", "Referenced", "Anonymous", "KSM",
+        "LazyFree", "AnonHugePages", "ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb", "Swap", "SwapPss", "Locked"]
+        .map((f) => `${f}:`.padEnd(16) + "       0 kB"),
+      "THPeligible:           0", "VmFlags: ex ", "",
+    ].join("\n"));
+    // the rollup spans the VMAs only: it ends at the stack's end
+    expect(k.cat(`/proc/${t.pid}/smaps_rollup`).split(" ")[0]).toBe("555555554000-7ffffffff000");
+  });
+
   it("kernel.randomize_va_space=0 gives the same layout as aslr: false", () => {
     const a = run("  - exec: { spawn: app, aslr: false }\n  - cat: /proc/app/maps\n");
     const b = run("  - sysctl: { kernel.randomize_va_space: 0 }\n  - exec: { spawn: app }\n  - cat: /proc/app/maps\n");
