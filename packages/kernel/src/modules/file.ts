@@ -2,7 +2,8 @@
 // "vda" SSD when the machine config has none), the per-task descriptor tables, the write-back
 // sysctls of mm/page-writeback.c with Linux's defaults (dirty_ratio 20, dirty_background_ratio
 // 10, dirty_bytes and dirty_background_bytes 0, dirty_expire_centisecs 3000,
-// dirty_writeback_centisecs 500) and vm.drop_caches, the file scenario steps, and verify.
+// dirty_writeback_centisecs 500) and vm.drop_caches, a tmpfs at /dev/shm (shmem: shm_open's
+// files), the file scenario steps, and verify.
 // The page-cache gauges (nr_file_pages, nr_dirty, nr_writeback: Cached, Dirty, Writeback in
 // /proc/meminfo) and events (nr_dirtied, nr_written, pgpgin, pgpgout) are moved in the machine's
 // Counters by the layer itself. The flusher and I/O completions run lazily, at the next file
@@ -11,13 +12,14 @@
 import { InputError } from "@mmsim/base";
 import { BlockDevice } from "@mmsim/hardware";
 import { FILE_COUNTERS, FileSystem, FilesStruct, dropPagecache, exitFiles, runUntil, verifyFileSystem, wakeupFlusherThreads, type WritebackSysctls } from "@mmsim/virtual";
+import { DEV_SHM, DEV_SHM_DEV, mountTmpfs, shmemOf, tmpfsDefaults } from "@mmsim/virtual";
 import type { Kernel } from "../kernel";
 import { defineModule } from "../module";
 import { parseIntInRange } from "../sysctl";
 import type { Task } from "../task";
 import { NET_COUNTERS } from "@mmsim/virtual";
 import { FILE_STEPS } from "../scenario/steps-file";
-import { virtualOf } from "../virtual-kernel";
+import { totalramPages, virtualOf } from "../virtual-kernel";
 
 /** The disk mmfs gets when the machine has none: 4 GiB (sparse: costs host memory only where written). */
 export const DEFAULT_DISK_BYTES = 4 * 1024 * 1024 * 1024;
@@ -77,6 +79,9 @@ export class FileKernel {
       // the file LRU as the reclaim layer counts it (0 until there is one)
       fileLruPages: () => counters.get("nr_active_file") + counters.get("nr_inactive_file"),
     });
+    // systemd's tmpfs at /dev/shm (shm_open's files), with tmpfs's default size= and nr_inodes
+    mountTmpfs(this.fs, DEV_SHM, DEV_SHM_DEV, tmpfsDefaults(totalramPages(k)));
+    shmemOf(this.fs.vmm).faultAroundBytes = this.fs.faultAroundBytes;
   }
 
   /** The descriptor table of a live task (made on first use); a dead task's files were closed. */
