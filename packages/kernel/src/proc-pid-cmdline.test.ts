@@ -2,6 +2,7 @@
 // fields that exec and the fault path fill: flags (PF_RANDOMIZE, PF_FORKNOEXEC), min_flt/maj_flt
 // and cmin_flt/cmaj_flt collected from a reaped child, arg_start..env_end.
 import { MiB } from "@mmsim/base";
+import { userStore } from "@mmsim/virtual";
 import { describe, expect, it } from "vitest";
 import { Kernel, execOf, virtualOf, type ExecResult, type Task } from "./index";
 import { AT_NULL, AT_PAGESZ, AT_SYSINFO_EHDR } from "./exec/stack";
@@ -24,6 +25,17 @@ describe("/proc/<pid>/cmdline, environ, auxv", () => {
     expect(k.cat(`/proc/${t.pid}/environ`)).toBe("A=1\0HOME=/root\0");
     // read(2) at an offset: bytes 4.. of the argument area
     expect(new TextDecoder().decode(k.procfs.readBytes(`/proc/${t.pid}/cmdline`, 4, 3) as Uint8Array)).toBe("-n\0");
+  });
+
+  it("setproctitle: a title written over argv and on into the environment is read up to its NUL (get_mm_proctitle)", () => {
+    const k = Kernel.boot({ ram: 256 * MiB });
+    const [t, r] = spawnExec(k, "app", { aslr: false, argv: ["app", "x"], envp: ["A=1", "B=2"] });
+    const cpu = k.hw.cpus[t.cpu]!;
+    // "app\0x\0" (6 bytes) then "A=1\0B=2\0": the title's 14 bytes cover argv and half of envp,
+    // so the byte before arg_end is not NUL any more
+    const title = new TextEncoder().encode("my-title-long\0");
+    expect(userStore(virtualOf(k).vmm, t.mm!, cpu, r.stack.argStart, title)).toBeNull();
+    expect(k.cat(`/proc/${t.pid}/cmdline`)).toBe("my-title-long\0");
   });
 
   it("auxv is saved_auxv as 8-byte little-endian pairs up to AT_NULL (23 pairs, 368 bytes)", () => {

@@ -29,16 +29,15 @@ export function accessRemoteVm(vmm: VirtualMemory, mm: MmStruct, addr: number, l
 
 /**
  * get_mm_cmdline: the argument strings, NUL-separated as on the stack. When the byte before
- * arg_end is not NUL (setproctitle overwrote argv), the read runs on into the environment up to
- * the first NUL (get_mm_proctitle), as Linux does.
+ * arg_end is not NUL (setproctitle wrote a title over argv), the title is read instead: from
+ * arg_start up to its NUL, within a page (get_mm_proctitle), as Linux does.
  */
 export function procPidCmdline(vmm: VirtualMemory, mm: MmStruct | null): Uint8Array {
   if (mm === null || mm.argStart >= mm.argEnd) return new Uint8Array(0);
-  let envEnd = mm.envEnd;
-  if (mm.envStart !== mm.argEnd || mm.envEnd < mm.envStart) envEnd = mm.argEnd;
   const last = accessRemoteVm(vmm, mm, mm.argEnd - 1, 1);
   if (last.length === 1 && last[0] !== 0) {
-    const bytes = accessRemoteVm(vmm, mm, mm.argStart, Math.min(PAGE_SIZE, envEnd - mm.argStart));
+    // get_mm_proctitle: one page from arg_start, up to and including the first NUL
+    const bytes = accessRemoteVm(vmm, mm, mm.argStart, PAGE_SIZE);
     const nul = bytes.indexOf(0);
     return nul < 0 ? bytes : bytes.subarray(0, nul + 1);
   }
