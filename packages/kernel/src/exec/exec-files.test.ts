@@ -148,4 +148,20 @@ describe("exec with malloc state (the userland's exec hook)", () => {
     expect(u.mallocOf(a).malloc(100)).toBe(p);
     k.verify();
   });
+
+  it("an exec whose child's copy of the old arena is not modelled is refused before anything changes", () => {
+    const k = boot();
+    const v = virtualOf(k);
+    const u = userlandOf(k);
+    const a = spawnExec(k, "a");
+    u.mallocOf(a).malloc(100);
+    const c = v.fork(a, "c");
+    if (typeof c === "number") throw new Error("fork");
+    // the parent calls malloc after the fork: the child's copy at fork time is not kept
+    u.mallocOf(a).malloc(100);
+    const maps = k.cat(`/proc/${a.pid}/maps`);
+    expect(() => execOf(k).execve(a, { aslr: false })).toThrow(/not modelled/);
+    expect(k.cat(`/proc/${a.pid}/maps`)).toBe(maps);
+    k.verify();
+  });
 });

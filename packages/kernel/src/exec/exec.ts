@@ -64,7 +64,7 @@ export class ExecKernel {
   /** the CPU-dependent auxv values */
   cpuAuxv: CpuAuxv = DEFAULT_CPU_AUXV;
 
-  /** Hooks run at every successful exec, after exec_mmap (the userland drops the old image's state). */
+  /** Hooks run at every exec once the new image is built, before exec_mmap (the userland drops the old image's state). */
   private readonly execHooks: ((t: Task) => void)[] = [];
 
   constructor(
@@ -72,7 +72,10 @@ export class ExecKernel {
     private readonly fs: FileSystem,
   ) {}
 
-  /** Adds a hook run after each successful exec of a task (the old image is gone by then). */
+  /**
+   * Adds a hook run at each exec of a task once nothing can fail any more, just before exec_mmap
+   * replaces the old image; a hook that throws (InputError) aborts the exec with t untouched.
+   */
   onExec(hook: (t: Task) => void): void {
     this.execHooks.push(hook);
   }
@@ -168,11 +171,17 @@ export class ExecKernel {
       if (typeof objs === "number") return fail(objs);
       libs = objs.map((o) => ({ path: o.img.path, bias: o.bias }));
     }
+    // the hooks see the old image still in place; one that refuses (an InputError) leaves t untouched
+    try {
+      for (const hook of this.execHooks) hook(t);
+    } catch (e) {
+      mmput(vmm, mm);
+      throw e;
+    }
     execMmap(vmm, t, mm);
     t.comm = basename(exe.path).slice(0, COMM_MAX);
     // begin_new_exec / load_elf_binary: PF_FORKNOEXEC cleared, PF_RANDOMIZE as decided above
     t.flags = (t.flags & ~(PF_FORKNOEXEC | PF_RANDOMIZE)) | (randomize ? PF_RANDOMIZE : 0);
-    for (const hook of this.execHooks) hook(t);
     return {
       randomized: randomize, random: rnd, mmapBase: mm.mmapBase, stackTop, stackStart, loadBias: loaded.bias, interpBase, vdso,
       startBrk: mm.startBrk, entry, stack, libs,
