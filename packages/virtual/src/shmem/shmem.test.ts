@@ -10,6 +10,9 @@ import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from "../memory";
 import { verifyVirtual } from "../verify";
 import { PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, mmRss, pagemapRead, showMapVma, showSmaps, showSmapsRollup, taskMem, taskStatm } from "../task-mmu";
 import { doMremap } from "../mremap";
+import { doMprotect } from "../mprotect";
+import { doMadvise } from "../madvise";
+import { MADV_DONTNEED } from "../mm-flags";
 import { SIGBUS } from "../fault";
 import type { MmStruct } from "../mm-types";
 import type { VirtualMemory } from "../virtual-memory";
@@ -173,6 +176,29 @@ describe("MAP_SHARED|MAP_ANONYMOUS (shmem_zero_setup)", () => {
     verifyVirtual(vmm, [mm]);
     vmm.exitMm(mm);
     expect(vmm.committedAs).toBe(0);
+    verifyVirtual(vmm, []);
+  });
+
+  it("mprotect back to writable maps shmem pages writable at once (no write-notify); MADV_DONTNEED drops the PTEs, not the data", () => {
+    const vmm = bootVirtual();
+    const mm = newMm(vmm);
+    const a = sysMmap(vmm, mm, 0, 2 * 4096, RW, SHARED_ANON, null, 0);
+    write(vmm, mm, a, [3]);
+    expect(read(vmm, mm, a + 4096, 1)).toEqual([0]);
+    expect(doMprotect(vmm, mm, a, 2 * 4096, PROT_READ)).toBe(0);
+    expect(doMprotect(vmm, mm, a, 2 * 4096, RW)).toBe(0);
+    const faults = g(vmm, "pgfault");
+    // change_pte_range gives both PTEs vm_page_prot's write bit back: neither store faults
+    write(vmm, mm, a, [4]);
+    write(vmm, mm, a + 4096, [5]);
+    expect(g(vmm, "pgfault") - faults).toBe(0);
+    expect(doMadvise(vmm, mm, a, 2 * 4096, MADV_DONTNEED)).toBe(0);
+    expect(mm.rssStat[MM_SHMEMPAGES]).toBe(0);
+    expect(g(vmm, "nr_shmem")).toBe(2);
+    expect(read(vmm, mm, a, 1)).toEqual([4]);
+    expect(read(vmm, mm, a + 4096, 1)).toEqual([5]);
+    verifyVirtual(vmm, [mm]);
+    vmm.exitMm(mm);
     verifyVirtual(vmm, []);
   });
 

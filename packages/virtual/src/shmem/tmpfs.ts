@@ -93,18 +93,20 @@ function shmemPerformWrite(shmem: Shmem, file: File, mm: MmStruct, cpu: Cpu, buf
     if (readable === 0) return written > 0 ? written : -EFAULT;
     const pfn = shmem.getFolio(inode, index, SGP_WRITE);
     if (pfn < 0) return written > 0 ? written : pfn;
-    if (copyFromUser(vmm, mm, cpu, pfn * PAGE_SIZE + offset, buf + written, readable) !== 0) return written > 0 ? written : -EFAULT;
+    const copied = readable - copyFromUser(vmm, mm, cpu, pfn * PAGE_SIZE + offset, buf + written, readable);
+    // shmem_write_end: a new folio is zeroed around what was copied (folio_zero_segments), then
+    // uptodate; the folio is dirtied; i_size grows by what was copied
     const i = p.idx(pfn);
     if ((p.flags[i]! & UPTODATE) === 0) {
-      // folio_zero_segments around what was copied into a new folio
       vmm.ram.fill(pfn * PAGE_SIZE, offset, 0);
-      vmm.ram.fill(pfn * PAGE_SIZE + offset + readable, PAGE_SIZE - offset - readable, 0);
+      vmm.ram.fill(pfn * PAGE_SIZE + offset + copied, PAGE_SIZE - offset - copied, 0);
       p.flags[i] |= UPTODATE;
     }
     p.flags[i] |= DIRTY;
-    pos += readable;
-    written += readable;
+    pos += copied;
+    written += copied;
     if (pos > inode.size) inode.size = pos;
+    if (copied < readable) return written > 0 ? written : -EFAULT;
   }
   return written;
 }
