@@ -19,7 +19,7 @@ describe("examples/scenarios/file-mmap.yaml", () => {
     expect(out).toContain("$ app: pread64(f, buf, 1, 4096)\n= 1\n$ app: load 1 bytes at buf\n7ffff7fef000: 61\n");
     // 16 buffer pages and the private copy; the shared mapping's two pages left after truncate
     expect(out).toContain("RssAnon:\t      68 kB\nRssFile:\t       8 kB\n");
-    expect(out).toContain("--- SIGBUS {si_signo=SIGBUS, si_code=2, si_addr=0x10004000} ---\n+++ killed by SIGBUS +++\n");
+    expect(out).toContain("--- SIGBUS {si_signo=SIGBUS, si_code=BUS_ADRERR, si_addr=0x10004000} ---\n+++ killed by SIGBUS +++\n");
   });
 
   it("mmap of a descriptor that is not open is EBADF; a read-only descriptor cannot be mapped shared and writable (EACCES)", () => {
@@ -42,6 +42,6 @@ steps:
     // debugfs fault_around_bytes: 64 KiB by default (mm/memory.c)
     expect(out).toContain("$ cat /sys/kernel/debug/fault_around_bytes\n65536\n");
     // an empty file: the private mapping exists, its first page is past EOF
-    expect(out).toContain("--- SIGBUS {si_signo=SIGBUS, si_code=2, si_addr=0x7ffff7ffe000} ---\n");
+    expect(out).toContain("--- SIGBUS {si_signo=SIGBUS, si_code=BUS_ADRERR, si_addr=0x7ffff7ffe000} ---\n");
   });
 });
