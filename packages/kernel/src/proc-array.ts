@@ -19,6 +19,8 @@ export interface StatusMachine {
   /** node ids with memory (N_MEMORY) */
   nodes: readonly number[];
   sigPendingLimit: number;
+  /** i386: 32-bit longs (untag_mask) and no CONFIG_TRANSPARENT_HUGEPAGE (i386_defconfig) */
+  i386: boolean;
 }
 
 /**
@@ -68,9 +70,10 @@ export function procPidStatus(t: Task, rss: MmRss, m: StatusMachine): string {
   s += "Kthread:\t0\n";
   if (t.mm) s += taskMem(t.mm, rss);
   s += "CoreDumping:\t0\n";
-  // !mm_flags_test(MMF_DISABLE_THP): prctl(PR_SET_THP_DISABLE) is not modelled
-  s += "THP_enabled:\t1\n";
-  s += "untag_mask:\t0xffffffffffffffff\n";
+  // IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && !MMF_DISABLE_THP (prctl(PR_SET_THP_DISABLE) is not
+  // modelled); untag_mask is mm_untag_mask's -1UL, an unsigned long of 64 or 32 bits (fs/proc/array.c)
+  s += `THP_enabled:\t${m.i386 ? 0 : 1}\n`;
+  s += `untag_mask:\t${m.i386 ? "0xffffffff" : "0xffffffffffffffff"}\n`;
   s += "Threads:\t1\n";
   s += `SigQ:\t0/${m.sigPendingLimit}\n`;
   s += `SigPnd:\t${CAP_NONE}\nShdPnd:\t${CAP_NONE}\nSigBlk:\t${CAP_NONE}\nSigIgn:\t${CAP_NONE}\nSigCgt:\t${CAP_NONE}\n`;

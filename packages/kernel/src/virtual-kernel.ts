@@ -56,6 +56,7 @@ export class VirtualKernel {
       nrCpus: k.config.cpus,
       nodes: k.phys.nodes.filter((n) => n.nodePresentPages > 0).map((n) => n.nid),
       sigPendingLimit: Math.floor(this.tasks.maxThreads / 2),
+      i386: k.config.arch === "i386",
     };
     k.procfs.addAlias((path) => {
       const m = /^\/proc\/([^/]+)\/([^/]+)$/.exec(path);

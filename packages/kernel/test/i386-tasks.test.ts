@@ -36,6 +36,14 @@ describe("examples/scenarios/i386-page-tables.yaml and i386-pae-page-tables.yaml
 });
 
 describe("an i386 task", () => {
+  it("status prints THP_enabled 0 (i386_defconfig has no CONFIG_TRANSPARENT_HUGEPAGE) and a 32-bit untag_mask (mm_untag_mask's -1UL, fs/proc/array.c)", () => {
+    const line = (k: Kernel, f: string) => k.procfs.read(`/proc/${virtualOf(k).spawn("app").pid}/status`).split("\n").find((l) => l.startsWith(f));
+    expect([line(Kernel.boot({ arch: "i386", ram: 512 * MiB }), "THP_enabled"), line(Kernel.boot({ arch: "i386", ram: 512 * MiB }), "untag_mask")])
+      .toEqual(["THP_enabled:\t0", "untag_mask:\t0xffffffff"]);
+    expect([line(Kernel.boot({ ram: 512 * MiB }), "THP_enabled"), line(Kernel.boot({ ram: 512 * MiB }), "untag_mask")])
+      .toEqual(["THP_enabled:\t1", "untag_mask:\t0xffffffffffffffff"]);
+  });
+
   it("runs in the CPU's 32-bit paging mode with TASK_SIZE 0xc0000000, mmap_base 0xb8000000 and brk at ELF_ET_DYN_BASE 0x400000", () => {
     for (const [pae, mode] of [[false, PAGING_32BIT], [true, PAGING_PAE]] as const) {
       const k = Kernel.boot({ arch: "i386", pae, ram: 512 * MiB });
@@ -95,17 +103,18 @@ describe("an i386 task", () => {
     expect(out).toMatch(/Rss = 8 kB\nok\n$/);
   });
 
-  it("maps a file as on x86-64 (examples/scenarios/file-mmap.yaml): only the addresses, VmPTE and SigQ differ", () => {
+  it("maps a file as on x86-64 (examples/scenarios/file-mmap.yaml): only the addresses, VmPTE, THP_enabled, untag_mask and SigQ differ", () => {
     const text = readFileSync(new URL("../../../examples/scenarios/file-mmap.yaml", import.meta.url), "utf8");
     const x86 = formatResults(runScenario(loadScenario(text, "f.yaml"), { verify: true }).results).split("\n");
     const i386 = formatResults(runScenario(loadScenario(text.replace(/^machine: \{/m, "machine: { arch: i386,"), "f.yaml"), { verify: true }).results).split("\n");
     expect(i386.length).toBe(x86.length);
     const diff = x86.flatMap((l, i) => (l === i386[i] ? [] : [[l, i386[i]]]));
     // a hint-less mmap lands below mmap_base: 0x7ffff7fff000 on x86-64, 0xb8000000 on i386; the
-    // tables: pgd + pud + pmd + pte on x86-64 (VmPTE leaves the pgd out), three 4 MiB PTE tables on i386
+    // tables: pgd + pud + pmd + pte on x86-64 (VmPTE leaves the pgd out), three 4 MiB PTE tables on i386;
+    // no THP and 32-bit longs on i386
     expect(diff.filter(([a]) => !a!.startsWith("SigQ:"))).toEqual([
       ["= 0x7ffff7fef000", "= 0xb7ff0000"], ["7ffff7fef000: 7a", "b7ff0000: 7a"], ["7ffff7fef000: 61", "b7ff0000: 61"],
-      ["VmPTE:\t      28 kB", "VmPTE:\t      12 kB"],
+      ["VmPTE:\t      28 kB", "VmPTE:\t      12 kB"], ["THP_enabled:\t1", "THP_enabled:\t0"], ["untag_mask:\t0xffffffffffffffff", "untag_mask:\t0xffffffff"],
     ]);
   });
 
