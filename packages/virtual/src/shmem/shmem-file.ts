@@ -29,6 +29,7 @@ export const DEV_ZERO_PATH = "/dev/zero (deleted)";
  */
 export class ShmemVmFile extends VmFile {
   declare fCount: number;
+  declare readonly path: string;
 
   constructor(
     readonly inode: ShmemInode,
@@ -40,6 +41,8 @@ export class ShmemVmFile extends VmFile {
     refs: number,
   ) {
     super(path, { dev: inode.sb.dev, ino: inode.ino, readable, writable, vmOps, mapping: inode.iMmap });
+    // d_path: a file unlinked while mapped shows " (deleted)" after its name (shm_mnt's are born so)
+    Object.defineProperty(this, "path", { enumerable: true, get: () => (inode.nlink === 0 && !path.endsWith(" (deleted)") ? `${path} (deleted)` : path) });
     let count = refs;
     inode.mapRefs += refs;
     Object.defineProperty(this, "fCount", {

@@ -123,6 +123,7 @@ describe("tmpfs at /dev/shm", () => {
     check(m, [m.mm, mmB]);
     // unlinked and closed while mapped: the mappings keep the file until their munmap
     expect(sysUnlink(m.fs, "/dev/shm/ring")).toBe(0);
+    expect(showMapVma(m.mm.mmMt.findVma(a)!)).toBe("20000000-20008000 rw-s 00000000 00:19 2                                  /dev/shm/ring (deleted)\n");
     expect(sysClose(m.fs, m.files, fdA)).toBe(0);
     expect(sysClose(m.fs, filesB, fdB)).toBe(0);
     expect(counter(m, "nr_shmem")).toBe(3);
