@@ -90,6 +90,7 @@ export function parseMachineConfig(raw: unknown, path: Path = ["machine"]): Mach
   if (o.kernelcore !== undefined) m.kernelcore = expectSize(o.kernelcore, [...path, "kernelcore"]);
   if (o.movablecore !== undefined) m.movablecore = expectSize(o.movablecore, [...path, "movablecore"]);
   if (o.allocator !== undefined) m.allocator = expectEnum(o.allocator, [...path, "allocator"], ["slub", "slab"] as const);
+  if (o.transparent_hugepage !== undefined && m.arch === "i386") fail([...path, "transparent_hugepage"], "expected nothing on i386 (i386_defconfig has no CONFIG_TRANSPARENT_HUGEPAGE)");
   if (o.transparent_hugepage !== undefined) m.transparentHugepage = expectEnum(o.transparent_hugepage, [...path, "transparent_hugepage"], ["always", "madvise", "never"] as const);
   if (o.slub_debug !== undefined) {
     if (o.slub_debug !== null && typeof o.slub_debug !== "string") {

@@ -75,7 +75,8 @@ export class Kernel {
       memory,
       nrCpus: config.cpus,
       cpuToNode,
-      transparentHugepage: config.transparentHugepage,
+      // i386_defconfig has no CONFIG_TRANSPARENT_HUGEPAGE: no sysfs files, no khugepaged raising min_free_kbytes
+      transparentHugepage: config.arch === "i386" ? undefined : config.transparentHugepage,
       // start_kernel() before mm_core_init(): setup_per_cpu_areas(), vfs_caches_init_early()
       earlyAllocations: (mb) => {
         percpu = setupPerCpuAreas(mb, cpuToNode, config.arch);
@@ -226,7 +227,7 @@ export class Kernel {
     if (c.pagingLevels === 4 && c.arch === "x86_64") parts.push("no5lvl");
     if (c.allocator === "slab") parts.push("slab=classic");
     // the built-in default (CONFIG_TRANSPARENT_HUGEPAGE_MADVISE) needs no option
-    if (c.transparentHugepage !== "madvise") parts.push(`transparent_hugepage=${c.transparentHugepage}`);
+    if (c.transparentHugepage !== "madvise" && c.arch === "x86_64") parts.push(`transparent_hugepage=${c.transparentHugepage}`);
     if (c.slubDebug !== undefined) parts.push(c.slubDebug ? `slub_debug=${c.slubDebug}` : "slub_debug");
     return parts.join(" ");
   }

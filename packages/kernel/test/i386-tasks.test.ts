@@ -35,6 +35,20 @@ describe("examples/scenarios/i386-page-tables.yaml and i386-pae-page-tables.yaml
   }
 });
 
+describe("an i386 machine", () => {
+  it("has no THP (i386_defconfig): no sysfs files, min_free_kbytes from init_per_zone_wmark_min alone, transparent_hugepage refused", () => {
+    const k = Kernel.boot({ arch: "i386", ram: 1024 * MiB });
+    expect(() => k.procfs.read("/sys/kernel/mm/transparent_hugepage/enabled")).toThrow(/No such file/);
+    // int_sqrt(lowmem_kbytes * 16) (mm/page_alloc.c), not khugepaged's set_recommended_min_free_kbytes
+    const minFree = Number(k.procfs.read("/proc/sys/vm/min_free_kbytes"));
+    expect(minFree).toBe(3752);
+    expect(Kernel.boot({ ram: 1024 * MiB }).procfs.read("/proc/sys/vm/min_free_kbytes")).toBe("45056\n");
+    expect(() => loadScenario("machine: { arch: i386, transparent_hugepage: always }\nsteps: []\n", "t.yaml")).toThrow(
+      "machine.transparent_hugepage: expected nothing on i386 (i386_defconfig has no CONFIG_TRANSPARENT_HUGEPAGE)",
+    );
+  });
+});
+
 describe("an i386 task", () => {
   it("status prints THP_enabled 0 (i386_defconfig has no CONFIG_TRANSPARENT_HUGEPAGE) and a 32-bit untag_mask (mm_untag_mask's -1UL, fs/proc/array.c)", () => {
     const line = (k: Kernel, f: string) => k.procfs.read(`/proc/${virtualOf(k).spawn("app").pid}/status`).split("\n").find((l) => l.startsWith(f));
