@@ -6,16 +6,27 @@
 import type { MmStruct, VmAreaStruct } from "./mm-types";
 import type { VirtualMemory } from "./virtual-memory";
 import {
-  PTE_A, PTE_D, PTE_P, PTE_PROTNONE, PTE_RW, PTE_SPECIAL, entryPfn, flushTlbRange, pteModifyHi, pteModifyLo, pteOffset, ptePresent,
+  PTE_A, PTE_D, PTE_P, PTE_PROTNONE, PTE_RW, PTE_SPECIAL, entryPfn as entryPfn_, flushTlbRange, pteModifyHi, pteModifyLo, pteOffset as pteOffset_,
+  ptePresent as ptePresent_,
 } from "./pte";
 import { MM_ANONPAGES, MM_SWAPENTS, updateHiwaterRss } from "./memory";
-import { folioDupAnonRmapPte, folioPut, folioRemoveRmapPte } from "./rmap";
+import { folioDupAnonRmapPte as folioDupAnonRmapPte_, folioPut as folioPut_, folioRemoveRmapPte as folioRemoveRmapPte_ } from "./rmap";
 import { pteAllocMm } from "./pgtable";
 import { VM_MAYWRITE, VM_SHARED, VM_WRITE } from "./mm-flags";
 import { PG_anon_exclusive } from "@mmsim/physical";
-import { mmCounter, mmCounterFile } from "./shmem/mm-counter";
+import { mmCounter as mmCounter_, mmCounterFile as mmCounterFile_ } from "./shmem/mm-counter";
 import type { MapPagesOps } from "./file-fault";
 
+// Local copies of the imports the per-PTE loops call (docs/design/performance.md, rule 2: an
+// imported binding is a load through a module cell per use, a getter call under tsx and vitest).
+const entryPfn = entryPfn_;
+const pteOffset = pteOffset_;
+const ptePresent = ptePresent_;
+const folioDupAnonRmapPte = folioDupAnonRmapPte_;
+const folioPut = folioPut_;
+const folioRemoveRmapPte = folioRemoveRmapPte_;
+const mmCounter = mmCounter_;
+const mmCounterFile = mmCounterFile_;
 const ANON_EXCLUSIVE = 1 << PG_anon_exclusive;
 /** The next PTE table boundary above addr (pmd_addr_end without the end): span is PMD_SIZE. */
 function nextTable(addr: number, span: number): number {
