@@ -29,12 +29,23 @@ export const FAULT_ENTRY_EXIT_CYCLES = 600;
 /** A system call's entry and exit: ~250 cycles (estimate, same sources as faults). */
 export const SYSCALL_ENTRY_EXIT_CYCLES = 250;
 
+/**
+ * Bytes a core copies per cycle in the kernel's copy_to_user/copy_from_user and the socket's
+ * copy into its buffers: 4 (12 GB/s at 3 GHz). rep movsb (ERMSB, the kernel's copy_user on
+ * Skylake) moves 16-32 bytes a cycle while source and destination are in L1/L2, but the page
+ * cache's data has just come by DMA into memory, so the copy runs at one core's memory
+ * bandwidth, ~10-14 GB/s (Intel 64 and IA-32 Optimization Reference Manual, "Enhanced REP MOVSB
+ * and STOSB operation"; single-thread STREAM Copy on Skylake servers).
+ */
+export const COPY_BYTES_PER_CYCLE = 4;
+
 export interface CostOptions {
   cpuHz?: number;
   tlbHit?: number;
   walkLevel?: number;
   faultEntryExit?: number;
   syscallEntryExit?: number;
+  copyBytesPerCycle?: number;
 }
 
 /** The costs one machine charges (each overridable at construction). */
@@ -46,6 +57,7 @@ export class CostModel {
   declare readonly walkLevel: number;
   declare readonly faultEntryExit: number;
   declare readonly syscallEntryExit: number;
+  declare readonly copyBytesPerCycle: number;
 
   constructor(opts: CostOptions = {}) {
     this.cpuHz = opts.cpuHz ?? DEFAULT_CPU_HZ;
@@ -53,6 +65,7 @@ export class CostModel {
     this.walkLevel = opts.walkLevel ?? PAGE_WALK_LEVEL_CYCLES;
     this.faultEntryExit = opts.faultEntryExit ?? FAULT_ENTRY_EXIT_CYCLES;
     this.syscallEntryExit = opts.syscallEntryExit ?? SYSCALL_ENTRY_EXIT_CYCLES;
+    this.copyBytesPerCycle = opts.copyBytesPerCycle ?? COPY_BYTES_PER_CYCLE;
   }
 
   /** Cycles a CPU spends waiting `ns` nanoseconds for a device, at this model's frequency. */

@@ -181,6 +181,7 @@ export { TLB_HIT_CYCLES } from "./cost";
 export { PAGE_WALK_LEVEL_CYCLES } from "./cost";
 export { FAULT_ENTRY_EXIT_CYCLES } from "./cost";
 export { SYSCALL_ENTRY_EXIT_CYCLES } from "./cost";
+export { COPY_BYTES_PER_CYCLE } from "./cost";
 export type { CostOptions } from "./cost";
 
 export { BlockDevice } from "./block-dev";

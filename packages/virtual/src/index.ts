@@ -108,7 +108,7 @@ export type { NetCounter } from "./net/socket";
 export { sysSocket, fileSocket, SockInodeOps } from "./net/socket-file";
 export { sysSendfile, MAX_RW_COUNT, PIPE_DEF_BUFFERS } from "./file/splice";
 export { syscallEnter } from "./file/read-write";
-export { accountCpuCopy, COPY_BYTES_PER_CYCLE } from "./file/copy-cost";
+export { accountCpuCopy } from "./file/copy-cost";
 export { filemapFault, MMAP_LOTSAMISS } from "./file/filemap-fault";
 export { wakeupFlusherThreads, ksysSync } from "./file/page-writeback";
 export { sysSync } from "./file/read-write";

@@ -76,6 +76,7 @@ export class FileKernel {
       dma: k.hw.dma,
       clock: k.clock,
       syscallCycles: k.hw.cost.syscallEntryExit,
+      copyBytesPerCycle: k.hw.cost.copyBytesPerCycle,
       // the file LRU as the reclaim layer counts it (0 until there is one)
       fileLruPages: () => counters.get("nr_active_file") + counters.get("nr_inactive_file"),
     });

@@ -7,7 +7,7 @@
 import { BUG, PAGE_SIZE } from "@mmsim/base";
 import type { Clock } from "@mmsim/base";
 import type { BlockDevice, DmaEngine } from "@mmsim/hardware";
-import { SECTOR_SIZE } from "@mmsim/hardware";
+import { COPY_BYTES_PER_CYCLE, SECTOR_SIZE } from "@mmsim/hardware";
 import { AddressSpace } from "../mm-types";
 import type { VirtualMemory } from "../virtual-memory";
 import { XArray } from "./xarray";
@@ -54,6 +54,8 @@ export interface FileSystemConfig {
   clock: Clock;
   /** cycles of one system call's entry and exit (the hardware cost model's syscallEntryExit) */
   syscallCycles?: number;
+  /** bytes a CPU copy moves per cycle (the hardware cost model's copyBytesPerCycle; default COPY_BYTES_PER_CYCLE) */
+  copyBytesPerCycle?: number;
   /** bdi->ra_pages (read_ahead_kb / 4; default VM_READAHEAD_PAGES) */
   raPages?: number;
   /** bdi->io_pages (the device's max_sectors_kb / 4; default VM_READAHEAD_PAGES) */
@@ -148,6 +150,7 @@ export class FileSystem {
   declare readonly dma: DmaEngine;
   declare readonly clock: Clock;
   declare readonly syscallCycles: number;
+  declare readonly copyBytesPerCycle: number;
   declare readonly raPages: number;
   declare readonly ioPages: number;
   declare readonly fileLruPages: () => number;
@@ -197,6 +200,7 @@ export class FileSystem {
     this.dma = cfg.dma;
     this.clock = cfg.clock;
     this.syscallCycles = cfg.syscallCycles ?? 0;
+    this.copyBytesPerCycle = cfg.copyBytesPerCycle ?? COPY_BYTES_PER_CYCLE;
     this.raPages = cfg.raPages ?? VM_READAHEAD_PAGES;
     this.ioPages = cfg.ioPages ?? VM_READAHEAD_PAGES;
     this.fileLruPages = cfg.fileLruPages ?? (() => 0);
