@@ -104,6 +104,11 @@ describe("Mmu.translate", () => {
   });
 });
 
+/** Clears the PTE of va in RAM (an unmap whose TLB flush has not happened yet). */
+function ramZeroPte(m: ReturnType<typeof machine>, va: number): void {
+  m.ram.writeU32(lookupPte(m.ram, 0x1000, va, 4)!.entryPa, 0);
+}
+
 describe("Mmu.translatePa", () => {
   it("returns the physical address on a miss and on a hit, and -1 with CR2 and the error code on a fault", () => {
     const { ram, alloc, mmu, cpu } = machine();
@@ -129,6 +134,51 @@ describe("Mmu.translatePa", () => {
     cpu.setPagingFormat(PAGING_32BIT);
     expect(mmu.translatePa(cpu, 2 ** 32, ACCESS_WRITE)).toBe(-1);
     expect([cpu.lastFaultCode, cpu.pageWalks]).toEqual([MMU_FAULT_GP, 0]);
+  });
+
+  it("retryPa gives translatePa's result and counts, skipping the probe only while the fault's page can have no entry", () => {
+    // Two identical machines run the same accesses; b retries with retryPa where a uses translatePa.
+    const a = machine(), b = machine();
+    const counts = (m: ReturnType<typeof machine>) =>
+      [m.cpu.dtlbMisses, m.cpu.dtlbHits, m.cpu.pageWalks, m.cpu.pageFaults, m.cpu.tlb.hits, m.cpu.tlb.misses, m.cpu.tlb.size, m.cpu.cycles, m.cpu.cr2];
+    const both = (f: (m: ReturnType<typeof machine>, retry: (va: number, acc: number) => number) => void) => {
+      f(a, (va, acc) => a.mmu.translatePa(a.cpu, va, acc));
+      f(b, (va, acc) => b.mmu.retryPa(b.cpu, va, acc));
+      expect(counts(b)).toEqual(counts(a));
+    };
+    // a not-present fault, then the "handler" maps the page and the access runs again
+    both((m, retry) => {
+      expect(m.mmu.translatePa(m.cpu, 0x400008, ACCESS_WRITE)).toBe(-1);
+      mapPage(m.ram, 0x1000, 0x400000, 0x800000, 4096, PAGE_SHARED, 4, m.alloc);
+      expect(retry(0x400008, ACCESS_WRITE)).toBe(0x800008);
+    });
+    // the retried access now hits: the fill ended the skip
+    both((_m, retry) => expect(retry(0x400008, ACCESS_WRITE)).toBe(0x800008));
+    // a denied hit (write to a read-only page) faults and drops the entry; the retry walks again
+    both((m, retry) => {
+      mapPage(m.ram, 0x1000, 0x401000, 0x801000, 4096, PAGE_READONLY, 4, m.alloc);
+      expect(m.mmu.translatePa(m.cpu, 0x401000, ACCESS_READ)).toBe(0x801000);
+      expect(m.mmu.translatePa(m.cpu, 0x401000, ACCESS_WRITE)).toBe(-1);
+      expect(retry(0x401000, ACCESS_WRITE)).toBe(-1);
+      expect(retry(0x401000, ACCESS_READ)).toBe(0x801000);
+    });
+    // a fault, then a fill of another page by the handler: the retry probes (and hits what is there)
+    both((m, retry) => {
+      expect(m.mmu.translatePa(m.cpu, 0x402000, ACCESS_READ)).toBe(-1);
+      mapPage(m.ram, 0x1000, 0x402000, 0x802000, 4096, PAGE_SHARED, 4, m.alloc);
+      expect(m.mmu.translatePa(m.cpu, 0x402000 + 8, ACCESS_READ)).toBe(0x802008);
+      expect(retry(0x402000, ACCESS_READ)).toBe(0x802000);
+    });
+    // a fault under PCID 2, then back to PCID 1, whose stale entry still maps the page: the retry hits it
+    both((m, retry) => {
+      ramZeroPte(m, 0x400000); // unmapped in RAM, no flush: PCID 1's entry stays
+      m.cpu.writeCr3(0x1000, 2, true);
+      expect(m.mmu.translatePa(m.cpu, 0x400000, ACCESS_READ)).toBe(-1);
+      m.cpu.writeCr3(0x1000, 1, true);
+      expect(retry(0x400000, ACCESS_READ)).toBe(0x800000);
+    });
+    a.cpu.tlb.verify();
+    b.cpu.tlb.verify();
   });
 
   it("charges each hit at the tlbHit of the MMU that last walked for the CPU", () => {

@@ -104,6 +104,21 @@ export class Mmu {
   }
 
   /**
+   * translatePa() for the access that just faulted at va on this CPU, run again after the fault
+   * handler (the retry of the faulting instruction): the same result and counts, without probing
+   * the TLB for the entry the fault left out of it (Tlb.hitPaRetry).
+   */
+  retryPa(cpu: Cpu, va: number, access: Access): number {
+    const idx = (access & ACC_BITS) | cpu.accBits;
+    const pa = cpu.tlb.hitPaRetry(va, this.rights[idx]);
+    if (pa < 0) return this.missPa(cpu, va, idx & ACC_BITS);
+    if ((idx & INSTR) !== 0) cpu.itlbHits++;
+    const clock = this.clock;
+    if (clock !== null) clock.ns += this.hitNs;
+    return pa;
+  }
+
+  /**
    * translatePa() with the details in `out`: returns true with out.pa, pageSize, rights,
    * tlbHit (and for a walk level, entriesRead, the leaf) on success; false on a page fault,
    * with out.errorCode set (and cpu.cr2 / cpu.lastFaultCode). Never allocates unless

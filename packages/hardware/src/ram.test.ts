@@ -23,7 +23,7 @@ describe("Ram", () => {
     expect(ram.readU8(0x5007)).toBe(0xde);
     ram.writeU64(0x6000, 0); // writing zero to an unbacked frame backs nothing
     expect(ram.backedFrames).toBe(1);
-    ram.verify();
+    ram.verify(true);
   });
 
   it("zeroFrame drops the backing and the frame reads as zeros; a reused slot starts clean", () => {
@@ -34,7 +34,7 @@ describe("Ram", () => {
     expect(ram.readU8(0x3010)).toBe(0);
     ram.writeU8(0x9000, 1); // reuses the freed slot
     expect(ram.read(0x9000, 4)).toEqual(new Uint8Array([1, 0, 0, 0]));
-    ram.verify();
+    ram.verify(true);
   });
 
   it("round-trips u64 values at and above 2^32, and exact bigints up to 2^64-1", () => {
@@ -68,7 +68,7 @@ describe("Ram", () => {
     expect(ram.cpuCopyBytes).toBe(6000);
     ram.fill(0x0ffe, 4, 0x55);
     expect(Array.from(ram.read(0x0ffc, 8))).toEqual([src[2], src[3], 0x55, 0x55, 0x55, 0x55, src[8], src[9]]);
-    ram.verify();
+    ram.verify(true);
   });
 
   it("copy of a whole never-written frame zeroes the target without backing it", () => {
@@ -113,7 +113,36 @@ describe("Ram frame cache", () => {
     ram.writeU32(0x7000, 9); // reuses the slot frame 2 had
     expect(ram.readU32(0x2000)).toBe(0);
     expect(ram.readU32(0x7000)).toBe(9);
-    ram.verify();
+    ram.verify(true);
+  });
+});
+
+describe("Ram dirty chunks", () => {
+  it("a slot handed back holds only zeros though zeroFrame cleaned just the chunks written, by every kind of write", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    ram.writeU32(0x2000 + 0x104, 0xdeadbeef); // chunk 1
+    ram.writeU8(0x2000 + 0xfff, 0x7f); // chunk 15
+    ram.writeU64(0x2000 + 0x808, 2 ** 40 + 3); // chunk 8
+    ram.write(0x2000 + 0x3f0, new Uint8Array(0x20).fill(9)); // chunks 3 and 4
+    ram.fill(0x2000 + 0x500, 16, 0xaa); // chunk 5
+    ram.writeTablePair(1, 0x2000 + 0xa00, 1, 2); // no line holds the frame: through writeU32Pair, chunk 10
+    expect(ram.tableFrame(1, 2)).toBeGreaterThanOrEqual(0);
+    ram.writeTablePair(1, 0x2000 + 0xc08, 3, 4); // through the table line, chunk 12
+    ram.verify(true);
+    ram.zeroFrame(2);
+    ram.writeU32(0x5000, 1); // takes the slot frame 2 gave back
+    const bytes = ram.read(0x5000, 4096);
+    expect(bytes.findIndex((b, i) => i >= 4 && b !== 0)).toBe(-1);
+    ram.verify(true);
+  });
+
+  it("a whole-frame copy over a dirty frame leaves none of the target's old bytes", () => {
+    const ram = new Ram({ bytes: 1 * MiB });
+    ram.writeU32(0x3000 + 0x200, 5); // source: chunk 2 only
+    for (let off = 0; off < 4096; off += 256) ram.writeU32(0x4000 + off + 4, 0xffffffff); // target: every chunk
+    ram.copy(0x4000, 0x3000, 4096);
+    expect(ram.read(0x4000, 4096)).toEqual(ram.read(0x3000, 4096));
+    ram.verify(true);
   });
 });
 
@@ -128,7 +157,7 @@ describe("Ram walk table cache", () => {
     ram.writeU32(0x9000, 7); // backs a third frame: no line changes
     expect(ram.tableFrame(1, 3)).toBe(a);
     expect(ram.tableFrame(2, 4)).toBe(b);
-    ram.verify();
+    ram.verify(true);
     ram.zeroFrame(3);
     expect(ram.tableFrame(1, 3)).toBe(-1); // unbacked: reads as zeros
     expect(ram.tableFrame(2, 4)).toBe(b);
@@ -136,7 +165,7 @@ describe("Ram walk table cache", () => {
     ram.writeU32(0xa000, 1); // takes the slot pfn 3 gave back, zeroed
     expect(ram.readU32(0xa008)).toBe(0);
     expect(ram.tableFrame(1, 3)).toBe(-1);
-    ram.verify();
+    ram.verify(true);
   });
 
   it("writeTablePair writes through a line holding the frame, and falls back to writeU32Pair otherwise (backing an unbacked frame)", () => {
@@ -149,6 +178,6 @@ describe("Ram walk table cache", () => {
     ram.writeTablePair(2, 0x5010, 7, 8); // line 2 holds nothing: pfn 5 is backed by the fallback
     ram.writeTablePair(1, 0x6008, 0, 0); // zeros to an unbacked frame back nothing
     expect([ram.readU32(0x5010), ram.readU32(0x5014), ram.isBacked(5), ram.isBacked(6)]).toEqual([7, 8, true, false]);
-    ram.verify();
+    ram.verify(true);
   });
 });

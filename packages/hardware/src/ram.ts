@@ -7,13 +7,23 @@
 //   slot s ──► pool[s >>> 6] (one ArrayBuffer of 64 frames) at byte ((s & 63) << 12)
 //
 // A frame costs host memory only once something non-zero is written to it; zeroFrame() hands
-// its slot back to a free list (re-zeroed when reused). Constructing a 64 GiB Ram allocates
-// only the directory: 32768 references.
+// its slot back to a free list. Constructing a 64 GiB Ram allocates only the directory: 32768
+// references.
+//
+// A slot is 16 chunks of 256 bytes, and dirty[s] has bit c set when chunk c may hold a non-zero
+// byte. zeroFrame() zeroes only those chunks before the slot goes on the free list, so a free
+// slot is all zeros and backing a frame writes nothing. A program that stores 8 bytes into a new
+// page then costs one chunk (4 cache lines) to clean, not the 64 lines of a whole frame
+// (docs/design/performance.md, "the frame's backing"). Scalar writes go through a one-chunk write
+// cache, which marks its chunk when it loads it; reads have their own one-frame cache.
 //
 // Invariants (checked by verify()):
 //   - every slot is either owned by exactly one frame or on the free list, never both;
 //   - backedFrames equals the number of frames that own a slot;
-//   - a free slot's bytes are never read (they are zeroed when handed out again).
+//   - a free slot's bytes are all zero and its dirty mask is 0; an owned slot's bytes outside
+//     its dirty chunks are zero;
+//   - the read cache holds a frame, and the write cache a chunk of one, only while that frame
+//     owns the slot they point into; the write cache's chunk is marked dirty;
 //   - a line of the walk's table cache holds a pfn only while that frame owns the slot whose
 //     words and offset the line holds.
 import { BUG, PAGE_SIZE as BASE_PAGE_SIZE } from "@mmsim/base";
@@ -26,12 +36,25 @@ const FRAMES_PER_POOL = 64;
 const POOL_SHIFT = 6;
 const POOL_BYTES = FRAMES_PER_POOL * PAGE_SIZE;
 const TWO_32 = 4294967296;
+/**
+ * 2^-32 and 2^-12 (4096): multiplying by a power of two is exact, like dividing by it, and stays
+ * one multiplication in the bundled dist, where a module constant becomes a `var` and a division
+ * by it a real division (performance.md, rule 6).
+ */
+const INV_TWO_32 = 1 / 4294967296;
+const INV_PAGE_SIZE = 1 / 4096;
 /** "no cached frame": so far below 0 that `pa - cPa` never passes the fast-path check */
 const NO_FRAME = -(2 ** 60);
 /** Ram sizes are limited so that a pfn fits in an unsigned 32-bit integer (16 TiB). */
 const MAX_RAM_BYTES = TWO_32 * PAGE_SIZE;
 /** Lines of the walk's table cache: one per paging level 1..5 (index 0 unused). */
 const WALK_WAYS = 6;
+/** A chunk: 256 bytes, the unit of a slot's dirty mask and of the write cache. */
+const CHUNK_SHIFT = 8;
+/** Every chunk of a slot dirty. */
+const ALL_CHUNKS = 0xffff;
+/** A chunk of zeros, as words (the source of cleanSlot's copies). */
+const ZERO_CHUNK = new Uint32Array(1 << (CHUNK_SHIFT - 2));
 
 export interface RamOptions {
   /** size of the physical address space in bytes (a multiple of 4096, holes included) */
@@ -60,10 +83,19 @@ export class Ram {
   private cIdx = 0;
   /** the high half read by the last readU32Pair */
   pairHi = 0;
+  // One-chunk write cache: the chunk (256 bytes of a backed frame) the last u32/u64 write went
+  // to, marked dirty when it was loaded: physical base, the pool's words, its first word's index.
+  private wPa = NO_FRAME;
+  private wW: Uint32Array = new Uint32Array(0);
+  private wIdx = 0;
+  /** per slot: the chunks that may hold non-zero bytes (bit c: chunk c); all else is zero */
+  private dirty = new Int32Array(0);
   // The walk's table cache (see tableFrame): pfn (-1 = empty line), words and first-word index.
   private readonly tcPfn = new Float64Array(WALK_WAYS).fill(-1);
   private readonly tcWords: Uint32Array[] = new Array<Uint32Array>(WALK_WAYS).fill(new Uint32Array(0));
   private readonly tcBase = new Int32Array(WALK_WAYS);
+  /** the slot of each line's frame (writeTablePair marks its chunks dirty) */
+  private readonly tcSlot = new Int32Array(WALK_WAYS);
 
   constructor(opts: RamOptions) {
     const bytes = opts.bytes;
@@ -104,7 +136,10 @@ export class Ram {
     // Only a line holding this frame can go stale (a line never holds an unbacked frame).
     const tc = this.tcPfn;
     for (let way = 0; way < WALK_WAYS; way++) if (tc[way] === pfn) tc[way] = -1;
-    if (this.cPa === pfn * PAGE_SIZE) this.cPa = NO_FRAME;
+    const base = pfn * PAGE_SIZE;
+    if (this.cPa === base) this.cPa = NO_FRAME;
+    if (this.wPa - base >= 0 && this.wPa - base < PAGE_SIZE) this.wPa = NO_FRAME;
+    this.cleanSlot(slot);
     if (this.nrFreeSlots === this.freeSlots.length) {
       const grown = new Int32Array(this.freeSlots.length * 2);
       grown.set(this.freeSlots);
@@ -113,17 +148,32 @@ export class Ram {
     this.freeSlots[this.nrFreeSlots++] = slot;
   }
 
+  /** Zeroes the dirty chunks of `slot` and clears its mask: the slot is all zeros. */
+  private cleanSlot(slot: number): void {
+    const mask = this.dirty[slot];
+    if (mask === 0) return;
+    const words = this.pool32[slot >>> POOL_SHIFT];
+    const start = (slot & (FRAMES_PER_POOL - 1)) << 10;
+    if (mask === ALL_CHUNKS) words.fill(0, start, start + 1024);
+    else {
+      for (let c = 0; c < 16; c++) {
+        if ((mask & (1 << c)) !== 0) words.set(ZERO_CHUNK, start + (c << 6)); // set: a memmove, cheaper to call than fill
+      }
+    }
+    this.dirty[slot] = 0;
+  }
+
   // ---- naturally aligned scalar accesses (the hot path) -----------------------------------
 
   readU8(pa: number): number {
     const off = this.offsetOf(pa, 1, "Ram.readU8");
-    const slot = this.slotOf((pa - off) / PAGE_SIZE);
+    const slot = this.slotOf((pa - off) * INV_PAGE_SIZE);
     return slot < 0 ? 0 : this.pool8[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 12) + off];
   }
 
   readU16(pa: number): number {
     const off = this.offsetOf(pa, 2, "Ram.readU16");
-    const slot = this.slotOf((pa - off) / PAGE_SIZE);
+    const slot = this.slotOf((pa - off) * INV_PAGE_SIZE);
     return slot < 0 ? 0 : this.pool16[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 11) + (off >>> 1)];
   }
 
@@ -135,7 +185,7 @@ export class Ram {
 
   private readU32Slow(pa: number): number {
     const off = this.offsetOf(pa, 4, "Ram.readU32");
-    const slot = this.slotOf((pa - off) / PAGE_SIZE);
+    const slot = this.slotOf((pa - off) * INV_PAGE_SIZE);
     if (slot < 0) return 0;
     this.cache(pa - off, slot);
     return this.cW[this.cIdx + (off >>> 2)];
@@ -179,7 +229,7 @@ export class Ram {
       return this.cW[i + 1] * TWO_32 + this.cW[i];
     }
     const off = this.offsetOf(pa, 8, "Ram.readU64");
-    const slot = this.slotOf((pa - off) / PAGE_SIZE);
+    const slot = this.slotOf((pa - off) * INV_PAGE_SIZE);
     if (slot < 0) return 0;
     this.cache(pa - off, slot);
     const i = this.cIdx + (off >>> 2);
@@ -195,19 +245,26 @@ export class Ram {
 
   writeU8(pa: number, v: number): void {
     const off = this.offsetOf(pa, 1, "Ram.writeU8");
-    const slot = this.slotForWrite((pa - off) / PAGE_SIZE, v & 0xff);
-    if (slot >= 0) this.pool8[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 12) + off] = v;
+    const slot = this.slotForWrite((pa - off) * INV_PAGE_SIZE, v & 0xff);
+    if (slot < 0) return;
+    this.dirty[slot] |= 1 << (off >>> CHUNK_SHIFT);
+    this.pool8[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 12) + off] = v;
   }
 
   writeU16(pa: number, v: number): void {
     const off = this.offsetOf(pa, 2, "Ram.writeU16");
-    const slot = this.slotForWrite((pa - off) / PAGE_SIZE, v & 0xffff);
-    if (slot >= 0) this.pool16[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 11) + (off >>> 1)] = v;
+    const slot = this.slotForWrite((pa - off) * INV_PAGE_SIZE, v & 0xffff);
+    if (slot < 0) return;
+    this.dirty[slot] |= 1 << (off >>> CHUNK_SHIFT);
+    this.pool16[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 11) + (off >>> 1)] = v;
   }
 
+  // The write cache's window is one 256-byte chunk: `pa - wPa` must be an aligned offset below
+  // 256 (0xfc for a word, 0xf8 for a pair), so no write outside a dirty chunk skips the marking.
+
   writeU32(pa: number, v: number): void {
-    const d = pa - this.cPa;
-    if ((d & 0xffc) === d) this.cW[this.cIdx + (d >>> 2)] = v;
+    const d = pa - this.wPa;
+    if ((d & 0xfc) === d) this.wW[this.wIdx + (d >>> 2)] = v;
     else this.writeU32Slow(pa, v);
   }
 
@@ -215,29 +272,52 @@ export class Ram {
   // chain several accesses (SLUB's kmalloc/kfree) stay within V8's inlining budget.
   private writeU32Slow(pa: number, v: number): void {
     const off = this.offsetOf(pa, 4, "Ram.writeU32");
-    const slot = this.slotForWrite((pa - off) / PAGE_SIZE, v >>> 0);
+    const slot = this.slotForWrite((pa - off) * INV_PAGE_SIZE, v >>> 0);
     if (slot < 0) return;
-    this.cache(pa - off, slot);
-    this.cW[this.cIdx + (off >>> 2)] = v;
+    this.cacheChunk(pa - off, slot, off);
+    this.wW[this.wIdx + ((off & 0xff) >>> 2)] = v;
+  }
+
+  /** Makes chunk `off >>> 8` of the frame at `base` (owning `slot`) the write-cached one, marking it dirty. */
+  private cacheChunk(base: number, slot: number, off: number): void {
+    const c = off >>> CHUNK_SHIFT;
+    this.dirty[slot] |= 1 << c;
+    this.wPa = base + (c << CHUNK_SHIFT);
+    this.wW = this.pool32[slot >>> POOL_SHIFT];
+    this.wIdx = ((slot & (FRAMES_PER_POOL - 1)) << 10) + (c << (CHUNK_SHIFT - 2));
   }
 
   /**
-   * Writes two 32-bit halves `lo` at `pa` and `hi` at `pa + 4` (pa 8-byte aligned): exactly
-   * writeU32(pa, lo) then writeU32(pa + 4, hi), with one frame-cache test for both. For 64-bit
-   * values that are not safe JS numbers (sign-extended kernel pointers, PTEs with NX).
+   * Writes two 32-bit halves `lo` at `pa` and `hi` at `pa + 4` (pa 4-byte aligned): exactly
+   * writeU32(pa, lo) then writeU32(pa + 4, hi), with one cache test for both when pa is 8-byte
+   * aligned. For 64-bit values that are not safe JS numbers (sign-extended kernel pointers, PTEs
+   * with NX).
    */
   writeU32Pair(pa: number, lo: number, hi: number): void {
-    const d = pa - this.cPa;
-    if ((d & 0xff8) !== d) return this.writeU32PairSlow(pa, lo, hi);
-    const w = this.cW;
-    const i = this.cIdx + (d >>> 2);
+    const d = pa - this.wPa;
+    if ((d & 0xf8) !== d) return this.writeU32PairSlow(pa, lo, hi);
+    const w = this.wW;
+    const i = this.wIdx + (d >>> 2);
     w[i] = lo;
     w[i + 1] = hi;
   }
 
   private writeU32PairSlow(pa: number, lo: number, hi: number): void {
-    this.writeU32(pa, lo);
-    this.writeU32(pa + 4, hi);
+    const off = (pa >>> 0) & (PAGE_SIZE - 1);
+    if ((off & 7) !== 0) {
+      // 4-byte aligned only: the halves may lie in two chunks, or two frames
+      this.writeU32(pa, lo);
+      this.writeU32(pa + 4, hi);
+      return;
+    }
+    // one directory lookup for both halves (a fault's first store to a new frame comes here)
+    this.offsetOf(pa, 8, "Ram.writeU32Pair");
+    const slot = this.slotForWrite((pa - off) * INV_PAGE_SIZE, (lo | hi) >>> 0);
+    if (slot < 0) return;
+    this.cacheChunk(pa - off, slot, off);
+    const i = this.wIdx + ((off & 0xff) >>> 2);
+    this.wW[i] = lo;
+    this.wW[i + 1] = hi;
   }
 
   /**
@@ -247,21 +327,21 @@ export class Ram {
   writeU64(pa: number, v: number): void {
     if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER)) BUG("Ram.writeU64", `value ${v} is not an integer in [0, 2^53)`);
     const lo = v >>> 0;
-    const hi = (v - lo) / TWO_32;
-    const d = pa - this.cPa;
-    if ((d & 0xff8) === d) {
-      const i = this.cIdx + (d >>> 2);
-      this.cW[i] = lo;
-      this.cW[i + 1] = hi;
+    const hi = (v - lo) * INV_TWO_32;
+    const d = pa - this.wPa;
+    if ((d & 0xf8) === d) {
+      const i = this.wIdx + (d >>> 2);
+      this.wW[i] = lo;
+      this.wW[i + 1] = hi;
       return;
     }
     const off = this.offsetOf(pa, 8, "Ram.writeU64");
-    const slot = this.slotForWrite((pa - off) / PAGE_SIZE, lo | hi);
+    const slot = this.slotForWrite((pa - off) * INV_PAGE_SIZE, lo | hi);
     if (slot < 0) return;
-    this.cache(pa - off, slot);
-    const i = this.cIdx + (off >>> 2);
-    this.cW[i] = lo;
-    this.cW[i + 1] = hi;
+    this.cacheChunk(pa - off, slot, off);
+    const i = this.wIdx + ((off & 0xff) >>> 2);
+    this.wW[i] = lo;
+    this.wW[i + 1] = hi;
   }
 
   /** Writes an unsigned 64-bit bigint (0 <= v < 2^64) as 8 little-endian bytes. */
@@ -306,11 +386,12 @@ export class Ram {
    */
   writeTablePair(way: number, pa: number, lo: number, hi: number): void {
     const off = (pa >>> 0) & (PAGE_SIZE - 1);
-    if (this.tcPfn[way] === (pa - off) / PAGE_SIZE && (off & 7) === 0) {
+    if (this.tcPfn[way] === (pa - off) * INV_PAGE_SIZE && (off & 7) === 0) {
       const w = this.tcWords[way];
       const i = this.tcBase[way] + (off >>> 2);
       w[i] = lo;
       w[i + 1] = hi;
+      this.dirty[this.tcSlot[way]] |= 1 << (off >>> CHUNK_SHIFT);
     } else this.writeU32Pair(pa, lo, hi);
   }
 
@@ -318,6 +399,7 @@ export class Ram {
     const slot = this.slotOf(pfn);
     if (slot < 0) return -1;
     this.tcPfn[way] = pfn;
+    this.tcSlot[way] = slot;
     this.tcWords[way] = this.pool32[slot >>> POOL_SHIFT];
     return (this.tcBase[way] = (slot & (FRAMES_PER_POOL - 1)) << 10);
   }
@@ -349,8 +431,11 @@ export class Ram {
       const off = (cur >>> 0) & (PAGE_SIZE - 1);
       const n = Math.min(PAGE_SIZE - off, bytes.length - done);
       const src = bytes.subarray(done, done + n);
-      const slot = this.slotForWrite((cur - off) / PAGE_SIZE, anyNonZero(src));
-      if (slot >= 0) this.frameBytes(slot).set(src, off);
+      const slot = this.slotForWrite((cur - off) * INV_PAGE_SIZE, anyNonZero(src));
+      if (slot >= 0) {
+        this.frameBytes(slot).set(src, off);
+        this.dirty[slot] |= chunksOf(off, n);
+      }
       done += n;
     }
   }
@@ -364,11 +449,14 @@ export class Ram {
       const cur = pa + done;
       const off = (cur >>> 0) & (PAGE_SIZE - 1);
       const n = Math.min(PAGE_SIZE - off, len - done);
-      const pfn = (cur - off) / PAGE_SIZE;
+      const pfn = (cur - off) * INV_PAGE_SIZE;
       if (byte === 0 && n === PAGE_SIZE) this.zeroFrame(pfn);
       else {
         const slot = this.slotForWrite(pfn, byte);
-        if (slot >= 0) this.frameBytes(slot).fill(byte, off, off + n);
+        if (slot >= 0) {
+          this.frameBytes(slot).fill(byte, off, off + n);
+          if (byte !== 0) this.dirty[slot] |= chunksOf(off, n); // zeros keep a clean chunk clean
+        }
       }
       done += n;
     }
@@ -380,21 +468,44 @@ export class Ram {
     this.checkRange(dstPa, len, "Ram.copy");
     this.cpuCopyBytes += len;
     if (len === 0 || dstPa === srcPa) return;
-    // Whole-frame fast path: copying a frame that was never written just zeroes the target.
+    // Whole-frame fast path: copying a frame that was never written just zeroes the target;
+    // otherwise only the source's dirty chunks move, and the target's other dirty chunks are zeroed.
     if (len === PAGE_SIZE && srcPa % PAGE_SIZE === 0 && dstPa % PAGE_SIZE === 0) {
-      const s = this.slotOf(srcPa / PAGE_SIZE);
-      if (s < 0) this.zeroFrame(dstPa / PAGE_SIZE);
+      const s = this.slotOf(srcPa * INV_PAGE_SIZE);
+      if (s < 0) this.zeroFrame(dstPa * INV_PAGE_SIZE);
       else {
-        const d = this.slotForWrite(dstPa / PAGE_SIZE, 1);
-        this.frameBytes(d).set(this.frameBytes(s));
+        this.copySlot(this.slotForWrite(dstPa * INV_PAGE_SIZE, 1), s);
+        // the target's mask may have lost the write cache's chunk: the cache must load (and mark) it again
+        if (this.wPa - dstPa >= 0 && this.wPa - dstPa < PAGE_SIZE) this.wPa = NO_FRAME;
       }
       return;
     }
     this.write(dstPa, this.read(srcPa, len));
   }
 
-  /** Checks the invariants listed at the top of this file; throws Bug on the first broken one. */
-  verify(): void {
+  /** Makes slot d's bytes those of slot s (another slot), copying only s's dirty chunks. */
+  private copySlot(d: number, s: number): void {
+    const from = this.dirty[s];
+    const dst = this.pool32[d >>> POOL_SHIFT], src = this.pool32[s >>> POOL_SHIFT];
+    const dBase = (d & (FRAMES_PER_POOL - 1)) << 10, sBase = (s & (FRAMES_PER_POOL - 1)) << 10;
+    if (from === ALL_CHUNKS) dst.set(src.subarray(sBase, sBase + 1024), dBase);
+    else {
+      const stale = this.dirty[d] & ~from;
+      for (let c = 0; c < 16; c++) {
+        const bit = 1 << c;
+        if ((from & bit) !== 0) dst.set(src.subarray(sBase + (c << 6), sBase + (c << 6) + 64), dBase + (c << 6));
+        else if ((stale & bit) !== 0) dst.fill(0, dBase + (c << 6), dBase + (c << 6) + 64);
+      }
+    }
+    this.dirty[d] = from;
+  }
+
+  /**
+   * Checks the invariants listed at the top of this file; throws Bug on the first broken one.
+   * The bytes of every slot (zero outside its dirty chunks) are read only when `bytes` is set:
+   * 4 KiB a slot is too slow for a check after every step of a long test.
+   */
+  verify(bytes = false): void {
     const owner = new Int32Array(this.pool8.length * FRAMES_PER_POOL).fill(-1);
     let backed = 0;
     for (let di = 0; di < this.dir.length; di++) {
@@ -415,12 +526,34 @@ export class Ram {
       if (owner[s] !== -1) BUG("Ram.verify", `free slot ${s} is owned by frame ${owner[s]}`);
       owner[s] = -2;
     }
-    for (let s = 0; s < owner.length; s++) if (owner[s] === -1) BUG("Ram.verify", `slot ${s} is neither owned nor free`);
+    for (let s = 0; s < owner.length; s++) {
+      if (owner[s] === -1) BUG("Ram.verify", `slot ${s} is neither owned nor free`);
+      // zero outside the dirty chunks (a free slot's mask is 0: it is all zeros)
+      const mask = this.dirty[s];
+      if (owner[s] === -2 && mask !== 0) BUG("Ram.verify", `free slot ${s} has dirty chunks 0x${mask.toString(16)}`);
+      if (!bytes || mask === ALL_CHUNKS) continue;
+      const words = this.pool32[s >>> POOL_SHIFT];
+      const start = (s & (FRAMES_PER_POOL - 1)) << 10;
+      for (let w = 0; w < 1024; w++) {
+        if (words[start + w] !== 0 && (mask & (1 << (w >>> 6))) === 0) BUG("Ram.verify", `slot ${s} has a non-zero word ${w} in clean chunk ${w >>> 6}`);
+      }
+    }
+    const cached = (base: number, words: Uint32Array, idx: number, what: string, chunk: boolean): void => {
+      if (base === NO_FRAME) return;
+      const off = (base >>> 0) & (PAGE_SIZE - 1);
+      const slot = this.slotOf((base - off) * INV_PAGE_SIZE);
+      if (slot < 0 || words !== this.pool32[slot >>> POOL_SHIFT] || idx !== ((slot & (FRAMES_PER_POOL - 1)) << 10) + (off >>> 2)) {
+        BUG("Ram.verify", `the ${what} cache holds 0x${base.toString(16)} but not its slot ${slot}`);
+      }
+      if (chunk && (this.dirty[slot] & (1 << (off >>> CHUNK_SHIFT))) === 0) BUG("Ram.verify", `the write cache's chunk at 0x${base.toString(16)} is not marked dirty`);
+    };
+    cached(this.cPa, this.cW, this.cIdx, "read", false);
+    cached(this.wPa, this.wW, this.wIdx, "write", true);
     for (let way = 0; way < WALK_WAYS; way++) {
       const pfn = this.tcPfn[way];
       if (pfn < 0) continue;
       const slot = this.slotOf(pfn);
-      if (slot < 0 || this.tcWords[way] !== this.pool32[slot >>> POOL_SHIFT] || this.tcBase[way] !== (slot & (FRAMES_PER_POOL - 1)) << 10) {
+      if (slot < 0 || this.tcSlot[way] !== slot || this.tcWords[way] !== this.pool32[slot >>> POOL_SHIFT] || this.tcBase[way] !== (slot & (FRAMES_PER_POOL - 1)) << 10) {
         BUG("Ram.verify", `walk cache line ${way} holds frame ${pfn} but not its slot ${slot}`);
       }
     }
@@ -443,14 +576,8 @@ export class Ram {
     const i = pfn & (FRAMES_PER_DIR - 1);
     let slot = d[i];
     if (slot >= 0 || nonZero === 0) return slot;
-    if (this.nrFreeSlots > 0) {
-      slot = this.freeSlots[--this.nrFreeSlots];
-      // zeroed in place, as 1024 words: no subarray object per backed frame
-      const start = (slot & (FRAMES_PER_POOL - 1)) << 10;
-      this.pool32[slot >>> POOL_SHIFT].fill(0, start, start + 1024);
-    } else {
-      slot = this.growPools();
-    }
+    // a free slot is all zeros (zeroFrame cleaned its dirty chunks): nothing to write here
+    slot = this.nrFreeSlots > 0 ? this.freeSlots[--this.nrFreeSlots] : this.growPools();
     d[i] = slot;
     this.nrBacked++;
     // No line of the walk's table cache can hold this frame: tableFrameMiss caches backed
@@ -465,6 +592,11 @@ export class Ram {
     this.pool8.push(new Uint8Array(buf));
     this.pool16.push(new Uint16Array(buf));
     this.pool32.push(new Uint32Array(buf));
+    if (this.dirty.length < first + FRAMES_PER_POOL) {
+      const grown = new Int32Array(Math.max(this.dirty.length * 2, first + FRAMES_PER_POOL));
+      grown.set(this.dirty);
+      this.dirty = grown;
+    }
     if (this.freeSlots.length < this.nrFreeSlots + FRAMES_PER_POOL) {
       const grown = new Int32Array(Math.max(this.freeSlots.length * 2, this.nrFreeSlots + FRAMES_PER_POOL));
       grown.set(this.freeSlots.subarray(0, this.nrFreeSlots));
@@ -485,7 +617,7 @@ export class Ram {
     const off = (pa >>> 0) & (PAGE_SIZE - 1);
     // One cheap test on the hot path: an aligned integer address inside RAM has an aligned
     // offset and a whole pfn below maxPfn (a fraction, NaN or negative pa fails pfn >>> 0).
-    const pfn = (pa - off) / PAGE_SIZE;
+    const pfn = (pa - off) * INV_PAGE_SIZE;
     if ((off & (size - 1)) !== 0 || !(pfn < this.maxPfn) || pfn !== pfn >>> 0) this.badAddress(pa, size, fn);
     return off;
   }
@@ -510,6 +642,12 @@ export class Ram {
   private checkPfn(pfn: number, fn: string): void {
     if (!(Number.isInteger(pfn) && pfn >= 0 && pfn < this.maxPfn)) BUG(fn, `pfn ${pfn} outside RAM (maxPfn ${this.maxPfn})`);
   }
+}
+
+/** The dirty-mask bits of the chunks that bytes [off, off + n) of a frame touch (n > 0). */
+function chunksOf(off: number, n: number): number {
+  const first = off >>> CHUNK_SHIFT, last = (off + n - 1) >>> CHUNK_SHIFT;
+  return (1 << (last + 1)) - (1 << first);
 }
 
 function anyNonZero(bytes: Uint8Array): number {

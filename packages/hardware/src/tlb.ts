@@ -41,6 +41,12 @@ const F_VALID = F_VALID_, F_GLOBAL = F_GLOBAL_, F_RIGHTS = F_RIGHTS_, F_PCID_SHI
 const OWNER_SHIFT = OWNER_SHIFT_, TAG_HI_MASK = TAG_HI_MASK_, GLOBAL_KEY = GLOBAL_KEY_, NO_TAG = NO_TAG_;
 const STRIDE = STRIDE_, TICK_LIMIT = TICK_LIMIT_;
 const TWO_32 = 4294967296;
+/**
+ * 2^-32 and 2^-12 (4096): multiplying by a power of two is exact, like dividing by it, and stays
+ * one multiplication in the bundled dist, where a module constant becomes a `var` and a division
+ * by it a real division (performance.md, rule 6).
+ */
+const INV_TWO_32 = 1 / 4294967296;
 /** log2 of the page size of array k (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB) */
 const SHIFT = [12, 21, 30] as const;
 const PAGE_BYTES = [4096, 2097152, 1073741824] as const;
@@ -58,6 +64,11 @@ export class Tlb {
   private hitsAdj = 0;
   /** set by a denied hit (an entry that maps va but fails the rights rule); see dropPageAfterMiss */
   private deniedHit = false;
+  /**
+   * The va of the last fault (dropPageAfterMiss), while nothing has been filled and the PCID has
+   * not changed since: no entry maps its page then (-1: none). See hitPaRetry.
+   */
+  private faultVa = -1;
   /** the current PCID, and it << OWNER_SHIFT as the key's owner part */
   private curPcid = 0;
   private ownerKey = 0;
@@ -115,6 +126,7 @@ export class Tlb {
     if (pcid !== (pcid & 0xfff)) BUG("Tlb.pcid", `pcid ${pcid} is not 12 bits`);
     this.curPcid = pcid;
     this.ownerKey = pcid << OWNER_SHIFT;
+    this.faultVa = -1;
   }
 
   /** Lookups that hit and whose rights allowed the access (a denied hit counts as a miss). */
@@ -151,7 +163,7 @@ export class Tlb {
     // probe the 4 KiB array, comparing the tag's low half, then its high half and owner in one
     // word; huge pages and misses go to hitHuge.
     const vlo = va >>> 0;
-    const vhi = (va / TWO_32) >>> 0;
+    const vhi = (va * INV_TWO_32) >>> 0;
     const tLo = (vlo >>> 12) | (vhi << 20);
     const tHi = vhi >>> 12;
     const key = tHi | this.ownerKey;
@@ -216,7 +228,7 @@ export class Tlb {
    */
   report(va: number, out: WalkResult): boolean {
     const vlo = va >>> 0;
-    const vhi = (va / TWO_32) >>> 0;
+    const vhi = (va * INV_TWO_32) >>> 0;
     for (let k = 0; k < 3; k++) {
       const s = SHIFT[k];
       const i = this.find(k, (vlo >>> s) | (vhi << (32 - s)), vhi >>> s);
@@ -240,7 +252,7 @@ export class Tlb {
     if (!w.ok) BUG("Tlb.fill", "filling a failed walk");
     const pageSize = w.pageSize;
     const vlo = va >>> 0;
-    const vhi = (va / TWO_32) >>> 0;
+    const vhi = (va * INV_TWO_32) >>> 0;
     let k = 0, tLo = 0, tHi = 0;
     if (pageSize === 4096) {
       tLo = (vlo >>> 12) | (vhi << 20);
@@ -255,6 +267,7 @@ export class Tlb {
       tHi = vhi >>> 30;
     }
     const i = this.victim(k, tLo, tHi);
+    this.faultVa = -1;
     const e = this.e;
     const x = i << 2;
     if (e[x + 1] === NO_TAG) this.valid[k]++;
@@ -275,7 +288,7 @@ export class Tlb {
   invlpg(va: number): void {
     this.flushes++;
     const vlo = va >>> 0;
-    const vhi = (va / TWO_32) >>> 0;
+    const vhi = (va * INV_TWO_32) >>> 0;
     const valid = this.valid;
     for (let k = 0; k < 3; k++) {
       if (valid[k] === 0) continue; // an empty array holds nothing to drop (most runs have no huge pages)
@@ -304,10 +317,23 @@ export class Tlb {
    * probe of every array is skipped. Observably the same as dropPage (which counts nothing).
    */
   dropPageAfterMiss(va: number): void {
+    this.faultVa = va;
     if (!this.deniedHit) return;
     this.deniedHit = false;
     this.invlpg(va);
     this.flushes--;
+  }
+
+  /**
+   * hitPa(va, rule) for the access that faulted at va, run again after the fault handler (the
+   * faulting instruction's retry): when nothing was filled and the PCID has not changed since
+   * that fault, no entry can map va's page (the fault dropped them, and only a fill adds one),
+   * so the probe is skipped and the miss counted as hitPa counts it. Observably the same as hitPa.
+   */
+  hitPaRetry(va: number, rule: number): number {
+    if (va !== this.faultVa) return this.hitPa(va, rule);
+    this.misses++;
+    return -1;
   }
 
   /** Drops the non-global entries tagged with `pcid` (INVPCID single-context). */

@@ -56,6 +56,12 @@ const LEVEL_PAGE_SIZE = [0, 4096, 2097152, 1073741824];
 // costs the walk ~20%.
 const P = _PAGE_PRESENT, PSE = _PAGE_PSE, RW = _PAGE_RW, US = _PAGE_USER, A = _PAGE_ACCESSED, D = _PAGE_DIRTY, G = _PAGE_GLOBAL;
 const TWO_32 = BASE_TWO_32;
+/**
+ * 2^-32 and 2^-12 (4096): multiplying by a power of two is exact, like dividing by it, and stays
+ * one multiplication in the bundled dist, where a module constant becomes a `var` and a division
+ * by it a real division (performance.md, rule 6).
+ */
+const INV_TWO_32 = 1 / 4294967296;
 const NX_HI = _PAGE_NX_HI, RSVD_HI = PTE_RSVD_MASK_HI, ADDR_HI = PTE_ADDR_MASK_HI, ADDR_LO = PTE_ADDR_MASK_LO;
 
 /** Paging-control bits of the CPU the walk runs for. */
@@ -159,7 +165,7 @@ export function walkPageTable(
   // va as int32 halves (va < 2^57, so va / 2^32 truncated is exact); rebuilding va from them
   // is also the integer check.
   const vlo = va >>> 0;
-  const vhi = (va / TWO_32) >>> 0;
+  const vhi = (va * INV_TWO_32) >>> 0;
   if (!(va >= 0 && va < (levels === 5 ? VA_LIMIT_5 : VA_LIMIT_4)) || vhi * TWO_32 + vlo !== va) BUG("walkPageTable", `va ${va} is not a canonical ${vaBits(levels)}-bit tail`);
   out.ok = false;
   out.tlbHit = false;

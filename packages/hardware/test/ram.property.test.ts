@@ -1,4 +1,4 @@
-// Property test: random scalar, pair, block, fill, copy and zeroFrame operations on Ram against
+// Property test: random scalar, pair, block, fill, copy (whole frames too) and zeroFrame operations on Ram against
 // a plain byte array, with generated bad accesses (misaligned, outside RAM) that must be Bugs
 // naming the accessor and change nothing. Every read must match the model, a frame that was
 // never written with a non-zero byte must have no backing, and Ram.verify() holds after each
@@ -18,7 +18,7 @@ const BYTES = FRAMES * 4096;
 
 type Op = { kind: number; at: number; len: number; v: number; w: number };
 const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.integer({ min: 0, max: 14 }),
+  kind: fc.integer({ min: 0, max: 15 }),
   // addresses cluster near frame boundaries half of the time
   at: fc.oneof(fc.integer({ min: 0, max: BYTES - 1 }), fc.integer({ min: 1, max: FRAMES - 1 }).map((f) => f * 4096 - 8)),
   len: fc.integer({ min: 0, max: 9000 }),
@@ -117,15 +117,23 @@ describe("Ram against a byte array", () => {
               expect(ram.pairHi).toBe(modelU32(a8 + 4));
               break;
             }
+            case 15: {
+              // a whole-frame copy (COW's copy_user_highpage): its own path through the dirty chunks
+              const dst = o.at - (o.at % 4096), src = (o.w % FRAMES) * 4096;
+              ram.copy(dst, src, 4096);
+              put(dst, model.slice(src, src + 4096));
+              break;
+            }
             case 13: expect(ram.readU64Big(a8)).toBe(BigInt(modelU32(a8)) + (BigInt(modelU32(a8 + 4)) << 32n)); break;
             default: {
               const len = Math.min(o.len, BYTES - o.at);
               sameBytes(ram.read(o.at, len), model.subarray(o.at, o.at + len));
             }
           }
-          ram.verify();
+          ram.verify(opsRun % 64 === 0); // the byte scan of every slot now and then: it reads 64 KiB
           opsRun++;
         }
+        ram.verify(true);
         sameBytes(ram.read(0, BYTES), model);
         for (let f = 0; f < FRAMES; f++) if (!everNonZero[f]) expect(ram.isBacked(f)).toBe(false);
       }),

@@ -21,6 +21,13 @@ const GFP_KERNEL = GFP_KERNEL_;
 const PGTY_table = PGTY_table_;
 const __GFP_ZERO = __GFP_ZERO_;
 const TWO_32 = 4294967296;
+/**
+ * 2^-32 and 2^-12 (4096): multiplying by a power of two is exact, like dividing by it, and stays
+ * one multiplication in the bundled dist, where a module constant becomes a `var` and a division
+ * by it a real division (performance.md, rule 6).
+ */
+const INV_TWO_32 = 1 / 4294967296;
+const INV_PAGE_SIZE = 1 / 4096;
 /** _PAGE_PRESENT | _PAGE_PSE: the bits that tell a table pointer from a leaf (arch/x86/include/asm/pgtable_types.h) */
 const P = 0x1, PSE = 0x80;
 /** bits 12-31 of an entry's address in its low word (PTE_PFN_MASK) */
@@ -89,7 +96,7 @@ export function mmAllocPgd(vmm: VirtualMemory, mm: MmStruct): boolean {
 /** mm_free_pgd (pgd_free): the pgd goes back once every lower table was freed (free_pgtables; PAE's PMDs too, as pgd_mop_up_pmds). */
 export function mmFreePgd(vmm: VirtualMemory, mm: MmStruct): void {
   if (mm.pgd < 0) return;
-  pgtableFree(vmm, mm, mm.pgd / PAGE_SIZE);
+  pgtableFree(vmm, mm, mm.pgd * INV_PAGE_SIZE);
   mm.pgd = -1;
   if (mm.pgtablesBytes !== 0) BUG("check_mm", `mm still holds ${mm.pgtablesBytes} bytes of page tables`);
 }
@@ -119,7 +126,7 @@ const PDPTE_PRESENT = 0x1;
  */
 export function pmdAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number {
   const ram = vmm.ram;
-  const vhi = (va / TWO_32) >>> 0;
+  const vhi = (va * INV_TWO_32) >>> 0;
   const vlo = va >>> 0;
   let table = mm.pgd;
   for (let l: number = vmm.pgtLevels; l > 2; l--) {
@@ -128,7 +135,7 @@ export function pmdAllocMm(vmm: VirtualMemory, mm: MmStruct, va: number): number
     // The entry through the walk's table cache (Ram.tableFrame, one line per level, as the MMU
     // reads it): the failed walk just loaded these lines, where readU32 would miss Ram's
     // one-frame cache at every level.
-    const base = ram.tableFrame(l, table / PAGE_SIZE);
+    const base = ram.tableFrame(l, table * INV_PAGE_SIZE);
     const lo = base < 0 ? 0 : ram.tableWords(l)[base + idx * 2];
     if ((lo & P) !== 0) {
       if ((lo & PSE) !== 0) BUG("pmd_alloc", `va 0x${va.toString(16)} lies in a huge page at level ${l}`);
@@ -166,14 +173,14 @@ export function pteAllocPmd(vmm: VirtualMemory, mm: MmStruct, pmd: number, va: n
  */
 export function tableEntryLo(ram: Ram, level: number, ea: number): number {
   const off = (ea >>> 0) & 4095;
-  const base = ram.tableFrame(level, (ea - off) / PAGE_SIZE);
+  const base = ram.tableFrame(level, (ea - off) * INV_PAGE_SIZE);
   return base < 0 ? 0 : ram.tableWords(level)[base + (off >>> 2)];
 }
 
 /** The high word of the 8-byte entry at ea (see tableEntryLo); i386's 4-byte entries have none. */
 export function tableEntryHi(ram: Ram, level: number, ea: number): number {
   const off = (ea >>> 0) & 4095;
-  const base = ram.tableFrame(level, (ea - off) / PAGE_SIZE);
+  const base = ram.tableFrame(level, (ea - off) * INV_PAGE_SIZE);
   return base < 0 ? 0 : ram.tableWords(level)[base + (off >>> 2) + 1];
 }
 
@@ -189,7 +196,7 @@ function installTable(vmm: VirtualMemory, mm: MmStruct, ea: number, lo: number, 
   const pfn = pgtableAlloc(vmm, mm);
   if (pfn < 0) return -1;
   const pa = pfn * PAGE_SIZE;
-  if (wide) ram.writeU32(ea + 4, (pa / TWO_32) >>> 0);
+  if (wide) ram.writeU32(ea + 4, (pa * INV_TWO_32) >>> 0);
   ram.writeU32(ea, ((pa >>> 0) | (vmm.pae && level === 3 ? PDPTE_PRESENT : PAGE_TABLE)) >>> 0);
   return pa;
 }
@@ -223,7 +230,7 @@ function freeLevel(vmm: VirtualMemory, mm: MmStruct, table: number, level: numbe
     if (cStart >= floor && cStart + span <= ceiling && tableEmpty(vmm, child)) {
       ram.writeU32(ea, 0);
       if (shift === 3) ram.writeU32(ea + 4, 0);
-      pgtableFree(vmm, mm, child / PAGE_SIZE);
+      pgtableFree(vmm, mm, child * INV_PAGE_SIZE);
       freed++;
     }
   }

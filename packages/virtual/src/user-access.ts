@@ -46,7 +46,7 @@ function translateUserFault(vmm: VirtualMemory, mm: MmStruct, cpu: Cpu, va: numb
       vmm.lastSignal = sig;
       return -1;
     }
-    const pa = mmu.translatePa(cpu, va, access);
+    const pa = mmu.retryPa(cpu, va, access);
     if (pa >= 0) return pa;
   }
 }
