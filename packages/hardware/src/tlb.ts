@@ -40,11 +40,10 @@ export type { TlbConfig, TlbEntryView } from "./tlb-entry";
 const F_VALID = F_VALID_, F_GLOBAL = F_GLOBAL_, F_RIGHTS = F_RIGHTS_, F_PCID_SHIFT = F_PCID_SHIFT_;
 const OWNER_SHIFT = OWNER_SHIFT_, TAG_HI_MASK = TAG_HI_MASK_, GLOBAL_KEY = GLOBAL_KEY_, NO_TAG = NO_TAG_;
 const STRIDE = STRIDE_, TICK_LIMIT = TICK_LIMIT_;
-const TWO_32 = 4294967296;
 /**
- * 2^-32 and 2^-12 (4096): multiplying by a power of two is exact, like dividing by it, and stays
- * one multiplication in the bundled dist, where a module constant becomes a `var` and a division
- * by it a real division (performance.md, rule 6).
+ * 2^-32: multiplying by a power of two is exact, like dividing by it, and stays one
+ * multiplication in the bundled dist, where a module constant becomes a `var` and a division by
+ * it a real division (performance.md, rule 6).
  */
 const INV_TWO_32 = 1 / 4294967296;
 /** log2 of the page size of array k (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB) */

@@ -57,9 +57,9 @@ const LEVEL_PAGE_SIZE = [0, 4096, 2097152, 1073741824];
 const P = _PAGE_PRESENT, PSE = _PAGE_PSE, RW = _PAGE_RW, US = _PAGE_USER, A = _PAGE_ACCESSED, D = _PAGE_DIRTY, G = _PAGE_GLOBAL;
 const TWO_32 = BASE_TWO_32;
 /**
- * 2^-32 and 2^-12 (4096): multiplying by a power of two is exact, like dividing by it, and stays
- * one multiplication in the bundled dist, where a module constant becomes a `var` and a division
- * by it a real division (performance.md, rule 6).
+ * 2^-32: multiplying by a power of two is exact, like dividing by it, and stays one
+ * multiplication in the bundled dist, where a module constant becomes a `var` and a division by
+ * it a real division (performance.md, rule 6).
  */
 const INV_TWO_32 = 1 / 4294967296;
 const NX_HI = _PAGE_NX_HI, RSVD_HI = PTE_RSVD_MASK_HI, ADDR_HI = PTE_ADDR_MASK_HI, ADDR_LO = PTE_ADDR_MASK_LO;
