@@ -20,6 +20,9 @@ export interface BenchCase {
   maxMsPerCall?: number;
   /** optional extra figures measured once (e.g. host bytes) to record alongside */
   extra?: () => Record<string, number>;
+  /** untimed set-up before each call of fn (and teardown after it): what the operation needs but is not */
+  beforeEach?: () => void;
+  afterEach?: () => void;
 }
 
 const dir = resolve("bench");
@@ -30,7 +33,7 @@ for (const file of files) {
   const mod = (await import(pathToFileURL(join(dir, file)).href)) as { cases: BenchCase[] };
   for (const c of mod.cases) {
     const bench = new Bench({ time: 800, warmupTime: 200 });
-    bench.add(c.name, c.fn);
+    bench.add(c.name, c.fn, { beforeEach: c.beforeEach, afterEach: c.afterEach });
     await bench.run();
     const task = bench.tasks[0]!;
     const r = task.result as unknown as { latency?: { mean: number }; mean?: number };

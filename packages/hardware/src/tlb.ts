@@ -43,7 +43,7 @@ const STRIDE = STRIDE_, TICK_LIMIT = TICK_LIMIT_;
 /**
  * 2^-32: multiplying by a power of two is exact, like dividing by it, and stays one
  * multiplication in the bundled dist, where a module constant becomes a `var` and a division by
- * it a real division (performance.md, rule 6).
+ * it a real division (performance.md, rule 9).
  */
 const INV_TWO_32 = 1 / 4294967296;
 /** log2 of the page size of array k (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB) */

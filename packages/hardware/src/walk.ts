@@ -59,7 +59,7 @@ const TWO_32 = BASE_TWO_32;
 /**
  * 2^-32: multiplying by a power of two is exact, like dividing by it, and stays one
  * multiplication in the bundled dist, where a module constant becomes a `var` and a division by
- * it a real division (performance.md, rule 6).
+ * it a real division (performance.md, rule 9).
  */
 const INV_TWO_32 = 1 / 4294967296;
 const NX_HI = _PAGE_NX_HI, RSVD_HI = PTE_RSVD_MASK_HI, ADDR_HI = PTE_ADDR_MASK_HI, ADDR_LO = PTE_ADDR_MASK_LO;

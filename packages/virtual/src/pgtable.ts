@@ -24,7 +24,7 @@ const TWO_32 = 4294967296;
 /**
  * 2^-32 and 2^-12 (4096): multiplying by a power of two is exact, like dividing by it, and stays
  * one multiplication in the bundled dist, where a module constant becomes a `var` and a division
- * by it a real division (performance.md, rule 6).
+ * by it a real division (performance.md, rule 9).
  */
 const INV_TWO_32 = 1 / 4294967296;
 const INV_PAGE_SIZE = 1 / 4096;

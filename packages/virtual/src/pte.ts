@@ -12,7 +12,7 @@ const TWO_32 = 4294967296;
 /**
  * 2^-32: multiplying by a power of two is exact, like dividing by it, and stays one
  * multiplication in the bundled dist, where a module constant becomes a `var` and a division by
- * it a real division (performance.md, rule 6).
+ * it a real division (performance.md, rule 9).
  */
 const INV_TWO_32 = 1 / 4294967296;
 /** _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE (arch/x86/include/asm/pgtable_types.h) */
