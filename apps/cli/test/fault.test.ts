@@ -34,6 +34,33 @@ describe("mmsim fault", () => {
     expect(r.stdout).toContain("  access_error: a write to a VMA without VM_WRITE → bad_area_access_error: SIGSEGV with SEGV_ACCERR\n--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=0x7f1234571000} ---\n+++ killed by SIGSEGV +++\n");
   });
 
+  it("--arch i386: the first write under an empty page-directory entry allocates one PTE table (2-level paging); --pae only the PTE table under a PMD", () => {
+    const r = mmsim(["fault", "--arch", "i386", "0xb7f01000", "--write"]);
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe("Page fault of fault-demo (pid 1, CPU 0): user write at b7f01000 (i386 32-bit paging, 2 levels)");
+    expect(r.stdout).toContain("#PF 1: the MMU's walk stopped at the PGD entry\n");
+    expect(lines.filter((l) => /^ {2}PGD index {2}735: was empty → pte_alloc: a new PTE table at pfn \d+, entry 0x[0-9a-f]{8} {2}\[P RW US A D\]$/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /^ {2}PTE index {2}769: 0x00000000 → 0x[0-9a-f]{8} {2}\[P RW US A D\] pfn \d+$/.test(l))).toHaveLength(1);
+    expect(r.stdout).toContain("\npgfault: 2 → 3 (+1)\nnr_page_table_pages: 3 → 4 (+1)\nPageTables: 12 kB → 16 kB\nfault-demo RssAnon: 8 kB → 12 kB\n");
+    const p = mmsim(["fault", "--arch", "i386", "--pae", "0xb7f01000", "--write", "--json"]);
+    const e = JSON.parse(p.stdout);
+    expect([e.arch, e.pae, e.levels, e.rounds[0].hwWalk.map((st: { name: string }) => st.name)]).toEqual(["i386", true, 3, ["PGD", "PMD"]]);
+  });
+
+  it("--arch i386 --help lists the 32-bit layout; bad --arch, --pae and --levels combinations are exit 2", () => {
+    expect(mmsim(["fault", "--help"]).stdout).toContain("With --arch i386 (TASK_SIZE 0xc0000000; the mmap area has a page-directory entry of its own):\n  00400000-00404000 r-xp  16 KiB  text\n");
+    for (const [args, msg] of [
+      [["fault", "--arch", "arm64", "0x1000"], 'mmsim: invalid --arch "arm64": expected x86_64 or i386\n'],
+      [["fault", "--pae", "0x1000"], "mmsim: --pae needs --arch i386\n"],
+      [["fault", "--arch", "i386", "--levels", "5", "0x1000"], "mmsim: --levels is for x86_64; i386 paging has 2 levels, or 3 with --pae\n"],
+      [["fault", "--arch", "i386", "0x7f1234561000"], 'mmsim: invalid virtual address "0x7f1234561000": expected a 32-bit address in hex, like 0xb7f01000 (an i386 task\'s addresses are below 4 GiB)\n'],
+    ] as const) {
+      const r = mmsim([...args]);
+      expect([r.status, r.stdout, r.stderr], args.join(" ")).toEqual([2, "", msg]);
+    }
+  });
+
   it("--json prints the explanation as data", () => {
     const r = mmsim(["fault", "0x7f1234561000", "--json", "--levels", "5"]);
     const e = JSON.parse(r.stdout);

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FAULT_DEMO_LAYOUT } from "@mmsim/kernel";
+import { FAULT_DEMO_LAYOUT, FAULT_DEMO_LAYOUT_I386 } from "@mmsim/kernel";
 import { mmsimInProcess, type InProcessResult } from "./in-process";
 
 const CASES = Number(process.env.MMSIM_FUZZ_CASES ?? 2000);
@@ -45,9 +45,9 @@ const addr = fc.oneof(
   fc.constantFrom("0x7f1234567abc", "ffff888000001000", "0x0", "0", "0x1000", "0x800000000000", "0xffffffffffffffff", "0xff00000000000000", "0x00ff000000000000", "-1", "", "xyz", "0x", "0x7fffffffffff", "0xffff800000000000", "123456789012345678901234567890"),
   fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((v) => "0x" + v.toString(16)),
 );
-/** mmsim fault's addresses: at and around the built-in process's regions (each edge ±3 pages), odd spellings, anywhere. */
+/** mmsim fault's addresses: at and around the built-in process's regions (each edge ±3 pages; both layouts), odd spellings, anywhere. */
 const faultAddr = fc.oneof(
-  fc.tuple(fc.constantFrom(...FAULT_DEMO_LAYOUT), fc.integer({ min: -0x3000, max: 0x3000 }), fc.boolean())
+  fc.tuple(fc.constantFrom(...FAULT_DEMO_LAYOUT, ...FAULT_DEMO_LAYOUT_I386), fc.integer({ min: -0x3000, max: 0x3000 }), fc.boolean())
     .map(([r, d, end]) => "0x" + Math.max(0, (end ? r.end : r.start) + d).toString(16)),
   fc.constantFrom("555555559000", "0X7F1234560000", "0x7f1234560000 ", "7f12_3456_0000", "0x7ffffffdd000", "0xffff888000000000"),
   addr,
@@ -73,7 +73,7 @@ const COMMANDS: Record<string, { args: fc.Arbitrary<string[]>; flags: Flag[]; bo
   slab: { args: cache.map((c) => [c]), flags: [...MACHINE_FLAGS, ["--alloc", int], ["--free", freeList], ["--free", freeList], ["--dump", int], ["--slub-debug", slubDebug], ["--slub-debug", null]], boots: true },
   walk: { args: addr.map((a) => [a]), flags: [["--levels", int], ["--json", null]], boots: false },
   // (boots its own 1 GiB machine: no machine flags)
-  fault: { args: faultAddr.map((a) => [a]), flags: [["--write", null], ["--exec", null], ["--after-fork", null], ["--levels", int], ["--json", null]], boots: false },
+  fault: { args: faultAddr.map((a) => [a]), flags: [["--write", null], ["--exec", null], ["--after-fork", null], ["--levels", int], ["--arch", fc.constantFrom("x86_64", "i386", "arm64", "")], ["--pae", null], ["--json", null]], boots: false },
   // (three machines a run: a small RAM and file come first; the flags after them may override them with hostile sizes)
   io: { args: fc.constant(["--ram", "128M", "--size", "16KiB"]), flags: [["--size", ioSize], ["--chunk", ioSize], ["--warm", null], ["--json", null], ["--seed", seed]], boots: true },
   run: { args: fc.constantFrom(["scenario.yaml"], ["machine.yaml"], ["bad-machine.yaml"], ["/nonexistent.yaml"], []), flags: [["--seed", seed], ["--cat", catPath], ["--json", null]], boots: false },

@@ -111,6 +111,10 @@ describe("mmsim replay", () => {
 
   it.each([
     [["replay", "/nonexistent/t.lackey", "-f", "4"], "mmsim: cannot read trace /nonexistent/t.lackey: no such file"],
+    // with --format the trace's first bytes are not read to detect it: the file is checked all the same (the fuzz found "")
+    [["replay", "/nonexistent/t.lackey", "-f", "4", "--format", "mmsim"], "mmsim: cannot read trace /nonexistent/t.lackey: no such file"],
+    [["replay", "", "-f", "45", "--format", "mmsim"], 'mmsim: cannot read trace "": an empty file name'],
+    [["replay", "/", "-f", "4", "--format", "text", "--kernel"], "mmsim: cannot read trace /: is a directory"],
     [["replay", "LS", "-f", "0"], 'mmsim: invalid --frames "0": expected a whole number >= 1'],
     [["replay", "LS", "-f", "8,x"], 'mmsim: invalid --frames "x": expected a whole number >= 1'],
     [["replay", "LS"], 'mmsim: missing --frames: give numbers of page frames (e.g. --frames 16,64) or "all"'],

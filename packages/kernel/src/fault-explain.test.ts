@@ -3,7 +3,7 @@ import { InputError } from "@mmsim/base";
 import { X86_PF_INSTR, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from "@mmsim/hardware";
 import { Kernel } from "./kernel";
 import { explainFault, formatFault, parseFaultAddress } from "./fault-explain";
-import { FAULT_DEMO_LAYOUT, spawnFaultDemo } from "./fault-demo";
+import { FAULT_DEMO_LAYOUT, FAULT_DEMO_LAYOUT_I386, spawnFaultDemo } from "./fault-demo";
 
 const MiB = 1024 * 1024;
 const region = (name: string) => FAULT_DEMO_LAYOUT.find((r) => r.name === name)!;
@@ -162,3 +162,89 @@ describe("explainFault (arch/x86/mm/fault.c do_user_addr_fault, mm/memory.c hand
     expect(parseFaultAddress(boot(5), "0x800000000000")).toBe(0x800000000000);
   });
 });
+
+describe("explainFault on i386: 2-level tables (pgtable-2level_types.h) and PAE (pgtable-3level_types.h)", () => {
+  const GiB = 1024 * MiB;
+  const boot386 = (pae: boolean) => Kernel.boot({ ram: GiB, arch: "i386", pae });
+  const mmap386 = FAULT_DEMO_LAYOUT_I386.find((r) => r.name === "mmap")!;
+  /** The first HighMem pfn: ZONE_HIGHMEM starts at 896 MiB (MAXMEM of the 3G/1G split). */
+  const HIGHMEM_PFN = (896 * MiB) / 4096;
+
+  it("lays the process out below TASK_SIZE (0xc0000000), with 8-digit maps addresses", () => {
+    const k = boot386(false);
+    const { task } = spawnFaultDemo(k);
+    expect(k.cat(`/proc/${task.pid}/maps`)).toBe(
+      "00400000-00404000 r-xp 00000000 00:00 0 \n" +
+        "00405000-0040d000 rw-p 00000000 00:00 0          [heap]\n" +
+        "b7f01000-b7f11000 rw-p 00000000 00:00 0 \n" +
+        "b7f11000-b7f12000 ---p 00000000 00:00 0 \n" +
+        "b7f12000-b7f16000 r--p 00000000 00:00 0 \n" +
+        "bffdf000-c0000000 rw-p 00000000 00:00 0          [stack]\n",
+    );
+  });
+
+  it("2-level: the walk stops at the empty page-directory entry; the fault allocates one PTE table (4-byte entries, 10-bit indexes)", () => {
+    const k = boot386(false);
+    const { task } = spawnFaultDemo(k);
+    const va = mmap386.start + 0x234;
+    const e = explainFault(k, task, va, "write");
+    expect([e.arch, e.pae, e.levels, e.vaText]).toEqual(["i386", false, 2, "b7f01234"]);
+    const r = e.rounds[0]!;
+    expect(r.errorCode).toBe(X86_PF_WRITE | X86_PF_USER);
+    expect(r.hwWalk.map((st) => [st.name, st.index])).toEqual([["PGD", 0xb7f01234 >>> 22]]);
+    expect(r.path).toBe("anonymous");
+    expect(r.levels.map((l) => [l.name, l.index])).toEqual([["PGD", 735], ["PTE", 769]]);
+    const [pgd, pte] = r.levels as [(typeof r.levels)[0], (typeof r.levels)[0]];
+    expect(pgd.entryPa).toBe(task.mm!.pgd + 735 * 4);
+    expect(pgd.allocatedPfn).toBeGreaterThan(0);
+    expect(pgd.allocatedPfn).toBeLessThan(HIGHMEM_PFN); // page tables from lowmem (no CONFIG_HIGHPTE)
+    expect(pte.entryPa).toBe(pgd.allocatedPfn * 4096 + 769 * 4);
+    expect(r.page!.pfn).toBeGreaterThanOrEqual(HIGHMEM_PFN); // the user page from ZONE_HIGHMEM (GFP_HIGHUSER_MOVABLE)
+    expect(pte.after).toEqual({ lo: (r.page!.pfn * 4096 + 0x67) >>> 0, hi: 0 });
+    expect(e.result!.flags).toEqual(["P", "RW", "US", "A", "D"]); // no NX bit without PAE
+    expect(e.counters.map((c) => [c.name, c.after - c.before])).toEqual([["pgfault", 1], ["nr_page_table_pages", 1]]);
+    expect(e.pageTablesKb.after - e.pageTablesKb.before).toBe(4);
+    const text = formatFault(e);
+    expect(text).toContain("user write at b7f01234 (i386 32-bit paging, 2 levels)\n");
+    expect(text).toContain(`  PGD index  735: was empty → pte_alloc: a new PTE table at pfn ${pgd.allocatedPfn}, entry 0x${((pgd.allocatedPfn * 4096 + 0x67) >>> 0).toString(16).padStart(8, "0")}  [P RW US A D]\n`);
+    expect(text).toContain(`  PTE index  769: 0x00000000 → 0x${pte.after.lo.toString(16).padStart(8, "0")}  [P RW US A D] pfn ${r.page!.pfn}\n`);
+    k.verify();
+  });
+
+  it("PAE: the pgd's PMDs exist from the start, so the walk stops at the PMD entry and the fault allocates only the PTE table", () => {
+    const k = boot386(true);
+    const { task } = spawnFaultDemo(k);
+    const e = explainFault(k, task, mmap386.start, "write");
+    expect([e.arch, e.pae, e.levels]).toEqual(["i386", true, 3]);
+    const r = e.rounds[0]!;
+    expect(r.hwWalk.map((st) => [st.name, st.index])).toEqual([["PGD", 2], ["PMD", 447]]);
+    expect(r.levels.map((l) => [l.name, l.index, l.allocatedPfn > 0])).toEqual([["PGD", 2, false], ["PMD", 447, true], ["PTE", 257, false]]);
+    expect(r.levels[0]!.entryPa).toBe(task.mm!.pgd + 2 * 8);
+    expect(e.result!.flags).toEqual(["P", "RW", "US", "A", "D", "NX"]); // PAE's 8-byte entries carry NX
+    expect(e.counters.map((c) => [c.name, c.after - c.before])).toEqual([["pgfault", 1], ["nr_page_table_pages", 1]]);
+    expect(formatFault(e)).toContain("user write at b7f01000 (i386 PAE paging, 3 levels)\n");
+    k.verify();
+  });
+
+  it("a read maps the zero page, a write below the stack grows it, and an access above TASK_SIZE is SEGV_MAPERR", () => {
+    const k = boot386(false);
+    const { task } = spawnFaultDemo(k);
+    expect(explainFault(k, task, mmap386.start + 0x5000, "read").rounds[0]!.path).toBe("zero-page");
+    const stack = FAULT_DEMO_LAYOUT_I386.find((r) => r.name === "[stack]")!;
+    const grow = explainFault(k, task, stack.start - 0x1000, "write").rounds[0]!;
+    expect([grow.path, grow.stackGrown]).toEqual(["anonymous", { from: 0xbffdf000, to: 0xbffde000 }]);
+    const kern = explainFault(k, task, parseFaultAddress(k, "c0001000"), "read").rounds[0]!;
+    expect([kern.path, kern.signal!.codeName]).toEqual(["kernel-address", "SEGV_MAPERR"]);
+    k.verify();
+  });
+
+  it("parseFaultAddress: a 32-bit address in hex on an i386 machine", () => {
+    const k = boot386(false);
+    expect(parseFaultAddress(k, "0xb7f01000")).toBe(0xb7f01000);
+    expect(parseFaultAddress(k, "0000_0000_c000_0000")).toBe(0xc0000000);
+    expect(() => parseFaultAddress(k, "0x1b7f01000")).toThrow(/invalid virtual address "0x1b7f01000": expected a 32-bit address in hex/);
+    expect(() => parseFaultAddress(k, "0x")).toThrow(InputError);
+    expect(() => parseFaultAddress(k, "-1")).toThrow(InputError);
+  });
+});
+

@@ -12,11 +12,11 @@
 import { BUG, InputError, PAGE_SIZE, formatVa, parseVa } from "@mmsim/base";
 import {
   ACCESS_EXEC, ACCESS_READ, ACCESS_USER, ACCESS_WRITE, WalkResult, X86_PF_INSTR, X86_PF_PROT, X86_PF_WRITE, decodeEntry,
-  describeErrorCode, entryAddr, levelName, vaIndex, type WalkStep,
+  describeErrorCode, entryAddr, levelName, type PagingLevels, type WalkStep,
 } from "@mmsim/hardware";
 import {
-  MM_ANONPAGES, SEGV_ACCERR, SEGV_MAPERR, VM_ACCESS_FLAGS, VM_GROWSDOWN, VM_WRITE, doUserAddrFault, showMapVma, siCodeName, switchMm,
-  type MmStruct, type VirtualMemory,
+  MM_ANONPAGES, SEGV_ACCERR, SEGV_MAPERR, VM_ACCESS_FLAGS, VM_GROWSDOWN, VM_WRITE, doUserAddrFault, levelShiftOf, showMapVma, siCodeName,
+  switchMm, type MmStruct, type VirtualMemory,
 } from "@mmsim/virtual";
 import type { Kernel } from "./kernel";
 import { SIGNALS, type Task } from "./task";
@@ -31,7 +31,7 @@ export interface FaultLevel {
   level: number;
   /** PGD, P4D, PUD, PMD, PTE */
   name: string;
-  /** index of the entry in its table (9 bits of the address) */
+  /** index of the entry in its table (9 bits of the address; 10 with i386's 2-level paging, 2 in PAE's PGD) */
   index: number;
   /** physical address of the entry */
   entryPa: number;
@@ -111,7 +111,11 @@ export interface FaultExplanation {
   va: number;
   vaText: string;
   access: FaultAccess;
-  levels: 4 | 5;
+  /** the task's page tables: x86-64, or i386 (with `pae`: PAE paging) */
+  arch: "x86_64" | "i386";
+  pae: boolean;
+  /** levels of those tables: 4 or 5 on x86-64, 2 on i386, 3 with PAE */
+  levels: 2 | 3 | 4 | 5;
   /** the shared zero page's pfn (ZERO_PAGE(0)) */
   zeroPfn: number;
   /** each #PF the access took (none: the translation succeeded at once) */
@@ -130,11 +134,19 @@ const COUNTERS = ["pgfault", "pgmajfault", "pgreuse", "nr_page_table_pages", "th
 const MAX_ROUNDS = 4;
 
 /**
- * Parses a user's VADDR for a fault on `kernel`: a canonical virtual address in hex. InputError
- * when it is not a number or not canonical for the machine's paging mode (a non-canonical
- * address raises #GP on x86, never #PF).
+ * Parses a user's VADDR for a fault on `kernel`: a canonical virtual address in hex (on an i386
+ * machine, a 32-bit one). InputError when it is not a number or not canonical for the machine's
+ * paging mode (a non-canonical address raises #GP on x86, never #PF).
  */
 export function parseFaultAddress(kernel: Kernel, text: string): number {
+  if (kernel.config.arch === "i386") {
+    const m = /^\s*(?:0x)?([0-9a-f_]+)\s*$/i.exec(text);
+    const digits = m === null ? "" : m[1]!.replace(/_/g, "").replace(/^0+(?=.)/, "");
+    if (digits.length === 0 || digits.length > 8) {
+      throw new InputError(`invalid virtual address "${text}": expected a 32-bit address in hex, like 0xb7f01000 (an i386 task's addresses are below 4 GiB)`);
+    }
+    return parseInt(digits, 16);
+  }
   const bits = kernel.hw.levels === 5 ? 57 : 48;
   const va = /^\s*(0x)?[0-9a-f_]+\s*$/i.test(text) ? parseVa(text, bits) : null;
   if (va === null) {
@@ -145,15 +157,26 @@ export function parseFaultAddress(kernel: Kernel, text: string): number {
   return va;
 }
 
+/**
+ * The index of va's entry in its table at `level` in vmm's page-table format: 9 bits a level on
+ * x86-64 and under PAE (whose PGD, the PDPT, takes the top 2), 10 with i386's 2-level paging.
+ */
+function pathIndex(vmm: VirtualMemory, va: number, level: number): number {
+  const shift = levelShiftOf(vmm.pmdShift, level);
+  const entries = vmm.pmdShift === 22 ? 1024 : vmm.pae && level === 3 ? 4 : 512;
+  return Math.floor(va / 2 ** shift) % entries;
+}
+
 /** The entries from the top table towards va, stopping at a leaf or an empty entry (reads RAM only). */
 function readPath(vmm: VirtualMemory, mm: MmStruct, va: number): { level: number; pa: number; lo: number; hi: number }[] {
   const out: { level: number; pa: number; lo: number; hi: number }[] = [];
   if (mm.pgd < 0) return out;
   let table = mm.pgd;
-  for (let level: number = vmm.levels; level >= 1; level--) {
-    const pa = table + vaIndex(va, level) * 8;
+  const wide = vmm.entryShift === 3; // i386 without PAE has 4-byte entries
+  for (let level: number = vmm.pgtLevels; level >= 1; level--) {
+    const pa = table + pathIndex(vmm, va, level) * (1 << vmm.entryShift);
     const lo = vmm.ram.readU32(pa);
-    const hi = vmm.ram.readU32(pa + 4);
+    const hi = wide ? vmm.ram.readU32(pa + 4) : 0;
     out.push({ level, pa, lo, hi });
     if ((lo & 1) === 0 || level === 1 || (lo & 0x80) !== 0) break;
     table = entryAddr(lo, hi);
@@ -214,9 +237,10 @@ export function explainFault(kernel: Kernel, task: Task, va: number, access: Fau
     if (round.signal !== null) break;
   }
   const rss1 = task.mm?.rssStat[MM_ANONPAGES] ?? 0;
+  const i386 = kernel.config.arch === "i386";
   return {
-    pid: task.pid, comm: task.comm, cpu: task.cpu, va, vaText: formatVa(va, kernel.hw.levels === 5 ? 57 : 48), access,
-    levels: kernel.hw.levels, zeroPfn: vmm.zeroPfn, rounds, result,
+    pid: task.pid, comm: task.comm, cpu: task.cpu, va, vaText: i386 ? va.toString(16).padStart(8, "0") : formatVa(va, kernel.hw.levels === 5 ? 57 : 48), access,
+    arch: kernel.config.arch, pae: vmm.pae, levels: vmm.pgtLevels as FaultExplanation["levels"], zeroPfn: vmm.zeroPfn, rounds, result,
     counters: names.map((name, i) => ({ name, before: before[i]!, after: counters.get(name) })).filter((c) => c.before !== c.after),
     rssAnonKb: { before: rss0 * 4, after: task.alive ? rss1 * 4 : 0 },
     pageTablesKb: { before: pt0 * 4, after: counters.get("nr_page_table_pages") * 4 },
@@ -243,7 +267,7 @@ function faultRound(kernel: Kernel, task: Task, va: number, w: WalkResult): Faul
       const leaf = a.level === 1 || (a.lo & 0x80) !== 0;
       const wasEmpty = b === undefined || (b.lo === 0 && b.hi === 0);
       out.push({
-        level: a.level, name: levelName(a.level, vmm.levels), index: vaIndex(va, a.level), entryPa: a.pa,
+        level: a.level, name: levelName(a.level, vmm.pgtLevels as PagingLevels), index: pathIndex(vmm, va, a.level), entryPa: a.pa,
         before: { lo: b?.lo ?? 0, hi: b?.hi ?? 0 }, after: { lo: a.lo, hi: a.hi },
         allocatedPfn: wasEmpty && !leaf && (a.lo & 1) !== 0 ? leafPfn(a) : -1, leaf,
       });
@@ -294,7 +318,15 @@ function faultRound(kernel: Kernel, task: Task, va: number, w: WalkResult): Faul
 }
 
 const hex = (n: number) => "0x" + n.toString(16);
-const entry = (e: { lo: number; hi: number }) => "0x" + (e.hi >>> 0).toString(16).padStart(8, "0") + (e.lo >>> 0).toString(16).padStart(8, "0");
+/** An entry in hex: 16 digits, or 8 for the 4-byte entries of i386's 2-level paging (`narrow`). */
+const entryHex = (e: { lo: number; hi: number }, narrow: boolean) =>
+  "0x" + (narrow ? "" : (e.hi >>> 0).toString(16).padStart(8, "0")) + (e.lo >>> 0).toString(16).padStart(8, "0");
+
+/** The paging mode in words, as `mmsim walk` names it. */
+function pagingText(e: FaultExplanation): string {
+  if (e.arch !== "i386") return `${e.levels}-level paging`;
+  return e.pae ? "i386 PAE paging, 3 levels" : "i386 32-bit paging, 2 levels";
+}
 
 /** The error code's bits by name, as the SDM and arch/x86/include/asm/trap_pf.h name them. */
 function errorBits(code: number): string {
@@ -340,11 +372,14 @@ function signalText(r: FaultRound): string {
 /** The text `mmsim fault` prints for an explanation (the docs page shows the same data its own way). */
 export function formatFault(e: FaultExplanation): string {
   const what = e.access === "exec" ? "instruction fetch" : e.access;
-  let s = `Page fault of ${e.comm} (pid ${e.pid}, CPU ${e.cpu}): user ${what} at ${e.vaText} (${e.levels}-level paging)\n`;
+  const narrow = e.arch === "i386" && !e.pae;
+  const entry = (x: { lo: number; hi: number }) => entryHex(x, narrow);
+  const iw = narrow ? 4 : 3; // index column: up to 1023 with 2-level paging
+  let s = `Page fault of ${e.comm} (pid ${e.pid}, CPU ${e.cpu}): user ${what} at ${e.vaText} (${pagingText(e)})\n`;
   if (e.rounds.length === 0) s += "\nNo page fault: the page is present and allows the access.\n";
   e.rounds.forEach((r, i) => {
     s += `\n#PF ${i + 1}: the MMU's walk stopped at the ${r.hwWalk[r.hwWalk.length - 1]?.name ?? "top"} entry\n`;
-    for (const st of r.hwWalk) s += `  ${st.name.padEnd(3)} index ${String(st.index).padStart(3)}: entry at ${hex(st.entryPa)} = ${entry(st)}  [${decodeEntry(st.lo, st.hi, st.level).join(" ")}]\n`;
+    for (const st of r.hwWalk) s += `  ${st.name.padEnd(3)} index ${String(st.index).padStart(iw)}: entry at ${hex(st.entryPa)} = ${entry(st)}  [${decodeEntry(st.lo, st.hi, st.level).join(" ")}]\n`;
     s += `  error code ${hex(r.errorCode)}: ${errorBits(r.errorCode)}  (${r.errorText[0].slice(5)}, ${r.errorText[1].replace(/^.* - /, "")})\n`;
     s += `  CR2 = ${hex(r.cr2)}\n`;
     if (r.path === "kernel-address") {
@@ -367,10 +402,10 @@ export function formatFault(e: FaultExplanation): string {
     s += `  access_error: no, the VMA allows ${e.access === "exec" ? "an" : "a"} ${e.access}\n`;
     s += "handle_mm_fault (pgfault += 1) → __handle_mm_fault walks the tables, allocating what is missing:\n";
     for (const l of r.levels) {
-      const next = l.level > 1 ? levelName(l.level - 1, e.levels) : "";
-      if (l.allocatedPfn >= 0) s += `  ${l.name.padEnd(3)} index ${String(l.index).padStart(3)}: was empty → ${next.toLowerCase()}_alloc: a new ${next} table at pfn ${l.allocatedPfn}, entry ${entry(l.after)}  [${decodeEntry(l.after.lo, l.after.hi, l.level).join(" ")}]\n`;
-      else if (!l.leaf) s += `  ${l.name.padEnd(3)} index ${String(l.index).padStart(3)}: present → the ${next} table at pfn ${entryAddr(l.after.lo, l.after.hi) / PAGE_SIZE}\n`;
-      else s += `  ${l.name.padEnd(3)} index ${String(l.index).padStart(3)}: ${entry(l.before)} → ${entry(l.after)}  [${decodeEntry(l.after.lo, l.after.hi, l.level).join(" ")}] pfn ${entryAddr(l.after.lo, l.after.hi) / PAGE_SIZE}\n`;
+      const next = l.level > 1 ? levelName(l.level - 1, e.levels as PagingLevels) : "";
+      if (l.allocatedPfn >= 0) s += `  ${l.name.padEnd(3)} index ${String(l.index).padStart(iw)}: was empty → ${next.toLowerCase()}_alloc: a new ${next} table at pfn ${l.allocatedPfn}, entry ${entry(l.after)}  [${decodeEntry(l.after.lo, l.after.hi, l.level).join(" ")}]\n`;
+      else if (!l.leaf) s += `  ${l.name.padEnd(3)} index ${String(l.index).padStart(iw)}: present → the ${next} table at pfn ${entryAddr(l.after.lo, l.after.hi) / PAGE_SIZE}\n`;
+      else s += `  ${l.name.padEnd(3)} index ${String(l.index).padStart(iw)}: ${entry(l.before)} → ${entry(l.after)}  [${decodeEntry(l.after.lo, l.after.hi, l.level).join(" ")}] pfn ${entryAddr(l.after.lo, l.after.hi) / PAGE_SIZE}\n`;
     }
     if (r.anonVmaPrepared) s += "  anon_vma_prepare: the VMA's first anonymous page gives it an anon_vma (the rmap's root)\n";
     s += handlerText(r, e.zeroPfn) + "\n";

@@ -87,7 +87,7 @@ export type { FaultPage } from "./fault-explain";
 export type { FaultAccess } from "./fault-explain";
 export type { CounterMove } from "./fault-explain";
 export { spawnFaultDemo } from "./fault-demo";
-export { FAULT_DEMO_LAYOUT } from "./fault-demo";
+export { FAULT_DEMO_LAYOUT, FAULT_DEMO_LAYOUT_I386, faultDemoLayout } from "./fault-demo";
 export { FAULT_DEMO_COMM } from "./fault-demo";
 export type { FaultDemo } from "./fault-demo";
 export type { FaultDemoRegion } from "./fault-demo";

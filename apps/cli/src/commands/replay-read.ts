@@ -14,20 +14,30 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 /** A Zstandard frame's magic number 0xFD2FB528, little-endian (RFC 8878 section 3.1.1). */
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
-/** Yields the trace's bytes in chunks, decompressed when the file starts with gzip's or zstd's magic. */
-export async function* readTrace(file: string, progress: (bytes: number) => void): AsyncGenerator<Uint8Array> {
-  const magic = new Uint8Array(4);
-  let got = 0;
+/**
+ * Reads the first bytes of trace `file` into `magic` and returns how many it got: an InputError
+ * naming the file when it cannot be read (missing, a directory, no permission), so a command can
+ * check its trace before it sizes a progress bar or boots a machine.
+ */
+export function traceMagic(file: string, magic = new Uint8Array(4)): number {
   try {
+    if (file === "") bad("cannot read trace \"\": an empty file name");
     if (statSync(file).isDirectory()) bad(`cannot read trace ${file}: is a directory`);
     const fd = openSync(file, "r");
-    got = readSync(fd, magic, 0, 4, 0);
+    const got = readSync(fd, magic, 0, magic.length, 0);
     closeSync(fd);
+    return got;
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    bad(`cannot read trace ${file}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (e as Error).message}`);
+    return bad(`cannot read trace ${file}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (e as Error).message}`);
   }
+}
+
+/** Yields the trace's bytes in chunks, decompressed when the file starts with gzip's or zstd's magic. */
+export async function* readTrace(file: string, progress: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  const magic = new Uint8Array(4);
+  const got = traceMagic(file, magic);
   const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
   let read = 0;
   raw.on("data", (c) => progress((read += c.length)));

@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import type { Command } from "commander";
 import { createUserFile, writeUserFile, type CliIo } from "../io";
-import { ProgressBar, readTrace } from "./replay-read";
+import { ProgressBar, readTrace, traceMagic } from "./replay-read";
 import { kernelReplay } from "./replay-kernel";
 import { addMachineFlags, type MachineFlags } from "./machine-flags";
 import { InputError } from "@mmsim/base";
@@ -184,6 +184,7 @@ async function baseTask(file: string, f: ReplayFlags): Promise<Omit<Task, "jobs"
   };
   let format = f.format as TraceFormat | undefined;
   if (format !== undefined && !TRACE_FORMATS.includes(format)) bad(`invalid --format "${format}": expected one of ${TRACE_FORMATS.join(", ")}`);
+  traceMagic(file); // a trace that cannot be read is named now, with or without --format
   if (format === undefined) {
     for await (const head of readTrace(file, () => {})) {
       format = detectFormat(head) ?? bad(`cannot tell the format of ${file}: give --format (${TRACE_FORMATS.join(", ")})`);
