@@ -106,7 +106,8 @@ export class Mmu {
   /**
    * translatePa() for the access that just faulted at va on this CPU, run again after the fault
    * handler (the retry of the faulting instruction): the same result and counts, without probing
-   * the TLB for the entry the fault left out of it (Tlb.hitPaRetry).
+   * the TLB for the entry the fault left out of it (Tlb.hitPaRetry). translatePa's body with the
+   * probe swapped, written out: a shared helper would push translatePa past V8's inlining budget.
    */
   retryPa(cpu: Cpu, va: number, access: Access): number {
     const idx = (access & ACC_BITS) | cpu.accBits;
