@@ -483,19 +483,26 @@ export class Ram {
     this.write(dstPa, this.read(srcPa, len));
   }
 
-  /** Makes slot d's bytes those of slot s (another slot), copying only s's dirty chunks. */
+  /**
+   * Makes slot d's bytes those of slot s (another slot): s's dirty chunks are copied and d's
+   * other dirty chunks zeroed, a run of neighbouring chunks at a time (one subarray a run).
+   */
   private copySlot(d: number, s: number): void {
     const from = this.dirty[s];
+    const stale = this.dirty[d] & ~from;
     const dst = this.pool32[d >>> POOL_SHIFT], src = this.pool32[s >>> POOL_SHIFT];
     const dBase = (d & (FRAMES_PER_POOL - 1)) << 10, sBase = (s & (FRAMES_PER_POOL - 1)) << 10;
-    if (from === ALL_CHUNKS) dst.set(src.subarray(sBase, sBase + 1024), dBase);
-    else {
-      const stale = this.dirty[d] & ~from;
-      for (let c = 0; c < 16; c++) {
-        const bit = 1 << c;
-        if ((from & bit) !== 0) dst.set(src.subarray(sBase + (c << 6), sBase + (c << 6) + 64), dBase + (c << 6));
-        else if ((stale & bit) !== 0) dst.fill(0, dBase + (c << 6), dBase + (c << 6) + 64);
+    for (let c = 0; c < 16; ) {
+      const copy = (from & (1 << c)) !== 0;
+      if (!copy && (stale & (1 << c)) === 0) {
+        c++;
+        continue;
       }
+      let end = c + 1; // the run: chunks c..end-1, all to copy or all to zero
+      while (end < 16 && ((copy ? from : stale) & (1 << end)) !== 0) end++;
+      if (copy) dst.set(src.subarray(sBase + (c << 6), sBase + (end << 6)), dBase + (c << 6));
+      else dst.fill(0, dBase + (c << 6), dBase + (end << 6));
+      c = end;
     }
     this.dirty[d] = from;
   }
