@@ -7,15 +7,11 @@
 //   slot s ──► pool[s >>> 6] (one ArrayBuffer of 64 frames) at byte ((s & 63) << 12)
 //
 // A frame costs host memory only once something non-zero is written to it; zeroFrame() hands
-// its slot back to a free list. Constructing a 64 GiB Ram allocates only the directory: 32768
-// references.
-//
-// A slot is 16 chunks of 256 bytes, and dirty[s] has bit c set when chunk c may hold a non-zero
-// byte. zeroFrame() zeroes only those chunks before the slot goes on the free list, so a free
-// slot is all zeros and backing a frame writes nothing. A program that stores 8 bytes into a new
-// page then costs one chunk (4 cache lines) to clean, not the 64 lines of a whole frame
-// (docs/design/performance.md, "the frame's backing"). Scalar writes go through a one-chunk write
-// cache, which marks its chunk when it loads it; reads have their own one-frame cache.
+// its slot back (ram-slots.ts: the pools, the free slots, and each slot's dirty 256-byte chunks,
+// which are all that is zeroed then, so backing a frame writes nothing). Constructing a 64 GiB
+// Ram allocates only the directory: 32768 references. Every write marks the chunks it touches;
+// scalar writes go through a one-chunk write cache, which marks its chunk when it loads it, and
+// reads have their own one-frame cache.
 //
 // Invariants (checked by verify()):
 //   - every slot is either owned by exactly one frame or on the free list, never both;
@@ -27,14 +23,15 @@
 //   - a line of the walk's table cache holds a pfn only while that frame owns the slot whose
 //     words and offset the line holds.
 import { BUG, PAGE_SIZE as BASE_PAGE_SIZE } from "@mmsim/base";
+import { CHUNK_SHIFT as CHUNK_SHIFT_, FRAMES_PER_POOL as FRAMES_PER_POOL_, FrameSlots, POOL_SHIFT as POOL_SHIFT_, chunksOf } from "./ram-slots";
 
 const PAGE_SIZE = BASE_PAGE_SIZE; // module-local: an imported binding is a load through a cell per use
 
 const FRAMES_PER_DIR = 512;
 const DIR_SHIFT = 9;
-const FRAMES_PER_POOL = 64;
-const POOL_SHIFT = 6;
-const POOL_BYTES = FRAMES_PER_POOL * PAGE_SIZE;
+const FRAMES_PER_POOL = FRAMES_PER_POOL_;
+const POOL_SHIFT = POOL_SHIFT_;
+const CHUNK_SHIFT = CHUNK_SHIFT_;
 const TWO_32 = 4294967296;
 /**
  * 2^-32 and 2^-12 (4096): multiplying by a power of two is exact, like dividing by it, and stays
@@ -49,12 +46,6 @@ const NO_FRAME = -(2 ** 60);
 const MAX_RAM_BYTES = TWO_32 * PAGE_SIZE;
 /** Lines of the walk's table cache: one per paging level 1..5 (index 0 unused). */
 const WALK_WAYS = 6;
-/** A chunk: 256 bytes, the unit of a slot's dirty mask and of the write cache. */
-const CHUNK_SHIFT = 8;
-/** Every chunk of a slot dirty. */
-const ALL_CHUNKS = 0xffff;
-/** A chunk of zeros, as words (the source of cleanSlot's copies). */
-const ZERO_CHUNK = new Uint32Array(1 << (CHUNK_SHIFT - 2));
 
 export interface RamOptions {
   /** size of the physical address space in bytes (a multiple of 4096, holes included) */
@@ -70,11 +61,8 @@ export class Ram {
   cpuCopyBytes = 0;
 
   private declare readonly dir: (Int32Array | undefined)[];
-  private readonly pool8: Uint8Array[] = [];
-  private readonly pool16: Uint16Array[] = [];
-  private readonly pool32: Uint32Array[] = [];
-  private freeSlots: Int32Array = new Int32Array(16);
-  private nrFreeSlots = 0;
+  /** the host memory of backed frames */
+  private readonly slots = new FrameSlots();
   private nrBacked = 0;
   // One-entry cache of the last backed frame touched by a u32/u64 access: physical base and
   // its words. Accesses that stay in a frame (the common case) skip the directory lookup.
@@ -88,8 +76,6 @@ export class Ram {
   private wPa = NO_FRAME;
   private wW: Uint32Array = new Uint32Array(0);
   private wIdx = 0;
-  /** per slot: the chunks that may hold non-zero bytes (bit c: chunk c); all else is zero */
-  private dirty = new Int32Array(0);
   // The walk's table cache (see tableFrame): pfn (-1 = empty line), words and first-word index.
   private readonly tcPfn = new Float64Array(WALK_WAYS).fill(-1);
   private readonly tcWords: Uint32Array[] = new Array<Uint32Array>(WALK_WAYS).fill(new Uint32Array(0));
@@ -114,7 +100,7 @@ export class Ram {
 
   /** Host bytes held for frame contents (pools, including free slots), for benchmarks. */
   get hostBytes(): number {
-    return this.pool8.length * POOL_BYTES + this.dir.length * 8;
+    return this.slots.hostBytes + this.dir.length * 8;
   }
 
   /** True when frame `pfn` holds host memory (was written with non-zero data since its last zeroing). */
@@ -139,28 +125,7 @@ export class Ram {
     const base = pfn * PAGE_SIZE;
     if (this.cPa === base) this.cPa = NO_FRAME;
     if (this.wPa - base >= 0 && this.wPa - base < PAGE_SIZE) this.wPa = NO_FRAME;
-    this.cleanSlot(slot);
-    if (this.nrFreeSlots === this.freeSlots.length) {
-      const grown = new Int32Array(this.freeSlots.length * 2);
-      grown.set(this.freeSlots);
-      this.freeSlots = grown;
-    }
-    this.freeSlots[this.nrFreeSlots++] = slot;
-  }
-
-  /** Zeroes the dirty chunks of `slot` and clears its mask: the slot is all zeros. */
-  private cleanSlot(slot: number): void {
-    const mask = this.dirty[slot];
-    if (mask === 0) return;
-    const words = this.pool32[slot >>> POOL_SHIFT];
-    const start = (slot & (FRAMES_PER_POOL - 1)) << 10;
-    if (mask === ALL_CHUNKS) words.fill(0, start, start + 1024);
-    else {
-      for (let c = 0; c < 16; c++) {
-        if ((mask & (1 << c)) !== 0) words.set(ZERO_CHUNK, start + (c << 6)); // set: a memmove, cheaper to call than fill
-      }
-    }
-    this.dirty[slot] = 0;
+    this.slots.release(slot);
   }
 
   // ---- naturally aligned scalar accesses (the hot path) -----------------------------------
@@ -168,13 +133,13 @@ export class Ram {
   readU8(pa: number): number {
     const off = this.offsetOf(pa, 1, "Ram.readU8");
     const slot = this.slotOf((pa - off) * INV_PAGE_SIZE);
-    return slot < 0 ? 0 : this.pool8[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 12) + off];
+    return slot < 0 ? 0 : this.slots.pool8[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 12) + off];
   }
 
   readU16(pa: number): number {
     const off = this.offsetOf(pa, 2, "Ram.readU16");
     const slot = this.slotOf((pa - off) * INV_PAGE_SIZE);
-    return slot < 0 ? 0 : this.pool16[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 11) + (off >>> 1)];
+    return slot < 0 ? 0 : this.slots.pool16[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 11) + (off >>> 1)];
   }
 
   readU32(pa: number): number {
@@ -214,7 +179,7 @@ export class Ram {
   /** Makes frame at physical base `base` (owning `slot`) the cached one. */
   private cache(base: number, slot: number): void {
     this.cPa = base;
-    this.cW = this.pool32[slot >>> POOL_SHIFT];
+    this.cW = this.slots.pool32[slot >>> POOL_SHIFT];
     this.cIdx = (slot & (FRAMES_PER_POOL - 1)) << 10;
   }
 
@@ -247,16 +212,16 @@ export class Ram {
     const off = this.offsetOf(pa, 1, "Ram.writeU8");
     const slot = this.slotForWrite((pa - off) * INV_PAGE_SIZE, v & 0xff);
     if (slot < 0) return;
-    this.dirty[slot] |= 1 << (off >>> CHUNK_SHIFT);
-    this.pool8[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 12) + off] = v;
+    this.slots.dirty[slot] |= 1 << (off >>> CHUNK_SHIFT);
+    this.slots.pool8[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 12) + off] = v;
   }
 
   writeU16(pa: number, v: number): void {
     const off = this.offsetOf(pa, 2, "Ram.writeU16");
     const slot = this.slotForWrite((pa - off) * INV_PAGE_SIZE, v & 0xffff);
     if (slot < 0) return;
-    this.dirty[slot] |= 1 << (off >>> CHUNK_SHIFT);
-    this.pool16[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 11) + (off >>> 1)] = v;
+    this.slots.dirty[slot] |= 1 << (off >>> CHUNK_SHIFT);
+    this.slots.pool16[slot >>> POOL_SHIFT][((slot & (FRAMES_PER_POOL - 1)) << 11) + (off >>> 1)] = v;
   }
 
   // The write cache's window is one 256-byte chunk: `pa - wPa` must be an aligned offset below
@@ -281,9 +246,9 @@ export class Ram {
   /** Makes chunk `off >>> 8` of the frame at `base` (owning `slot`) the write-cached one, marking it dirty. */
   private cacheChunk(base: number, slot: number, off: number): void {
     const c = off >>> CHUNK_SHIFT;
-    this.dirty[slot] |= 1 << c;
+    this.slots.dirty[slot] |= 1 << c;
     this.wPa = base + (c << CHUNK_SHIFT);
-    this.wW = this.pool32[slot >>> POOL_SHIFT];
+    this.wW = this.slots.pool32[slot >>> POOL_SHIFT];
     this.wIdx = ((slot & (FRAMES_PER_POOL - 1)) << 10) + (c << (CHUNK_SHIFT - 2));
   }
 
@@ -391,7 +356,7 @@ export class Ram {
       const i = this.tcBase[way] + (off >>> 2);
       w[i] = lo;
       w[i + 1] = hi;
-      this.dirty[this.tcSlot[way]] |= 1 << (off >>> CHUNK_SHIFT);
+      this.slots.dirty[this.tcSlot[way]] |= 1 << (off >>> CHUNK_SHIFT);
     } else this.writeU32Pair(pa, lo, hi);
   }
 
@@ -400,7 +365,7 @@ export class Ram {
     if (slot < 0) return -1;
     this.tcPfn[way] = pfn;
     this.tcSlot[way] = slot;
-    this.tcWords[way] = this.pool32[slot >>> POOL_SHIFT];
+    this.tcWords[way] = this.slots.pool32[slot >>> POOL_SHIFT];
     return (this.tcBase[way] = (slot & (FRAMES_PER_POOL - 1)) << 10);
   }
 
@@ -416,7 +381,7 @@ export class Ram {
       const off = (cur >>> 0) & (PAGE_SIZE - 1);
       const n = Math.min(PAGE_SIZE - off, len - done);
       const slot = this.slotOf((cur - off) / PAGE_SIZE);
-      if (slot >= 0) out.set(this.frameBytes(slot).subarray(off, off + n), done);
+      if (slot >= 0) out.set(this.slots.bytes(slot).subarray(off, off + n), done);
       done += n;
     }
     return out;
@@ -433,8 +398,8 @@ export class Ram {
       const src = bytes.subarray(done, done + n);
       const slot = this.slotForWrite((cur - off) * INV_PAGE_SIZE, anyNonZero(src));
       if (slot >= 0) {
-        this.frameBytes(slot).set(src, off);
-        this.dirty[slot] |= chunksOf(off, n);
+        this.slots.bytes(slot).set(src, off);
+        this.slots.dirty[slot] |= chunksOf(off, n);
       }
       done += n;
     }
@@ -454,8 +419,8 @@ export class Ram {
       else {
         const slot = this.slotForWrite(pfn, byte);
         if (slot >= 0) {
-          this.frameBytes(slot).fill(byte, off, off + n);
-          if (byte !== 0) this.dirty[slot] |= chunksOf(off, n); // zeros keep a clean chunk clean
+          this.slots.bytes(slot).fill(byte, off, off + n);
+          if (byte !== 0) this.slots.dirty[slot] |= chunksOf(off, n); // zeros keep a clean chunk clean
         }
       }
       done += n;
@@ -474,7 +439,7 @@ export class Ram {
       const s = this.slotOf(srcPa * INV_PAGE_SIZE);
       if (s < 0) this.zeroFrame(dstPa * INV_PAGE_SIZE);
       else {
-        this.copySlot(this.slotForWrite(dstPa * INV_PAGE_SIZE, 1), s);
+        this.slots.copy(this.slotForWrite(dstPa * INV_PAGE_SIZE, 1), s);
         // the target's mask may have lost the write cache's chunk: the cache must load (and mark) it again
         if (this.wPa - dstPa >= 0 && this.wPa - dstPa < PAGE_SIZE) this.wPa = NO_FRAME;
       }
@@ -484,36 +449,12 @@ export class Ram {
   }
 
   /**
-   * Makes slot d's bytes those of slot s (another slot): s's dirty chunks are copied and d's
-   * other dirty chunks zeroed, a run of neighbouring chunks at a time (one subarray a run).
-   */
-  private copySlot(d: number, s: number): void {
-    const from = this.dirty[s];
-    const stale = this.dirty[d] & ~from;
-    const dst = this.pool32[d >>> POOL_SHIFT], src = this.pool32[s >>> POOL_SHIFT];
-    const dBase = (d & (FRAMES_PER_POOL - 1)) << 10, sBase = (s & (FRAMES_PER_POOL - 1)) << 10;
-    for (let c = 0; c < 16; ) {
-      const copy = (from & (1 << c)) !== 0;
-      if (!copy && (stale & (1 << c)) === 0) {
-        c++;
-        continue;
-      }
-      let end = c + 1; // the run: chunks c..end-1, all to copy or all to zero
-      while (end < 16 && ((copy ? from : stale) & (1 << end)) !== 0) end++;
-      if (copy) dst.set(src.subarray(sBase + (c << 6), sBase + (end << 6)), dBase + (c << 6));
-      else dst.fill(0, dBase + (c << 6), dBase + (end << 6));
-      c = end;
-    }
-    this.dirty[d] = from;
-  }
-
-  /**
    * Checks the invariants listed at the top of this file; throws Bug on the first broken one.
    * The bytes of every slot (zero outside its dirty chunks) are read only when `bytes` is set:
    * 4 KiB a slot is too slow for a check after every step of a long test.
    */
   verify(bytes = false): void {
-    const owner = new Int32Array(this.pool8.length * FRAMES_PER_POOL).fill(-1);
+    const owner = new Int32Array(this.slots.count).fill(-1);
     let backed = 0;
     for (let di = 0; di < this.dir.length; di++) {
       const d = this.dir[di];
@@ -528,31 +469,15 @@ export class Ram {
       }
     }
     if (backed !== this.nrBacked) BUG("Ram.verify", `backedFrames ${this.nrBacked} but ${backed} frames own slots`);
-    for (let k = 0; k < this.nrFreeSlots; k++) {
-      const s = this.freeSlots[k];
-      if (owner[s] !== -1) BUG("Ram.verify", `free slot ${s} is owned by frame ${owner[s]}`);
-      owner[s] = -2;
-    }
-    for (let s = 0; s < owner.length; s++) {
-      if (owner[s] === -1) BUG("Ram.verify", `slot ${s} is neither owned nor free`);
-      // zero outside the dirty chunks (a free slot's mask is 0: it is all zeros)
-      const mask = this.dirty[s];
-      if (owner[s] === -2 && mask !== 0) BUG("Ram.verify", `free slot ${s} has dirty chunks 0x${mask.toString(16)}`);
-      if (!bytes || mask === ALL_CHUNKS) continue;
-      const words = this.pool32[s >>> POOL_SHIFT];
-      const start = (s & (FRAMES_PER_POOL - 1)) << 10;
-      for (let w = 0; w < 1024; w++) {
-        if (words[start + w] !== 0 && (mask & (1 << (w >>> 6))) === 0) BUG("Ram.verify", `slot ${s} has a non-zero word ${w} in clean chunk ${w >>> 6}`);
-      }
-    }
+    this.slots.verify(owner, bytes);
     const cached = (base: number, words: Uint32Array, idx: number, what: string, chunk: boolean): void => {
       if (base === NO_FRAME) return;
       const off = (base >>> 0) & (PAGE_SIZE - 1);
       const slot = this.slotOf((base - off) * INV_PAGE_SIZE);
-      if (slot < 0 || words !== this.pool32[slot >>> POOL_SHIFT] || idx !== ((slot & (FRAMES_PER_POOL - 1)) << 10) + (off >>> 2)) {
+      if (slot < 0 || words !== this.slots.pool32[slot >>> POOL_SHIFT] || idx !== ((slot & (FRAMES_PER_POOL - 1)) << 10) + (off >>> 2)) {
         BUG("Ram.verify", `the ${what} cache holds 0x${base.toString(16)} but not its slot ${slot}`);
       }
-      if (chunk && (this.dirty[slot] & (1 << (off >>> CHUNK_SHIFT))) === 0) BUG("Ram.verify", `the write cache's chunk at 0x${base.toString(16)} is not marked dirty`);
+      if (chunk && (this.slots.dirty[slot] & (1 << (off >>> CHUNK_SHIFT))) === 0) BUG("Ram.verify", `the write cache's chunk at 0x${base.toString(16)} is not marked dirty`);
     };
     cached(this.cPa, this.cW, this.cIdx, "read", false);
     cached(this.wPa, this.wW, this.wIdx, "write", true);
@@ -560,7 +485,7 @@ export class Ram {
       const pfn = this.tcPfn[way];
       if (pfn < 0) continue;
       const slot = this.slotOf(pfn);
-      if (slot < 0 || this.tcSlot[way] !== slot || this.tcWords[way] !== this.pool32[slot >>> POOL_SHIFT] || this.tcBase[way] !== (slot & (FRAMES_PER_POOL - 1)) << 10) {
+      if (slot < 0 || this.tcSlot[way] !== slot || this.tcWords[way] !== this.slots.pool32[slot >>> POOL_SHIFT] || this.tcBase[way] !== (slot & (FRAMES_PER_POOL - 1)) << 10) {
         BUG("Ram.verify", `walk cache line ${way} holds frame ${pfn} but not its slot ${slot}`);
       }
     }
@@ -584,39 +509,12 @@ export class Ram {
     let slot = d[i];
     if (slot >= 0 || nonZero === 0) return slot;
     // a free slot is all zeros (zeroFrame cleaned its dirty chunks): nothing to write here
-    slot = this.nrFreeSlots > 0 ? this.freeSlots[--this.nrFreeSlots] : this.growPools();
+    slot = this.slots.take();
     d[i] = slot;
     this.nrBacked++;
     // No line of the walk's table cache can hold this frame: tableFrameMiss caches backed
     // frames only, and zeroFrame empties the lines of a frame it unbacks.
     return slot;
-  }
-
-  /** Adds one pool of fresh (zeroed) frames; returns its first slot, the rest go on the free list. */
-  private growPools(): number {
-    const buf = new ArrayBuffer(POOL_BYTES);
-    const first = this.pool8.length * FRAMES_PER_POOL;
-    this.pool8.push(new Uint8Array(buf));
-    this.pool16.push(new Uint16Array(buf));
-    this.pool32.push(new Uint32Array(buf));
-    if (this.dirty.length < first + FRAMES_PER_POOL) {
-      const grown = new Int32Array(Math.max(this.dirty.length * 2, first + FRAMES_PER_POOL));
-      grown.set(this.dirty);
-      this.dirty = grown;
-    }
-    if (this.freeSlots.length < this.nrFreeSlots + FRAMES_PER_POOL) {
-      const grown = new Int32Array(Math.max(this.freeSlots.length * 2, this.nrFreeSlots + FRAMES_PER_POOL));
-      grown.set(this.freeSlots.subarray(0, this.nrFreeSlots));
-      this.freeSlots = grown;
-    }
-    // Push in reverse so slots are handed out in ascending order (deterministic layout).
-    for (let s = first + FRAMES_PER_POOL - 1; s > first; s--) this.freeSlots[this.nrFreeSlots++] = s;
-    return first;
-  }
-
-  private frameBytes(slot: number): Uint8Array {
-    const start = (slot & (FRAMES_PER_POOL - 1)) * PAGE_SIZE;
-    return this.pool8[slot >>> POOL_SHIFT].subarray(start, start + PAGE_SIZE);
   }
 
   /** Offset of `pa` in its frame after checking range and natural alignment (Bug otherwise). */
@@ -649,12 +547,6 @@ export class Ram {
   private checkPfn(pfn: number, fn: string): void {
     if (!(Number.isInteger(pfn) && pfn >= 0 && pfn < this.maxPfn)) BUG(fn, `pfn ${pfn} outside RAM (maxPfn ${this.maxPfn})`);
   }
-}
-
-/** The dirty-mask bits of the chunks that bytes [off, off + n) of a frame touch (n > 0). */
-function chunksOf(off: number, n: number): number {
-  const first = off >>> CHUNK_SHIFT, last = (off + n - 1) >>> CHUNK_SHIFT;
-  return (1 << (last + 1)) - (1 << first);
 }
 
 function anyNonZero(bytes: Uint8Array): number {
