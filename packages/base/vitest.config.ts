@@ -4,5 +4,5 @@ export default defineProject({
   // resolve @mmsim/* to their TypeScript source (the "mmsim-source" export condition)
   resolve: { conditions: ["mmsim-source", "module", "browser", "development|production"] },
   ssr: { resolve: { conditions: ["mmsim-source", "module", "node", "development|production"] } },
-  test: { name: "base", include: ["src/**/*.test.ts", "conformance/**/*.test.ts", "test/**/*.test.ts"] },
+  test: { name: "base", setupFiles: ["../../scripts/vitest-property-seed.ts"], include: ["src/**/*.test.ts", "conformance/**/*.test.ts", "test/**/*.test.ts"] },
 });
