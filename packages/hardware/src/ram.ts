@@ -124,7 +124,7 @@ export class Ram {
     for (let way = 0; way < WALK_WAYS; way++) if (tc[way] === pfn) tc[way] = -1;
     const base = pfn * PAGE_SIZE;
     if (this.cPa === base) this.cPa = NO_FRAME;
-    if (this.wPa - base >= 0 && this.wPa - base < PAGE_SIZE) this.wPa = NO_FRAME;
+    this.forgetWriteCache(base);
     this.slots.release(slot);
   }
 
@@ -241,6 +241,11 @@ export class Ram {
     if (slot < 0) return;
     this.cacheChunk(pa - off, slot, off);
     this.wW[this.wIdx + ((off & 0xff) >>> 2)] = v;
+  }
+
+  /** Empties the write cache when it holds a chunk of the frame at physical base `base`. */
+  private forgetWriteCache(base: number): void {
+    if (this.wPa - base >= 0 && this.wPa - base < PAGE_SIZE) this.wPa = NO_FRAME;
   }
 
   /** Makes chunk `off >>> 8` of the frame at `base` (owning `slot`) the write-cached one, marking it dirty. */
@@ -441,7 +446,7 @@ export class Ram {
       else {
         this.slots.copy(this.slotForWrite(dstPa * INV_PAGE_SIZE, 1), s);
         // the target's mask may have lost the write cache's chunk: the cache must load (and mark) it again
-        if (this.wPa - dstPa >= 0 && this.wPa - dstPa < PAGE_SIZE) this.wPa = NO_FRAME;
+        this.forgetWriteCache(dstPa);
       }
       return;
     }

@@ -15,12 +15,13 @@ import {
   describeErrorCode, entryAddr, levelName, type PagingLevels, type WalkStep,
 } from "@mmsim/hardware";
 import {
-  MM_ANONPAGES, SEGV_ACCERR, SEGV_MAPERR, VM_ACCESS_FLAGS, VM_GROWSDOWN, VM_WRITE, doUserAddrFault, levelShiftOf, showMapVma, siCodeName,
+  MM_ANONPAGES, SEGV_ACCERR, SEGV_MAPERR, VM_ACCESS_FLAGS, VM_GROWSDOWN, VM_WRITE, doUserAddrFault, levelShiftOf, PAE_PTRS_PER_PGD, showMapVma, siCodeName,
   switchMm, type MmStruct, type VirtualMemory,
 } from "@mmsim/virtual";
 import type { Kernel } from "./kernel";
 import { SIGNALS, type Task } from "./task";
 import { virtualOf } from "./virtual-kernel";
+import { parseVa32 } from "./walk-explain";
 
 /** The kind of access: a load, a store or an instruction fetch, all from user mode (CPL 3). */
 export type FaultAccess = "read" | "write" | "exec";
@@ -140,12 +141,9 @@ const MAX_ROUNDS = 4;
  */
 export function parseFaultAddress(kernel: Kernel, text: string): number {
   if (kernel.config.arch === "i386") {
-    const m = /^\s*(?:0x)?([0-9a-f_]+)\s*$/i.exec(text);
-    const digits = m === null ? "" : m[1]!.replace(/_/g, "").replace(/^0+(?=.)/, "");
-    if (digits.length === 0 || digits.length > 8) {
-      throw new InputError(`invalid virtual address "${text}": expected a 32-bit address in hex, like 0xb7f01000 (an i386 task's addresses are below 4 GiB)`);
-    }
-    return parseInt(digits, 16);
+    const va = parseVa32(text);
+    if (va === null) throw new InputError(`invalid virtual address "${text}": expected a 32-bit address in hex, like 0xb7f01000 (an i386 task's addresses are below 4 GiB)`);
+    return va;
   }
   const bits = kernel.hw.levels === 5 ? 57 : 48;
   const va = /^\s*(0x)?[0-9a-f_]+\s*$/i.test(text) ? parseVa(text, bits) : null;
@@ -163,7 +161,7 @@ export function parseFaultAddress(kernel: Kernel, text: string): number {
  */
 function pathIndex(vmm: VirtualMemory, va: number, level: number): number {
   const shift = levelShiftOf(vmm.pmdShift, level);
-  const entries = vmm.pmdShift === 22 ? 1024 : vmm.pae && level === 3 ? 4 : 512;
+  const entries = level === 1 ? vmm.pteIndexMask + 1 : level === 2 ? vmm.pmdIndexMask + 1 : vmm.pae ? PAE_PTRS_PER_PGD : 512;
   return Math.floor(va / 2 ** shift) % entries;
 }
 

@@ -22,6 +22,16 @@ import type { Kernel } from "./kernel";
 const I386_PAGE_OFFSET = 0xc0000000;
 const TWO_32 = 4294967296;
 
+/**
+ * A 32-bit virtual address as a user types it: hex with or without 0x, `_` separators and
+ * leading zeros allowed, at most 8 significant digits. null when it is not one.
+ */
+export function parseVa32(text: string): number | null {
+  const m = /^\s*(?:0x)?([0-9a-f_]+)\s*$/i.exec(text);
+  const digits = m === null ? "" : m[1]!.replace(/_/g, "").replace(/^0+(?=.)/, "");
+  return digits.length === 0 || digits.length > 8 ? null : parseInt(digits, 16);
+}
+
 /** The page-table format a walk explanation uses. */
 export type WalkArch = "x86_64" | "i386";
 
@@ -107,9 +117,8 @@ function translateTwice(
  */
 function explainWalkI386(kernel: Kernel, vaText: string, pae: boolean): WalkExplanation {
   const hw = kernel.hw;
-  const m = /^(?:0x)?([0-9a-f]{1,8})$/i.exec(vaText.trim().replace(/_/g, ""));
-  if (m === null) throw new InputError(`invalid virtual address "${vaText}": expected a 32-bit address in hex, like 0x08048123 or c0100000`);
-  const va = parseInt(m[1]!, 16);
+  const va = parseVa32(vaText);
+  if (va === null) throw new InputError(`invalid virtual address "${vaText}": expected a 32-bit address in hex, like 0x08048123 or c0100000`);
   const root = kernel.allocPgtable();
   const page = kernel.allocUserPage();
   if (root < 0 || page < 0) throw new InputError("walk: out of memory building the page tables");

@@ -51,20 +51,6 @@ function faultsAndUnmap(): void {
   faults();
   unmapRange();
 }
-/** Faults per CPU-second, the mapping and unmapping left out (process.cpuUsage around each call's faults only). */
-function faultsPerCpuSecond(rounds: number): number {
-  const proc = (globalThis as unknown as { process: { cpuUsage(prev?: { user: number; system: number }): { user: number; system: number } } }).process;
-  let us = 0;
-  for (let r = 0; r < rounds; r++) {
-    mapRange();
-    const t = proc.cpuUsage();
-    faults();
-    const d = proc.cpuUsage(t);
-    us += d.user + d.system;
-    unmapRange();
-  }
-  return Math.round((FAULTS * rounds) / (us / 1e6));
-}
 
 // ---- TLB hits: one prefaulted page, 8-byte stores and loads, and the MMU alone
 const HITS = 100000;
@@ -139,7 +125,7 @@ export const cases: BenchCase[] = [
     fn: faults,
     beforeEach: mapRange,
     afterEach: unmapRange,
-    extra: () => ({ faultsPerCpuSecond: faultsPerCpuSecond(200) }),
+    extra: () => ({ faultsPerCpuSecond: perCpuSecond(faults, FAULTS, 200, mapRange, unmapRange) }),
   },
   {
     name: "the same with its mmap and munmap timed (4 MiB: 1024 faults + munmap)",
